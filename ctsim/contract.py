@@ -1,0 +1,54 @@
+"""The data contract: which columns a batch must have and what values they may hold.
+
+Shared by the scenario (which declares or infers it), the data gate (which
+checks batches against it), the drift checks (which need each column's kind)
+and the pipeline steps.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+ColumnKind = Literal["numeric", "categorical"]
+
+# Columns every lake batch carries besides the features; never model inputs.
+ROW_ID = "row_id"
+TICK = "tick"
+EVENT_TIME = "event_time"
+META_COLUMNS = (ROW_ID, TICK, EVENT_TIME)
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    name: str
+    kind: ColumnKind
+    minimum: float | None = None
+    maximum: float | None = None
+    categories: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DataContract:
+    features: tuple[ColumnSpec, ...]
+    label: str = "label"
+    labels: tuple[int, ...] = (0, 1)
+
+    @property
+    def feature_names(self) -> tuple[str, ...]:
+        return tuple(column.name for column in self.features)
+
+    @property
+    def kinds(self) -> dict[str, ColumnKind]:
+        return {column.name: column.kind for column in self.features}
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "DataContract":
+        features = tuple(
+            ColumnSpec(**{**column, "categories": tuple(column.get("categories", ()))})
+            for column in data["features"]
+        )
+        return cls(features=features, label=data.get("label", "label"), labels=tuple(data.get("labels", (0, 1))))

@@ -1,0 +1,57 @@
+"""ctsim's one error tree.
+
+    CtsimError
+    ├── ScenarioError (ValueError)      a scenario file or setting is invalid: file, line, key, what was expected
+    ├── SettingError (ValueError)       a setting object got a value outside its contract
+    ├── StoreError                      the S3 object store failed; names the bucket/key that failed
+    │   ├── StoreUnavailable            the endpoint refused or dropped the connection
+    │   └── ConflictError               a conditional write lost (If-Match / If-None-Match)
+    ├── IntegrityError                  an artifact's sha256 does not match its registry record
+    ├── PipelineError                   the KFP pipeline could not be compiled or run
+    └── RunnerUnavailable               the requested runner cannot work here (e.g. no Docker engine)
+
+Adapters translate third-party errors at the boundary (``from exc``); the CLI
+catches only ``CtsimError``.
+"""
+
+from __future__ import annotations
+
+
+class CtsimError(Exception):
+    """Root of every error ctsim raises on purpose."""
+
+    exit_code = 2
+
+
+class ScenarioError(CtsimError, ValueError):
+    """A scenario document is invalid; the message names file, line and key."""
+
+
+class SettingError(CtsimError, ValueError):
+    """A settings value is outside its documented range."""
+
+
+class StoreError(CtsimError):
+    """The object store failed while reading or writing a named object."""
+
+
+class StoreUnavailable(StoreError):
+    """The object store endpoint did not answer."""
+
+
+class ConflictError(StoreError):
+    """A conditional write was refused because another writer got there first."""
+
+
+class IntegrityError(CtsimError):
+    """An artifact's checksum does not match the record that vouches for it."""
+
+
+class PipelineError(CtsimError):
+    """The pipeline could not be compiled or executed."""
+
+    exit_code = 1
+
+
+class RunnerUnavailable(CtsimError):
+    """The requested pipeline runner cannot work on this machine."""
