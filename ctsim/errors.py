@@ -5,6 +5,7 @@
     ├── SettingError (ValueError)       a setting object got a value outside its contract
     ├── StoreError                      the S3 object store failed; names the bucket/key that failed
     │   ├── StoreUnavailable            the endpoint refused or dropped the connection
+    │   ├── MissingObject               the named object does not exist
     │   └── ConflictError               a conditional write lost (If-Match / If-None-Match)
     ├── IntegrityError                  an artifact's sha256 does not match its registry record
     ├── PipelineError                   the KFP pipeline could not be compiled or run
@@ -37,6 +38,10 @@ class StoreError(CtsimError):
 
 class StoreUnavailable(StoreError):
     """The object store endpoint did not answer."""
+
+
+class MissingObject(StoreError):
+    """The named object does not exist in the store."""
 
 
 class ConflictError(StoreError):

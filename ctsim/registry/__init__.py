@@ -1,0 +1,181 @@
+"""The model registry on the object store.
+
+A version is complete when its ``record.json`` exists: the artifact is written
+first, read back and checked against its sha256, and only then is the record
+created. Aliases (champion, canary, previous) are small JSON objects moved
+with conditional writes, so of two writers exactly one wins. A model is
+unpickled only after its bytes match the sha256 in its record.
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from ctsim.errors import ConflictError, IntegrityError, MissingObject
+from ctsim.store import Layout, ObjectStore, sha256_hex
+
+__all__ = ["ALIASES", "AliasPointer", "ModelRecord", "Registry"]
+
+ALIASES = ("champion", "canary", "previous")
+_MAX_CLAIM_ATTEMPTS = 50
+
+
+@dataclass(frozen=True)
+class ModelRecord:
+    version: str
+    artifact_sha256: str
+    artifact_key: str
+    metric: str
+    metrics: dict[str, float]
+    run_id: str
+    pipeline_sha256: str
+    data_snapshot: dict[str, Any] = field(default_factory=dict)
+    created_tick: int = 0
+
+    @property
+    def score(self) -> float:
+        return float(self.metrics.get(self.metric, float("nan")))
+
+    def to_json(self) -> bytes:
+        return json.dumps(asdict(self), sort_keys=True, indent=1).encode()
+
+    @classmethod
+    def from_json(cls, data: bytes) -> "ModelRecord":
+        return cls(**json.loads(data))
+
+
+@dataclass(frozen=True)
+class AliasPointer:
+    alias: str
+    version: str
+    etag: str
+
+
+class Registry:
+    def __init__(self, store: ObjectStore, layout: Layout):
+        self.store = store
+        self.layout = layout
+
+    # versions ---------------------------------------------------------------
+    def register(self, model: object, *, metric: str, metrics: dict[str, float], run_id: str,
+                 pipeline_sha256: str, data_snapshot: dict[str, Any], created_tick: int) -> ModelRecord:
+        """Store a model as the next version: claim the number, write, verify, then record."""
+        artifact = pickle.dumps(model, protocol=5)
+        version = self._claim_version()
+        key = self.layout.model(version)
+        self.store.put(key, artifact)
+        digest = sha256_hex(artifact)
+        if sha256_hex(self.store.get(key).data) != digest:
+            raise IntegrityError(f"{key} read back differently from what was written; version {version} left unrecorded")
+        record = ModelRecord(version, digest, key, metric, metrics, run_id, pipeline_sha256, data_snapshot, created_tick)
+        self.store.put_if_absent(self.layout.record(version), record.to_json())
+        self._append_event({"event": "registered", "version": version, "tick": created_tick, "run_id": run_id})
+        return record
+
+    def record(self, version: str) -> ModelRecord:
+        return ModelRecord.from_json(self.store.get(self.layout.record(version)).data)
+
+    def versions(self) -> list[str]:
+        prefix = self.layout.registry + "versions/"
+        return sorted({key[len(prefix):].split("/")[0] for key in self.store.list(prefix) if key.endswith("/record.json")})
+
+    def verify(self, version: str) -> ModelRecord:
+        """The version's record, after checking its artifact is present and intact."""
+        record = self.record(version)
+        self._verified_bytes(record)
+        return record
+
+    def load(self, version: str) -> object:
+        """Unpickle a model, but only after its bytes match the recorded sha256."""
+        record = self.record(version)
+        return pickle.loads(self._verified_bytes(record))
+
+    def _verified_bytes(self, record: ModelRecord) -> bytes:
+        try:
+            data = self.store.get(record.artifact_key).data
+        except MissingObject as exc:
+            raise IntegrityError(f"artifact of {record.version} is missing: {record.artifact_key}") from exc
+        actual = sha256_hex(data)
+        if actual != record.artifact_sha256:
+            raise IntegrityError(f"artifact {record.artifact_key} has sha256 {actual[:12]}…, "
+                                 f"its record says {record.artifact_sha256[:12]}…; refusing to load it")
+        return data
+
+    def _claim_version(self) -> str:
+        number = len(self.versions()) + 1
+        for _ in range(_MAX_CLAIM_ATTEMPTS):
+            version = f"v{number:04d}"
+            try:
+                self.store.put_if_absent(self.layout.version_dir(version) + "claim", b"{}")
+                return version
+            except ConflictError:
+                number += 1
+        raise ConflictError(f"could not claim a version number after {_MAX_CLAIM_ATTEMPTS} attempts")
+
+    # aliases ----------------------------------------------------------------
+    def alias(self, name: str) -> AliasPointer | None:
+        stored = self.store.get_or_none(self.layout.alias(name))
+        if stored is None:
+            return None
+        return AliasPointer(name, json.loads(stored.data)["version"], stored.etag)
+
+    def set_alias(self, name: str, version: str, *, expected: AliasPointer | None, tick: int, reason: str) -> AliasPointer:
+        """Point ``name`` at a verified version, only if the alias is still as the caller last saw it."""
+        self.verify(version)
+        body = json.dumps({"version": version, "tick": tick, "reason": reason}, sort_keys=True).encode()
+        key = self.layout.alias(name)
+        etag = (self.store.put_if_absent(key, body) if expected is None
+                else self.store.put_if_match(key, body, expected.etag))
+        self._append_event({"event": "alias-set", "alias": name, "version": version, "tick": tick, "reason": reason})
+        return AliasPointer(name, version, etag)
+
+    def clear_alias(self, pointer: AliasPointer, *, tick: int, reason: str) -> None:
+        self.store.delete_if_match(self.layout.alias(pointer.alias), pointer.etag)
+        self._append_event({"event": "alias-cleared", "alias": pointer.alias, "version": pointer.version,
+                            "tick": tick, "reason": reason})
+
+    # canary moves -----------------------------------------------------------
+    def start_canary(self, version: str, *, tick: int) -> AliasPointer:
+        """Make ``version`` the canary; fails with ConflictError if a canary is already running."""
+        return self.set_alias("canary", version, expected=None, tick=tick, reason="gate passed")
+
+    def promote_canary(self, *, tick: int) -> str:
+        """Full rollout: previous <- champion, champion <- canary, canary cleared. Returns the new champion."""
+        canary = self._require("canary")
+        champion = self.alias("champion")
+        if champion is not None:
+            self.set_alias("previous", champion.version, expected=self.alias("previous"), tick=tick, reason="replaced by rollout")
+        self.set_alias("champion", canary.version, expected=champion, tick=tick, reason="canary succeeded")
+        self.clear_alias(canary, tick=tick, reason="rolled out")
+        return canary.version
+
+    def rollback_canary(self, *, tick: int, reason: str) -> str:
+        """Abort the canary: the champion is not touched. Returns the rejected version."""
+        canary = self._require("canary")
+        self.clear_alias(canary, tick=tick, reason=reason)
+        return canary.version
+
+    def _require(self, name: str) -> AliasPointer:
+        pointer = self.alias(name)
+        if pointer is None:
+            raise MissingObject(f"alias {name!r} is not set in {self.layout.registry}")
+        return pointer
+
+    # history ----------------------------------------------------------------
+    def events(self) -> list[dict[str, Any]]:
+        keys = self.store.list(self.layout.registry + "events/")
+        return [json.loads(self.store.get(key).data) for key in keys]
+
+    def _append_event(self, event: dict[str, Any]) -> None:
+        seq = len(self.store.list(self.layout.registry + "events/"))
+        body = json.dumps(event, sort_keys=True).encode()
+        for _ in range(_MAX_CLAIM_ATTEMPTS):
+            try:
+                self.store.put_if_absent(self.layout.event(seq), body)
+                return
+            except ConflictError:
+                seq += 1
+        raise ConflictError("could not append to the registry's event log")

@@ -1,0 +1,101 @@
+"""How the compiled pipeline executes: kfp.local's subprocess runner (default) or its Docker runner.
+
+The runner loads the compiled YAML back with ``load_component_from_file`` and
+executes *that*, so the bytes that ran here are the bytes ``promote`` uploads.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from ctsim.errors import RunnerUnavailable
+
+__all__ = ["LocalRunner", "RunOutcome", "RunnerKind", "TaskTiming", "docker_engine_answers", "parse_task_timings"]
+
+RunnerKind = Literal["subprocess", "docker"]
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_LINE = re.compile(r"^(\d\d:\d\d:\d\d\.\d{3}) - \w+ - (?:Executing task '([^']+)'|Task '([^']+)' finished with status (\w+))")
+
+
+@dataclass(frozen=True)
+class TaskTiming:
+    task: str
+    seconds: float
+    status: str
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    succeeded: bool
+    seconds: float
+    error: str = ""
+    tasks: tuple[TaskTiming, ...] = field(default_factory=tuple)
+    log_path: str = ""
+
+
+def docker_engine_answers() -> bool:
+    try:
+        import docker
+
+        docker.from_env(timeout=3).ping()
+        return True
+    except Exception:  # docker-py raises DockerException, requests errors, FileNotFoundError ...
+        return False
+
+
+class LocalRunner:
+    """Runs the compiled pipeline on kfp.local, one run at a time, logs kept in the run directory."""
+
+    def __init__(self, pipeline_yaml: Path, run_dir: Path, kind: RunnerKind = "subprocess"):
+        from kfp import components, local
+
+        if kind == "docker":
+            if not docker_engine_answers():
+                raise RunnerUnavailable("--runner docker needs a Docker engine, and none answers on this machine "
+                                        "(the docker CLI alone is not enough). Use --runner subprocess.")
+            runner: Any = local.DockerRunner()
+        else:
+            runner = local.SubprocessRunner(use_venv=False)
+        self.outputs_dir = run_dir / "kfp"
+        self.workspace = run_dir / "kfp-workspace"
+        self.logs_dir = run_dir / "logs"
+        self.logs_dir.mkdir(parents=True, exist_ok=True)
+        local.init(runner=runner, pipeline_root=str(self.outputs_dir), workspace_root=str(self.workspace),
+                   raise_on_error=True)
+        self._pipeline = components.load_component_from_file(str(pipeline_yaml))
+
+    def run(self, run_id: str, arguments: dict[str, Any]) -> RunOutcome:
+        log_path = self.logs_dir / f"{run_id}.log"
+        started = time.perf_counter()
+        error = ""
+        with open(log_path, "w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
+            try:
+                self._pipeline(**arguments)
+            except RuntimeError as exc:  # kfp.local's way of saying a task failed
+                error = _ANSI.sub("", str(exc))
+        seconds = time.perf_counter() - started
+        tasks = parse_task_timings(log_path.read_text(encoding="utf-8"))
+        return RunOutcome(not error, seconds, error, tasks, str(log_path))
+
+
+def parse_task_timings(log: str) -> tuple[TaskTiming, ...]:
+    """Wall time of each task from kfp.local's log: 'Executing task' to 'finished with status'."""
+    started: dict[str, datetime] = {}
+    timings = []
+    for raw in log.splitlines():
+        match = _LINE.match(_ANSI.sub("", raw))
+        if not match:
+            continue
+        stamp = datetime.strptime(match.group(1), "%H:%M:%S.%f")
+        if match.group(2):
+            started[match.group(2)] = stamp
+        elif match.group(3) in started:
+            elapsed = (stamp - started.pop(match.group(3))).total_seconds() % 86400
+            timings.append(TaskTiming(match.group(3), round(elapsed, 3), match.group(4)))
+    return tuple(timings)

@@ -1,0 +1,155 @@
+"""The simulated deployment: serve each tick's traffic, score it when labels arrive, run the canary.
+
+Canary rows are also scored by the champion in shadow, so the canary analysis
+compares both models on the same labelled requests (a paired comparison that
+needs far fewer samples than comparing two different slices of traffic).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ctsim.contract import ROW_ID
+from ctsim.gates import CanaryDecision, CanaryState, Observation, Phase, advance, promotion_result, start
+from ctsim.registry import Registry
+from ctsim.settings import CanarySettings
+from ctsim.steps import ServableModel
+from ctsim.steps.training import metric_value
+
+__all__ = ["CanaryTrial", "Deployment", "LiveMetrics"]
+
+
+@dataclass(frozen=True)
+class LiveMetrics:
+    """What the labels that arrived this tick say about the models that served those rows."""
+
+    samples: int
+    served_metric: float | None       # what users got (champion and canary traffic together)
+    champion_samples: int
+    champion_metric: float | None     # the champion on the rows it served
+    canary: Observation                # canary vs champion-in-shadow on the canary's rows
+
+
+@dataclass(frozen=True)
+class CanaryTrial:
+    """Sample-weighted canary and champion metrics over a canary's whole life, on the same requests."""
+
+    samples: int = 0
+    canary_sum: float = 0.0
+    champion_sum: float = 0.0
+
+    def add(self, observation: Observation) -> "CanaryTrial":
+        if not observation.samples or observation.canary_metric is None or observation.champion_metric is None:
+            return self
+        n = observation.samples
+        return CanaryTrial(self.samples + n, self.canary_sum + n * observation.canary_metric,
+                           self.champion_sum + n * observation.champion_metric)
+
+    def means(self) -> tuple[float | None, float | None]:
+        if not self.samples:
+            return None, None
+        return self.canary_sum / self.samples, self.champion_sum / self.samples
+
+
+class Deployment:
+    def __init__(self, registry: Registry, settings: CanarySettings, metric: str, seed: int):
+        self.registry = registry
+        self.settings = settings
+        self.metric = metric
+        self.seed = seed
+        self.champion: str | None = None
+        self.canary: str | None = None
+        self.state = CanaryState()
+        self._models: dict[str, ServableModel] = {}
+        self._served: list[pd.DataFrame] = []
+        self.trial = CanaryTrial()
+
+    # who serves -------------------------------------------------------------
+    def load_aliases(self) -> None:
+        """Follow the registry: the champion alias decides who serves."""
+        champion = self.registry.alias("champion")
+        self.champion = champion.version if champion else None
+
+    def model(self, version: str) -> ServableModel:
+        if version not in self._models:
+            self._models[version] = self.registry.load(version)  # sha256-verified
+        return self._models[version]
+
+    @property
+    def canary_active(self) -> bool:
+        return self.state.phase in (Phase.PROGRESSING, Phase.PROMOTING)
+
+    def start_canary(self, version: str) -> CanaryDecision:
+        self.model(version)
+        self.canary = version
+        self.trial = CanaryTrial()
+        self.state, decision = start(self.state, self.settings)
+        return decision
+
+    # traffic ----------------------------------------------------------------
+    def serve(self, tick: int, rows: pd.DataFrame) -> int:
+        """Predict every request; returns how many the canary served."""
+        if self.champion is None or len(rows) == 0:
+            return 0
+        champion = self.model(self.champion)
+        served = pd.DataFrame({ROW_ID: rows[ROW_ID].to_numpy(), "tick": tick, "version": self.champion,
+                               "proba": champion.predict_proba(rows)})
+        served["shadow"] = served["proba"]
+        on_canary = np.zeros(len(rows), dtype=bool)
+        if self.canary_active and self.canary is not None:
+            rng = np.random.default_rng([self.seed, tick, 3])
+            on_canary = rng.random(len(rows)) < self.state.weight / 100
+            canary = self.model(self.canary)
+            served.loc[on_canary, "proba"] = canary.predict_proba(rows[on_canary]) if on_canary.any() else []
+            served.loc[on_canary, "version"] = self.canary
+        served["on_canary"] = on_canary
+        self._served.append(served)
+        return int(on_canary.sum())
+
+    def observe(self, feedback: pd.DataFrame, label: str) -> LiveMetrics:
+        """Join arriving labels with what was served; forget rows once scored."""
+        if not self._served or len(feedback) == 0:
+            return LiveMetrics(0, None, 0, None, Observation(0, None, None))
+        pending = pd.concat(self._served, ignore_index=True)
+        scored = pending.merge(feedback[[ROW_ID, label]].drop_duplicates(ROW_ID), on=ROW_ID, how="inner")
+        self._served = [pending[~pending[ROW_ID].isin(scored[ROW_ID])]]
+        truth = scored[label].to_numpy(dtype=int)
+        by_champion = scored["version"].to_numpy() == self.champion
+        canary_rows = scored["on_canary"].to_numpy() & (scored["version"].to_numpy() == self.canary)
+        return LiveMetrics(
+            samples=len(scored),
+            served_metric=self._score(truth, scored["proba"].to_numpy()),
+            champion_samples=int(by_champion.sum()),
+            champion_metric=self._score(truth[by_champion], scored["proba"].to_numpy()[by_champion]),
+            canary=Observation(int(canary_rows.sum()),
+                               self._score(truth[canary_rows], scored["proba"].to_numpy()[canary_rows]),
+                               self._score(truth[canary_rows], scored["shadow"].to_numpy()[canary_rows])),
+        )
+
+    def _score(self, truth: np.ndarray, proba: np.ndarray) -> float | None:
+        return metric_value(self.metric, truth, proba) if len(truth) else None
+
+    # canary moves -------------------------------------------------------------
+    def analyse(self, observation: Observation, tick: int) -> list[CanaryDecision]:
+        """One analysis step; carries out rollback or full rollout in the registry."""
+        self.trial = self.trial.add(observation)
+        self.state, decision = advance(self.state, observation, self.settings)
+        decisions = [decision]
+        if decision.action == "rollback":
+            self.registry.rollback_canary(tick=tick, reason=str(decision.reason))
+            self.canary = None
+        elif decision.action == "promote":
+            decisions.append(self._promote(tick))
+        return decisions
+
+    def _promote(self, tick: int) -> CanaryDecision:
+        try:
+            self.champion = self.registry.promote_canary(tick=tick)
+            self.state, decision = promotion_result(self.state, True, f"champion is now {self.champion}")
+        except Exception as exc:  # any store or conflict error aborts the rollout, never half-applies it
+            self.state, decision = promotion_result(self.state, False, f"{type(exc).__name__}: {exc}")
+        self.canary = None
+        return decision

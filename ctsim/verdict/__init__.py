@@ -1,0 +1,111 @@
+"""Expectations checked against the timeline: each one PASS or FAIL, with the numbers behind it."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any, Callable
+
+from ctsim.scenario.model import (FinalChampionMetric, GateBlocks, NoWorsePromotion, Promotions, Rollback, Scenario,
+                                  TriggerFires, TriggerNever)
+from ctsim.sim.timeline import Timeline
+
+__all__ = ["ExpectationResult", "Verdict", "check"]
+
+
+@dataclass(frozen=True)
+class ExpectationResult:
+    name: str
+    passed: bool
+    detail: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    results: tuple[ExpectationResult, ...]
+
+    @property
+    def passed(self) -> bool:
+        return all(result.passed for result in self.results)
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.passed else 1
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"passed": self.passed, "results": [r.to_dict() for r in self.results]}
+
+
+def check(scenario: Scenario, timeline: Timeline) -> Verdict:
+    return Verdict(tuple(_CHECKS[type(expectation)](expectation, timeline) for expectation in scenario.expectations))
+
+
+def _ticks(timeline: Timeline, kind: str, **match: Any) -> list[int]:
+    return [e.tick for e in timeline.events if e.kind == kind and all(e.data.get(k) == v for k, v in match.items())]
+
+
+def _within(ticks: list[int], window: tuple[int, int] | None) -> list[int]:
+    return [t for t in ticks if window is None or window[0] <= t <= window[1]]
+
+
+def _trigger_fires(exp: TriggerFires, timeline: Timeline) -> ExpectationResult:
+    fired = _ticks(timeline, "trigger", trigger=exp.trigger)
+    hits = _within(fired, exp.within)
+    name = f"{exp.trigger} trigger fires within ticks {list(exp.within)}"
+    return ExpectationResult(name, bool(hits), f"fired at ticks {fired or 'never'}")
+
+
+def _trigger_never(exp: TriggerNever, timeline: Timeline) -> ExpectationResult:
+    fired = _ticks(timeline, "trigger", trigger=exp.trigger) + _ticks(timeline, "trigger-held", trigger=exp.trigger)
+    return ExpectationResult(f"{exp.trigger} trigger never fires", not fired, f"fired at ticks {sorted(fired) or 'never'}")
+
+
+def _gate_blocks(exp: GateBlocks, timeline: Timeline) -> ExpectationResult:
+    blocked = _ticks(timeline, "gate-block", gate=exp.gate)
+    hits = _within(blocked, exp.within)
+    return ExpectationResult(f"{exp.gate} gate blocks within ticks {list(exp.within)}", bool(hits),
+                             f"blocked at ticks {blocked or 'never'}")
+
+
+def _rollback(exp: Rollback, timeline: Timeline) -> ExpectationResult:
+    rollbacks = _within(_ticks(timeline, "rollback"), exp.within)
+    where = f" within ticks {list(exp.within)}" if exp.within else ""
+    name = f"a rollback happens{where}" if exp.happens else f"no rollback happens{where}"
+    return ExpectationResult(name, bool(rollbacks) == exp.happens, f"rollbacks at ticks {rollbacks or 'none'}")
+
+
+def _promotions(exp: Promotions, timeline: Timeline) -> ExpectationResult:
+    rollouts = [e for e in timeline.of_kind("rollout") if e.data.get("action") == "rollout"]
+    count = len(rollouts)
+    ok = count >= exp.at_least and (exp.at_most is None or count <= exp.at_most)
+    bound = f"at least {exp.at_least}" + (f" and at most {exp.at_most}" if exp.at_most is not None else "")
+    return ExpectationResult(f"{bound} canary promotions", ok, f"{count} promotions at ticks {[e.tick for e in rollouts]}")
+
+
+def _no_worse_promotion(exp: NoWorsePromotion, timeline: Timeline) -> ExpectationResult:
+    """Each rollout's canary against the champion it replaced, on the same live requests."""
+    name = f"no promoted model worse than the champion it replaced by more than {exp.tolerance}"
+    gaps = [(e.data["live_champion"] - e.data["live_canary"], e.data["version"], e.tick)
+            for e in timeline.of_kind("rollout") if e.data.get("action") == "rollout"
+            and e.data.get("live_canary") is not None and e.data.get("live_champion") is not None]
+    if not gaps:
+        return ExpectationResult(name, True, "no promotions with live evidence to compare")
+    worst = max(gaps)
+    return ExpectationResult(name, worst[0] <= exp.tolerance,
+                             f"largest live shortfall {worst[0]:.4f} ({worst[1]} at tick {worst[2]}) over {len(gaps)} promotions")
+
+
+def _final_champion_metric(exp: FinalChampionMetric, timeline: Timeline) -> ExpectationResult:
+    recent = [(t.labelled, t.champion_metric) for t in timeline.ticks[-exp.window_ticks:] if t.champion_metric is not None]
+    samples = sum(n for n, _ in recent)
+    value = sum(n * m for n, m in recent) / samples if samples else float("nan")
+    return ExpectationResult(f"final champion {timeline.metric} >= {exp.at_least} (last {exp.window_ticks} ticks)",
+                             samples > 0 and value >= exp.at_least, f"measured {value:.4f} on {samples} labelled rows")
+
+
+_CHECKS: dict[type, Callable[[Any, Timeline], ExpectationResult]] = {
+    TriggerFires: _trigger_fires, TriggerNever: _trigger_never, GateBlocks: _gate_blocks, Rollback: _rollback,
+    Promotions: _promotions, NoWorsePromotion: _no_worse_promotion, FinalChampionMetric: _final_champion_metric,
+}

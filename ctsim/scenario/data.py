@@ -1,0 +1,227 @@
+"""Seeded data sources for a scenario: the synthetic generator and file replay.
+
+Each tick's data depends only on (seed, tick), never on what was drawn
+before, so any tick can be regenerated and one seed gives one timeline.
+Production rows carry features only; their labels arrive later as feedback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ctsim.contract import EVENT_TIME, ROW_ID, TICK, ColumnSpec, DataContract
+from ctsim.errors import ScenarioError
+from ctsim.scenario.model import (BadDataEvent, BadModelEvent, ConceptDriftEvent, DriftEvent, Generator,
+                                  LabelShiftEvent, Replay, Scenario, TrafficSpikeEvent)
+
+SEGMENTS = ("a", "b", "c")
+FEATURE_BOUND = 50.0
+OUT_OF_RANGE_VALUE = 1e6
+
+
+@dataclass(frozen=True)
+class TickBatch:
+    production: pd.DataFrame   # meta columns + features, as served
+    truth: pd.DataFrame        # row_id, label: the real labels of production rows
+    external: pd.DataFrame     # labelled rows from the external source
+
+
+class DataSource:
+    """The scenario's data, tick by tick: batches, delayed feedback and the contract."""
+
+    contract: DataContract
+    label_delay: int
+
+    def batch(self, tick: int) -> TickBatch:
+        raise NotImplementedError
+
+    def feedback(self, tick: int) -> pd.DataFrame:
+        """Labels that arrive at ``tick``: those of the batch served ``label_delay`` ticks earlier."""
+        served = tick - self.label_delay
+        if served < 0:
+            return pd.DataFrame({ROW_ID: pd.Series(dtype=str), self.contract.label: pd.Series(dtype=int)})
+        labels = self._published_labels(served)
+        return labels.assign(**{TICK: tick})
+
+    def _published_labels(self, served_tick: int) -> pd.DataFrame:
+        return self.batch(served_tick).truth
+
+
+def open_source(scenario: Scenario, base_dir: Path) -> DataSource:
+    if scenario.data.replay is not None:
+        return ReplaySource(scenario, scenario.data.replay, base_dir)
+    return SyntheticSource(scenario, scenario.data.generator)
+
+
+class SyntheticSource(DataSource):
+    """Class-conditional Gaussians whose means, priors and roles the scenario's events move."""
+
+    def __init__(self, scenario: Scenario, generator: Generator):
+        self.scenario = scenario
+        self.spec = generator
+        self.label_delay = generator.label_delay_ticks
+        numeric = tuple(ColumnSpec(f"x{i}", "numeric", -FEATURE_BOUND, FEATURE_BOUND) for i in range(generator.numeric_features))
+        categorical = (ColumnSpec("segment", "categorical", categories=SEGMENTS),) if generator.categorical else ()
+        self.contract = DataContract(features=numeric + categorical)
+        self.batch = lru_cache(maxsize=64)(self._make_batch)  # type: ignore[method-assign]
+
+    def rows_at(self, tick: int) -> int:
+        growth = self.spec.growth
+        base = self.spec.rows_per_tick
+        if growth.kind == "linear":
+            base *= max(0.0, 1 + growth.rate * tick)
+        elif growth.kind == "exponential":
+            base *= (1 + growth.rate) ** tick
+        factor = np.prod([e.factor for e in self.scenario.events_of(TrafficSpikeEvent) if e.active(tick)] or [1.0])
+        return max(1, int(round(base * factor)))
+
+    def _make_batch(self, tick: int) -> TickBatch:
+        rng = np.random.default_rng([self.scenario.seed, tick, 1])
+        production, truth = self._draw(rng, tick, self.rows_at(tick), prefix="p")
+        production = self._inject_faults(production, rng, tick)
+        external = pd.DataFrame()
+        if self.spec.external_rows_per_tick:
+            rows, labels = self._draw(rng, tick, self.spec.external_rows_per_tick, prefix="e")
+            external = rows.merge(labels, on=ROW_ID)
+        return TickBatch(production, truth, external)
+
+    def _draw(self, rng: np.random.Generator, tick: int, n: int, prefix: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+        spec = self.spec
+        share = next((e.positive_share for e in self.scenario.events_of(LabelShiftEvent) if e.active(tick)), spec.positive_share)
+        labels = (rng.random(n) < share).astype(int)
+        concept_flipped = any(e.active(tick) for e in self.scenario.events_of(ConceptDriftEvent))
+        role = 1 - labels if concept_flipped else labels
+        direction = np.where(role == 1, 1.0, -1.0)
+        features = rng.standard_normal((n, spec.numeric_features))
+        features[:, : spec.informative_features] += direction[:, None] * spec.separation / 2
+        features += self._shift(tick)
+        frame = pd.DataFrame(features, columns=[f"x{i}" for i in range(spec.numeric_features)])
+        if spec.categorical:
+            # Segment 'a' leans to role 1, 'c' to role 0: a weakly informative categorical.
+            weights = np.where(role[:, None] == 1, [0.5, 0.3, 0.2], [0.2, 0.3, 0.5])
+            frame["segment"] = np.array(SEGMENTS)[(rng.random(n)[:, None] > weights.cumsum(axis=1)).sum(axis=1)]
+        ids = np.char.add(f"{prefix}{tick:05d}-", np.char.zfill(np.arange(n).astype(str), 7))
+        start = self.scenario.clock.time_of(tick)
+        offsets = pd.to_timedelta(np.sort(rng.random(n)) * self.scenario.clock.tick.total_seconds(), unit="s")
+        meta = pd.DataFrame({ROW_ID: ids, TICK: tick, EVENT_TIME: pd.Timestamp(start) + offsets})
+        production = pd.concat([meta, frame], axis=1)
+        return production, pd.DataFrame({ROW_ID: ids, "label": labels})
+
+    def _shift(self, tick: int) -> np.ndarray:
+        shift = np.zeros(self.spec.numeric_features)
+        for event in self.scenario.events_of(DriftEvent):
+            names = event.features or tuple(f"x{i}" for i in range(self.spec.informative_features))
+            for name in names:
+                shift[int(name[1:])] += event.shift * event.intensity(tick)
+        return shift
+
+    def _inject_faults(self, production: pd.DataFrame, rng: np.random.Generator, tick: int) -> pd.DataFrame:
+        for event in self.scenario.events_of(BadDataEvent):
+            if event.active(tick):
+                production = apply_fault(production, event, rng)
+        return production
+
+    def _published_labels(self, served_tick: int) -> pd.DataFrame:
+        rng = np.random.default_rng([self.scenario.seed, served_tick, 2])
+        truth = self.batch(served_tick).truth
+        truth = truth[rng.random(len(truth)) < self.spec.feedback_share].reset_index(drop=True)
+        return corrupt_labels(truth, self.scenario, served_tick, rng)
+
+
+def apply_fault(frame: pd.DataFrame, event: BadDataEvent, rng: np.random.Generator) -> pd.DataFrame:
+    """Break a production batch the way upstream systems do."""
+    column = event.column or "x0"
+    hit = rng.random(len(frame)) < event.share
+    frame = frame.copy()
+    if event.fault == "nulls":
+        frame.loc[hit, column] = None
+    elif event.fault == "out_of_range":
+        frame.loc[hit, column] = OUT_OF_RANGE_VALUE if frame[column].dtype.kind == "f" else "??"
+    elif event.fault == "schema_change":
+        frame = frame.rename(columns={column: f"{column}_v2"})
+    elif event.fault == "duplicates":
+        frame = pd.concat([frame, frame[hit]], ignore_index=True)
+    return frame
+
+
+def corrupt_labels(truth: pd.DataFrame, scenario: Scenario, served_tick: int, rng: np.random.Generator) -> pd.DataFrame:
+    """Label noise (random labels) or label flips on feedback for rows served during a bad-model event."""
+    for event in scenario.events_of(BadModelEvent):
+        if event.mode == "sabotage" or not event.active(served_tick):
+            continue
+        hit = rng.random(len(truth)) < event.share
+        labels = truth["label"].to_numpy().copy()
+        if event.mode == "label_flip":
+            labels[hit] = 1 - labels[hit]
+        else:
+            labels[hit] = rng.integers(0, 2, hit.sum())
+        truth = truth.assign(label=labels)
+    return truth
+
+
+class ReplaySource(DataSource):
+    """A user's CSV or Parquet file, replayed in the order of its time column, one slice per tick."""
+
+    def __init__(self, scenario: Scenario, replay: Replay, base_dir: Path):
+        self.scenario = scenario
+        self.label_delay = replay.label_delay_ticks
+        path = base_dir / replay.path if (base_dir / replay.path).is_file() else Path(replay.path)
+        frame = read_table(path)
+        for role, name in (("time_column", replay.time_column), ("target_column", replay.target_column)):
+            if name not in frame.columns:
+                raise ScenarioError(f"{path}: data.replay.{role} names column '{name}', which the file does not have "
+                                    f"(columns: {', '.join(map(str, frame.columns))})")
+        frame = frame.sort_values(replay.time_column, kind="stable").reset_index(drop=True)
+        frame["label"] = binary_labels(frame[replay.target_column], path, replay.target_column)
+        features = frame.drop(columns=[replay.time_column, replay.target_column, "label"])
+        self.contract = infer_contract(features)
+        self.slices = np.array_split(np.arange(len(frame)), scenario.clock.ticks)
+        self.frame = pd.concat([features, frame[["label"]]], axis=1)
+        self.times = frame[replay.time_column]
+
+    def batch(self, tick: int) -> TickBatch:
+        rows = self.frame.iloc[self.slices[tick]].reset_index(drop=True)
+        ids = [f"r{tick:05d}-{i:07d}" for i in range(len(rows))]
+        meta = pd.DataFrame({ROW_ID: ids, TICK: tick,
+                             EVENT_TIME: pd.Timestamp(self.scenario.clock.time_of(tick))})
+        production = pd.concat([meta, rows.drop(columns=["label"])], axis=1)
+        return TickBatch(production, pd.DataFrame({ROW_ID: ids, "label": rows["label"].to_numpy()}), pd.DataFrame())
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    try:
+        if path.suffix.lower() in (".parquet", ".pq"):
+            return pd.read_parquet(path)
+        return pd.read_csv(path)
+    except Exception as exc:  # pandas raises many unrelated types for unreadable files
+        raise ScenarioError(f"{path}: cannot read the replay file as {'Parquet' if path.suffix.lower() in ('.parquet', '.pq') else 'CSV'}: {exc}") from exc
+
+
+def binary_labels(target: pd.Series, path: Path, column: str) -> np.ndarray:
+    """Map a two-valued target to 0/1 (sorted order: False/0/'no' -> 0)."""
+    values = sorted(target.dropna().unique().tolist(), key=str)
+    if len(values) != 2 or target.isna().any():
+        raise ScenarioError(f"{path}: target column '{column}' must hold exactly two values and no blanks "
+                            f"(ctsim simulates binary classifiers). Got {len(values)} distinct values"
+                            f"{' and blanks' if target.isna().any() else ''}.")
+    return (target.to_numpy() == values[1]).astype(int)
+
+
+def infer_contract(features: pd.DataFrame) -> DataContract:
+    """Numeric columns keep a generous range around what the file holds; others become categories."""
+    columns = []
+    for name in features.columns:
+        series = features[name]
+        if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
+            low, high = float(series.min()), float(series.max())
+            margin = max(high - low, 1.0)
+            columns.append(ColumnSpec(str(name), "numeric", low - margin, high + margin))
+        else:
+            categories = tuple(sorted(series.dropna().astype(str).unique()))
+            columns.append(ColumnSpec(str(name), "categorical", categories=categories))
+    return DataContract(features=tuple(columns))

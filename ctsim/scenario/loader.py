@@ -1,0 +1,222 @@
+"""Loading scenario files: YAML in, a validated Scenario out, or one clear error.
+
+Errors read ``file:line: key.path: what was expected`` so the user can jump
+straight to the problem; the line comes from the YAML node of the key.
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from ctsim.errors import ScenarioError
+from ctsim.scenario.model import BadDataEvent, DriftEvent, Scenario
+
+Loc = tuple[str | int, ...]
+
+# Shipped scenarios live beside the package, at the top of the repository.
+SHIPPED_DIR = Path(__file__).resolve().parents[2] / "scenarios"
+
+
+def resolve(name_or_path: str) -> Path:
+    """A shipped scenario by name, or a path to a file."""
+    path = Path(name_or_path)
+    if path.suffix in (".yaml", ".yml") or path.exists():
+        if not path.is_file():
+            raise ScenarioError(f"{name_or_path}: no such scenario file")
+        return path
+    shipped = SHIPPED_DIR / f"{name_or_path}.yaml"
+    if shipped.is_file():
+        return shipped
+    known = shipped_names()
+    hint = difflib.get_close_matches(name_or_path, known, n=1)
+    suggestion = f" Did you mean '{hint[0]}'?" if hint else ""
+    raise ScenarioError(f"No scenario named '{name_or_path}'.{suggestion} Shipped scenarios: {', '.join(known)}; "
+                        "or give a path to a .yaml file.")
+
+
+def shipped_names() -> list[str]:
+    return sorted(path.stem for path in SHIPPED_DIR.glob("*.yaml"))
+
+
+def load(name_or_path: str) -> Scenario:
+    path = resolve(name_or_path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(f"{path}: cannot read the scenario file ({exc})") from exc
+    return parse(text, str(path))
+
+
+def parse(text: str, source: str = "<scenario>") -> Scenario:
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{source}:{mark.line + 1}" if mark else source
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ScenarioError(f"{where}: not valid YAML: {problem}") from None
+    if not isinstance(document, dict):
+        raise ScenarioError(f"{source}:1: a scenario must be a mapping of keys (name, clock, data, ...); "
+                            f"got {type(document).__name__}")
+    try:
+        scenario = Scenario.model_validate(document)
+    except ValidationError as exc:
+        raise ScenarioError(_describe(exc, root, source)) from None
+    problems = cross_check(scenario, Path(source).parent)
+    if problems:
+        raise ScenarioError("\n".join(f"{_where(source, root, loc)}: {_dotted(loc)}: {message}" for loc, message in problems))
+    return scenario
+
+
+def cross_check(scenario: Scenario, base_dir: Path) -> list[tuple[Loc, str]]:
+    """Rules that span sections: ticks inside the clock, names that exist, files that are there."""
+    ticks = scenario.clock.ticks
+    problems: list[tuple[Loc, str]] = []
+    if scenario.bootstrap_tick >= ticks:
+        problems.append((("bootstrap_tick",), f"must be below clock.ticks ({ticks}). Got {scenario.bootstrap_tick} instead."))
+    features = _feature_names(scenario)
+    for index, event in enumerate(scenario.events):
+        if event.at >= ticks:
+            problems.append((("events", index, "at"), f"must be below clock.ticks ({ticks}). Got {event.at} instead."))
+        named = (event.features or ()) if isinstance(event, DriftEvent) else ()
+        named += (event.column,) if isinstance(event, BadDataEvent) and event.column else ()
+        for name in named:
+            if features is not None and name not in features:
+                problems.append((("events", index), f"names feature '{name}', which the data does not have "
+                                 f"(features: {', '.join(features)})."))
+    for index, expectation in enumerate(scenario.expectations):
+        window = getattr(expectation, "within", None)
+        if window and not (window[0] <= window[1] < ticks):
+            problems.append((("expectations", index, "within"),
+                             f"must be [first, last] with first <= last < clock.ticks ({ticks}). Got {list(window)} instead."))
+    replay = scenario.data.replay
+    if replay is not None and not (base_dir / replay.path).is_file() and not Path(replay.path).is_file():
+        problems.append((("data", "replay", "path"), f"no such file: {replay.path} (relative to the scenario file)"))
+    return problems
+
+
+def _feature_names(scenario: Scenario) -> list[str] | None:
+    generator = scenario.data.generator
+    if generator is None:
+        return None
+    names = [f"x{i}" for i in range(generator.numeric_features)]
+    return names + (["segment"] if generator.categorical else [])
+
+
+def _describe(exc: ValidationError, root: yaml.Node | None, source: str) -> str:
+    lines = []
+    for error in exc.errors(include_url=False):
+        loc, owner = _resolve(error["loc"])
+        lines.append(f"{_where(source, root, loc)}: {_dotted(loc) or '(top level)'}: {_message(error, loc, owner)}")
+    return "\n".join(dict.fromkeys(lines))
+
+
+def _message(error: dict[str, Any], loc: Loc, owner: type[BaseModel] | None) -> str:
+    kind, ctx, got = error["type"], error.get("ctx", {}), error.get("input")
+    key = str(loc[-1]) if loc else "value"
+    setting = f"The '{key}' setting of the {getattr(owner, 'label', 'scenario')}"
+    bounds = {"greater_than_equal": f"at least {ctx.get('ge')}", "greater_than": f"greater than {ctx.get('gt')}",
+              "less_than_equal": f"at most {ctx.get('le')}", "less_than": f"less than {ctx.get('lt')}"}
+    if kind in bounds:
+        return f"{setting} must be {bounds[kind]}. Got {got!r} instead."
+    if kind == "missing":
+        return f"'{key}' is required here."
+    if kind == "extra_forbidden":
+        allowed = sorted(owner.model_fields) if owner else []
+        close = difflib.get_close_matches(key, allowed, n=1)
+        hint = f" Did you mean '{close[0]}'?" if close else ""
+        return f"unknown key '{key}'.{hint} Expected one of: {', '.join(allowed)}."
+    if kind in ("literal_error", "enum"):
+        return f"{setting} must be one of {ctx.get('expected')}. Got {got!r} instead."
+    if kind == "union_tag_invalid":
+        return f"unknown {ctx.get('discriminator')} {ctx.get('tag')!r}. Expected one of {ctx.get('expected_tags')}."
+    if kind == "union_tag_not_found":
+        return f"each entry needs the key {ctx.get('discriminator')} (which kind of entry it is)."
+    if kind == "value_error":
+        return str(ctx.get("error", error["msg"]))
+    return f"{setting}: {error['msg'][0].lower()}{error['msg'][1:]}. Got {got!r} instead."
+
+
+def _resolve(raw: Loc) -> tuple[Loc, type[BaseModel] | None]:
+    """The document path of an error (without pydantic's union tags) and the model owning its last key."""
+    model: Any = Scenario
+    owner: Any = None
+    loc: list[str | int] = []
+    candidates: tuple[type[BaseModel], ...] = ()
+    for part in raw:
+        if isinstance(part, int):
+            loc.append(part)
+            continue
+        tagged = [m for m in candidates if part in _tags(m)]
+        if tagged:
+            # A discriminated-union tag (e.g. 'drift' under events[0]): pick that member, not a document key.
+            model, candidates = tagged[0], ()
+            continue
+        owner = model
+        field = model.model_fields.get(part) if isinstance(model, type) and issubclass(model, BaseModel) else None
+        loc.append(part)
+        candidates = _models_in(field.annotation) if field else ()
+        model = candidates[0] if len(candidates) == 1 else None
+    if raw and isinstance(raw[-1], int) or (raw and model is not None and loc and loc[-1] != raw[-1]):
+        owner = model
+    return tuple(loc), owner if owner is not None else model
+
+
+def _tags(model: type[BaseModel]) -> tuple[str, ...]:
+    tags: tuple[str, ...] = ()
+    for name in ("kind", "expect"):
+        field = model.model_fields.get(name)
+        if field is not None:
+            tags += tuple(getattr(field.annotation, "__args__", ()))
+    return tags
+
+
+def _models_in(annotation: Any) -> tuple[type[BaseModel], ...]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return (annotation,)
+    found: tuple[type[BaseModel], ...] = ()
+    for arg in getattr(annotation, "__args__", ()) or ():
+        found += _models_in(arg)
+    return found
+
+
+def _where(source: str, root: yaml.Node | None, loc: Loc) -> str:
+    node = root
+    line = node.start_mark.line + 1 if node is not None else 1
+    for part in loc:
+        node = _child(node, part)
+        if node is None:
+            break
+        line = node.start_mark.line + 1
+    return f"{source}:{line}"
+
+
+def _child(node: yaml.Node | None, part: str | int) -> yaml.Node | None:
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if key.value == str(part):
+                # Point at the key itself for unknown keys, at the value otherwise (same line in block style).
+                return value if not isinstance(value, (yaml.MappingNode, yaml.SequenceNode)) else _keyed(key, value)
+    if isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+        return node.value[part]
+    return None
+
+
+def _keyed(key: yaml.Node, value: yaml.Node) -> yaml.Node:
+    # A nested block starts on the line after its key; errors about the block belong to the key's line,
+    # but walking further must continue into the value. Attach the key's mark to the value node.
+    value.start_mark = key.start_mark if not value.value else value.start_mark
+    return value
+
+
+def _dotted(loc: Loc) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text

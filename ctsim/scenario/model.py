@@ -1,0 +1,265 @@
+"""The scenario language: what a scenario file may say, validated with pydantic v2.
+
+Every model is frozen and forbids unknown keys; the loader turns validation
+errors into ``file:line: key: message``.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from typing import Annotated, ClassVar, Literal, Union
+
+from pydantic import Field, field_validator, model_validator
+
+from ctsim.settings import (CanarySettings, DataGateSettings, ModelGateSettings, Settings, TrainingSettings,
+                            TriggerSettings)
+
+TriggerKind = Literal["schedule", "volume", "performance", "drift"]
+_DURATION = re.compile(r"^\s*(\d+)\s*([mhdw])\s*$")
+_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+class Clock(Settings):
+    label: ClassVar[str] = "clock"
+
+    start: datetime = datetime(2026, 1, 5)
+    tick: timedelta = timedelta(days=1)
+    ticks: int = Field(30, ge=1, le=5000)
+
+    @field_validator("tick", mode="before")
+    @classmethod
+    def _parse_tick(cls, value: object) -> object:
+        if isinstance(value, str) and (match := _DURATION.match(value)):
+            return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+        if isinstance(value, str):
+            raise ValueError(f"The 'tick' setting of the clock must be a duration like 30m, 6h, 1d or 1w. Got {value!r} instead.")
+        return value
+
+    @field_validator("tick")
+    @classmethod
+    def _positive_tick(cls, value: timedelta) -> timedelta:
+        if value <= timedelta(0):
+            raise ValueError(f"The 'tick' setting of the clock must be positive. Got {value} instead.")
+        return value
+
+    def time_of(self, tick: int) -> datetime:
+        return self.start + tick * self.tick
+
+
+class Growth(Settings):
+    label: ClassVar[str] = "volume growth"
+
+    kind: Literal["constant", "linear", "exponential"] = "constant"
+    rate: float = Field(0.0, ge=-0.5, le=10)
+
+
+class Generator(Settings):
+    label: ClassVar[str] = "data generator"
+
+    numeric_features: int = Field(6, ge=1, le=64)
+    informative_features: int = Field(3, ge=1, le=64)
+    categorical: bool = True
+    separation: float = Field(1.4, gt=0, le=20)
+    rows_per_tick: int = Field(400, ge=1, le=2_000_000)
+    growth: Growth = Growth()
+    positive_share: float = Field(0.5, gt=0, lt=1)
+    label_delay_ticks: int = Field(1, ge=0, le=1000)
+    feedback_share: float = Field(1.0, gt=0, le=1)
+    external_rows_per_tick: int = Field(0, ge=0, le=2_000_000)
+
+    @model_validator(mode="after")
+    def _informative_within_features(self) -> "Generator":
+        if self.informative_features > self.numeric_features:
+            raise ValueError(f"The 'informative_features' setting of the data generator must be at most "
+                             f"numeric_features ({self.numeric_features}). Got {self.informative_features} instead.")
+        return self
+
+
+class Replay(Settings):
+    label: ClassVar[str] = "replay"
+
+    path: str
+    time_column: str
+    target_column: str
+    label_delay_ticks: int = Field(1, ge=0, le=1000)
+
+
+class DataSpec(Settings):
+    label: ClassVar[str] = "data"
+
+    generator: Generator | None = None
+    replay: Replay | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> "DataSpec":
+        if self.generator is not None and self.replay is not None:
+            raise ValueError("The data section must have either 'generator' or 'replay', not both.")
+        if self.generator is None and self.replay is None:
+            object.__setattr__(self, "generator", Generator())
+        return self
+
+    @property
+    def label_delay_ticks(self) -> int:
+        source = self.replay or self.generator
+        return source.label_delay_ticks
+
+
+class _Event(Settings):
+    label: ClassVar[str] = "event"
+
+    at: int = Field(ge=0)
+    ticks: int | None = Field(None, ge=1, description="how long it lasts; None = until the end")
+
+    def active(self, tick: int) -> bool:
+        return tick >= self.at and (self.ticks is None or tick < self.at + self.ticks)
+
+
+class DriftEvent(_Event):
+    label: ClassVar[str] = "drift event"
+
+    kind: Literal["drift"]
+    shape: Literal["sudden", "gradual", "recurring"] = "sudden"
+    features: tuple[str, ...] | None = None
+    shift: float = Field(2.0, ge=-20, le=20)
+    ramp_ticks: int = Field(5, ge=1)
+    period_ticks: int = Field(8, ge=2)
+
+    def intensity(self, tick: int) -> float:
+        """0 before the drift, 1 at full shift; the shape decides the path between."""
+        if not self.active(tick):
+            return 0.0
+        elapsed = tick - self.at
+        if self.shape == "gradual":
+            return min(1.0, (elapsed + 1) / self.ramp_ticks)
+        if self.shape == "recurring":
+            return 1.0 if (elapsed // (self.period_ticks // 2)) % 2 == 0 else 0.0
+        return 1.0
+
+
+class ConceptDriftEvent(_Event):
+    label: ClassVar[str] = "concept drift event"
+
+    kind: Literal["concept_drift"]
+
+
+class LabelShiftEvent(_Event):
+    label: ClassVar[str] = "label shift event"
+
+    kind: Literal["label_shift"]
+    positive_share: float = Field(0.8, gt=0, lt=1)
+
+
+class BadDataEvent(_Event):
+    label: ClassVar[str] = "bad data event"
+
+    kind: Literal["bad_data"]
+    ticks: int | None = Field(1, ge=1)
+    fault: Literal["nulls", "schema_change", "out_of_range", "duplicates"]
+    share: float = Field(0.3, gt=0, le=1)
+    column: str | None = None
+
+
+class BadModelEvent(_Event):
+    label: ClassVar[str] = "bad model event"
+
+    kind: Literal["bad_model"]
+    ticks: int | None = Field(1, ge=1)
+    mode: Literal["sabotage", "label_noise", "label_flip"] = "sabotage"
+    share: float = Field(1.0, gt=0, le=1)
+
+
+class OutageEvent(_Event):
+    label: ClassVar[str] = "outage event"
+
+    kind: Literal["outage"]
+    ticks: int | None = Field(1, ge=1)
+
+
+class TrafficSpikeEvent(_Event):
+    label: ClassVar[str] = "traffic spike event"
+
+    kind: Literal["traffic_spike"]
+    ticks: int | None = Field(1, ge=1)
+    factor: float = Field(3.0, gt=0, le=100)
+
+
+Event = Annotated[Union[DriftEvent, ConceptDriftEvent, LabelShiftEvent, BadDataEvent, BadModelEvent,
+                        OutageEvent, TrafficSpikeEvent], Field(discriminator="kind")]
+
+Window = tuple[Annotated[int, Field(ge=0)], Annotated[int, Field(ge=0)]]
+
+
+class _Expectation(Settings):
+    label: ClassVar[str] = "expectation"
+
+
+class TriggerFires(_Expectation):
+    expect: Literal["trigger_fires"]
+    trigger: TriggerKind
+    within: Window
+
+
+class TriggerNever(_Expectation):
+    expect: Literal["trigger_never"]
+    trigger: TriggerKind
+
+
+class GateBlocks(_Expectation):
+    expect: Literal["gate_blocks"]
+    gate: Literal["data", "model"]
+    within: Window
+
+
+class Rollback(_Expectation):
+    expect: Literal["rollback"]
+    happens: bool = True
+    within: Window | None = None
+
+
+class Promotions(_Expectation):
+    expect: Literal["promotions"]
+    at_least: int = Field(1, ge=0)
+    at_most: int | None = Field(None, ge=0)
+
+
+class NoWorsePromotion(_Expectation):
+    expect: Literal["no_worse_promotion"]
+    tolerance: float = Field(0.02, ge=0, le=1)
+
+
+class FinalChampionMetric(_Expectation):
+    expect: Literal["final_champion_metric"]
+    at_least: float = Field(ge=0, le=1)
+    window_ticks: int = Field(3, ge=1)
+
+
+Expectation = Annotated[Union[TriggerFires, TriggerNever, GateBlocks, Rollback, Promotions, NoWorsePromotion,
+                              FinalChampionMetric], Field(discriminator="expect")]
+
+
+class Gates(Settings):
+    label: ClassVar[str] = "gates"
+
+    data: DataGateSettings = DataGateSettings()
+    model: ModelGateSettings = ModelGateSettings()
+
+
+class Scenario(Settings):
+    label: ClassVar[str] = "scenario"
+
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+    description: str = ""
+    seed: int = Field(0, ge=0, le=2**32 - 1)
+    clock: Clock = Clock()
+    data: DataSpec = DataSpec()
+    bootstrap_tick: int = Field(2, ge=0, description="first training, before any trigger can fire")
+    events: tuple[Event, ...] = ()
+    triggers: TriggerSettings = TriggerSettings()
+    gates: Gates = Gates()
+    canary: CanarySettings = CanarySettings()
+    training: TrainingSettings = TrainingSettings()
+    expectations: tuple[Expectation, ...] = ()
+
+    def events_of(self, kind: type[_Event]) -> list:
+        return [event for event in self.events if isinstance(event, kind)]

@@ -1,0 +1,279 @@
+"""The clock and the tick loop: data lands, traffic is served, labels arrive, triggers look,
+the pipeline runs, the canary moves. Every notable thing goes on the timeline."""
+
+from __future__ import annotations
+
+import json
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+
+from ctsim import lake
+from ctsim.errors import CtsimError, StoreUnavailable
+from ctsim.registry import Registry
+from ctsim.runners import LocalRunner
+from ctsim.scenario.data import DataSource
+from ctsim.scenario.model import BadModelEvent, DriftEvent, OutageEvent, Scenario
+from ctsim.serving import Deployment, LiveMetrics
+from ctsim.sim.lakewriter import LakeWriter
+from ctsim.sim.launch import RunReport, launch, pipeline_arguments, training_window
+from ctsim.sim.timeline import TickRecord, Timeline
+from ctsim.store import Layout, ObjectStore, OutageRelay
+from ctsim.triggers import (Arbitration, TriggerState, arbitrate, drift_decision, performance_decision,
+                            schedule_decision, volume_decision)
+
+Progress = Callable[[str, dict], None]
+
+
+@dataclass
+class World:
+    """Everything one run touches, built by ``ctsim.sim.run`` and handed to the loop."""
+
+    scenario: Scenario
+    source: DataSource
+    store: ObjectStore
+    relay: OutageRelay
+    layout: Layout
+    runner: LocalRunner
+    pipeline_sha256: str
+    run_dir: Path
+
+
+@dataclass
+class LoopState:
+    triggers: TriggerState = field(default_factory=TriggerState)
+    labelled_since_run: int = 0
+    retry_pending: bool = False
+    runs: int = 0
+    live: list[tuple[int, float]] = field(default_factory=list)
+    recent: deque = field(default_factory=lambda: deque(maxlen=1))
+    reference: pd.DataFrame | None = None
+    reference_version: str | None = None
+
+
+class Simulation:
+    def __init__(self, world: World, progress: Progress | None = None):
+        self.world = world
+        self.scenario = world.scenario
+        self.registry = Registry(world.store, world.layout)
+        self.deployment = Deployment(self.registry, self.scenario.canary, self.scenario.gates.model.metric,
+                                     self.scenario.seed)
+        self.writer = LakeWriter(world.store, world.layout)
+        self.timeline = Timeline(self.scenario.name, self.scenario.seed, self.scenario.gates.model.metric)
+        self.state = LoopState()
+        drift = self.scenario.triggers.drift
+        self.state.recent = deque(maxlen=drift.window_ticks if drift else 1)
+        self.progress = progress or (lambda kind, data: None)
+        self.contract_json = json.dumps(world.source.contract.to_dict())
+
+    # the loop ------------------------------------------------------------------
+    def run(self) -> Timeline:
+        self._announce_scripted_events()
+        for tick in range(self.scenario.clock.ticks):
+            self.progress("tick", {"tick": tick, "ticks": self.scenario.clock.ticks,
+                                   "champion": self.deployment.champion, "canary_weight": self.deployment.state.weight})
+            self._tick(tick)
+        self.writer.flush()
+        self.timeline.events.sort(key=lambda event: event.tick)
+        return self.timeline
+
+    def _tick(self, tick: int) -> None:
+        store_up = self._set_outage(tick)
+        batch = self.world.source.batch(tick)
+        feedback = self.world.source.feedback(tick)
+        self._land(tick, batch.production, feedback, batch.external, store_up)
+        self.deployment.serve(tick, batch.production)
+        live = self.deployment.observe(feedback, self.world.source.contract.label)
+        self._record_tick(tick, len(batch.production), live)
+        if self.deployment.canary_active:
+            self._analyse_canary(tick, live)
+        self.state.recent.append(batch.production)
+        arbitration = self._arbitrate(tick)
+        if arbitration is not None and arbitration.fire:
+            self._train(tick, arbitration.trigger or "bootstrap")
+
+    # data ----------------------------------------------------------------------
+    def _set_outage(self, tick: int) -> bool:
+        down = any(event.active(tick) for event in self.scenario.events_of(OutageEvent))
+        if down and not self.world.relay.is_down:
+            self.world.relay.go_down()
+            self.timeline.add(tick, "outage", "object store unavailable")
+        elif not down and self.world.relay.is_down:
+            self.world.relay.come_back()
+            self.timeline.add(tick, "outage-end", "object store back")
+        return not down
+
+    def _land(self, tick: int, production: pd.DataFrame, feedback: pd.DataFrame, external: pd.DataFrame,
+              store_up: bool) -> None:
+        for source, frame in (("production", production), ("feedback", feedback), ("external", external)):
+            self.writer.submit(source, tick, frame)
+        self.state.labelled_since_run += len(feedback) + len(external)
+        if not store_up:
+            return
+        backlog = len(self.writer.buffer)
+        written = self.writer.flush()
+        if backlog > 3 and written:
+            self.timeline.add(tick, "lake-backfill", f"wrote {written} batches buffered during the outage",
+                              batches=written)
+
+    def _record_tick(self, tick: int, rows: int, live: LiveMetrics) -> None:
+        if live.champion_samples:
+            self.state.live.append((live.champion_samples, live.champion_metric))
+        deployment = self.deployment
+        self.timeline.ticks.append(TickRecord(
+            tick=tick, time=self.scenario.clock.time_of(tick).isoformat(), rows=rows, champion=deployment.champion,
+            canary=deployment.canary if deployment.canary_active else None, canary_weight=deployment.state.weight,
+            canary_phase=deployment.state.phase.value, labelled=live.samples,
+            served_metric=_rounded(live.served_metric), champion_metric=_rounded(live.champion_metric)))
+
+    # canary --------------------------------------------------------------------
+    def _analyse_canary(self, tick: int, live: LiveMetrics) -> None:
+        version = self.deployment.canary
+        for decision in self.deployment.analyse(live.canary, tick):
+            if decision.action in ("hold", "none"):
+                continue
+            kind = {"rollback": "rollback", "rollout": "rollout", "promotion-failed": "rollback"}.get(decision.action, "canary")
+            canary_metric, champion_metric = self.deployment.trial.means()
+            self.timeline.add(tick, kind, f"canary {version}: {decision.action} ({decision.reason})",
+                              version=version, action=decision.action, weight=self.deployment.state.weight,
+                              reason=decision.reason.to_dict(), live_canary=canary_metric,
+                              live_champion=champion_metric, live_samples=self.deployment.trial.samples)
+            if kind == "rollback":
+                self._alert(tick, "canary-rolled-back", f"canary {version} rolled back: {decision.reason}")
+
+    # triggers ------------------------------------------------------------------
+    def _arbitrate(self, tick: int) -> Arbitration | None:
+        if self.deployment.champion is None:
+            # No model yet: train once enough labelled data exists (or retry a failed first run).
+            if tick >= self.scenario.bootstrap_tick:
+                self.progress("step", {"step": "bootstrap training"})
+                return Arbitration(True, "bootstrap", None)  # type: ignore[arg-type]
+            return None
+        if self.state.retry_pending and not self.world.relay.is_down:
+            return Arbitration(True, "retry", None)  # type: ignore[arg-type]
+        decisions = self._trigger_decisions(tick)
+        arbitration = arbitrate(decisions, tick, self.state.triggers, self.scenario.triggers.cooldown_ticks,
+                                busy=self.deployment.canary_active)
+        for decision in decisions:
+            if decision.fired:
+                held = decision.trigger in arbitration.suppressed
+                self.timeline.add(tick, "trigger-held" if held else "trigger",
+                                  decision.summary() if not held else f"{decision.trigger} trigger held: {arbitration.reason}",
+                                  trigger=decision.trigger, reasons=[r.to_dict() for r in decision.reasons[:4]],
+                                  chosen=decision.trigger == arbitration.trigger)
+        return arbitration
+
+    def _trigger_decisions(self, tick: int) -> list:
+        settings = self.scenario.triggers
+        clock = self.scenario.clock
+        decisions = []
+        if settings.schedule:
+            decisions.append(schedule_decision(settings.schedule, clock.time_of(tick - 1), clock.time_of(tick)))
+        if settings.volume:
+            decisions.append(volume_decision(settings.volume, self.state.labelled_since_run))
+        if settings.performance:
+            reference = self.registry.record(self.deployment.champion).score
+            decisions.append(performance_decision(settings.performance, self.state.live, reference))
+        if settings.drift and len(self.state.recent) == self.state.recent.maxlen:
+            reference = self._drift_reference()
+            if reference is not None and len(reference):
+                current = pd.concat(list(self.state.recent), ignore_index=True)
+                decisions.append(drift_decision(settings.drift, reference, current, self.world.source.contract.kinds))
+        return decisions
+
+    def _drift_reference(self) -> pd.DataFrame | None:
+        """The champion's training data (production rows of its window), read from the lake once per champion."""
+        champion = self.deployment.champion
+        if champion != self.state.reference_version:
+            snapshot = self.registry.record(champion).data_snapshot
+            try:
+                frame = lake.read_window(self.world.store, self.world.layout, "production",
+                                         snapshot["first_tick"], snapshot["last_tick"])
+            except StoreUnavailable:
+                return None
+            self.state.reference = frame
+            self.state.reference_version = champion
+        return self.state.reference
+
+    # the pipeline ----------------------------------------------------------------
+    def _train(self, tick: int, trigger: str) -> None:
+        self.state.runs += 1
+        run_id = f"run-{self.state.runs:03d}"
+        champion = self.deployment.champion
+        through = self.deployment.model(champion).trained_through_tick if champion else None
+        window = training_window(self.scenario, tick, through)
+        sabotage = any(e.mode == "sabotage" and e.active(tick) for e in self.scenario.events_of(BadModelEvent))
+        arguments = pipeline_arguments(self.scenario, self.contract_json, self.world.layout.namespace, run_id, window,
+                                       sabotage, self.world.pipeline_sha256)
+        self.progress("step", {"step": f"pipeline {run_id} ({trigger})"})
+        report = launch(self.world.runner, self.world.store, self.world.layout, run_id, arguments)
+        self.state.triggers = self.state.triggers.after_run(tick)
+        self._record_run(tick, trigger, window, report)
+        self.state.retry_pending = not report.outcome.succeeded
+        if report.outcome.succeeded:
+            self.state.labelled_since_run = 0
+            self._follow_registry(tick, report)
+
+    def _record_run(self, tick: int, trigger: str, window, report: RunReport) -> None:
+        outcome = report.outcome
+        status = "succeeded" if outcome.succeeded else "failed"
+        self.timeline.add(tick, "pipeline-run", f"{report.run_id} ({trigger}) {status}", run_id=report.run_id,
+                          trigger=trigger, status=status, window=[window.first_tick, window.last_tick],
+                          steps=[s for s in ("collect-data", "validate-data", "preprocess", "engineer-features",
+                                             "train-model", "evaluate-model", "register-model", "start-canary")
+                                 if s in report.steps])
+        self.timeline.runs.append({"run_id": report.run_id, "tick": tick, "trigger": trigger, "status": status,
+                                   "seconds": round(outcome.seconds, 3), "error": outcome.error,
+                                   "tasks": [t.__dict__ for t in outcome.tasks],
+                                   "step_seconds": {k: v.get("seconds") for k, v in report.steps.items()},
+                                   "log": outcome.log_path})
+        for step, gate in (("validate-data", "data"), ("evaluate-model", "model")):
+            record = report.step(step)
+            if record and "decision" in record:
+                passed = record["decision"]["passed"]
+                self.timeline.add(tick, "gate-pass" if passed else "gate-block", record["summary"], gate=gate,
+                                  run_id=report.run_id, reasons=record["decision"]["reasons"],
+                                  candidate=record.get("candidate"), champion=record.get("champion"))
+        for alert in report.alerts:
+            self.timeline.add(tick, "alert", f"{alert['kind']}: {alert['message']}", source="pipeline",
+                              alert=alert["kind"], run_id=report.run_id)
+        if not outcome.succeeded:
+            self._alert(tick, "pipeline-failed", f"{report.run_id} failed; retrying on a later tick. {outcome.error}")
+
+    def _follow_registry(self, tick: int, report: RunReport) -> None:
+        registered = report.step("register-model")
+        started = report.step("start-canary")
+        if registered:
+            self.timeline.add(tick, "registered", f"{registered['version']} registered", version=registered["version"],
+                              artifact_sha256=registered["artifact_sha256"])
+        if not started:
+            return
+        if started["alias"] == "champion":
+            self.deployment.load_aliases()
+            self.timeline.add(tick, "rollout", f"{started['version']} is the first champion", version=started["version"],
+                              action="initial")
+        else:
+            decision = self.deployment.start_canary(started["version"])
+            self.timeline.add(tick, "canary", f"canary {started['version']} started at {self.deployment.state.weight}%",
+                              version=started["version"], action=decision.action, weight=self.deployment.state.weight)
+
+    def _alert(self, tick: int, kind: str, message: str) -> None:
+        from ctsim.pipeline.tasks import post_webhook
+
+        self.timeline.add(tick, "alert", f"{kind}: {message}", source="simulator", alert=kind)
+        post_webhook({"kind": kind, "message": message, "scenario": self.scenario.name, "tick": tick})
+
+    def _announce_scripted_events(self) -> None:
+        for event in self.scenario.events:
+            if isinstance(event, DriftEvent):
+                self.timeline.add(event.at, "drift-onset", f"{event.shape} drift of {event.shift} std begins (scripted)",
+                                  scripted=True)
+            elif not isinstance(event, OutageEvent):
+                self.timeline.add(event.at, "scripted", f"{event.kind} begins (scripted)", scripted=True, event=event.kind)
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None or value != value else round(value, 6)

@@ -1,0 +1,163 @@
+"""The only place that talks S3: the minio SDK behind a small, typed surface.
+
+Every failure becomes a ctsim error naming the object (``... while reading
+mlpipeline/lake/...``). Unavailability is retried with bounded exponential
+backoff; precondition failures of conditional writes become ConflictError.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import TypeVar
+
+import urllib3
+from minio import Minio
+from minio.error import MinioException, S3Error
+
+from ctsim.errors import ConflictError, MissingObject, StoreError, StoreUnavailable
+from ctsim.store.config import StoreConfig
+
+T = TypeVar("T")
+
+_MISSING_CODES = {"NoSuchKey", "NoSuchBucket", "NoSuchObject"}
+_CONFLICT_CODES = {"PreconditionFailed", "ConditionalRequestConflict"}
+
+
+@dataclass(frozen=True)
+class Retry:
+    """Bounded backoff for an unavailable store: attempts, first delay, growth."""
+
+    attempts: int = 4
+    first_delay_s: float = 0.2
+    factor: float = 2.0
+
+    def delays(self) -> Iterator[float]:
+        delay = self.first_delay_s
+        for _ in range(self.attempts - 1):
+            yield delay
+            delay *= self.factor
+
+
+NO_RETRY = Retry(attempts=1)
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    data: bytes
+    etag: str
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+class ObjectStore:
+    """A bucket on an S3 endpoint."""
+
+    def __init__(self, config: StoreConfig, retry: Retry = Retry()):
+        self.config = config
+        self.bucket = config.bucket
+        self.retry = retry
+        http = urllib3.PoolManager(
+            timeout=urllib3.Timeout(connect=2.0, read=20.0),
+            retries=urllib3.Retry(total=0, raise_on_status=False),
+            maxsize=8,
+        )
+        self._client = Minio(config.endpoint, access_key=config.access_key, secret_key=config.secret_key,
+                             secure=config.secure, http_client=http)
+
+    def ensure_bucket(self) -> None:
+        def create() -> None:
+            if not self._client.bucket_exists(self.bucket):
+                self._client.make_bucket(self.bucket)
+        self._call(create, f"creating bucket {self.bucket}")
+
+    def put(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> str:
+        """Write an object (S3 PUTs are atomic: readers see all of it or none). Returns its ETag."""
+        return self._put(key, data, {"Content-Type": content_type})
+
+    def put_if_absent(self, key: str, data: bytes, content_type: str = "application/json") -> str:
+        """Create an object only if no object has that key; ConflictError otherwise."""
+        return self._put(key, data, {"Content-Type": content_type, "If-None-Match": "*"})
+
+    def put_if_match(self, key: str, data: bytes, etag: str, content_type: str = "application/json") -> str:
+        """Replace an object only if it still has ``etag``; ConflictError otherwise."""
+        return self._put(key, data, {"Content-Type": content_type, "If-Match": _quoted(etag)})
+
+    def get(self, key: str) -> StoredObject:
+        def fetch() -> StoredObject:
+            response = self._client.get_object(self.bucket, key)
+            try:
+                return StoredObject(response.read(), response.headers.get("etag", "").strip('"'))
+            finally:
+                response.close()
+                response.release_conn()
+        return self._call(fetch, f"reading {self.bucket}/{key}")
+
+    def get_or_none(self, key: str) -> StoredObject | None:
+        try:
+            return self.get(key)
+        except MissingObject:
+            return None
+
+    def exists(self, key: str) -> bool:
+        try:
+            self._call(lambda: self._client.stat_object(self.bucket, key), f"checking {self.bucket}/{key}")
+        except MissingObject:
+            return False
+        return True
+
+    def list(self, prefix: str) -> list[str]:
+        """Every key under ``prefix``, sorted."""
+        def names() -> list[str]:
+            return sorted(obj.object_name for obj in self._client.list_objects(self.bucket, prefix=prefix, recursive=True))
+        return self._call(names, f"listing {self.bucket}/{prefix}")
+
+    def delete(self, key: str) -> None:
+        self._call(lambda: self._client.remove_object(self.bucket, key), f"deleting {self.bucket}/{key}")
+
+    def delete_if_match(self, key: str, etag: str) -> None:
+        """Delete only if the object still has ``etag`` (checked, then deleted: S3 has no conditional DELETE everywhere)."""
+        current = self.get(key)
+        if current.etag != etag.strip('"'):
+            raise ConflictError(f"{self.bucket}/{key} changed since it was read (ETag {etag} is now {current.etag})")
+        self.delete(key)
+
+    def _put(self, key: str, data: bytes, headers: dict[str, str]) -> str:
+        # minio-py 7.2 exposes no conditional-write headers on put_object; its
+        # _put_object sends headers verbatim and is what put_object calls itself.
+        def write() -> str:
+            return self._client._put_object(self.bucket, key, data, headers=headers).etag
+        return self._call(write, f"writing {self.bucket}/{key}")
+
+    def _call(self, operation: Callable[[], T], what: str) -> T:
+        delays = self.retry.delays()
+        while True:
+            try:
+                return operation()
+            except S3Error as exc:
+                raise _translate_s3(exc, what) from exc
+            except (urllib3.exceptions.HTTPError, OSError, MinioException) as exc:
+                delay = next(delays, None)
+                if delay is None:
+                    raise StoreUnavailable(f"object store at {self.config.endpoint} unavailable while {what}: "
+                                           f"{type(exc).__name__}") from exc
+                time.sleep(delay)
+
+
+def _translate_s3(exc: S3Error, what: str) -> StoreError:
+    if exc.code in _MISSING_CODES:
+        return MissingObject(f"no such object while {what}")
+    if exc.code in _CONFLICT_CODES:
+        return ConflictError(f"another writer got there first while {what} ({exc.code})")
+    return StoreError(f"S3 error {exc.code} while {what}: {exc.message}")
+
+
+def _quoted(etag: str) -> str:
+    return '"' + etag.strip('"') + '"'
+
+

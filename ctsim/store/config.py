@@ -1,0 +1,60 @@
+"""Where the object store is and how to log in.
+
+Credentials come from the environment (or the embedded server's fixed
+ones), never from code or scenario files, and never appear in a repr.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+ENDPOINT_VAR = "CTSIM_S3_ENDPOINT"
+ACCESS_KEY_VAR = "CTSIM_S3_ACCESS_KEY"
+SECRET_KEY_VAR = "CTSIM_S3_SECRET_KEY"
+BUCKET_VAR = "CTSIM_S3_BUCKET"
+SECURE_VAR = "CTSIM_S3_SECURE"
+
+# KFP's own conventions, so the local layout matches a cluster's.
+DEFAULT_BUCKET = "mlpipeline"
+EMBEDDED_ACCESS_KEY = "minio"
+EMBEDDED_SECRET_KEY = "minio123"
+
+
+@dataclass(frozen=True)
+class StoreConfig:
+    endpoint: str
+    access_key: str = field(repr=False)
+    secret_key: str = field(repr=False)
+    bucket: str = DEFAULT_BUCKET
+    secure: bool = False
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> "StoreConfig | None":
+        """The configured external store, or None when CTSIM_S3_ENDPOINT is unset."""
+        env = os.environ if environ is None else environ
+        endpoint = env.get(ENDPOINT_VAR, "").strip()
+        if not endpoint:
+            return None
+        secure = endpoint.startswith("https://") or env.get(SECURE_VAR, "").lower() in ("1", "true", "yes")
+        return cls(
+            endpoint=endpoint.removeprefix("http://").removeprefix("https://").rstrip("/"),
+            access_key=env.get(ACCESS_KEY_VAR, EMBEDDED_ACCESS_KEY),
+            secret_key=env.get(SECRET_KEY_VAR, EMBEDDED_SECRET_KEY),
+            bucket=env.get(BUCKET_VAR, DEFAULT_BUCKET),
+            secure=secure,
+        )
+
+    def to_env(self) -> dict[str, str]:
+        """Variables a pipeline component reads to find this store, as on a cluster."""
+        return {
+            ENDPOINT_VAR: self.endpoint,
+            ACCESS_KEY_VAR: self.access_key,
+            SECRET_KEY_VAR: self.secret_key,
+            BUCKET_VAR: self.bucket,
+            SECURE_VAR: "true" if self.secure else "false",
+        }
+
+    def secrets(self) -> tuple[str, ...]:
+        """Values that must never be written to a report or run directory."""
+        return (self.access_key, self.secret_key)

@@ -1,0 +1,144 @@
+"""The four retraining triggers: schedule, volume, performance, drift.
+
+Each is a pure function of its settings and this tick's observations and
+returns a ``TriggerDecision`` whose reasons carry the numbers. How to read them:
+
+* ``ok=False`` means the rule argues for a training run; ``ok=True`` means it
+  does not (including "no data yet, no decision": no data is not bad data).
+* The first reason decides: ``decision.fired == (not decision.reasons[0].ok)``.
+  Later reasons are detail (sample counts, one reason per drifted feature).
+
+Windows: the performance trigger slices its own last ``window_ticks`` entries;
+for the drift trigger the caller passes the current window's rows (the last
+``DriftTriggerSettings.window_ticks`` ticks), since only it can read the lake.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+import pandas as pd
+from croniter import croniter
+
+from ctsim.contract import ColumnKind
+from ctsim.drift import DatasetDrift, Sketch, dataset_drift, dataset_sketch_drift
+from ctsim.reasons import Reason, TriggerDecision
+from ctsim.settings import (
+    DriftTriggerSettings,
+    PerformanceTriggerSettings,
+    ScheduleTriggerSettings,
+    VolumeTriggerSettings,
+)
+
+__all__ = [
+    "drift_decision",
+    "drift_decision_from",
+    "drift_decision_from_sketches",
+    "performance_decision",
+    "schedule_decision",
+    "volume_decision",
+]
+
+# Metrics are shares computed in floating point: 0.85 - 0.80 is 0.04999999999999993.
+# A drop that equals max_drop in decimal must fire, so compare with this slack.
+_DROP_TOLERANCE = 1e-9
+
+
+def schedule_decision(settings: ScheduleTriggerSettings, previous: datetime, now: datetime) -> TriggerDecision:
+    """Fire when an instant of ``settings.cron`` lies in (previous, now] of simulated time.
+
+    The half-open window means consecutive ticks never both claim the same
+    instant. Several instants in one window still fire once; the reason names the
+    first of them. When quiet, the reason names the next instant.
+    """
+    instant = croniter(settings.cron, previous).get_next(datetime)
+    fired = instant <= now
+    reason = Reason(
+        rule=f"first instant of cron '{settings.cron}' after the previous tick ({previous.isoformat()}) is after now",
+        observed=instant.isoformat(),
+        threshold=now.isoformat(),
+        ok=not fired,
+    )
+    return TriggerDecision("schedule", fired, (reason,))
+
+
+def volume_decision(settings: VolumeTriggerSettings, new_labelled_rows: int) -> TriggerDecision:
+    """Fire when at least ``min_new_rows`` labelled rows arrived since the last run."""
+    fired = new_labelled_rows >= settings.min_new_rows
+    reason = Reason(
+        rule="new labelled rows since the last run below min_new_rows",
+        observed=new_labelled_rows,
+        threshold=settings.min_new_rows,
+        ok=not fired,
+    )
+    return TriggerDecision("volume", fired, (reason,))
+
+
+def performance_decision(
+    settings: PerformanceTriggerSettings,
+    live: Sequence[tuple[int, float]],
+    reference: float | None,
+) -> TriggerDecision:
+    """Fire when the live metric fell at least ``max_drop`` below the reference.
+
+    ``live`` holds one (labelled samples, metric) pair per tick, most recent
+    last. The live metric is the sample-weighted mean over the last
+    ``window_ticks`` entries; ticks without samples (or with a NaN metric) weigh nothing.
+    """
+    window = [(n, value) for n, value in live[-settings.window_ticks :] if n > 0 and math.isfinite(value)]
+    samples = sum(n for n, _ in window)
+    span = f"the last {settings.window_ticks} tick(s)"
+    if reference is None:
+        quiet = Reason("no reference metric to compare the live metric against yet (no decision)", None, None, True)
+        return TriggerDecision("performance", False, (quiet,))
+    enough = Reason(f"labelled samples in {span} at least min_samples", samples, settings.min_samples, True)
+    if samples < settings.min_samples:
+        quiet = Reason(
+            f"labelled samples in {span} below min_samples: not enough to judge yet (no decision)",
+            samples,
+            settings.min_samples,
+            True,
+        )
+        return TriggerDecision("performance", False, (quiet,))
+    live_metric = sum(n * value for n, value in window) / samples
+    drop = reference - live_metric
+    fired = drop >= settings.max_drop - _DROP_TOLERANCE
+    decisive = Reason(
+        f"drop of the live metric ({live_metric:.4f}, weighted over {span}) "
+        f"from the reference ({reference:.4f}) below max_drop",
+        drop,
+        settings.max_drop,
+        not fired,
+    )
+    return TriggerDecision("performance", fired, (decisive, enough))
+
+
+def drift_decision(
+    settings: DriftTriggerSettings,
+    reference: pd.DataFrame,
+    current: pd.DataFrame,
+    kinds: Mapping[str, ColumnKind],
+) -> TriggerDecision:
+    """Fire when the share of drifted features reaches ``drift_share`` (exact statistics)."""
+    return drift_decision_from(dataset_drift(reference, current, kinds, settings))
+
+
+def drift_decision_from_sketches(
+    settings: DriftTriggerSettings, sketches: Mapping[str, Sketch], current: pd.DataFrame
+) -> TriggerDecision:
+    """``drift_decision`` against reference sketches: costs time in the current rows only."""
+    return drift_decision_from(dataset_sketch_drift(sketches, current, settings))
+
+
+def drift_decision_from(result: DatasetDrift) -> TriggerDecision:
+    """One summary reason (share of drifted features vs drift_share), then one per feature."""
+    drifted = len(result.drifted_columns)
+    summary = Reason(
+        f"share of drifted features ({drifted} of {len(result.features)}) below drift_share",
+        result.share,
+        result.drift_share,
+        not result.drifted,
+    )
+    return TriggerDecision("drift", result.drifted, (summary, *(feature.reason for feature in result.features)))
