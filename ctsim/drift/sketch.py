@@ -270,7 +270,9 @@ def _equal_mass_groups(counts: np.ndarray, groups: int) -> np.ndarray:
     return np.clip(group, 0, groups - 1)
 
 
-def _combine_moments(n_a: int, mean_a: float, m2_a: float, n_b: int, mean_b: float, m2_b: float) -> tuple[float, float]:
+def _combine_moments(
+    n_a: int, mean_a: float, m2_a: float, n_b: int, mean_b: float, m2_b: float
+) -> tuple[float, float]:
     """Chan et al.'s pairwise update of (mean, sum of squared deviations); stable for large means."""
     n = n_a + n_b
     if n == 0:

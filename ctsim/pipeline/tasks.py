@@ -22,11 +22,12 @@ import pandas as pd
 from ctsim import lake
 from ctsim.contract import DataContract
 from ctsim.errors import CtsimError, StoreError
-from ctsim.gates import check_data, check_model
 from ctsim.registry import Registry
 from ctsim.settings import DataGateSettings, ModelGateSettings, TrainingSettings
-from ctsim.steps import clean, score, split_by_recency, train
 from ctsim.store import Layout, ObjectStore, StoreConfig
+
+# Each component runs in a fresh interpreter: heavy imports (scikit-learn, scipy)
+# are made inside the tasks that need them, so the others start fast.
 
 WEBHOOK_VAR = "CTSIM_ALERT_WEBHOOK"
 
@@ -63,6 +64,8 @@ def collect_data(namespace: str, run_id: str, first_tick: int, last_tick: int, a
 
 
 def validate_data(namespace: str, run_id: str, snapshot_path: str, contract_json: str, gate_json: str) -> tuple[bool, str]:
+    from ctsim.gates.data_gate import check_data
+
     with recorded(namespace, run_id, "validate-data") as record:
         decision = check_data(pd.read_parquet(snapshot_path), _contract(contract_json),
                               DataGateSettings.model_validate_json(gate_json))
@@ -72,6 +75,8 @@ def validate_data(namespace: str, run_id: str, snapshot_path: str, contract_json
 
 def preprocess(namespace: str, run_id: str, snapshot_path: str, contract_json: str, training_json: str,
                train_path: str, holdout_path: str) -> int:
+    from ctsim.steps.features import clean, split_by_recency
+
     with recorded(namespace, run_id, "preprocess") as record:
         cleaned = clean(pd.read_parquet(snapshot_path), _contract(contract_json))
         training, holdout = split_by_recency(cleaned, TrainingSettings.model_validate_json(training_json).holdout_share)
@@ -83,7 +88,7 @@ def preprocess(namespace: str, run_id: str, snapshot_path: str, contract_json: s
 
 def engineer_features(namespace: str, run_id: str, train_path: str, contract_json: str, features_path: str) -> list[str]:
     """Materialise the model's input matrix, so the training step and humans see the same features."""
-    from ctsim.steps import FeatureRecipe, engineer
+    from ctsim.steps.features import FeatureRecipe, engineer
 
     with recorded(namespace, run_id, "engineer-features") as record:
         contract = _contract(contract_json)
@@ -100,6 +105,8 @@ def train_model(namespace: str, run_id: str, features_path: str, contract_json: 
                 through_tick: int, sabotage: bool, model_path: str) -> str:
     """Fit the candidate; the incremental strategy continues from the verified champion."""
     import pickle
+
+    from ctsim.steps.training import train
 
     with recorded(namespace, run_id, "train-model") as record:
         settings = TrainingSettings.model_validate_json(training_json)
@@ -118,6 +125,9 @@ def evaluate_model(namespace: str, run_id: str, model_path: str, holdout_path: s
                    gate_json: str) -> tuple[bool, float, float, str, str]:
     """Score candidate and champion on the same fresh holdout and apply the model gate."""
     import pickle
+
+    from ctsim.gates.model_gate import check_model
+    from ctsim.steps.training import score
 
     with recorded(namespace, run_id, "evaluate-model") as record:
         settings = ModelGateSettings.model_validate_json(gate_json)

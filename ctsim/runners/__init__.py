@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import re
 import time
+import warnings
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -74,7 +75,9 @@ class LocalRunner:
         log_path = self.logs_dir / f"{run_id}.log"
         started = time.perf_counter()
         error = ""
-        with open(log_path, "w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
+        with open(log_path, "w", encoding="utf-8") as log, contextlib.redirect_stdout(log), warnings.catch_warnings():
+            # kfp.local warns that cluster-only settings (image, cpu/memory requests) are ignored here: expected.
+            warnings.simplefilter("ignore")
             try:
                 self._pipeline(**arguments)
             except RuntimeError as exc:  # kfp.local's way of saying a task failed

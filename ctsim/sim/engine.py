@@ -161,7 +161,8 @@ class Simulation:
             if decision.fired:
                 held = decision.trigger in arbitration.suppressed
                 self.timeline.add(tick, "trigger-held" if held else "trigger",
-                                  decision.summary() if not held else f"{decision.trigger} trigger held: {arbitration.reason}",
+                                  f"{decision.trigger} trigger {'held' if held else 'fired'}: "
+                                  f"{arbitration.reason if held else decision.reasons[0]}",
                                   trigger=decision.trigger, reasons=[r.to_dict() for r in decision.reasons[:4]],
                                   chosen=decision.trigger == arbitration.trigger)
         return arbitration

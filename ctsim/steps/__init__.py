@@ -1,7 +1,18 @@
-"""The pure work of each pipeline step: frames and models in, frames, models and decisions out."""
+"""The pure work of each pipeline step: frames and models in, frames, models and decisions out.
 
-from ctsim.steps.features import FeatureRecipe, clean, engineer, split_by_recency
-from ctsim.steps.model import ServableModel
-from ctsim.steps.training import score, train
+Submodules are imported on first use so a component that only cleans data
+never pays for importing scikit-learn.
+"""
 
-__all__ = ["FeatureRecipe", "ServableModel", "clean", "engineer", "score", "split_by_recency", "train"]
+import importlib
+
+_HOMES = {"FeatureRecipe": "features", "clean": "features", "engineer": "features", "split_by_recency": "features",
+          "ServableModel": "model", "score": "training", "train": "training", "metric_value": "training"}
+
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name: str):
+    if name not in _HOMES:
+        raise AttributeError(f"module 'ctsim.steps' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"ctsim.steps.{_HOMES[name]}"), name)

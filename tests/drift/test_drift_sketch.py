@@ -136,7 +136,9 @@ def test_empty_current_values_are_no_data():
 def test_dataset_sketch_drift_matches_dataset_drift_on_clear_cases():
     rng = np.random.default_rng(5)
     rows = 20_000
-    reference = pd.DataFrame({"x": rng.normal(size=rows), "y": rng.normal(size=rows), "c": rng.choice(["a", "b"], rows)})
+    reference = pd.DataFrame(
+        {"x": rng.normal(size=rows), "y": rng.normal(size=rows), "c": rng.choice(["a", "b"], rows)}
+    )
     current = pd.DataFrame(
         {"x": rng.normal(1.0, size=rows), "y": rng.normal(size=rows), "c": rng.choice(["a", "b"], rows, p=[0.9, 0.1])}
     )

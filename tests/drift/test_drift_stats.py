@@ -172,7 +172,9 @@ def test_reason_carries_column_statistic_and_threshold():
 
 def _frames(shifts: dict[str, float], rows: int = 2000) -> tuple[pd.DataFrame, pd.DataFrame]:
     reference = pd.DataFrame({column: _normal(i, rows) for i, column in enumerate(shifts)})
-    current = pd.DataFrame({column: _normal(100 + i, rows, loc=shift) for i, (column, shift) in enumerate(shifts.items())})
+    current = pd.DataFrame(
+        {column: _normal(100 + i, rows, loc=shift) for i, (column, shift) in enumerate(shifts.items())}
+    )
     return reference, current
 
 

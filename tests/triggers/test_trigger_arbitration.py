@@ -25,7 +25,8 @@ def test_the_first_fired_trigger_in_the_given_order_wins():
 
 @pytest.mark.parametrize(("tick", "fire"), [(5, False), (6, False), (7, False), (8, True), (9, True)])
 def test_a_run_at_tick_t_blocks_ticks_t_to_t_plus_cooldown(tick, fire):
-    result = arbitrate(_decisions("volume"), tick=tick, state=TriggerState().after_run(5), cooldown_ticks=2, busy=False)
+    state = TriggerState().after_run(5)
+    result = arbitrate(_decisions("volume"), tick=tick, state=state, cooldown_ticks=2, busy=False)
     assert result.fire is fire
     assert result.reason.observed == tick - 5 and result.reason.threshold == 2
     assert result.suppressed == (() if fire else ("volume",))

@@ -1,0 +1,32 @@
+# Two entry points for a fresh machine (Python 3.11 + pip): `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test test-fast test-e2e install clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Replay the sudden-drift scenario on the embedded S3 server through kfp.local.
+demo: $(STAMP)
+	$(BIN)/ctsim run scenario sudden-drift
+
+# The whole suite, hypothesis derandomized (the `ci` profile).
+test: $(STAMP)
+	CTSIM_HYPOTHESIS_PROFILE=ci $(BIN)/pytest -q
+
+test-fast: $(STAMP)
+	CTSIM_HYPOTHESIS_PROFILE=ci $(BIN)/pytest -q -m "not e2e"
+
+test-e2e: $(STAMP)
+	CTSIM_HYPOTHESIS_PROFILE=ci $(BIN)/pytest -q -m e2e
+
+clean:
+	rm -rf $(VENV) runs .pytest_cache .hypothesis

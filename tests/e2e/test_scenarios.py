@@ -1,0 +1,111 @@
+"""End to end: shipped scenarios through the real KFP pipeline on kfp.local and the embedded S3 server."""
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+from ctsim.cli import main
+from ctsim.sim import run_scenario
+from ctsim.sim.timeline import Timeline
+
+pytestmark = pytest.mark.e2e
+
+PIPELINE_STEPS = {"collect-data", "validate-data", "preprocess", "engineer-features", "train-model",
+                  "evaluate-model", "register-model", "start-canary"}
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    """Each shipped scenario runs once per test session; tests read the results."""
+    cache = {}
+    root = tmp_path_factory.mktemp("runs")
+
+    def get(name):
+        if name not in cache:
+            cache[name] = run_scenario(name, runs_dir=root)
+        return cache[name]
+    return get
+
+
+def _kinds(timeline: Timeline, kind: str, **match):
+    return [e for e in timeline.events if e.kind == kind and all(e.data.get(k) == v for k, v in match.items())]
+
+
+def test_sudden_drift_retrains_rolls_out_and_recovers(runs):
+    result = runs("sudden-drift")
+    timeline = result.timeline
+    assert result.verdict.passed, result.verdict.to_dict()
+    drift_fired = [e.tick for e in _kinds(timeline, "trigger", trigger="drift")]
+    assert drift_fired and drift_fired[0] >= 12, "the drift trigger must not fire before the drift begins"
+    drift_runs = _kinds(timeline, "pipeline-run", trigger="drift", status="succeeded")
+    assert drift_runs and set(drift_runs[0].data["steps"]) == PIPELINE_STEPS
+    assert _kinds(timeline, "rollout", action="rollout")
+    dip = min(t.served_metric for t in timeline.ticks[12:16] if t.served_metric is not None)
+    final = timeline.ticks[-1].champion_metric
+    assert final is not None and final > dip + 0.2, f"accuracy must recover: dip {dip}, final {final}"
+
+
+def test_sudden_drift_run_directory_holds_the_pipeline_that_ran(runs):
+    result = runs("sudden-drift")
+    pipeline_yaml = result.run_dir / "pipeline.yaml"
+    assert hashlib.sha256(pipeline_yaml.read_bytes()).hexdigest() == result.pipeline_sha256
+    assert (result.run_dir / "pipeline.sha256").read_text().strip() == result.pipeline_sha256
+    saved = Timeline.read(result.run_dir / "timeline.json")
+    assert saved.deterministic_view() == result.timeline.deterministic_view()
+    kfp_outputs = {path.name for path in (result.run_dir / "kfp").glob("*/*") if path.is_dir()}
+    assert PIPELINE_STEPS <= kfp_outputs, f"every component's outputs are kept, got {sorted(kfp_outputs)}"
+    assert json.loads((result.run_dir / "verdict.json").read_text())["passed"] is True
+
+
+def test_bad_model_is_blocked_and_the_champion_kept(runs):
+    result = runs("bad-model")
+    timeline = result.timeline
+    assert result.verdict.passed, result.verdict.to_dict()
+    blocks = _kinds(timeline, "gate-block", gate="model")
+    assert [e.tick for e in blocks] == [7]
+    assert blocks[0].data["candidate"] < 0.7
+    assert any(e.data.get("alert") == "model-gate-blocked" for e in _kinds(timeline, "alert"))
+    assert {t.champion for t in timeline.ticks[3:]} == {"v0001"}
+
+
+def test_canary_regression_is_rolled_back_and_champion_untouched(runs):
+    result = runs("canary-regression")
+    timeline = result.timeline
+    assert result.verdict.passed, result.verdict.to_dict()
+    passed_gate = _kinds(timeline, "gate-pass", gate="model")
+    assert len(passed_gate) >= 2, "the poisoned model must pass the offline gate"
+    rollbacks = _kinds(timeline, "rollback")
+    assert len(rollbacks) == 1 and rollbacks[0].data["live_canary"] < rollbacks[0].data["live_champion"]
+    assert {t.champion for t in timeline.ticks[3:]} == {"v0001"}
+
+
+def test_same_seed_gives_the_same_timeline(runs, tmp_path):
+    first = runs("bad-model")
+    second = run_scenario("bad-model", runs_dir=tmp_path)
+    assert first.timeline.deterministic_view() == second.timeline.deterministic_view()
+
+
+def test_cli_exits_1_when_an_expectation_fails(tmp_path, capsys):
+    scenario = tmp_path / "expects-a-rollback.yaml"
+    scenario.write_text(
+        "name: expects-a-rollback\nclock: {ticks: 3}\nbootstrap_tick: 1\n"
+        "data: {generator: {rows_per_tick: 300}}\n"
+        "expectations:\n  - expect: rollback\n    happens: true\n")
+    code = main(["run", "scenario", str(scenario), "--runs-dir", str(tmp_path / "runs")])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "FAIL" in out and "a rollback happens" in out
+
+
+def test_cli_rejects_a_wrong_key_with_exit_2_and_writes_nothing(tmp_path, capsys):
+    scenario = tmp_path / "typo.yaml"
+    scenario.write_text("name: typo\nclock:\n  ticks: 5\ncanary:\n  step_wieght: 10\n")
+    runs_dir = tmp_path / "runs"
+    code = main(["run", "scenario", str(scenario), "--runs-dir", str(runs_dir)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert f"{scenario}:5" in err and "canary.step_wieght" in err and "step_weight" in err
+    assert "Traceback" not in err
+    assert not runs_dir.exists()
