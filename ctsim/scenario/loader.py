@@ -22,6 +22,16 @@ Loc = tuple[str | int, ...]
 SHIPPED_DIR = Path(__file__).resolve().parents[2] / "scenarios"
 
 
+class _Loader(yaml.SafeLoader):
+    """Safe YAML without implicit timestamps: dates stay text and pydantic validates them with their key and line."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def resolve(name_or_path: str) -> Path:
     """A shipped scenario by name, or a path to a file."""
     path = Path(name_or_path)
@@ -54,8 +64,8 @@ def load(name_or_path: str) -> Scenario:
 
 def parse(text: str, source: str = "<scenario>") -> Scenario:
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        document = yaml.safe_load(text)
+        root = yaml.compose(text, Loader=_Loader)
+        document = yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{source}:{mark.line + 1}" if mark else source
@@ -187,32 +197,26 @@ def _models_in(annotation: Any) -> tuple[type[BaseModel], ...]:
 
 
 def _where(source: str, root: yaml.Node | None, loc: Loc) -> str:
+    """``file:line`` of the deepest key of ``loc`` found in the document (the key's own line)."""
     node = root
     line = node.start_mark.line + 1 if node is not None else 1
     for part in loc:
-        node = _child(node, part)
-        if node is None:
+        found = _child(node, part)
+        if found is None:
             break
-        line = node.start_mark.line + 1
+        line, node = found
     return f"{source}:{line}"
 
 
-def _child(node: yaml.Node | None, part: str | int) -> yaml.Node | None:
+def _child(node: yaml.Node | None, part: str | int) -> tuple[int, yaml.Node] | None:
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
             if key.value == str(part):
-                # Point at the key itself for unknown keys, at the value otherwise (same line in block style).
-                return value if not isinstance(value, (yaml.MappingNode, yaml.SequenceNode)) else _keyed(key, value)
+                return key.start_mark.line + 1, value
     if isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-        return node.value[part]
+        item = node.value[part]
+        return item.start_mark.line + 1, item
     return None
-
-
-def _keyed(key: yaml.Node, value: yaml.Node) -> yaml.Node:
-    # A nested block starts on the line after its key; errors about the block belong to the key's line,
-    # but walking further must continue into the value. Attach the key's mark to the value node.
-    value.start_mark = key.start_mark if not value.value else value.start_mark
-    return value
 
 
 def _dotted(loc: Loc) -> str:

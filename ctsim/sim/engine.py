@@ -13,6 +13,7 @@ import pandas as pd
 
 from ctsim import lake
 from ctsim.errors import CtsimError, StoreUnavailable
+from ctsim.reasons import Reason
 from ctsim.registry import Registry
 from ctsim.runners import LocalRunner
 from ctsim.scenario.data import DataSource
@@ -150,10 +151,12 @@ class Simulation:
             # No model yet: train once enough labelled data exists (or retry a failed first run).
             if tick >= self.scenario.bootstrap_tick:
                 self.progress("step", {"step": "bootstrap training"})
-                return Arbitration(True, "bootstrap", None)  # type: ignore[arg-type]
+                return Arbitration(True, "bootstrap", Reason("no champion yet: tick >= bootstrap_tick", tick,
+                                                             self.scenario.bootstrap_tick, True))
             return None
         if self.state.retry_pending and not self.world.relay.is_down:
-            return Arbitration(True, "retry", None)  # type: ignore[arg-type]
+            return Arbitration(True, "retry", Reason("the last pipeline run failed: retry once the store answers",
+                                                     "failed", "succeeded", False))
         decisions = self._trigger_decisions(tick)
         arbitration = arbitrate(decisions, tick, self.state.triggers, self.scenario.triggers.cooldown_ticks,
                                 busy=self.deployment.canary_active)

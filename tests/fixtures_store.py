@@ -1,0 +1,54 @@
+"""Fixtures for tests that talk to a real S3 server over HTTP on 127.0.0.1.
+
+One embedded server (``python -m moto.server`` in a subprocess) serves the
+whole session; every test gets its own ``Layout`` with a fresh namespace, so
+tests never see each other's objects. Import these names from conftest.py.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from ctsim.registry import Registry
+from ctsim.store import EmbeddedS3, Layout, ObjectStore, OutageRelay, Retry
+
+__all__ = ["embedded_s3", "object_store", "outage_relay", "registry", "store_layout"]
+
+# Outage tests must fail fast: two attempts, 50 ms apart.
+FAST_RETRY = Retry(attempts=2, first_delay_s=0.05)
+
+
+@pytest.fixture(scope="session")
+def embedded_s3() -> Iterator[EmbeddedS3]:
+    with EmbeddedS3() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def object_store(embedded_s3: EmbeddedS3) -> ObjectStore:
+    store = ObjectStore(embedded_s3.config)
+    store.ensure_bucket()
+    return store
+
+
+@pytest.fixture
+def store_layout() -> Layout:
+    return Layout(f"test-{uuid.uuid4().hex}")
+
+
+@pytest.fixture
+def registry(object_store: ObjectStore, store_layout: Layout) -> Registry:
+    return Registry(object_store, store_layout)
+
+
+@pytest.fixture
+def outage_relay(embedded_s3: EmbeddedS3, object_store: ObjectStore) -> Iterator[OutageRelay]:
+    """A relay in front of the session's server; the test may take it down. Always stopped afterwards."""
+    relay = OutageRelay(embedded_s3.config).start()
+    try:
+        yield relay
+    finally:
+        relay.stop()

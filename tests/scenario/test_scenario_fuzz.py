@@ -1,0 +1,146 @@
+"""Fuzzing the scenario loader: any text gives a Scenario or one ScenarioError, never another exception."""
+
+from __future__ import annotations
+
+import copy
+import re
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from ctsim.errors import ScenarioError
+from ctsim.scenario.loader import parse
+from ctsim.scenario.model import Scenario
+
+pytestmark = pytest.mark.property
+
+SOURCE = "fuzz.yaml"
+WHERE = re.compile(rf"^{re.escape(SOURCE)}:\d+: ")
+
+KEYS = ["name", "description", "seed", "clock", "start", "tick", "ticks", "data", "generator", "replay", "path",
+        "time_column", "target_column", "numeric_features", "informative_features", "rows_per_tick", "growth",
+        "kind", "rate", "events", "at", "shape", "features", "shift", "fault", "column", "share", "mode", "factor",
+        "expectations", "expect", "within", "trigger", "gate", "happens", "at_least", "triggers", "schedule",
+        "cron", "volume", "drift", "method", "gates", "model", "metric", "min_value", "canary", "step_weight",
+        "max_weight", "training", "strategy", "bootstrap_tick"]
+WORDS = ["drift", "outage", "bad_data", "nulls", "duplicates", "sudden", "gradual", "x0", "x9", "segment",
+         "accuracy", "sgd", "incremental", "trigger_fires", "promotions", "rollback", "1d", "6h", "0 0 * * 1",
+         "61 * * * *", "2026-03-02", "../x"]
+
+FULL = {
+    "name": "fuzz", "seed": 3,
+    "clock": {"start": "2026-03-02T00:00:00", "tick": "1d", "ticks": 20},
+    "data": {"generator": {"numeric_features": 4, "informative_features": 2, "rows_per_tick": 50,
+                           "growth": {"kind": "linear", "rate": 0.1}}},
+    "bootstrap_tick": 2,
+    "events": [{"kind": "drift", "at": 5, "features": ["x0"]},
+               {"kind": "bad_data", "at": 6, "fault": "nulls", "column": "x1"},
+               {"kind": "outage", "at": 8}],
+    "triggers": {"schedule": {"cron": "0 0 * * 1"}, "drift": {"method": "ks"}, "cooldown_ticks": 1},
+    "gates": {"data": {"min_rows": 10}, "model": {"metric": "accuracy", "min_value": 0.6}},
+    "canary": {"step_weight": 20, "max_weight": 60},
+    "training": {"strategy": "incremental", "model": "sgd"},
+    "expectations": [{"expect": "trigger_fires", "trigger": "drift", "within": [5, 7]},
+                     {"expect": "promotions", "at_least": 1}],
+}
+
+scalars = st.one_of(st.none(), st.booleans(), st.integers(-(2**70), 2**70), st.floats(allow_nan=True),
+                    st.text(max_size=12), st.sampled_from(KEYS + WORDS))
+values = st.recursive(
+    scalars,
+    lambda inner: st.one_of(st.lists(inner, max_size=4),
+                            st.dictionaries(st.sampled_from(KEYS) | st.text(max_size=6), inner, max_size=5)),
+    max_leaves=20)
+documents = st.dictionaries(st.sampled_from(KEYS), values, max_size=8)
+
+
+def paths(node, prefix=()):
+    """Every path into a nested dict/list document."""
+    yield prefix
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from paths(value, prefix + (key,))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from paths(value, prefix + (index,))
+
+
+FULL_PATHS = [path for path in paths(FULL) if path]
+
+
+@st.composite
+def mutated_documents(draw) -> dict:
+    """A valid document with one value replaced, deleted, or one unknown key added somewhere."""
+    document = copy.deepcopy(FULL)
+    path = draw(st.sampled_from(FULL_PATHS))
+    parent = document
+    for part in path[:-1]:
+        parent = parent[part]
+    action = draw(st.sampled_from(["replace", "delete", "add"]))
+    if action == "replace":
+        parent[path[-1]] = draw(values)
+    elif action == "delete":
+        del parent[path[-1]]
+    elif isinstance(parent[path[-1]], dict):
+        parent[path[-1]][draw(st.sampled_from(KEYS) | st.text(min_size=1, max_size=6))] = draw(values)
+    return document
+
+
+yaml_ish_text = st.text(alphabet=st.sampled_from(list("ab:- []{}\n\t&*!?#'\"|>0123456789.,%@`") + KEYS[:12]),
+                        max_size=80)
+
+
+def parse_or_scenario_error(text: str) -> Scenario | None:
+    try:
+        scenario = parse(text, SOURCE)
+    except ScenarioError as exc:
+        message = str(exc)
+        assert message, "a ScenarioError must say something"
+        assert message.startswith(SOURCE), message
+        return None
+    assert isinstance(scenario, Scenario)
+    return scenario
+
+
+def dump(document: dict) -> str:
+    return yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
+
+
+def test_the_unmutated_document_is_valid():
+    scenario = parse(dump(FULL), SOURCE)
+
+    assert scenario.name == "fuzz"
+    assert len(scenario.events) == 3
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(documents)
+def test_generated_documents_give_a_scenario_or_a_scenario_error(document: dict):
+    parse_or_scenario_error(dump(document))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(mutated_documents())
+def test_mutated_documents_give_a_scenario_or_a_located_scenario_error(document: dict):
+    scenario = parse_or_scenario_error(dump(document))
+
+    if scenario is not None:
+        assert all(event.at < scenario.clock.ticks for event in scenario.events)
+        assert scenario.bootstrap_tick < scenario.clock.ticks
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(mutated_documents())
+def test_validation_errors_name_a_line_on_every_line(document: dict):
+    try:
+        parse(dump(document), SOURCE)
+    except ScenarioError as exc:
+        for line in str(exc).splitlines():
+            assert WHERE.match(line), line
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(yaml_ish_text)
+def test_arbitrary_text_gives_a_scenario_or_a_scenario_error(text: str):
+    parse_or_scenario_error(text)
