@@ -109,3 +109,22 @@ def test_cli_rejects_a_wrong_key_with_exit_2_and_writes_nothing(tmp_path, capsys
     assert f"{scenario}:5" in err and "canary.step_wieght" in err and "step_weight" in err
     assert "Traceback" not in err
     assert not runs_dir.exists()
+
+
+def test_store_outage_fails_alerts_retries_and_loses_no_batch(tmp_path):
+    from ctsim.store import EmbeddedS3, Layout, ObjectStore, tick_of_key
+
+    with EmbeddedS3() as server:
+        result = run_scenario("store-outage", runs_dir=tmp_path, store=server.config)
+        store = ObjectStore(server.config)
+        layout = Layout(json.loads((result.run_dir / "run.json").read_text())["namespace"])
+        production = [tick_of_key(k) for k in store.list(layout.lake_source("production"))]
+        feedback = [tick_of_key(k) for k in store.list(layout.lake_source("feedback"))]
+    timeline = result.timeline
+    ticks = result.scenario.clock.ticks
+    assert production == list(range(ticks)), "every production batch lands exactly once, outage or not"
+    assert feedback == list(range(1, ticks))
+    runs_by_status = [(e.data["trigger"], e.data["status"]) for e in _kinds(timeline, "pipeline-run")]
+    assert ("schedule", "failed") in runs_by_status and ("retry", "succeeded") in runs_by_status
+    assert any(e.data.get("alert") == "pipeline-failed" for e in _kinds(timeline, "alert"))
+    assert result.verdict.passed

@@ -1,0 +1,269 @@
+"""Scenario data sources: seeded synthetic batches, delayed feedback, injected faults, file replay."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from pandas.testing import assert_frame_equal
+
+from ctsim.contract import EVENT_TIME, ROW_ID, TICK
+from ctsim.errors import ScenarioError
+from ctsim.scenario.data import ReplaySource, SyntheticSource, open_source
+from ctsim.scenario.loader import parse
+from ctsim.scenario.model import Scenario
+
+
+def scenario(seed: int = 5, delay: int = 1, rows: int = 300, events: list | None = None, **generator) -> Scenario:
+    return Scenario.model_validate({
+        "name": "data-test", "seed": seed, "clock": {"ticks": 12},
+        "data": {"generator": {"rows_per_tick": rows, "label_delay_ticks": delay, **generator}},
+        "events": events or [],
+    })
+
+
+def source(*args, **kwargs) -> SyntheticSource:
+    spec = scenario(*args, **kwargs)
+    return SyntheticSource(spec, spec.data.generator)
+
+
+# determinism -----------------------------------------------------------------
+
+@pytest.mark.parametrize("tick", [0, 3, 11])
+def test_same_seed_and_tick_give_identical_frames(tick: int):
+    first, second = source(seed=5), source(seed=5)
+    second.batch(tick + 1 if tick < 11 else 0)  # a different draw history must not matter
+
+    a, b = first.batch(tick), second.batch(tick)
+
+    assert_frame_equal(a.production, b.production)
+    assert_frame_equal(a.truth, b.truth)
+    assert_frame_equal(first.feedback(tick), second.feedback(tick))
+
+
+def test_a_different_seed_gives_different_data():
+    a, b = source(seed=5).batch(3), source(seed=6).batch(3)
+
+    assert a.production[ROW_ID].tolist() == b.production[ROW_ID].tolist()  # ids are positional
+    assert not np.allclose(a.production["x0"], b.production["x0"])
+    assert not a.truth["label"].equals(b.truth["label"])
+
+
+def test_different_ticks_give_different_data():
+    data = source(seed=5)
+
+    assert not np.allclose(data.batch(3).production["x0"], data.batch(4).production["x0"])
+
+
+def test_a_batch_has_the_contract_columns_and_the_right_tick():
+    data = source(seed=5, rows=50)
+
+    batch = data.batch(4)
+
+    assert list(batch.production.columns) == [ROW_ID, TICK, EVENT_TIME, *data.contract.feature_names]
+    assert (batch.production[TICK] == 4).all()
+    assert len(batch.production) == len(batch.truth) == 50
+    assert batch.production[ROW_ID].is_unique
+    assert batch.truth[ROW_ID].tolist() == batch.production[ROW_ID].tolist()
+    assert set(batch.truth["label"].unique()) <= {0, 1}
+    start = pd.Timestamp("2026-01-09")  # the default clock starts 2026-01-05 with daily ticks
+    assert batch.production[EVENT_TIME].between(start, start + pd.Timedelta(days=1)).all()
+    assert batch.production[EVENT_TIME].is_monotonic_increasing
+
+
+# feedback --------------------------------------------------------------------
+
+@pytest.mark.parametrize("delay", [0, 1, 3])
+def test_feedback_holds_exactly_the_labels_of_the_batch_served_delay_ticks_earlier(delay: int):
+    data = source(seed=9, delay=delay)
+
+    for tick in range(delay, 8):
+        feedback = data.feedback(tick)
+        served = data.batch(tick - delay).truth
+        assert_frame_equal(feedback[[ROW_ID, "label"]].reset_index(drop=True), served.reset_index(drop=True))
+        assert (feedback[TICK] == tick).all()
+
+
+def test_no_feedback_before_the_first_labels_are_due():
+    data = source(seed=9, delay=3)
+
+    for tick in range(3):
+        assert data.feedback(tick).empty
+    assert len(data.feedback(3)) == len(data.batch(0).production)
+
+
+def test_feedback_share_drops_some_labels_but_never_invents_any():
+    data = source(seed=9, delay=1, rows=1000, feedback_share=0.5)
+
+    feedback = data.feedback(5)
+    served = data.batch(4).truth.set_index(ROW_ID)["label"]
+
+    assert 350 < len(feedback) < 650
+    assert feedback[ROW_ID].isin(served.index).all()
+    assert (feedback.set_index(ROW_ID)["label"] == served.loc[feedback[ROW_ID]]).all()
+
+
+def test_label_flip_corrupts_feedback_not_the_truth():
+    events = [{"kind": "bad_model", "at": 4, "mode": "label_flip", "share": 1.0}]
+    data = source(seed=9, delay=1, events=events)
+
+    feedback, truth = data.feedback(5), data.batch(4).truth
+
+    assert (feedback["label"].to_numpy() == 1 - truth["label"].to_numpy()).all()
+    assert_frame_equal(data.feedback(4)[[ROW_ID, "label"]], data.batch(3).truth)
+
+
+# faults ----------------------------------------------------------------------
+
+def fault(kind: str, **extra) -> list[dict]:
+    return [{"kind": "bad_data", "at": 4, "ticks": 1, "fault": kind, "share": 0.4, **extra}]
+
+
+def test_nulls_fault_raises_the_null_share_of_its_column_only_while_active():
+    clean, broken = source(seed=2), source(seed=2, events=fault("nulls", column="x1"))
+
+    during = broken.batch(4).production
+
+    assert clean.batch(4).production["x1"].isna().mean() == 0
+    assert 0.25 < during["x1"].isna().mean() < 0.55
+    assert during.drop(columns=["x1"]).notna().all().all()
+    assert_frame_equal(broken.batch(5).production, clean.batch(5).production)
+    assert_frame_equal(broken.batch(3).production, clean.batch(3).production)
+
+
+def test_schema_change_fault_renames_the_column():
+    broken = source(seed=2, events=fault("schema_change", column="x2"))
+
+    during, after = broken.batch(4).production, broken.batch(5).production
+
+    assert "x2" not in during.columns
+    assert "x2_v2" in during.columns
+    assert list(after.columns) == [ROW_ID, TICK, EVENT_TIME, *broken.contract.feature_names]
+
+
+def test_schema_change_defaults_to_the_first_feature():
+    broken = source(seed=2, events=fault("schema_change"))
+
+    assert "x0_v2" in broken.batch(4).production.columns
+    assert "x0" not in broken.batch(4).production.columns
+
+
+def test_duplicates_fault_adds_copies_of_existing_rows():
+    clean, broken = source(seed=2, rows=500), source(seed=2, rows=500, events=fault("duplicates"))
+
+    during = broken.batch(4).production
+
+    extra = len(during) - len(clean.batch(4).production)
+    assert 120 < extra < 280
+    assert during[ROW_ID].duplicated().sum() == extra
+    assert during.duplicated().sum() == extra  # whole rows, not just ids
+    assert len(broken.batch(5).production) == 500
+
+
+def test_out_of_range_fault_writes_values_outside_the_contract():
+    broken = source(seed=2, events=fault("out_of_range", column="x3"))
+
+    column = broken.batch(4).production["x3"]
+    spec = next(c for c in broken.contract.features if c.name == "x3")
+
+    assert 0.25 < (column > spec.maximum).mean() < 0.55
+
+
+# replay ----------------------------------------------------------------------
+
+def replay_scenario(tmp_path: Path, csv: str, *, ticks: int = 4, time_column: str = "ts", delay: int = 1) -> Scenario:
+    (tmp_path / "rows.csv").write_text(csv)
+    text = (f"name: replay\nclock:\n  ticks: {ticks}\nbootstrap_tick: 0\ndata:\n  replay:\n    path: rows.csv\n"
+            f"    time_column: {time_column}\n    target_column: churned\n    label_delay_ticks: {delay}\n")
+    path = tmp_path / "replay.yaml"
+    path.write_text(text)
+    return parse(text, str(path))
+
+
+def shuffled_csv(rows: int = 10) -> str:
+    order = [7, 2, 9, 0, 5, 1, 8, 3, 6, 4][:rows]
+    lines = ["ts,amount,plan,churned"]
+    lines += [f"2026-01-{i + 1:02d}T00:00:00,{i * 10.0},{'pro' if i % 2 else 'free'},{'yes' if i % 3 == 0 else 'no'}"
+              for i in order]
+    return "\n".join(lines) + "\n"
+
+
+def test_replay_slices_the_file_in_time_order_one_slice_per_tick(tmp_path: Path):
+    spec = replay_scenario(tmp_path, shuffled_csv(), ticks=4)
+    data = open_source(spec, tmp_path)
+
+    batches = [data.batch(tick) for tick in range(4)]
+
+    assert isinstance(data, ReplaySource)
+    assert [len(b.production) for b in batches] == [3, 3, 2, 2]
+    served = pd.concat([b.production for b in batches], ignore_index=True)
+    assert served["amount"].tolist() == [i * 10.0 for i in range(10)]  # time order, nothing lost or repeated
+    for tick, batch in enumerate(batches):
+        assert (batch.production[TICK] == tick).all()
+        assert (batch.production[EVENT_TIME] == pd.Timestamp(spec.clock.time_of(tick))).all()
+        assert "ts" not in batch.production.columns and "churned" not in batch.production.columns
+    labels = pd.concat([b.truth for b in batches], ignore_index=True)["label"].tolist()
+    assert labels == [1 if i % 3 == 0 else 0 for i in range(10)]  # 'yes' sorts after 'no'
+
+
+def test_replay_feedback_arrives_after_the_delay(tmp_path: Path):
+    data = open_source(replay_scenario(tmp_path, shuffled_csv(), ticks=4, delay=2), tmp_path)
+
+    assert data.feedback(1).empty
+    assert_frame_equal(data.feedback(3)[[ROW_ID, "label"]], data.batch(1).truth)
+
+
+def test_replay_infers_a_contract_from_the_file(tmp_path: Path):
+    data = open_source(replay_scenario(tmp_path, shuffled_csv()), tmp_path)
+
+    kinds = data.contract.kinds
+
+    assert kinds == {"amount": "numeric", "plan": "categorical"}
+    assert next(c for c in data.contract.features if c.name == "plan").categories == ("free", "pro")
+
+
+def test_replay_missing_time_column_names_the_column(tmp_path: Path):
+    spec = replay_scenario(tmp_path, shuffled_csv(), time_column="timestamp")
+
+    with pytest.raises(ScenarioError, match=r"time_column names column 'timestamp'") as caught:
+        open_source(spec, tmp_path)
+
+    assert "rows.csv" in str(caught.value)
+    assert "ts, amount, plan, churned" in str(caught.value)
+
+
+def test_replay_target_with_more_than_two_values_is_refused(tmp_path: Path):
+    csv = "ts,amount,churned\n1,1.0,a\n2,2.0,b\n3,3.0,c\n4,4.0,a\n"
+    spec = replay_scenario(tmp_path, csv, ticks=2)
+
+    with pytest.raises(ScenarioError, match="'churned' must hold exactly two values"):
+        open_source(spec, tmp_path)
+
+
+def test_replay_of_a_parquet_file(tmp_path: Path):
+    frame = pd.DataFrame({"ts": [3, 1, 2, 0], "amount": [3.0, 1.0, 2.0, 0.0], "churned": [True, False, True, False]})
+    frame.to_parquet(tmp_path / "rows.parquet")
+    spec = Scenario.model_validate({"name": "pq", "clock": {"ticks": 2}, "bootstrap_tick": 0,
+                                    "data": {"replay": {"path": "rows.parquet", "time_column": "ts",
+                                                        "target_column": "churned"}}})
+
+    data = open_source(spec, tmp_path)
+
+    assert data.batch(0).production["amount"].tolist() == [0.0, 1.0]
+    assert data.batch(1).truth["label"].tolist() == [1, 1]
+
+
+# Known defect: kept strict so it turns into a failure when fixed (then drop the mark).
+@pytest.mark.xfail(strict=True, raises=ValueError,
+                   reason="data.SyntheticSource._shift does int(name[1:]) on every drift feature, so a drift "
+                          "on the categorical 'segment' (which the loader accepts) crashes")
+def test_a_drift_on_the_categorical_feature_is_refused_or_generated():
+    try:
+        spec = parse("name: x\nclock:\n  ticks: 5\nevents:\n  - kind: drift\n    at: 1\n    features: [segment]\n")
+    except ScenarioError:
+        return  # refusing it at load time would be fine too
+    data = SyntheticSource(spec, spec.data.generator)
+
+    assert len(data.batch(2).production) == spec.data.generator.rows_per_tick
