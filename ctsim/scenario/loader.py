@@ -95,6 +95,11 @@ def cross_check(scenario: Scenario, base_dir: Path) -> list[tuple[Loc, str]]:
         if event.at >= ticks:
             problems.append((("events", index, "at"), f"must be below clock.ticks ({ticks}). Got {event.at} instead."))
         named = (event.features or ()) if isinstance(event, DriftEvent) else ()
+        if isinstance(event, DriftEvent) and features is not None:
+            numeric = [name for name in features if name.startswith("x")]
+            problems += [(("events", index, "features"), f"a drift event shifts numeric features only "
+                          f"({', '.join(numeric)}). Got '{name}' instead.")
+                         for name in named if name in features and name not in numeric]
         named += (event.column,) if isinstance(event, BadDataEvent) and event.column else ()
         for name in named:
             if features is not None and name not in features:

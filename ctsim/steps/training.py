@@ -30,13 +30,14 @@ def train(matrix: pd.DataFrame, contract: DataContract, settings: TrainingSettin
     """Fit a model on an engineered feature matrix (columns of the contract's recipe plus the label).
 
     The incremental strategy continues ``warm_start`` with ``partial_fit``. ``sabotage`` trains on
-    shuffled labels: the scenario's way to script a broken training job.
+    inverted labels: the scenario's way to script a broken training job that is reliably bad (shuffled
+    labels would leave a random direction that sometimes scores well).
     """
     recipe = FeatureRecipe.from_contract(contract)
     features = matrix.reindex(columns=list(recipe.output_columns)).to_numpy(dtype=float)
     labels = matrix[contract.label].to_numpy(dtype=int)
     if sabotage:
-        labels = np.random.default_rng(seed).permutation(labels)
+        labels = 1 - labels
     if settings.strategy != "incremental":
         return ServableModel(recipe, new_estimator(settings, seed).fit(features, labels), through_tick)
     estimator = copy.deepcopy(warm_start.estimator) if warm_start is not None else new_estimator(settings, seed)

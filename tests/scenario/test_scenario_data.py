@@ -255,15 +255,6 @@ def test_replay_of_a_parquet_file(tmp_path: Path):
     assert data.batch(1).truth["label"].tolist() == [1, 1]
 
 
-# Known defect: kept strict so it turns into a failure when fixed (then drop the mark).
-@pytest.mark.xfail(strict=True, raises=ValueError,
-                   reason="data.SyntheticSource._shift does int(name[1:]) on every drift feature, so a drift "
-                          "on the categorical 'segment' (which the loader accepts) crashes")
-def test_a_drift_on_the_categorical_feature_is_refused_or_generated():
-    try:
-        spec = parse("name: x\nclock:\n  ticks: 5\nevents:\n  - kind: drift\n    at: 1\n    features: [segment]\n")
-    except ScenarioError:
-        return  # refusing it at load time would be fine too
-    data = SyntheticSource(spec, spec.data.generator)
-
-    assert len(data.batch(2).production) == spec.data.generator.rows_per_tick
+def test_a_drift_on_the_categorical_feature_is_refused_at_load_time():
+    with pytest.raises(ScenarioError, match=r":7: events\[0\]\.features: a drift event shifts numeric features only"):
+        parse("name: x\nclock:\n  ticks: 5\nevents:\n  - kind: drift\n    at: 1\n    features: [segment]\n")

@@ -26,7 +26,7 @@ KEYS = ["name", "description", "seed", "clock", "start", "tick", "ticks", "data"
         "max_weight", "training", "strategy", "bootstrap_tick"]
 WORDS = ["drift", "outage", "bad_data", "nulls", "duplicates", "sudden", "gradual", "x0", "x9", "segment",
          "accuracy", "sgd", "incremental", "trigger_fires", "promotions", "rollback", "1d", "6h", "0 0 * * 1",
-         "61 * * * *", "2026-03-02", "../x"]
+         "61 * * * *", "2026-03-02", "2026-13-45", "2026-02-30T25:00:00", "../x"]
 
 FULL = {
     "name": "fuzz", "seed": 3,

@@ -255,28 +255,25 @@ def test_scenario_error_is_a_value_error_with_exit_code_2():
     assert caught.value.exit_code == 2
 
 
-# Known defects: kept strict so they turn into failures when fixed (then drop the mark).
-
-@pytest.mark.xfail(strict=True, reason="loader._keyed points block-valued keys at the block's first line, "
-                                       "not the key's line")
 @pytest.mark.parametrize(("text", "line", "path"), [
     ("name: x\nclok:\n  ticks: 3\n", 2, "clok"),
     ("name: x\ncanary:\n  step_weight: 50\n  max_weight: 20\n", 2, "canary"),
     ("name: x\ndata:\n  generator:\n    numeric_features: 2\n    informative_features: 5\n", 3, "data.generator"),
-], ids=["unknown-block-key", "canary-cross-field", "generator-cross-field"])
+    ("name: x\nevents:\n  -\n    kind: drift\n    at: 1\n    shfit: 2\n", 6, "events[0].shfit"),
+], ids=["unknown-block-key", "canary-cross-field", "generator-cross-field", "item-on-its-own-line"])
 def test_errors_about_a_block_point_at_its_key(text: str, line: int, path: str):
     message = error_of(text)
 
     assert message.startswith(f"{SOURCE}:{line}: {path}: "), message
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError,
-                   reason="an impossible YAML timestamp escapes parse() as a bare ValueError, not ScenarioError")
-@pytest.mark.parametrize("start", ["2026-13-45", "2026-02-30"])
-def test_impossible_date_is_a_scenario_error(start: str):
+@pytest.mark.parametrize(("start", "fragment"), [("2026-13-45", "month"), ("2026-02-30", "day")])
+def test_impossible_date_is_a_located_scenario_error(start: str, fragment: str):
     message = error_of(f"name: x\nclock:\n  start: {start}\n")
 
-    assert message.startswith(f"{SOURCE}:3: "), message
+    assert message.startswith(f"{SOURCE}:3: clock.start: "), message
+    assert fragment in message
+    assert f"Got '{start}' instead." in message
 
 
 # valid documents -------------------------------------------------------------
