@@ -20,7 +20,7 @@ from ctsim.scenario.data import DataSource
 from ctsim.scenario.model import BadModelEvent, DriftEvent, OutageEvent, Scenario
 from ctsim.serving import Deployment, LiveMetrics
 from ctsim.sim.lakewriter import LakeWriter
-from ctsim.sim.launch import RunReport, launch, pipeline_arguments, training_window
+from ctsim.sim.launch import STEPS, RunReport, launch, pipeline_arguments, training_window
 from ctsim.sim.timeline import TickRecord, Timeline
 from ctsim.store import Layout, ObjectStore, OutageRelay
 from ctsim.triggers import (Arbitration, TriggerState, arbitrate, drift_decision, performance_decision,
@@ -226,9 +226,7 @@ class Simulation:
         status = "succeeded" if outcome.succeeded else "failed"
         self.timeline.add(tick, "pipeline-run", f"{report.run_id} ({trigger}) {status}", run_id=report.run_id,
                           trigger=trigger, status=status, window=[window.first_tick, window.last_tick],
-                          steps=[s for s in ("collect-data", "validate-data", "preprocess", "engineer-features",
-                                             "train-model", "evaluate-model", "register-model", "start-canary")
-                                 if s in report.steps])
+                          steps=[step for step in STEPS if step in report.steps])
         self.timeline.runs.append({"run_id": report.run_id, "tick": tick, "trigger": trigger, "status": status,
                                    "seconds": round(outcome.seconds, 3), "error": outcome.error,
                                    "tasks": [t.__dict__ for t in outcome.tasks],
