@@ -98,12 +98,12 @@ def cross_check(scenario: Scenario, base_dir: Path) -> list[tuple[Loc, str]]:
         if isinstance(event, DriftEvent) and features is not None:
             numeric = [name for name in features if name.startswith("x")]
             problems += [(("events", index, "features"), f"a drift event shifts numeric features only "
-                          f"({', '.join(numeric)}). Got '{name}' instead.")
+                          f"({', '.join(numeric)}). Got '{_shown(name)}' instead.")
                          for name in named if name in features and name not in numeric]
         named += (event.column,) if isinstance(event, BadDataEvent) and event.column else ()
         for name in named:
             if features is not None and name not in features:
-                problems.append((("events", index), f"names feature '{name}', which the data does not have "
+                problems.append((("events", index), f"names feature '{_shown(name)}', which the data does not have "
                                  f"(features: {', '.join(features)})."))
     for index, expectation in enumerate(scenario.expectations):
         window = getattr(expectation, "within", None)
@@ -134,7 +134,7 @@ def _describe(exc: ValidationError, root: yaml.Node | None, source: str) -> str:
 
 def _message(error: dict[str, Any], loc: Loc, owner: type[BaseModel] | None) -> str:
     kind, ctx, got = error["type"], error.get("ctx", {}), error.get("input")
-    key = str(loc[-1]) if loc else "value"
+    key = _shown(loc[-1]) if loc else "value"
     setting = f"The '{key}' setting of the {getattr(owner, 'label', 'scenario')}"
     bounds = {"greater_than_equal": f"at least {ctx.get('ge')}", "greater_than": f"greater than {ctx.get('gt')}",
               "less_than_equal": f"at most {ctx.get('le')}", "less_than": f"less than {ctx.get('lt')}"}
@@ -227,5 +227,11 @@ def _child(node: yaml.Node | None, part: str | int) -> tuple[int, yaml.Node] | N
 def _dotted(loc: Loc) -> str:
     text = ""
     for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+        text += f"[{part}]" if isinstance(part, int) else (f".{_shown(part)}" if text else _shown(part))
     return text
+
+
+def _shown(part: object) -> str:
+    """A key as text; keys with line breaks or control characters are escaped so a message stays one line."""
+    text = str(part)
+    return text if text.isprintable() else repr(text)

@@ -126,7 +126,7 @@ def test_mutated_documents_give_a_scenario_or_an_error_located_on_every_line(doc
     try:
         scenario = parse(dump(document), SOURCE)
     except ScenarioError as exc:
-        for line in str(exc).split("\n"):  # not splitlines(): keys may hold \x1c-\x1e, \x85, \u2028
+        for line in str(exc).splitlines():  # keys holding \n, \x1e or \u2028 must be escaped, not break the line
             assert WHERE.match(line), line
         return
     assert isinstance(scenario, Scenario)
@@ -138,3 +138,16 @@ def test_mutated_documents_give_a_scenario_or_an_error_located_on_every_line(doc
 @given(yaml_ish_text)
 def test_arbitrary_text_gives_a_scenario_or_a_scenario_error(text: str):
     parse_or_scenario_error(text)
+
+
+@pytest.mark.parametrize("key", ["bad\nkey", "bad\x1ekey", "bad\u2028key"])
+def test_a_key_with_a_line_break_is_escaped_so_the_error_stays_on_one_line(key: str):
+    document = copy.deepcopy(FULL)
+    document["clock"][key] = 1
+
+    with pytest.raises(ScenarioError) as raised:
+        parse(dump(document), SOURCE)
+
+    lines = str(raised.value).splitlines()
+    assert len(lines) == 1 and WHERE.match(lines[0]), lines
+    assert repr(key) in lines[0]

@@ -1,0 +1,34 @@
+"""``ctsim scenarios`` and ``ctsim validate``: what is shipped, and whether a file is a valid scenario."""
+
+from __future__ import annotations
+
+import argparse
+
+from rich.console import Console
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    listing = commands.add_parser("scenarios", help="list the shipped scenarios", description="List the shipped scenarios.")
+    listing.set_defaults(handler=list_scenarios)
+    validate = commands.add_parser("validate", help="check a scenario file without running it",
+                                   description="Check a scenario file: exit 0 if valid, 2 with file:line: key: message if not.")
+    validate.add_argument("scenario")
+    validate.set_defaults(handler=validate_scenario)
+
+
+def list_scenarios(args: argparse.Namespace, console: Console) -> int:
+    from ctsim.scenario import loader
+
+    for name in loader.shipped_names():
+        scenario = loader.load(name)
+        console.print(f"{name:<24} {scenario.description}")
+    return 0
+
+
+def validate_scenario(args: argparse.Namespace, console: Console) -> int:
+    from ctsim.scenario import loader
+
+    scenario = loader.load(args.scenario)
+    console.print(f"{args.scenario}: valid scenario '{scenario.name}' ({scenario.clock.ticks} ticks, "
+                  f"{len(scenario.events)} events, {len(scenario.expectations)} expectations)")
+    return 0
