@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-fast test-e2e install clean
+.PHONY: demo test test-fast test-e2e install clean bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,11 @@ test-fast: $(STAMP)
 
 test-e2e: $(STAMP)
 	CTSIM_HYPOTHESIS_PROFILE=ci $(BIN)/pytest -q -m e2e
+
+# The benchmark: per-task overhead, scenario wall time, drift check vs lake size (sketch vs scipy),
+# peak memory, suite scaling; prints a table, writes bench/results/latest.json (< 15 min on 2 cores).
+bench: $(STAMP)
+	$(BIN)/python -m bench
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache .hypothesis

@@ -18,7 +18,7 @@ from rich.console import Console
 
 from ctsim.errors import CtsimError
 
-COMMAND_MODULES = ("run", "scenarios", "compile")
+COMMAND_MODULES = ("run", "scenarios", "compile", "compare", "scenario_new", "promote", "cluster", "verify_gates", "report")
 
 
 def build_parser() -> argparse.ArgumentParser:

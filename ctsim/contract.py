@@ -52,3 +52,8 @@ class DataContract:
             for column in data["features"]
         )
         return cls(features=features, label=data.get("label", "label"), labels=tuple(data.get("labels", (0, 1))))
+
+# The pipeline's steps as kfp.local names its tasks, in DAG order (the @dsl.pipeline is the one definition;
+# this list is what the simulator and scenarios refer to, and a test keeps the two in step).
+PIPELINE_STEPS = ("collect-data", "validate-data", "preprocess", "engineer-features", "train-model", "evaluate-model",
+                  "register-model", "start-canary")

@@ -9,7 +9,9 @@
     │   └── ConflictError               a conditional write lost (If-Match / If-None-Match)
     ├── IntegrityError                  an artifact's sha256 does not match its registry record
     ├── PipelineError                   the KFP pipeline could not be compiled or run
-    └── RunnerUnavailable               the requested runner cannot work here (e.g. no Docker engine)
+    ├── RunnerUnavailable               the requested runner cannot work here (e.g. no Docker engine)
+    ├── PromotionRefused                no passing scenario suite for this pipeline's sha256 (exit 1)
+    └── ClusterError                    a cluster, its API or a tool it needs (docker, kind, kubectl) is unreachable
 
 Adapters translate third-party errors at the boundary (``from exc``); the CLI
 catches only ``CtsimError``.
@@ -60,3 +62,13 @@ class PipelineError(CtsimError):
 
 class RunnerUnavailable(CtsimError):
     """The requested pipeline runner cannot work on this machine."""
+
+
+class PromotionRefused(CtsimError):
+    """The promotion gate found no passing scenario suite for this exact pipeline."""
+
+    exit_code = 1
+
+
+class ClusterError(CtsimError):
+    """A cluster, its KFP API, its kube context or a tool it needs cannot be used."""

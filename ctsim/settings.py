@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
-from croniter import croniter
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Metric = Literal["accuracy", "f1", "roc_auc"]
@@ -69,6 +68,8 @@ class ScheduleTriggerSettings(Settings):
     @field_validator("cron")
     @classmethod
     def _valid_cron(cls, value: str) -> str:
+        from croniter import croniter  # here, not at the top: pipeline tasks import settings and never need it
+
         if not croniter.is_valid(value) or len(value.split()) != 5:
             raise ValueError(
                 f"The 'cron' setting of the schedule trigger must be a five-field cron expression "

@@ -1,4 +1,7 @@
-"""Drift statistics (Evidently's defaults) and incremental reference sketches. Pure: no I/O, no clock."""
+"""Drift statistics (Evidently's defaults) and incremental reference sketches. Pure: no I/O, no clock.
+
+Per-tick sketches for a simulation loop live in ``ctsim.drift.reference``.
+"""
 
 from ctsim.drift.sketch import (
     DEFAULT_SKETCH_BINS,
@@ -6,6 +9,7 @@ from ctsim.drift.sketch import (
     HistogramSketch,
     Sketch,
     dataset_sketch_drift,
+    sample_edges,
     sketch_drift,
     sketch_frame,
     update_sketches,
@@ -22,6 +26,7 @@ __all__ = [
     "dataset_drift",
     "dataset_sketch_drift",
     "feature_drift",
+    "sample_edges",
     "sketch_drift",
     "sketch_frame",
     "update_sketches",

@@ -49,6 +49,7 @@ __all__ = [
     "HistogramSketch",
     "Sketch",
     "dataset_sketch_drift",
+    "sample_edges",
     "sketch_drift",
     "sketch_frame",
     "update_sketches",
@@ -81,10 +82,7 @@ class HistogramSketch:
     def from_sample(cls, sample: np.ndarray | pd.Series, bins: int = DEFAULT_SKETCH_BINS) -> HistogramSketch:
         """Edges at ``bins`` + 1 quantiles of the sample (min and max included); the sample is counted."""
         values = m.finite_values(sample)
-        if len(values) == 0:
-            raise ValueError("A histogram sketch needs at least one finite value in its initial sample.")
-        edges = np.unique(np.quantile(values, np.linspace(0.0, 1.0, bins + 1)))
-        return cls.with_edges(edges).update(values)
+        return cls.with_edges(sample_edges(values, bins)).update(values)
 
     @classmethod
     def with_edges(cls, edges: np.ndarray) -> HistogramSketch:
@@ -128,11 +126,16 @@ class HistogramSketch:
         )
 
     def _binned(self, values: np.ndarray) -> HistogramSketch:
-        """A sketch of just ``values`` on these edges."""
-        index = np.searchsorted(self.edges, values, side="right")
-        size = len(self.edges) + 1
-        counts = np.bincount(index, minlength=size)
-        sums = np.bincount(index, weights=values, minlength=size)
+        """A sketch of just ``values`` on these edges.
+
+        Sorts the values and cuts them at the edges, rather than looking each value up among
+        the edges: a binary search per value of random data costs ~3x more than one sort.
+        Bin i holds edges[i-1] <= v < edges[i], as ``searchsorted(edges, v, side="right")``.
+        """
+        ordered = np.sort(values)
+        cuts = np.concatenate(([0], np.searchsorted(ordered, self.edges, side="left"), [len(ordered)]))
+        counts = np.diff(cuts)
+        sums = np.diff(np.concatenate(([0.0], np.cumsum(ordered)))[cuts])
         mean = float(values.mean())
         m2 = float(np.sum((values - mean) ** 2))
         return HistogramSketch(self.edges, _frozen(counts), _frozen(sums), mean, m2)
@@ -169,6 +172,26 @@ class CategoricalSketch:
 
 
 Sketch = HistogramSketch | CategoricalSketch
+
+
+def sample_edges(sample: np.ndarray | pd.Series, bins: int = DEFAULT_SKETCH_BINS, tail_bins: int = 0,
+                 tail_stds: float = 8.0) -> np.ndarray:
+    """Bin edges at ``bins`` + 1 quantiles of the sample (min and max included).
+
+    ``tail_bins`` > 0 adds that many equal-width bins on each side, reaching
+    ``tail_stds`` sample stds beyond the sample's min and max: a sketch whose
+    edges were fixed before a shift then still resolves the shifted mass
+    instead of lumping it into one open-ended outer bin.
+    """
+    values = m.finite_values(sample)
+    if len(values) == 0:
+        raise ValueError("A histogram sketch needs at least one finite value in its initial sample.")
+    edges = np.unique(np.quantile(values, np.linspace(0.0, 1.0, bins + 1)))
+    spread = float(values.std())
+    if tail_bins <= 0 or spread == 0.0:
+        return edges
+    steps = np.linspace(0.0, tail_stds * spread, tail_bins + 1)[1:]
+    return np.concatenate([edges[0] - steps[::-1], edges, edges[-1] + steps])
 
 
 def sketch_drift(

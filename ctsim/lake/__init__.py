@@ -17,7 +17,8 @@ from ctsim.contract import ROW_ID, TICK
 from ctsim.errors import ConflictError, StoreError
 from ctsim.store import Layout, ObjectStore, sha256_hex, tick_of_key
 
-__all__ = ["frame_to_parquet", "labelled_rows", "list_batches", "parquet_to_frame", "read_window", "write_batch"]
+__all__ = ["frame_to_parquet", "labelled_rows", "list_batches", "parquet_to_frame", "read_window", "write_batch",
+           "write_encoded"]
 
 # Small row groups let readers stream a large window without holding it twice.
 ROW_GROUP_SIZE = 64_000
@@ -42,8 +43,12 @@ def parquet_to_frame(data: bytes, key: str = "") -> pd.DataFrame:
 
 def write_batch(store: ObjectStore, layout: Layout, source: str, tick: int, frame: pd.DataFrame) -> str:
     """Write one tick's batch of a source exactly once; returns its key."""
+    return write_encoded(store, layout, source, tick, frame_to_parquet(frame))
+
+
+def write_encoded(store: ObjectStore, layout: Layout, source: str, tick: int, data: bytes) -> str:
+    """``write_batch`` for a batch already encoded as Parquet."""
     key = layout.lake_batch(source, tick)
-    data = frame_to_parquet(frame)
     try:
         store.put_if_absent(key, data, content_type="application/vnd.apache.parquet")
     except ConflictError:

@@ -14,6 +14,7 @@ import pickle
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from ctsim import failpoints
 from ctsim.errors import ConflictError, IntegrityError, MissingObject
 from ctsim.store import Layout, ObjectStore, sha256_hex
 
@@ -63,10 +64,17 @@ class Registry:
     def register(self, model: object, *, metric: str, metrics: dict[str, float], run_id: str,
                  pipeline_sha256: str, data_snapshot: dict[str, Any], created_tick: int) -> ModelRecord:
         """Store a model as the next version: claim the number, write, verify, then record."""
-        artifact = pickle.dumps(model, protocol=5)
+        return self.register_artifact(pickle.dumps(model, protocol=5), metric=metric, metrics=metrics, run_id=run_id,
+                                      pipeline_sha256=pipeline_sha256, data_snapshot=data_snapshot,
+                                      created_tick=created_tick)
+
+    def register_artifact(self, artifact: bytes, *, metric: str, metrics: dict[str, float], run_id: str,
+                          pipeline_sha256: str, data_snapshot: dict[str, Any], created_tick: int) -> ModelRecord:
+        """``register`` for a model already pickled (protocol 5), so registering never unpickles it."""
         version = self._claim_version()
         key = self.layout.model(version)
-        self.store.put(key, artifact)
+        self.store.put(key, failpoints.torn(failpoints.TORN_ARTIFACT_WRITE, artifact))
+        failpoints.crash_if_armed(failpoints.CRASH_AFTER_ARTIFACT)
         digest = sha256_hex(artifact)
         if sha256_hex(self.store.get(key).data) != digest:
             raise IntegrityError(f"{key} read back differently from what was written; version {version} left unrecorded")
@@ -81,6 +89,12 @@ class Registry:
     def versions(self) -> list[str]:
         prefix = self.layout.registry + "versions/"
         return sorted({key[len(prefix):].split("/")[0] for key in self.store.list(prefix) if key.endswith("/record.json")})
+
+    def incomplete_versions(self) -> list[str]:
+        """Versions claimed but never recorded: what a run that died while registering leaves behind."""
+        prefix = self.layout.registry + "versions/"
+        claimed = {key[len(prefix):].split("/")[0] for key in self.store.list(prefix) if key.endswith("/claim")}
+        return sorted(claimed - set(self.versions()))
 
     def verify(self, version: str) -> ModelRecord:
         """The version's record, after checking its artifact is present and intact."""

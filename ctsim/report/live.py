@@ -1,25 +1,88 @@
-"""The live view while a scenario runs: a rich progress bar on a terminal, plain lines otherwise."""
+"""The live view while a scenario runs: a rich progress line on a terminal, plain lines otherwise.
+
+The simulator calls ``update(kind, data)``:
+
+- ``"tick"``  {tick, ticks, champion, canary_weight} and optionally running counts {triggers, blocks, rollbacks}
+- ``"step"``  {step}: the pipeline step (or run) in flight
+- ``"event"`` {tick, kind, message}: a timeline event as it happens; triggers, gate blocks and rollbacks are
+  counted from these
+
+The counts appear only once the simulator reports them (by ``event`` or by counts on ``tick``), so the view
+never shows a zero it does not know. Colour follows the console (the CLI honours NO_COLOR); on a non-terminal
+the view prints one plain line per step and per counted event instead of redrawing.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from ctsim.report.redact import Redactor
+
+COUNTED = {"trigger": "triggers", "gate-block": "blocks", "rollback": "rollbacks"}
+
+
+@dataclass
+class LiveState:
+    """What the live line shows; pure, so it is tested without a terminal."""
+
+    tick: int = 0
+    ticks: int | None = None
+    champion: str | None = None
+    canary_weight: int = 0
+    step: str = ""
+    counts: dict[str, int] = field(default_factory=lambda: {name: 0 for name in COUNTED.values()})
+    counts_known: bool = False
+
+    def apply(self, kind: str, data: dict[str, Any]) -> str | None:
+        """Fold one progress call in; returns a plain line worth printing on a non-terminal, if any."""
+        if kind == "tick":
+            self.tick, self.ticks = data["tick"], data.get("ticks", self.ticks)
+            self.champion, self.canary_weight = data.get("champion"), data.get("canary_weight") or 0
+            self.step = ""
+            if any(name in data for name in COUNTED.values()):
+                self.counts_known = True
+                self.counts.update({name: int(data[name]) for name in COUNTED.values() if name in data})
+            return None
+        if kind == "step":
+            self.step = str(data.get("step", ""))
+            return f"tick {self.tick}: {self.step}"
+        if kind == "event":
+            self.counts_known = True
+            name = COUNTED.get(data.get("kind", ""))
+            if name is None:
+                return None
+            self.counts[name] += 1
+            return f"tick {data.get('tick', self.tick)}: {data.get('kind')}: {data.get('message', '')}"
+        return None
+
+    def describe(self) -> str:
+        parts = [f"champion {self.champion or '-'}"]
+        if self.canary_weight and self.canary_weight < 100:
+            parts.append(f"canary {self.canary_weight}%")
+        if self.counts_known:
+            parts.append(" ".join(f"{name} {value}" for name, value in self.counts.items()))
+        if self.step:
+            parts.append(f"▶ {self.step}")
+        return " · ".join(parts)
+
 
 class LiveView:
-    def __init__(self, console: Console, enabled: bool = True):
+    def __init__(self, console: Console, enabled: bool = True, redactor: Redactor | None = None):
         self.console = console
         self.enabled = enabled
         self.interactive = console.is_terminal
+        self.state = LiveState()
+        self._redact = (redactor or Redactor.from_env()).text
         self._progress: Progress | None = None
         self._task = None
-        self._status = ""
 
     def __enter__(self) -> "LiveView":
         if self.enabled and self.interactive:
-            self._progress = Progress(TextColumn("[bold]tick"), MofNCompleteColumn(), BarColumn(),
+            self._progress = Progress(TextColumn("[bold]tick"), MofNCompleteColumn(), BarColumn(bar_width=24),
                                       TextColumn("{task.description}"), TimeElapsedColumn(), console=self.console,
                                       transient=True)
             self._progress.start()
@@ -33,13 +96,9 @@ class LiveView:
     def update(self, kind: str, data: dict[str, Any]) -> None:
         if not self.enabled:
             return
-        if kind == "tick":
-            self._status = (f"champion {data['champion'] or '-'}"
-                            + (f", canary at {data['canary_weight']}%" if data.get("canary_weight") else ""))
-            if self._progress is not None:
-                self._progress.update(self._task, completed=data["tick"], total=data["ticks"], description=self._status)
-        elif kind == "step":
-            if self._progress is not None:
-                self._progress.update(self._task, description=f"{self._status} · {data['step']}")
-            else:
-                self.console.print(f"  … {data['step']}")
+        line = self.state.apply(kind, data)
+        if self._progress is not None:
+            self._progress.update(self._task, completed=self.state.tick, total=self.state.ticks,
+                                  description=self._redact(self.state.describe()))
+        elif line is not None:
+            self.console.print(f"  … {self._redact(line)}", markup=False, highlight=False)

@@ -1,26 +1,41 @@
-"""The terminal report: expectations, the story of the run, pipeline runs. Pure ``format_*`` functions
-that return rich renderables; ``render`` prints them onto a console passed in."""
+"""The terminal report: pure ``format_*`` functions that return rich renderables; ``render`` prints them.
+
+The final report is one screen (about 50 lines at width 120), read top to bottom as: what happened (the
+condensed story), the chart of the live metric with its markers, the pipeline's steps and health, then, at
+the bottom where a terminal leaves them visible, the story in short (drift began, detected, decided,
+recovered), the expectations and the verdict. Everything is rendered from a redacted ``RunRecord``.
+"""
 
 from __future__ import annotations
 
-from rich.console import Console, Group
+from typing import Any, Iterable
+
+from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from ctsim.sim.timeline import Timeline
+from ctsim.report import facts
+from ctsim.report.chart import format_chart
+from ctsim.report.record import RunRecord
+from ctsim.report.redact import Redactor
+from ctsim.sim.timeline import Event, Timeline
 from ctsim.verdict import Verdict
 
 NOTABLE = ("drift-onset", "scripted", "outage", "outage-end", "trigger", "pipeline-run", "gate-block",
            "gate-pass", "registered", "canary", "rollout", "rollback", "alert", "lake-backfill")
 _STYLE = {"trigger": "yellow", "gate-block": "red", "rollback": "bold red", "alert": "red", "rollout": "bold green",
-          "canary": "cyan", "drift-onset": "magenta", "outage": "magenta", "gate-pass": "green"}
+          "canary": "cyan", "drift-onset": "magenta", "outage": "magenta", "scripted": "magenta",
+          "pipeline-run": "blue", "run-failed": "bold red"}
+MAX_RUN_COLUMNS = 6
+WIDTH = 120
 
 
+# expectations ----------------------------------------------------------------------------------------------
 def format_expectations(verdict: Verdict) -> Table:
-    table = Table(title="Expectations", title_justify="left", expand=False)
+    table = _table("Expectations")
     table.add_column("result")
     table.add_column("expectation")
-    table.add_column("observed")
+    table.add_column("observed", overflow="fold")
     for result in verdict.results:
         mark = Text("PASS", style="bold green") if result.passed else Text("FAIL", style="bold red")
         table.add_row(mark, result.name, result.detail)
@@ -29,59 +44,337 @@ def format_expectations(verdict: Verdict) -> Table:
     return table
 
 
-def format_story(timeline: Timeline) -> Table:
-    """The notable events, one line each; gate passes are folded into their run's line to stay short."""
-    table = Table(title="What happened", title_justify="left", expand=False)
-    table.add_column("tick", justify="right")
-    table.add_column("time")
-    table.add_column("event")
-    table.add_column("detail", overflow="fold")
-    times = {t.tick: t.time[:16] for t in timeline.ticks}
-    for event in timeline.events:
-        if event.kind not in NOTABLE or event.kind == "gate-pass" and event.data.get("gate") == "data":
+# the story -------------------------------------------------------------------------------------------------
+def story_lines(timeline: Timeline) -> list[tuple[int, str, str]]:
+    """(tick, label, detail): one line per notable moment. A pipeline run's gate, registration and canary
+    start are folded into its own line; canary steps are left out (the rollout or rollback line ends them)."""
+    lines: list[tuple[int, str, str]] = []
+    consumed: set[int] = set()
+    for index, event in enumerate(timeline.events):
+        if index in consumed or event.kind not in NOTABLE or _quiet(event):
             continue
-        table.add_row(str(event.tick), times.get(event.tick, ""), Text(event.kind, style=_STYLE.get(event.kind, "")),
-                      _short(event.message))
+        if event.kind == "pipeline-run":
+            detail, used = _run_line(timeline.events, index)
+            consumed |= used
+            label = "pipeline-run" if event.data.get("status") == "succeeded" else "run-failed"
+            lines.append((event.tick, label, detail))
+        else:
+            lines.append((event.tick, event.kind, _event_detail(event)))
+    return lines
+
+
+def format_story(timeline: Timeline, width: int = 120) -> Table:
+    table = _table(f"What happened in {timeline.scenario} (seed {timeline.seed}, {len(timeline.ticks)} ticks)")
+    table.add_column("tick", justify="right", no_wrap=True)
+    table.add_column("day" if _daily(timeline) else "time", no_wrap=True, min_width=10 if _daily(timeline) else 16)
+    table.add_column("event", no_wrap=True, min_width=12)
+    # One line per moment, cut with an ellipsis: the full messages are in timeline.json and --json.
+    table.add_column("detail", overflow="ellipsis", no_wrap=True, max_width=width - 34)
+    times = {t.tick: (t.time[:10] if _daily(timeline) else t.time[:16]) for t in timeline.ticks}
+    for tick, label, detail in story_lines(timeline):
+        table.add_row(str(tick), times.get(tick, ""), Text(label, style=_STYLE.get(label, "")), detail)
     return table
 
 
-def format_runs(timeline: Timeline) -> Table:
-    table = Table(title="Pipeline runs (kfp.local)", title_justify="left", expand=False)
-    for column in ("run", "tick", "trigger", "status", "wall s", "tasks", "step work s"):
-        table.add_column(column)
-    for run in timeline.runs:
-        work = sum(v or 0 for v in run.get("step_seconds", {}).values())
-        style = "green" if run["status"] == "succeeded" else "red"
-        table.add_row(run["run_id"], str(run["tick"]), run["trigger"], Text(run["status"], style=style),
-                      f"{run['seconds']:.1f}", str(len(run.get("tasks", []))), f"{work:.2f}")
+def _quiet(event: Event) -> bool:
+    """Events the story leaves out: data gate passes, canary steps and promote notices (their outcome is shown)."""
+    if event.kind == "gate-pass" and event.data.get("gate") == "data":
+        return True
+    return event.kind == "canary" and event.data.get("action") in ("step", "promote", "hold", "none")
+
+
+def _run_line(events: list[Event], index: int) -> tuple[str, set[int]]:
+    run = events[index]
+    run_id = run.data.get("run_id")
+    window = run.data.get("window") or ["?", "?"]
+    status = "" if run.data.get("status") == "succeeded" else f" {str(run.data.get('status')).upper()}"
+    parts = [f"{run_id} ({run.data.get('trigger')}, data t{window[0]}-{window[-1]}){status}"]
+    used = {index}
+    for j in range(index + 1, len(events)):
+        e = events[j]
+        if e.tick != run.tick or e.kind == "pipeline-run":
+            break
+        if e.kind in ("gate-pass", "gate-block") and e.data.get("run_id") == run_id:
+            used.add(j)
+            if e.kind == "gate-block" or e.data.get("gate") == "model":
+                parts.append(_gate(e).replace("model gate", "gate", 1))
+        elif e.kind == "registered":
+            used.add(j)  # the canary or champion that follows names the version
+        elif e.kind == "canary" and e.data.get("action") == "start":
+            used.add(j)
+            parts.append(f"{e.data.get('version')} canary {e.data.get('weight')}%")
+        elif e.kind == "rollout" and e.data.get("action") == "initial":
+            used.add(j)
+            parts.append(f"{e.data.get('version')} is champion")
+        elif e.kind == "alert" and e.data.get("run_id") == run_id and e.data.get("alert", "").endswith("-blocked"):
+            used.add(j)  # the gate block on this line says it; the alert count is in the health line
+    return " → ".join(parts), used
+
+
+def _gate(event: Event) -> str:
+    gate = event.data.get("gate", "?")
+    if event.kind == "gate-pass":
+        candidate, champion = event.data.get("candidate"), event.data.get("champion")
+        against = f" vs champion {_num(champion)}" if champion is not None else ""
+        return f"{gate} gate ok {_num(candidate)}{against}"
+    violated = [r for r in event.data.get("reasons", []) if not r.get("ok", True)]
+    return f"{gate} gate BLOCKED ({'; '.join(_reason(r) for r in violated[:2]) or event.message})"
+
+
+def _event_detail(event: Event) -> str:
+    data = event.data
+    if event.kind in ("trigger", "trigger-held"):
+        reasons = [r for r in data.get("reasons", []) if not r.get("ok", True)] or data.get("reasons", [])
+        return f"{data.get('trigger')}: {_reason(reasons[0]) if reasons else event.message}"
+    if event.kind in ("rollout", "rollback") and data.get("action") != "initial":
+        live = ""
+        if data.get("live_canary") is not None:
+            live = (f": live canary {_num(data['live_canary'])} vs champion {_num(data.get('live_champion'))}"
+                    f" ({data.get('live_samples')} requests)")
+        if event.kind == "rollout":
+            return f"{data.get('version')}{live}"
+        reason = data.get("reason") or {}
+        return f"{data.get('version')}{live}; {_reason(reason) if reason else data.get('action')}"
+    if event.kind == "canary" and data.get("reason"):
+        return f"{data.get('version')} {data.get('action')}: {_reason(data['reason'])}"
+    if event.kind == "gate-block":
+        return _gate(event)
+    return _short(event.message)
+
+
+def _reason(reason: dict[str, Any]) -> str:
+    return f"{reason.get('rule')}: {_num(reason.get('observed'))} vs {_num(reason.get('threshold'))}"
+
+
+# pipeline runs and health ----------------------------------------------------------------------------------
+def format_runs(timeline: Timeline, logs: dict[str, Any] | None = None) -> Table:
+    """Steps down, runs across: task wall seconds (own work in brackets), overhead and cache hits per run."""
+    runs = facts.run_steps(timeline, logs)
+    shown = runs[-MAX_RUN_COLUMNS:]
+    note = f" (last {len(shown)} of {len(runs)} runs; all in --json)" if len(shown) < len(runs) else ""
+    table = _table(f"Pipeline steps: task wall s (own work s) on kfp.local{note}")
+    table.add_column("step")
+    for run in shown:
+        mark = "" if run.status == "succeeded" else " ✗"
+        table.add_column(Text(f"{run.run_id} t{run.tick} {run.trigger}{mark}",
+                              style="" if not mark else "red"), justify="right")
+    table.add_column("Δ first→last", justify="right")
+    trends = facts.step_trends(runs)
+    for step in _step_order(runs):
+        cells = []
+        for run in shown:
+            timing = next((s for s in run.steps if s.step == step), None)
+            cells.append(_step_cell(timing))
+        table.add_row(step, *cells, _trend(trends.get(step, {})))
+    if not runs:
+        table.add_row("no pipeline runs", "")
+        return table
+    table.add_row(Text("overhead s · cache", style="dim"),
+                  *[Text(f"{r.overhead:.2f} · {r.cache_hits} hits", style="dim") for r in shown], "")
     return table
 
 
-def format_metric_line(timeline: Timeline) -> Text:
-    """Live metric per tick as a one-line sparkline, so the dip and the recovery are visible at a glance."""
-    blocks = " ▁▂▃▄▅▆▇█"
-    values = [t.served_metric for t in timeline.ticks]
-    known = [v for v in values if v is not None]
-    if not known:
-        return Text("no live metric yet")
-    low, high = min(known), max(known)
-    span = (high - low) or 1.0
-    line = "".join(" " if v is None else blocks[1 + int((v - low) / span * 7)] for v in values)
-    return Text.assemble((f"live {timeline.metric} per tick ", "bold"), (line, "cyan"), f"  min {low:.3f} max {high:.3f}")
+def _step_order(runs: Iterable[facts.RunSteps]) -> list[str]:
+    order: list[str] = []
+    for run in runs:
+        for step in run.steps:
+            if step.step not in order:
+                order.append(step.step)
+    return order
 
 
-def format_report(timeline: Timeline, verdict: Verdict, run_dir: str, pipeline_sha256: str) -> Group:
+def _step_cell(timing: facts.StepTiming | None) -> Text:
+    if timing is None:
+        return Text("-", style="dim")
+    wall = "?" if timing.wall is None else f"{timing.wall:.2f}"
+    own = "" if timing.own is None else f" ({timing.own:.2f})"
+    style = "red" if timing.status not in ("SUCCESS", "?") else "green" if timing.cache_hit else ""
+    return Text(wall + own + (" cached" if timing.cache_hit else ""), style=style)
+
+
+def _trend(entry: dict[str, Any]) -> Text:
+    change = entry.get("change")
+    if change is None:
+        return Text("")
+    return Text(f"{change:+.2f}", style="red" if change > 0.5 else "green" if change < -0.5 else "dim")
+
+
+def format_health(health: dict[str, Any]) -> Text:
+    h = health
+    since_training = _ticks_ago(h["ticks_since_training"], h["last_training_tick"])
+    since_promotion = _ticks_ago(h["ticks_since_promotion"], h["last_promotion_tick"])
+    kinds = ", ".join(f"{k} {v}" for k, v in h["alerts_by_kind"].items())
+    line2 = (f"  trained {since_training}, promoted {since_promotion} · triggers {h['triggers_fired']} fired, "
+             f"{h['triggers_held']} held · blocks {h['gate_blocks']} · rollbacks {h['rollbacks']} · ")
+    alerts = f"alerts {h['alerts']}"
+    return Text.assemble(
+        ("Pipeline health  ", "bold"),
+        f"runs {h['runs_started']} started, {h['runs_succeeded']} ok, ",
+        (f"{h['runs_failed']} failed", "red" if h["runs_failed"] else ""),
+        f", {h['runs_retried']} retried · task retries {h['task_retries']} · cache hits {h['cache_hits']}/"
+        f"{h['tasks_run']}{'' if h['logs_read'] == h['runs_started'] else ' (no logs)'} · "
+        f"{h['pipeline_seconds']:.1f}s wall\n",
+        line2,
+        (alerts + (f" ({kinds})" if kinds and len(line2 + alerts + kinds) < WIDTH - 4 else ""),
+         "red" if h["alerts"] else ""))
+
+
+def _ticks_ago(ago: int | None, tick: int | None) -> str:
+    return "never" if ago is None else f"{ago} ticks ago (t{tick})"
+
+
+# the story in short ----------------------------------------------------------------------------------------
+def summary_lines(timeline: Timeline) -> list[str]:
+    """When it began, when it was detected, what the pipeline decided, how the metric went: plain sentences."""
+    incidents = [e for e in timeline.events if e.kind in facts.INCIDENT_KINDS][:3]
+    lines = []
+    for incident in incidents:
+        reaction = facts.first_reaction(timeline, incident.tick)
+        what = incident.message.replace(" (scripted)", "").replace(" begins", "")
+        seen = (f"detected at tick {reaction.tick} (+{reaction.tick - incident.tick} ticks) by {_reaction(reaction)}"
+                if reaction else "nothing detected it")
+        lines.append(f"{_began(incident)} at tick {incident.tick} ({what}); {seen}.")
+    if not incidents:
+        lines.append("No drift or scripted incident in this scenario.")
+    since = incidents[0].tick if incidents else timeline.ticks[0].tick + 1 if timeline.ticks else 0
+    decided = [_decision(facts.run_outcome(timeline, e.data["run_id"]))
+               for e in timeline.of_kind("pipeline-run") if e.tick >= since]
+    more = f"; +{len(decided) - 3} more" if len(decided) > 3 else ""
+    lines.append("Decided: " + ("; ".join(decided[:3]) + more if decided else "no pipeline run after it") + ".")
+    lines.append(_recovery_line(timeline, incidents[0].tick if incidents else None))
+    return lines
+
+
+def format_summary(timeline: Timeline) -> Table:
+    """The sentences as a grid, so a long one wraps under its own text rather than past the screen's edge."""
+    grid = Table.grid(padding=(0, 1))
+    grid.title, grid.title_justify, grid.title_style = "In short", "left", "bold"
+    grid.add_column(no_wrap=True)
+    grid.add_column(overflow="fold")
+    for line in summary_lines(timeline):
+        grid.add_row("•", line)
+    return grid
+
+
+def _began(event: Event) -> str:
+    return {"drift-onset": "Drift began", "outage": "The object store went down"}.get(event.kind, "Incident began")
+
+
+def _reaction(event: Event) -> str:
+    if event.kind == "trigger":
+        return f"the {event.data.get('trigger')} trigger"
+    if event.kind == "gate-block":
+        return f"the {event.data.get('gate')} gate (blocked)"
+    if event.kind == "rollback":
+        return f"canary analysis (rollback of {event.data.get('version')})"
+    return f"an alert ({event.data.get('alert', event.message[:40])})"
+
+
+def _decision(outcome: dict[str, Any]) -> str:
+    parts = [f"{outcome['run_id']} ({outcome['trigger']} t{outcome['tick']}): "]
+    if outcome.get("status") != "succeeded":
+        return parts[0] + "run failed"
+    gate = outcome.get("model_gate")
+    if outcome.get("data_gate"):
+        parts.append("data gate blocked")
+    elif gate:
+        parts.append("gate passed" if gate["passed"] else f"gate blocked ({_num(gate['candidate'])}), champion kept")
+    fate = outcome.get("fate")
+    if outcome.get("version") and fate:
+        verb = {"rollback": "rolled back", "rollout": "promoted", "initial": "first champion"}.get(fate["kind"],
+                                                                                                    fate["kind"])
+        parts.append(f"{outcome['version']} {verb} t{fate['tick']}")
+    elif outcome.get("version"):
+        parts.append(f"{outcome['version']} still in canary")
+    return parts[0] + ", ".join(parts[1:])
+
+
+def _recovery_line(timeline: Timeline, since: int | None) -> str:
+    r = facts.recovery(timeline, since)
+    metric = f"Live {timeline.metric}"
+    final = f"final {_num3(r.final)} (last {facts.FINAL_TICKS})"
+    if r.final is None:
+        return f"{metric}: no labelled traffic."
+    if since is None or r.before is None:
+        return f"{metric}: low {_num3(r.low)} at tick {r.low_tick}, {final}."
+    if r.low is None or r.low >= r.before - facts.RECOVERY_TOLERANCE:
+        return f"{metric}: {_num3(r.before)} before, never more than {facts.RECOVERY_TOLERANCE} lower; {final}."
+    if r.recovered_tick is None:
+        return f"{metric} {_num3(r.before)} before → low {_num3(r.low)} (tick {r.low_tick}) → NOT recovered → {final}."
+    rollouts = [w.rollout_tick for w in facts.drift_windows(timeline) if w.rollout_tick is not None]
+    after = f" after the t{rollouts[0]} rollout" if rollouts else ""
+    return (f"{metric} {_num3(r.before)} before → low {_num3(r.low)} (tick {r.low_tick}) → recovered tick "
+            f"{r.recovered_tick}{after} → {final}.")
+
+
+# audit, header, the whole report ---------------------------------------------------------------------------
+def format_audit(audit: dict[str, Any] | None) -> Text | None:
+    if audit is None:
+        return None
+    checks = audit.get("checks", [])
+    failed = [c for c in checks if not c.get("ok")]
+    ok = bool(audit.get("ok")) and not failed
+    text = Text.assemble(("Audit ", "bold"), ("OK" if ok else "FAILED", "bold green" if ok else "bold red"),
+                         f": {len(checks) - len(failed)}/{len(checks)} checks hold")
+    for check in failed[:5]:
+        text.append(f"\n  ✗ {check.get('name')}: {_short(str(check.get('detail', '')), 100)}", style="red")
+    return text
+
+
+def format_report(timeline: Timeline, verdict: Verdict, run_dir: str, pipeline_sha256: str, *,
+                  audit: dict[str, Any] | None = None, logs: dict[str, Any] | None = None,
+                  width: int = WIDTH) -> Group:
     verdict_text = Text("PASSED" if verdict.passed else "FAILED", style="bold green" if verdict.passed else "bold red")
-    header = Text.assemble(("scenario ", "bold"), timeline.scenario, "  seed ", str(timeline.seed), "  verdict ",
-                           verdict_text)
-    footer = Text.assemble("run directory ", (run_dir, "bold"), "\npipeline sha256 ", pipeline_sha256)
-    return Group(header, format_story(timeline), format_metric_line(timeline), format_runs(timeline),
-                 format_expectations(verdict), footer)
+    footer = Text.assemble(("verdict ", "bold"), verdict_text, "  run directory ", (run_dir, "bold"),
+                           f"  pipeline sha256 {pipeline_sha256[:16]}")
+    parts: list[RenderableType | None] = [
+        format_story(timeline, width), format_chart(timeline, width=min(width, WIDTH)), format_runs(timeline, logs),
+        format_health(facts.health(timeline, logs)), format_summary(timeline), format_expectations(verdict),
+        format_audit(audit), footer]
+    return Group(*[p for p in parts if p is not None])
 
 
-def render(console: Console, timeline: Timeline, verdict: Verdict, run_dir: str, pipeline_sha256: str) -> None:
-    console.print(format_report(timeline, verdict, run_dir, pipeline_sha256))
+def format_record(record: RunRecord, width: int = WIDTH) -> Group:
+    return format_report(record.timeline, record.verdict, record.run_dir, record.pipeline_sha256,
+                         audit=record.audit, logs=record.logs, width=width)
 
 
-def _short(message: str, limit: int = 160) -> str:
+def render(console: Console, timeline: Timeline, verdict: Verdict, run_dir: str, pipeline_sha256: str,
+           redactor: Redactor | None = None) -> None:
+    render_record(console, RunRecord(timeline, verdict, run_dir, {"pipeline_sha256": pipeline_sha256}), redactor)
+
+
+def render_record(console: Console, record: RunRecord, redactor: Redactor | None = None) -> None:
+    record = record.redacted(redactor or Redactor.from_env())
+    saved = console.width
+    if not console.is_terminal and saved < WIDTH:
+        console.width = WIDTH  # a pipe or CI log has no width of its own: use the report's, not rich's 80
+    try:
+        console.print(format_record(record, width=console.width))
+    finally:
+        console.width = saved
+
+
+# small helpers ---------------------------------------------------------------------------------------------
+def _table(title: str) -> Table:
+    # No box: a bold header row instead of rules saves lines; the report must fit one screen.
+    return Table(title=title, title_justify="left", title_style="bold", box=None, header_style="bold underline",
+                 pad_edge=False, expand=False)
+
+
+def _daily(timeline: Timeline) -> bool:
+    return all(t.time[11:16] == "00:00" for t in timeline.ticks)
+
+
+def _num(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.4f}".rstrip("0").rstrip(".") if value == value else "nan"
+    return "-" if value is None else str(value)
+
+
+def _num3(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
+def _short(message: str, limit: int = 150) -> str:
     return message if len(message) <= limit else message[: limit - 1] + "…"

@@ -71,11 +71,15 @@ class LocalRunner:
                    raise_on_error=True)
         self._pipeline = components.load_component_from_file(str(pipeline_yaml))
 
+    def log_path(self, run_id: str) -> Path:
+        return self.logs_dir / f"{run_id}.log"
+
     def run(self, run_id: str, arguments: dict[str, Any]) -> RunOutcome:
-        log_path = self.logs_dir / f"{run_id}.log"
+        log_path = self.log_path(run_id)
         started = time.perf_counter()
         error = ""
-        with open(log_path, "w", encoding="utf-8") as log, contextlib.redirect_stdout(log), warnings.catch_warnings():
+        # Line-buffered, so whoever follows the log (a fault timed on a step) sees each task start as it happens.
+        with open(log_path, "w", encoding="utf-8", buffering=1) as log, contextlib.redirect_stdout(log), warnings.catch_warnings():
             # kfp.local warns that cluster-only settings (image, cpu/memory requests) are ignored here: expected.
             warnings.simplefilter("ignore")
             try:

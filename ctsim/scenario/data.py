@@ -68,7 +68,9 @@ class SyntheticSource(DataSource):
         numeric = tuple(ColumnSpec(f"x{i}", "numeric", -FEATURE_BOUND, FEATURE_BOUND) for i in range(generator.numeric_features))
         categorical = (ColumnSpec("segment", "categorical", categories=SEGMENTS),) if generator.categorical else ()
         self.contract = DataContract(features=numeric + categorical)
-        self.batch = lru_cache(maxsize=64)(self._make_batch)  # type: ignore[method-assign]
+        # Tick t asks for batch t and, for its feedback, batch t - label_delay: label_delay + 1 batches
+        # cover it. A larger cache holds batches nobody asks for again (a 100k-row batch is ~30 MB).
+        self.batch = lru_cache(maxsize=generator.label_delay_ticks + 1)(self._make_batch)  # type: ignore[method-assign]
 
     def rows_at(self, tick: int) -> int:
         growth = self.spec.growth

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import difflib
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from ctsim.errors import ScenarioError
+from ctsim.drift._measures import check_method
+from ctsim.errors import ScenarioError, SettingError
 from ctsim.scenario.model import BadDataEvent, DriftEvent, Scenario
 
 Loc = tuple[str | int, ...]
@@ -110,9 +111,24 @@ def cross_check(scenario: Scenario, base_dir: Path) -> list[tuple[Loc, str]]:
         if window and not (window[0] <= window[1] < ticks):
             problems.append((("expectations", index, "within"),
                              f"must be [first, last] with first <= last < clock.ticks ({ticks}). Got {list(window)} instead."))
+    if features is not None:
+        kinds = {"categorical" if name == "segment" else "numeric" for name in features}
+        problems += drift_method_problems(scenario, kinds)
     replay = scenario.data.replay
     if replay is not None and not (base_dir / replay.path).is_file() and not Path(replay.path).is_file():
         problems.append((("data", "replay", "path"), f"no such file: {replay.path} (relative to the scenario file)"))
+    return problems
+
+
+def drift_method_problems(scenario: Scenario, kinds: Iterable[str]) -> list[tuple[Loc, str]]:
+    """A drift method must suit every kind of column the data has (KS cannot judge a category)."""
+    drift = scenario.triggers.drift
+    problems = []
+    for kind in sorted(set(kinds)) if drift else ():
+        try:
+            check_method(kind, drift.method)
+        except SettingError as exc:
+            problems.append((("triggers", "drift", "method"), str(exc)))
     return problems
 
 

@@ -12,6 +12,7 @@ from typing import Annotated, ClassVar, Literal, Union
 
 from pydantic import Field, field_validator, model_validator
 
+from ctsim.contract import PIPELINE_STEPS
 from ctsim.settings import (CanarySettings, DataGateSettings, ModelGateSettings, Settings, TrainingSettings,
                             TriggerSettings)
 
@@ -184,8 +185,33 @@ class TrafficSpikeEvent(_Event):
     factor: float = Field(3.0, gt=0, le=100)
 
 
+class FaultEvent(_Event):
+    """A fault replayed against the real pipeline and store, armed at ``at`` for the next pipeline run.
+
+    store_down_during_step: the store stops answering when ``step`` starts, for ``seconds`` (or until the
+    run ends); crash_during_registration: the register step's process dies after writing the artifact;
+    torn_artifact_write: the register step's artifact write is torn; stale_alias_writer: a second
+    writer reads the champion alias at ``at`` and tries to move it back once it has changed.
+    """
+
+    label: ClassVar[str] = "fault event"
+
+    kind: Literal["fault"]
+    fault: Literal["store_down_during_step", "crash_during_registration", "torn_artifact_write", "stale_alias_writer"]
+    step: str = "train-model"
+    seconds: float = Field(30.0, gt=0, le=600)
+
+    @field_validator("step")
+    @classmethod
+    def _known_step(cls, step: str) -> str:
+        if step not in PIPELINE_STEPS:
+            raise ValueError(f"The 'step' setting of the fault event must be one of {', '.join(PIPELINE_STEPS)}. "
+                             f"Got {step!r} instead.")
+        return step
+
+
 Event = Annotated[Union[DriftEvent, ConceptDriftEvent, LabelShiftEvent, BadDataEvent, BadModelEvent,
-                        OutageEvent, TrafficSpikeEvent], Field(discriminator="kind")]
+                        OutageEvent, TrafficSpikeEvent, FaultEvent], Field(discriminator="kind")]
 
 Window = tuple[Annotated[int, Field(ge=0)], Annotated[int, Field(ge=0)]]
 

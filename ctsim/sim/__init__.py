@@ -2,7 +2,8 @@
 
 Bad input is rejected before anything is written; the run directory
 ``runs/<scenario>-<timestamp>/`` appears only once the run starts and holds
-``timeline.json``, ``verdict.json``, the compiled pipeline YAML with its sha256
+``timeline.json``, ``verdict.json`` (the scenario's expectations plus the end-of-run audit),
+``audit.json``, the compiled pipeline YAML with its sha256
 and kfp.local's outputs.
 """
 
@@ -17,7 +18,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
-from ctsim.errors import CtsimError
+from ctsim.errors import CtsimError, ScenarioError
 from ctsim.pipeline.compile import compile_pipeline
 from ctsim.runners import LocalRunner, RunnerKind
 from ctsim.scenario import loader
@@ -26,7 +27,8 @@ from ctsim.scenario.model import Scenario
 from ctsim.sim.engine import Progress, Simulation, World
 from ctsim.sim.timeline import Timeline
 from ctsim.store import EmbeddedS3, Layout, ObjectStore, OutageRelay, StoreConfig, safe_name
-from ctsim.verdict import Verdict, check
+from ctsim.sim.audit import Audit, audit_run
+from ctsim.verdict import ExpectationResult, Verdict, check
 
 __all__ = ["RunResult", "run_scenario", "store_session"]
 
@@ -39,6 +41,7 @@ class RunResult:
     run_dir: Path
     pipeline_sha256: str
     store_endpoint: str
+    audit: Audit
 
 
 @contextlib.contextmanager
@@ -57,6 +60,8 @@ def run_scenario(name_or_path: str, runs_dir: Path = Path("runs"), runner: Runne
     path = loader.resolve(name_or_path)
     scenario = loader.load(str(path))
     source = open_source(scenario, path.parent)  # reads replay files: bad input fails here, before any write
+    for loc, message in loader.drift_method_problems(scenario, source.contract.kinds.values()):
+        raise ScenarioError(f"{path}: {'.'.join(map(str, loc))}: {message}")
     run_id = f"{safe_name(scenario.name, 'scenario name')}-{datetime.now(timezone.utc):%Y%m%dT%H%M%S%fZ}"
     run_dir = _fresh_run_dir(runs_dir, run_id)
     try:
@@ -80,16 +85,20 @@ def _run(scenario, source, path, run_dir, run_id, config, runner_kind, progress,
     stack.enter_context(_component_environment(relay.config))
     world = World(scenario, source, object_store, relay, Layout(run_id), LocalRunner(compiled.path, run_dir, runner_kind),
                   compiled.sha256, run_dir)
-    timeline = Simulation(world, progress).run()
+    simulation = Simulation(world, progress)
+    timeline = simulation.run()
+    audit = audit_run(object_store, world.layout, simulation.writer.produced, len(simulation.writer.buffer), timeline)
     verdict = check(scenario, timeline)
+    verdict = Verdict(verdict.results + (ExpectationResult("audit", audit.ok, audit.summary()),))
     timeline.write(run_dir / "timeline.json")
+    (run_dir / "audit.json").write_text(json.dumps(audit.to_dict(), indent=1), encoding="utf-8")
     (run_dir / "verdict.json").write_text(json.dumps(verdict.to_dict(), indent=1), encoding="utf-8")
     (run_dir / "run.json").write_text(json.dumps({
         "status": "passed" if verdict.passed else "failed", "scenario": scenario.name, "seed": scenario.seed,
         "pipeline_sha256": compiled.sha256, "runner": runner_kind, "namespace": run_id,
         "store": "embedded" if StoreConfig.from_env() is None else "configured",
     }, indent=1), encoding="utf-8")
-    return RunResult(scenario, timeline, verdict, run_dir, compiled.sha256, config.endpoint)
+    return RunResult(scenario, timeline, verdict, run_dir, compiled.sha256, config.endpoint, audit)
 
 
 def _fresh_run_dir(runs_dir: Path, run_id: str) -> Path:

@@ -12,19 +12,21 @@ from typing import Callable
 import pandas as pd
 
 from ctsim import lake
+from ctsim.drift.reference import TickSketches, needs_raw_reference
 from ctsim.errors import CtsimError, StoreUnavailable
 from ctsim.reasons import Reason
 from ctsim.registry import Registry
 from ctsim.runners import LocalRunner
 from ctsim.scenario.data import DataSource
-from ctsim.scenario.model import BadModelEvent, DriftEvent, OutageEvent, Scenario
+from ctsim.scenario.model import BadModelEvent, DriftEvent, FaultEvent, OutageEvent, Scenario
 from ctsim.serving import Deployment, LiveMetrics
+from ctsim.sim.faults import FaultPlan
 from ctsim.sim.lakewriter import LakeWriter
 from ctsim.sim.launch import STEPS, RunReport, launch, pipeline_arguments, training_window
 from ctsim.sim.timeline import TickRecord, Timeline
 from ctsim.store import Layout, ObjectStore, OutageRelay
-from ctsim.triggers import (Arbitration, TriggerState, arbitrate, drift_decision, performance_decision,
-                            schedule_decision, volume_decision)
+from ctsim.triggers import (Arbitration, TriggerState, arbitrate, drift_decision, drift_decision_from_sketches,
+                            performance_decision, schedule_decision, volume_decision)
 
 Progress = Callable[[str, dict], None]
 
@@ -51,8 +53,10 @@ class LoopState:
     runs: int = 0
     live: list[tuple[int, float]] = field(default_factory=list)
     recent: deque = field(default_factory=lambda: deque(maxlen=1))
-    reference: pd.DataFrame | None = None
+    # The drift reference: the champion's window as merged sketches, or raw rows when the exact test needs them.
+    reference: pd.DataFrame | dict | None = None
     reference_version: str | None = None
+    sketches: TickSketches | None = None
 
 
 class Simulation:
@@ -67,7 +71,11 @@ class Simulation:
         self.state = LoopState()
         drift = self.scenario.triggers.drift
         self.state.recent = deque(maxlen=drift.window_ticks if drift else 1)
+        self.state.sketches = TickSketches(world.source.contract.kinds)
         self.progress = progress or (lambda kind, data: None)
+        self.timeline.listener = lambda event: self.progress(
+            "event", {"tick": event.tick, "kind": event.kind, "message": event.message})
+        self.faults = FaultPlan(self.scenario.events_of(FaultEvent))
         self.contract_json = json.dumps(world.source.contract.to_dict())
 
     # the loop ------------------------------------------------------------------
@@ -77,6 +85,9 @@ class Simulation:
             self.progress("tick", {"tick": tick, "ticks": self.scenario.clock.ticks,
                                    "champion": self.deployment.champion, "canary_weight": self.deployment.state.weight})
             self._tick(tick)
+        if self.world.relay.is_down:  # the replay ends; the store comes back so the buffered batches land
+            self.world.relay.come_back()
+            self.timeline.add(self.scenario.clock.ticks - 1, "outage-end", "object store back at the end of the replay")
         self.writer.flush()
         self.timeline.events.sort(key=lambda event: event.tick)
         return self.timeline
@@ -91,7 +102,11 @@ class Simulation:
         self._record_tick(tick, len(batch.production), live)
         if self.deployment.canary_active:
             self._analyse_canary(tick, live)
+        if store_up:
+            self._stale_writer(tick)
         self.state.recent.append(batch.production)
+        if self.scenario.triggers.drift:
+            self.state.sketches.add(tick, batch.production)  # O(new rows): the reference is never re-read
         arbitration = self._arbitrate(tick)
         if arbitration is not None and arbitration.fire:
             self._train(tick, arbitration.trigger or "bootstrap")
@@ -182,23 +197,32 @@ class Simulation:
             reference = self.registry.record(self.deployment.champion).score
             decisions.append(performance_decision(settings.performance, self.state.live, reference))
         if settings.drift and len(self.state.recent) == self.state.recent.maxlen:
-            reference = self._drift_reference()
-            if reference is not None and len(reference):
-                current = pd.concat(list(self.state.recent), ignore_index=True)
+            reference = self._drift_reference(settings.drift.method)
+            current = pd.concat(list(self.state.recent), ignore_index=True)
+            if isinstance(reference, dict):
+                decisions.append(drift_decision_from_sketches(settings.drift, reference, current))
+            elif reference is not None and len(reference):
                 decisions.append(drift_decision(settings.drift, reference, current, self.world.source.contract.kinds))
         return decisions
 
-    def _drift_reference(self) -> pd.DataFrame | None:
-        """The champion's training data (production rows of its window), read from the lake once per champion."""
+    def _drift_reference(self, method: str) -> pd.DataFrame | dict | None:
+        """The champion's training data (production rows of its window), built once per champion.
+
+        Merged per-tick sketches (cost in ticks, not rows), unless the exact test needs raw rows
+        (KS, or Evidently's "auto" on at most 1000 rows): then those few rows are read from the lake.
+        """
         champion = self.deployment.champion
         if champion != self.state.reference_version:
-            snapshot = self.registry.record(champion).data_snapshot
             try:
-                frame = lake.read_window(self.world.store, self.world.layout, "production",
-                                         snapshot["first_tick"], snapshot["last_tick"])
+                snapshot = self.registry.record(champion).data_snapshot
+                first, last = snapshot["first_tick"], snapshot["last_tick"]
+                if needs_raw_reference(method, self.state.sketches.rows(first, last)):
+                    reference = lake.read_window(self.world.store, self.world.layout, "production", first, last)
+                else:
+                    reference = self.state.sketches.window(first, last)
             except StoreUnavailable:
                 return None
-            self.state.reference = frame
+            self.state.reference = reference
             self.state.reference_version = champion
         return self.state.reference
 
@@ -213,7 +237,14 @@ class Simulation:
         arguments = pipeline_arguments(self.scenario, self.contract_json, self.world.layout.namespace, run_id, window,
                                        sabotage, self.world.pipeline_sha256)
         self.progress("step", {"step": f"pipeline {run_id} ({trigger})"})
-        report = launch(self.world.runner, self.world.store, self.world.layout, run_id, arguments)
+        fault = self.faults.next_run_fault(tick)
+        if fault is not None:
+            self.timeline.add(tick, "fault", f"{fault.fault} injected into {run_id}"
+                              + (f" (store down from the start of {fault.step} for up to {fault.seconds:g} s)"
+                                 if fault.fault == "store_down_during_step" else ""),
+                              fault=fault.fault, run_id=run_id)
+        with self.faults.around_run(fault, self.world.relay, self.world.runner.log_path(run_id)):
+            report = launch(self.world.runner, self.world.store, self.world.layout, run_id, arguments)
         self.state.triggers = self.state.triggers.after_run(tick)
         self._record_run(tick, trigger, window, report)
         self.state.retry_pending = not report.outcome.succeeded
@@ -262,6 +293,14 @@ class Simulation:
             self.timeline.add(tick, "canary", f"canary {started['version']} started at {self.deployment.state.weight}%",
                               version=started["version"], action=decision.action, weight=self.deployment.state.weight)
 
+    def _stale_writer(self, tick: int) -> None:
+        try:
+            attempt = self.faults.stale_write(tick, self.registry)
+        except StoreUnavailable:
+            return
+        if attempt is not None:
+            self.timeline.add(tick, "fault", attempt.message, fault="stale_alias_writer", refused=attempt.refused)
+
     def _alert(self, tick: int, kind: str, message: str) -> None:
         from ctsim.pipeline.tasks import post_webhook
 
@@ -273,6 +312,9 @@ class Simulation:
             if isinstance(event, DriftEvent):
                 self.timeline.add(event.at, "drift-onset", f"{event.shape} drift of {event.shift} std begins (scripted)",
                                   scripted=True)
+            elif isinstance(event, FaultEvent):
+                self.timeline.add(event.at, "scripted", f"fault {event.fault} armed (scripted)", scripted=True,
+                                  event=event.kind, fault=event.fault)
             elif not isinstance(event, OutageEvent):
                 self.timeline.add(event.at, "scripted", f"{event.kind} begins (scripted)", scripted=True, event=event.kind)
 

@@ -1,5 +1,8 @@
 """Lake writes that survive outages: batches produced while the store is down wait in order and are
-written once it is back; create-only writes make a replayed batch a no-op, never a duplicate."""
+written once it is back; create-only writes make a replayed batch a no-op, never a duplicate.
+
+The writer also keeps the sha256 of every batch it was given (``produced``), so the end-of-run
+audit can check the lake holds each of them exactly once, byte for byte."""
 
 from __future__ import annotations
 
@@ -10,14 +13,14 @@ import pandas as pd
 
 from ctsim import lake
 from ctsim.errors import StoreUnavailable
-from ctsim.store import Layout, ObjectStore
+from ctsim.store import Layout, ObjectStore, sha256_hex
 
 
 @dataclass(frozen=True)
 class PendingBatch:
     source: str
     tick: int
-    frame: pd.DataFrame
+    data: bytes  # Parquet, encoded once: what is written is what the audit expects
 
 
 class LakeWriter:
@@ -26,10 +29,13 @@ class LakeWriter:
         self.layout = layout
         self.buffer: deque[PendingBatch] = deque()
         self.written: list[tuple[str, int]] = []
+        self.produced: dict[str, str] = {}  # lake key -> sha256 of the batch's bytes
 
     def submit(self, source: str, tick: int, frame: pd.DataFrame) -> None:
         if len(frame):
-            self.buffer.append(PendingBatch(source, tick, frame))
+            batch = PendingBatch(source, tick, lake.frame_to_parquet(frame))
+            self.produced[self.layout.lake_batch(source, tick)] = sha256_hex(batch.data)
+            self.buffer.append(batch)
 
     def flush(self) -> int:
         """Write what is buffered, oldest first; stop at the first unavailability. Returns batches written."""
@@ -37,7 +43,7 @@ class LakeWriter:
         while self.buffer:
             batch = self.buffer[0]
             try:
-                lake.write_batch(self.store, self.layout, batch.source, batch.tick, batch.frame)
+                lake.write_encoded(self.store, self.layout, batch.source, batch.tick, batch.data)
             except StoreUnavailable:
                 return count
             self.buffer.popleft()

@@ -6,13 +6,13 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from ctsim.contract import PIPELINE_STEPS
 from ctsim.errors import CtsimError
 from ctsim.runners import LocalRunner, RunOutcome
 from ctsim.scenario.model import Scenario
 from ctsim.store import Layout, ObjectStore
 
-STEPS = ("collect-data", "validate-data", "preprocess", "engineer-features", "train-model", "evaluate-model",
-         "register-model", "start-canary")
+STEPS = PIPELINE_STEPS
 
 
 @dataclass(frozen=True)

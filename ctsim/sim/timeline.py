@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 SCHEMA_VERSION = 1
 
@@ -44,10 +44,14 @@ class Timeline:
     events: list[Event] = field(default_factory=list)
     ticks: list[TickRecord] = field(default_factory=list)
     runs: list[dict[str, Any]] = field(default_factory=list)
+    # Told of every event as it is added (the live view counts triggers, blocks and rollbacks); not saved.
+    listener: Callable[[Event], None] | None = field(default=None, repr=False, compare=False)
 
     def add(self, tick: int, kind: str, message: str, **data: Any) -> Event:
         event = Event(tick, kind, message, _plain(data))
         self.events.append(event)
+        if self.listener is not None:
+            self.listener(event)
         return event
 
     def of_kind(self, *kinds: str) -> list[Event]:

@@ -39,10 +39,14 @@ class Layout:
         safe_name(self.namespace, "namespace")
 
     # lake
+    @property
+    def lake(self) -> str:
+        return f"lake/{self.namespace}/"
+
     def lake_source(self, source: str) -> str:
         if source not in SOURCES:
             raise SettingError(f"The lake source must be one of {', '.join(SOURCES)}. Got {source!r} instead.")
-        return f"lake/{self.namespace}/{source}/"
+        return f"{self.lake}{source}/"
 
     def lake_batch(self, source: str, tick: int, part: int = 0) -> str:
         return f"{self.lake_source(source)}tick={tick:05d}/part-{part:04d}.parquet"

@@ -263,7 +263,7 @@ def test_shuffling_rows_never_changes_the_decision(frame: pd.DataFrame, gate: Da
 
 
 @pytest.mark.property
-@settings(deadline=None)
+@settings(deadline=None, max_examples=1000)  # the fuzz: a thousand odd frames, every profile
 @given(frame=any_frames(), gate=ANY_SMALL_GATE)
 def test_any_frame_is_judged_never_raised_on(frame: pd.DataFrame, gate: DataGateSettings) -> None:
     decision = check_data(frame, SMALL, gate)

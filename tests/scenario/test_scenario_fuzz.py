@@ -37,7 +37,7 @@ FULL = {
     "events": [{"kind": "drift", "at": 5, "features": ["x0"]},
                {"kind": "bad_data", "at": 6, "fault": "nulls", "column": "x1"},
                {"kind": "outage", "at": 8}],
-    "triggers": {"schedule": {"cron": "0 0 * * 1"}, "drift": {"method": "ks"}, "cooldown_ticks": 1},
+    "triggers": {"schedule": {"cron": "0 0 * * 1"}, "drift": {"method": "psi"}, "cooldown_ticks": 1},
     "gates": {"data": {"min_rows": 10}, "model": {"metric": "accuracy", "min_value": 0.6}},
     "canary": {"step_weight": 20, "max_weight": 60},
     "training": {"strategy": "incremental", "model": "sgd"},
@@ -114,13 +114,13 @@ def test_the_unmutated_document_is_valid():
     assert len(scenario.events) == 3
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(documents)
 def test_generated_documents_give_a_scenario_or_a_scenario_error(document: dict):
     parse_or_scenario_error(dump(document))
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mutated_documents())
 def test_mutated_documents_give_a_scenario_or_an_error_located_on_every_line(document: dict):
     try:

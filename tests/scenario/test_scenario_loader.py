@@ -359,3 +359,26 @@ def test_unknown_scenario_name_suggests_a_close_one():
 def test_missing_scenario_file_is_a_scenario_error(tmp_path: Path):
     with pytest.raises(ScenarioError, match="no such scenario file"):
         load(str(tmp_path / "absent.yaml"))
+
+
+@pytest.mark.parametrize("method, categorical, fragment", [
+    ("ks", True, "for a categorical column. Got 'ks'"),
+    ("wasserstein", True, "for a categorical column. Got 'wasserstein'"),
+    ("chisquare", False, "for a numeric column. Got 'chisquare'"),
+])
+def test_a_drift_method_that_cannot_judge_a_column_of_the_data_is_refused(method: str, categorical: bool,
+                                                                           fragment: str):
+    text = f"name: x\ndata: {{generator: {{categorical: {str(categorical).lower()}}}}}\ntriggers:\n  drift: {{method: {method}}}\n"
+
+    with pytest.raises(ScenarioError) as raised:
+        parse(text, "f.yaml")
+
+    assert str(raised.value).startswith("f.yaml:4: triggers.drift.method: ")
+    assert fragment in str(raised.value)
+
+
+@pytest.mark.parametrize("method", ["auto", "psi", "jensenshannon"])
+def test_drift_methods_for_both_kinds_accept_categorical_data(method: str):
+    scenario = parse(f"name: x\ndata: {{generator: {{categorical: true}}}}\ntriggers:\n  drift: {{method: {method}}}\n")
+
+    assert scenario.triggers.drift.method == method

@@ -1,0 +1,57 @@
+"""The trigger-check pipeline: on a cluster, evaluates the volume, performance and drift triggers once per tick.
+
+One component, on the same component image as the training pipeline. It reads
+the lake and the registry from the object store, applies ctsim's own trigger
+functions, and when one fires it launches the training pipeline version that
+was promoted with it (through the in-cluster KFP API). The work itself lives in
+``ctsim.promote.trigger_job``; this module only declares the DAG.
+"""
+
+
+import hashlib
+import tempfile
+from pathlib import Path
+
+from kfp import dsl
+
+from ctsim.errors import PipelineError
+from ctsim.pipeline.compile import CompiledPipeline
+from ctsim.pipeline.components import COMPONENT_IMAGE
+
+TRIGGER_CHECK_NAME = "ctsim-trigger-check"
+
+
+@dsl.component(base_image=COMPONENT_IMAGE, install_kfp_package=False)
+def check_triggers(namespace: str, triggers_json: str, contract_json: str, training_arguments_json: str,
+                   pipeline_name: str, version_name: str, experiment_name: str, kfp_host: str) -> str:
+    from ctsim.promote import trigger_job
+    return trigger_job.check_and_launch(namespace, triggers_json, contract_json, training_arguments_json,
+                                        pipeline_name, version_name, experiment_name, kfp_host)
+
+
+@dsl.pipeline(name=TRIGGER_CHECK_NAME, description="ctsim trigger check: volume, performance and drift triggers; "
+              "launches the promoted training pipeline when one fires.")
+def trigger_check(namespace: str, triggers_json: str, contract_json: str, training_arguments_json: str,
+                  pipeline_name: str, version_name: str, experiment_name: str, kfp_host: str):
+    task = check_triggers(namespace=namespace, triggers_json=triggers_json, contract_json=contract_json,
+                          training_arguments_json=training_arguments_json, pipeline_name=pipeline_name,
+                          version_name=version_name, experiment_name=experiment_name, kfp_host=kfp_host)
+    task.set_cpu_request("500m").set_memory_request("1G")
+    task.set_caching_options(False)  # every tick must look at the lake afresh
+    task.set_retry(num_retries=2, backoff_duration="5s", backoff_factor=2.0, backoff_max_duration="60s")
+
+
+def compile_trigger_check(output: Path) -> CompiledPipeline:
+    """Write the trigger-check IR YAML to ``output``; the same code gives the same bytes."""
+    from kfp import compiler
+
+    output.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with tempfile.TemporaryDirectory() as scratch:
+            staged = Path(scratch) / output.name
+            compiler.Compiler().compile(trigger_check, str(staged))
+            data = staged.read_bytes()
+    except Exception as exc:  # the KFP compiler raises many unrelated types
+        raise PipelineError(f"the trigger-check pipeline failed to compile: {exc}") from exc
+    output.write_bytes(data)
+    return CompiledPipeline(output, hashlib.sha256(data).hexdigest())

@@ -1,0 +1,146 @@
+"""What a policy comparison measures, computed from timelines alone (pure: no I/O, no clock).
+
+Definitions (the README states them too):
+
+* **auc** — the mean served metric over the ticks that have one (ticks whose labelled
+  feedback arrived), i.e. the area under the live-metric curve divided by its length, so
+  runs of different lengths compare. Higher is better.
+* **recovery** — for each onset (a scripted drift, concept drift or label shift), the
+  *pre-drift level* is the mean served metric of the ``baseline_ticks`` ticks with a metric
+  before the onset. The metric *dips* when it first falls more than ``tolerance`` below that
+  level, between the onset and the next onset (or the end). It has *recovered* at the first
+  later tick where it is back within ``tolerance`` and the next tick with a metric (if any)
+  is too. Recovery time = that tick minus the onset; no dip means 0; no recovery means None.
+* **retrains** — pipeline runs not started by the bootstrap; **compute seconds** — the wall
+  seconds of all pipeline runs on kfp.local; **gate blocks** and **rollbacks** — their events.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+from ctsim.sim.timeline import Timeline
+
+__all__ = ["OBJECTIVES", "Objective", "PolicyMetrics", "Recovery", "choose_winner", "drift_onsets", "mean_metric",
+           "measure", "recovery_after", "served_curve"]
+
+DEFAULT_TOLERANCE = 0.03
+BASELINE_TICKS = 3
+Objective = Literal["auc", "recovery", "retrains", "compute"]
+OBJECTIVES: dict[str, str] = {
+    "auc": "highest mean served metric",
+    "recovery": "shortest mean recovery time (not recovered counts as the ticks left in the run)",
+    "retrains": "fewest retrains",
+    "compute": "fewest pipeline compute seconds",
+}
+_ONSET_EVENTS = ("concept_drift", "label_shift")
+
+Curve = list[tuple[int, float]]
+
+
+@dataclass(frozen=True)
+class Recovery:
+    onset: int
+    baseline: float | None     # pre-drift level; None when no tick before the onset had a metric
+    dipped: bool
+    ticks: int | None          # ticks from onset to recovery; 0 without a dip; None = not recovered
+
+    def to_dict(self) -> dict:
+        return {"onset": self.onset, "baseline": self.baseline, "dipped": self.dipped, "ticks": self.ticks}
+
+
+@dataclass(frozen=True)
+class PolicyMetrics:
+    policy: str
+    auc: float | None
+    recoveries: tuple[Recovery, ...]
+    retrains: int
+    compute_seconds: float
+    gate_blocks: int
+    rollbacks: int
+    ticks: int
+
+    def recovery_score(self) -> float:
+        """Mean recovery ticks, an unrecovered onset counting as the ticks left after it; 0 without onsets."""
+        if not self.recoveries:
+            return 0.0
+        cost = [r.ticks if r.ticks is not None else self.ticks - r.onset for r in self.recoveries]
+        return sum(cost) / len(cost)
+
+    def to_dict(self) -> dict:
+        return {"policy": self.policy, "auc": self.auc, "recoveries": [r.to_dict() for r in self.recoveries],
+                "retrains": self.retrains, "compute_seconds": self.compute_seconds,
+                "gate_blocks": self.gate_blocks, "rollbacks": self.rollbacks, "ticks": self.ticks}
+
+
+def served_curve(timeline: Timeline) -> Curve:
+    """(tick, served metric) for every tick that has one."""
+    return [(t.tick, t.served_metric) for t in timeline.ticks
+            if t.served_metric is not None and math.isfinite(t.served_metric)]
+
+
+def mean_metric(curve: Curve) -> float | None:
+    return sum(value for _, value in curve) / len(curve) if curve else None
+
+
+def drift_onsets(timeline: Timeline) -> list[int]:
+    """Ticks where a scripted change of the data begins (covariate drift, concept drift, label shift)."""
+    ticks = {e.tick for e in timeline.events if e.kind == "drift-onset"
+             or e.kind == "scripted" and e.data.get("event") in _ONSET_EVENTS}
+    return sorted(ticks)
+
+
+def recovery_after(curve: Curve, onset: int, end: int | None = None, tolerance: float = DEFAULT_TOLERANCE,
+                   baseline_ticks: int = BASELINE_TICKS) -> Recovery:
+    """How long the metric took to come back after ``onset`` (see the module docstring); ``end`` is exclusive."""
+    before = [value for tick, value in curve if tick < onset][-baseline_ticks:]
+    if not before:
+        return Recovery(onset, None, False, None)
+    baseline = sum(before) / len(before)
+    floor = baseline - tolerance
+    after = [(tick, value) for tick, value in curve if tick >= onset and (end is None or tick < end)]
+    dip = next((i for i, (_, value) in enumerate(after) if value < floor), None)
+    if dip is None:
+        return Recovery(onset, round(baseline, 6), False, 0)
+    for i in range(dip + 1, len(after)):
+        tick, value = after[i]
+        following = after[i + 1][1] if i + 1 < len(after) else None
+        if value >= floor and (following is None or following >= floor):
+            return Recovery(onset, round(baseline, 6), True, tick - onset)
+    return Recovery(onset, round(baseline, 6), True, None)
+
+
+def measure(policy: str, timeline: Timeline, tolerance: float = DEFAULT_TOLERANCE) -> PolicyMetrics:
+    curve = served_curve(timeline)
+    onsets = drift_onsets(timeline)
+    ends = onsets[1:] + [None]
+    recoveries = tuple(recovery_after(curve, onset, end, tolerance) for onset, end in zip(onsets, ends))
+    runs = timeline.of_kind("pipeline-run")
+    auc = mean_metric(curve)
+    return PolicyMetrics(
+        policy=policy, auc=None if auc is None else round(auc, 6), recoveries=recoveries,
+        retrains=sum(1 for e in runs if e.data.get("trigger") != "bootstrap"),
+        compute_seconds=round(sum(float(r.get("seconds") or 0) for r in timeline.runs), 3),
+        gate_blocks=len(timeline.of_kind("gate-block")), rollbacks=len(timeline.of_kind("rollback")),
+        ticks=len(timeline.ticks))
+
+
+def choose_winner(results: list[PolicyMetrics], objective: Objective = "auc") -> str | None:
+    """The best policy on ``objective``; ties go to the higher auc, then to fewer compute seconds."""
+    if objective not in OBJECTIVES:
+        raise ValueError(f"unknown objective {objective!r}; expected one of {', '.join(OBJECTIVES)}")
+    if not results:
+        return None
+    primary = {
+        "auc": lambda m: -(m.auc if m.auc is not None else -math.inf),
+        "recovery": PolicyMetrics.recovery_score,
+        "retrains": lambda m: m.retrains,
+        "compute": lambda m: m.compute_seconds,
+    }[objective]
+
+    def key(m: PolicyMetrics) -> tuple:
+        return (primary(m), -(m.auc if m.auc is not None else -math.inf), m.compute_seconds, m.policy)
+
+    return min(results, key=key).policy

@@ -1,0 +1,170 @@
+"""What the trigger-check component does on a cluster, once per tick.
+
+It looks at the same things the simulator's triggers look at, read from the
+object store instead of the simulation's memory, and calls the same pure
+trigger functions (``ctsim.triggers``):
+
+* volume: labelled rows that arrived since the last training run;
+* performance: the champion's metric on the labelled rows of the last
+  ``window_ticks`` ticks, against the metric it was registered with;
+* drift: the last ``window_ticks`` ticks of production rows against the
+  ``window_ticks`` ticks that ended at the last training run.
+
+When one fires (and the cooldown allows), it launches the promoted training
+pipeline version through the KFP API and records the tick in its state
+object, ``v2/artifacts/<namespace>/trigger-check/state.json``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from ctsim import lake
+from ctsim.contract import TICK, DataContract
+from ctsim.errors import ClusterError, StoreError
+from ctsim.reasons import TriggerDecision
+from ctsim.settings import TrainingSettings, TriggerSettings
+from ctsim.store import Layout, ObjectStore, StoreConfig, tick_of_key
+from ctsim.triggers import drift_decision, performance_decision, volume_decision
+
+
+@dataclass(frozen=True)
+class CheckState:
+    last_trained_tick: int = -1
+
+
+@dataclass(frozen=True)
+class Observations:
+    latest_tick: int
+    new_labelled_rows: int = 0
+    live: tuple[tuple[int, float], ...] = ()
+    reference_metric: float | None = None
+    drift_reference: pd.DataFrame | None = None
+    drift_current: pd.DataFrame | None = None
+
+
+def state_key(namespace: str) -> str:
+    return f"v2/artifacts/{Layout(namespace).namespace}/trigger-check/state.json"
+
+
+def decide(triggers: TriggerSettings, obs: Observations, contract: DataContract) -> list[TriggerDecision]:
+    """The volume, performance and drift decisions for this tick. Pure."""
+    decisions = []
+    if triggers.volume is not None:
+        decisions.append(volume_decision(triggers.volume, obs.new_labelled_rows))
+    if triggers.performance is not None:
+        decisions.append(performance_decision(triggers.performance, list(obs.live), obs.reference_metric))
+    if triggers.drift is not None and obs.drift_reference is not None and obs.drift_current is not None \
+            and len(obs.drift_reference) and len(obs.drift_current):
+        decisions.append(drift_decision(triggers.drift, obs.drift_reference, obs.drift_current, contract.kinds))
+    return decisions
+
+
+def should_launch(decisions: list[TriggerDecision], state: CheckState, latest_tick: int, cooldown_ticks: int) -> bool:
+    """A trigger fired, there is a new tick, and the cooldown since the last launch has passed. Pure."""
+    fresh = latest_tick > state.last_trained_tick
+    cooled = state.last_trained_tick < 0 or latest_tick - state.last_trained_tick >= cooldown_ticks
+    return fresh and cooled and any(decision.fired for decision in decisions)
+
+
+def training_window(training: TrainingSettings, state: CheckState, latest_tick: int) -> tuple[int, int, int]:
+    """(first, last, as_of) ticks for the launched run, as the simulator's strategies choose them. Pure."""
+    if training.strategy == "window":
+        first = max(0, latest_tick - training.window_ticks + 1)
+    elif training.strategy == "incremental" and state.last_trained_tick >= 0:
+        first = state.last_trained_tick + 1
+    else:
+        first = 0
+    return first, latest_tick, latest_tick
+
+
+def check_and_launch(namespace: str, triggers_json: str, contract_json: str, training_arguments_json: str,
+                     pipeline_name: str, version_name: str, experiment_name: str, kfp_host: str) -> str:
+    """One tick of the trigger check; returns a one-line summary (also the component's output)."""
+    config = StoreConfig.from_env()
+    if config is None:
+        raise StoreError("CTSIM_S3_ENDPOINT is not set: the trigger check cannot find the object store")
+    store, layout = ObjectStore(config), Layout(namespace)
+    triggers = TriggerSettings.model_validate_json(triggers_json)
+    contract = DataContract.from_dict(json.loads(contract_json))
+    arguments = json.loads(training_arguments_json)
+    state = _read_state(store, namespace)
+    obs = observe(store, layout, triggers, contract, state, arguments.get("metric", "accuracy"))
+    decisions = decide(triggers, obs, contract)
+    fired = [d.trigger for d in decisions if d.fired]
+    if not should_launch(decisions, state, obs.latest_tick, triggers.cooldown_ticks):
+        return f"tick {obs.latest_tick}: no launch (fired: {', '.join(fired) or 'none'})"
+    first, last, as_of = training_window(TrainingSettings.model_validate_json(arguments["training_json"]), state,
+                                         obs.latest_tick)
+    run_id = f"trigger-{obs.latest_tick:05d}-{fired[0]}"
+    params = {**arguments, "run_id": run_id, "first_tick": first, "last_tick": last, "as_of_tick": as_of}
+    launch_run(kfp_host, pipeline_name, version_name, experiment_name, run_id, params)
+    store.put(state_key(namespace), json.dumps({"last_trained_tick": obs.latest_tick}).encode(),
+              content_type="application/json")
+    return f"tick {obs.latest_tick}: launched {run_id} (fired: {', '.join(fired)})"
+
+
+def observe(store: ObjectStore, layout: Layout, triggers: TriggerSettings, contract: DataContract,
+            state: CheckState, metric: str) -> Observations:
+    """Read from the lake and the registry what ``decide`` needs."""
+    ticks = [t for key in store.list(layout.lake_source("production")) if (t := tick_of_key(key)) is not None]
+    latest = max(ticks, default=-1)
+    since = state.last_trained_tick + 1
+    labelled = _labelled(store, layout, since, latest) if triggers.volume is not None else pd.DataFrame()
+    obs: dict[str, Any] = {"latest_tick": latest, "new_labelled_rows": len(labelled)}
+    if triggers.performance is not None:
+        obs.update(_performance(store, layout, triggers, contract, latest, metric))
+    if triggers.drift is not None and state.last_trained_tick >= 0:
+        width = triggers.drift.window_ticks
+        end = state.last_trained_tick
+        obs["drift_reference"] = lake.read_window(store, layout, "production", max(0, end - width + 1), end)
+        obs["drift_current"] = lake.read_window(store, layout, "production", max(0, latest - width + 1), latest)
+    return Observations(**obs)
+
+
+def _labelled(store: ObjectStore, layout: Layout, first: int, last: int) -> pd.DataFrame:
+    if last < first:
+        return pd.DataFrame()
+    return lake.labelled_rows(lake.read_window(store, layout, "production", first, last),
+                              lake.read_window(store, layout, "feedback", first, last),
+                              lake.read_window(store, layout, "external", first, last))
+
+
+def _performance(store, layout, triggers, contract, latest, metric) -> dict[str, Any]:
+    from ctsim.registry import Registry
+    from ctsim.steps.training import score
+
+    registry = Registry(store, layout)
+    champion = registry.alias("champion")
+    if champion is None:
+        return {}
+    model = registry.load(champion.version)
+    rows = _labelled(store, layout, max(0, latest - triggers.performance.window_ticks + 1), latest)
+    live = tuple((int((rows[TICK] == tick).sum()), score(model, rows[rows[TICK] == tick], contract.label, metric))
+                 for tick in sorted(rows[TICK].unique())) if len(rows) else ()
+    return {"live": live, "reference_metric": registry.record(champion.version).score}
+
+
+def _read_state(store: ObjectStore, namespace: str) -> CheckState:
+    stored = store.get_or_none(state_key(namespace))
+    return CheckState(**json.loads(stored.data)) if stored is not None else CheckState()
+
+
+def launch_run(host: str, pipeline_name: str, version_name: str, experiment_name: str, run_id: str,
+               params: dict[str, Any]) -> str:
+    """Start one run of the named pipeline version; returns the KFP run id."""
+    from ctsim.promote.deploy import connect, find_version
+
+    client = connect(host)
+    pipeline_id = client.get_pipeline_id(pipeline_name)
+    version_id = find_version(client, pipeline_id, version_name) if pipeline_id else None
+    if version_id is None:
+        raise ClusterError(f"pipeline {pipeline_name} version {version_name} is not on {host}; promote it first")
+    experiment = client.create_experiment(experiment_name)
+    run = client.run_pipeline(experiment.experiment_id, run_id, pipeline_id=pipeline_id, version_id=version_id,
+                              params=params)
+    return run.run_id

@@ -1,0 +1,259 @@
+"""The facts a report shows, computed from the timeline alone: pure functions, no printing, no I/O.
+
+Everything here feeds all outputs alike (terminal, JSON, JUnit, plot), so they cannot disagree.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from statistics import fmean
+from typing import Any, Mapping
+
+from ctsim.sim.timeline import Event, Timeline
+
+# Marker kinds in the order they happen within a tick: (symbol, label). The chart, the plot and JSON share them.
+MARKERS: dict[str, tuple[str, str]] = {
+    "drift": ("D", "drift onset"),
+    "trigger": ("T", "trigger"),
+    "retrain": ("R", "retrain"),
+    "run-failed": ("F", "run failed"),
+    "block": ("B", "gate block"),
+    "canary": ("C", "canary start"),
+    "rollout": ("P", "rollout"),
+    "rollback": ("X", "rollback"),
+}
+INCIDENT_KINDS = ("drift-onset", "scripted", "outage")
+REACTION_KINDS = ("trigger", "gate-block", "rollback", "alert")
+RECOVERY_TOLERANCE = 0.03  # recovered = live metric back within this of its mean before the incident
+FINAL_TICKS = 3
+
+
+@dataclass(frozen=True)
+class StepTiming:
+    step: str
+    wall: float | None  # the task's wall time in kfp.local (process start, imports, I/O, own work)
+    own: float | None  # the step's own work as the step recorded it
+    status: str
+    cache_hit: bool
+
+    @property
+    def overhead(self) -> float | None:
+        if self.wall is None:
+            return None
+        return round(max(0.0, self.wall - (self.own or 0.0)), 4)
+
+
+@dataclass(frozen=True)
+class RunSteps:
+    run_id: str
+    tick: int
+    trigger: str
+    status: str
+    seconds: float
+    steps: tuple[StepTiming, ...]
+    task_retries: int
+    error: str = ""
+
+    @property
+    def cache_hits(self) -> int:
+        return sum(s.cache_hit for s in self.steps)
+
+    @property
+    def own(self) -> float:
+        return round(sum(s.own or 0.0 for s in self.steps), 4)
+
+    @property
+    def overhead(self) -> float:
+        return round(sum(s.overhead or 0.0 for s in self.steps), 4)
+
+
+@dataclass(frozen=True)
+class DriftWindow:
+    start: int
+    end: int  # the recovering rollout's tick, or the last tick when nothing recovered
+    recovered_tick: int | None
+    rollout_tick: int | None
+
+
+@dataclass(frozen=True)
+class Recovery:
+    before: float | None  # mean live metric before the first incident
+    low: float | None
+    low_tick: int | None
+    final: float | None  # mean over the last FINAL_TICKS ticks with a value
+    recovered_tick: int | None
+
+
+def marker_kind(event: Event) -> str | None:
+    """Which chart marker an event is, if any."""
+    if event.kind == "drift-onset":
+        return "drift"
+    if event.kind == "trigger":
+        return "trigger"
+    if event.kind == "pipeline-run":
+        if event.data.get("status") != "succeeded":
+            return "run-failed"
+        return "retrain" if "train-model" in event.data.get("steps", ["train-model"]) else None
+    if event.kind == "gate-block":
+        return "block"
+    if event.kind == "canary" and event.data.get("action") == "start":
+        return "canary"
+    if event.kind == "rollout" and event.data.get("action") in ("rollout", "initial"):
+        return "rollout"
+    if event.kind == "rollback":
+        return "rollback"
+    return None
+
+
+def markers(timeline: Timeline) -> list[tuple[int, str]]:
+    """(tick, marker kind), once per kind and tick, in MARKERS order within a tick."""
+    order = list(MARKERS)
+    found = {(e.tick, kind) for e in timeline.events if (kind := marker_kind(e))}
+    return sorted(found, key=lambda item: (item[0], order.index(item[1])))
+
+
+def last_tick(timeline: Timeline) -> int:
+    ticks = [t.tick for t in timeline.ticks] + [e.tick for e in timeline.events]
+    return max(ticks, default=0)
+
+
+def series(timeline: Timeline) -> list[tuple[int, float | None]]:
+    return [(t.tick, t.served_metric) for t in timeline.ticks]
+
+
+def recovery(timeline: Timeline, since: int | None = None) -> Recovery:
+    """The live metric before ``since`` (first incident by default), its low after, and where it ends."""
+    points = [(tick, v) for tick, v in series(timeline) if v is not None]
+    if since is None:
+        onsets = [e.tick for e in timeline.events if e.kind in INCIDENT_KINDS]
+        since = min(onsets) if onsets else None
+    before_values = [v for tick, v in points if since is not None and tick <= since]
+    after = [(tick, v) for tick, v in points if since is None or tick > since]
+    before = round(fmean(before_values), 4) if before_values else None
+    low_tick, low = min(after, key=lambda p: (p[1], p[0])) if after else (None, None)
+    final_values = [v for _, v in points[-FINAL_TICKS:]]
+    final = round(fmean(final_values), 4) if final_values else None
+    recovered = None
+    if before is not None and low is not None and low < before - RECOVERY_TOLERANCE:
+        recovered = next((tick for tick, v in after if tick > low_tick and v >= before - RECOVERY_TOLERANCE), None)
+    return Recovery(before, low, low_tick, final, recovered)
+
+
+def drift_windows(timeline: Timeline) -> list[DriftWindow]:
+    """From each drift onset to the rollout that brought the metric back (or to the end when none did)."""
+    onsets = sorted({e.tick for e in timeline.of_kind("drift-onset")})
+    rollouts = [e.tick for e in timeline.of_kind("rollout") if e.data.get("action") == "rollout"]
+    end = last_tick(timeline)
+    windows = []
+    for i, start in enumerate(onsets):
+        limit = onsets[i + 1] if i + 1 < len(onsets) else end
+        recovered = recovery(timeline, start).recovered_tick
+        if recovered is not None and recovered > limit:
+            recovered = None
+        rollout = max((t for t in rollouts if start <= t <= (recovered if recovered is not None else -1)), default=None)
+        windows.append(DriftWindow(start, rollout if rollout is not None else limit, recovered, rollout))
+    return windows
+
+
+def run_steps(timeline: Timeline, logs: Mapping[str, Any] | None = None) -> list[RunSteps]:
+    """Each pipeline run's tasks: wall time from kfp.local, own work from the step records, cache hits from logs."""
+    logs = logs or {}
+    result = []
+    for run in timeline.runs:
+        facts = logs.get(run["run_id"])
+        hits = set(getattr(facts, "cache_hits", ()) or ())
+        own = run.get("step_seconds") or {}
+        steps = [StepTiming(t["task"], t.get("seconds"), own.get(t["task"]), t.get("status", "?"), t["task"] in hits)
+                 for t in run.get("tasks", [])]
+        seen = {s.step for s in steps}
+        # A step that recorded its work but whose task timing is missing from the log still shows its own work.
+        steps += [StepTiming(name, None, seconds, "?", name in hits) for name, seconds in own.items() if name not in seen]
+        result.append(RunSteps(run["run_id"], run["tick"], run["trigger"], run["status"], run.get("seconds", 0.0),
+                               tuple(steps), getattr(facts, "task_retries", 0), run.get("error") or ""))
+    return result
+
+
+def step_trends(runs: list[RunSteps]) -> dict[str, dict[str, Any]]:
+    """Per step across runs: wall and own seconds in run order, and the change from the first run to the last."""
+    trends: dict[str, dict[str, Any]] = {}
+    for run in runs:
+        for step in run.steps:
+            entry = trends.setdefault(step.step, {"wall": [], "own": [], "runs": []})
+            entry["wall"].append(step.wall)
+            entry["own"].append(step.own)
+            entry["runs"].append(run.run_id)
+    for entry in trends.values():
+        walls = [w for w in entry["wall"] if w is not None]
+        entry["mean_wall"] = round(fmean(walls), 4) if walls else None
+        entry["change"] = round(walls[-1] - walls[0], 4) if len(walls) >= 2 else None
+    return trends
+
+
+def health(timeline: Timeline, logs: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Pipeline health as monitored in production: runs, retries, cache, staleness, alerts."""
+    runs = run_steps(timeline, logs)
+    now = last_tick(timeline)
+    trained = [r.tick for r in runs if r.status == "succeeded" and any(s.step == "train-model" for s in r.steps)]
+    promoted = [e.tick for e in timeline.of_kind("rollout") if e.data.get("action") in ("rollout", "initial")]
+    alerts = Counter(str(e.data.get("alert") or e.message.split(":")[0]) for e in timeline.of_kind("alert"))
+    return {
+        "runs_started": len(runs),
+        "runs_succeeded": sum(r.status == "succeeded" for r in runs),
+        "runs_failed": sum(r.status != "succeeded" for r in runs),
+        "runs_retried": sum(r.trigger == "retry" for r in runs),
+        "task_retries": sum(r.task_retries for r in runs),
+        "cache_hits": sum(r.cache_hits for r in runs),
+        "logs_read": sum(bool(getattr((logs or {}).get(r.run_id), "found", False)) for r in runs),
+        "tasks_run": sum(len(r.steps) for r in runs),
+        "pipeline_seconds": round(sum(r.seconds for r in runs), 3),
+        "own_work_seconds": round(sum(r.own for r in runs), 4),
+        "overhead_seconds": round(sum(r.overhead for r in runs), 4),
+        "last_training_tick": max(trained, default=None),
+        "ticks_since_training": now - max(trained) if trained else None,
+        "last_promotion_tick": max(promoted, default=None),
+        "ticks_since_promotion": now - max(promoted) if promoted else None,
+        "triggers_fired": len(timeline.of_kind("trigger")),
+        "triggers_held": len(timeline.of_kind("trigger-held")),
+        "gate_blocks": len(timeline.of_kind("gate-block")),
+        "rollbacks": len(timeline.of_kind("rollback")),
+        "alerts": sum(alerts.values()),
+        "alerts_by_kind": dict(sorted(alerts.items())),
+        "step_trends": step_trends(runs),
+    }
+
+
+def first_reaction(timeline: Timeline, since: int) -> Event | None:
+    """The first thing that noticed: a drift or performance trigger, a gate block, a rollback or an alert.
+    Schedule and volume triggers fire by the calendar or the row count; they detect nothing."""
+    return next((e for e in timeline.events if e.tick >= since and e.kind in REACTION_KINDS
+                 and not (e.kind == "trigger" and e.data.get("trigger") in ("schedule", "volume"))), None)
+
+
+def run_outcome(timeline: Timeline, run_id: str) -> dict[str, Any]:
+    """What one pipeline run led to: its gate decisions, the version it registered, canary and rollout/rollback."""
+    events = timeline.events
+    run = next((e for e in events if e.kind == "pipeline-run" and e.data.get("run_id") == run_id), None)
+    outcome: dict[str, Any] = {"run_id": run_id, "tick": run.tick if run else None,
+                               "trigger": run.data.get("trigger") if run else None,
+                               "status": run.data.get("status") if run else None}
+    if run is None:
+        return outcome
+    for e in events:
+        if e.tick != run.tick:
+            continue
+        if e.kind in ("gate-pass", "gate-block") and e.data.get("run_id") == run_id and e.data.get("gate") == "model":
+            outcome["model_gate"] = {"passed": e.kind == "gate-pass", "candidate": e.data.get("candidate"),
+                                     "champion": e.data.get("champion")}
+        elif e.kind == "gate-block" and e.data.get("run_id") == run_id:
+            outcome["data_gate"] = {"passed": False}
+        elif e.kind == "registered":
+            outcome["version"] = e.data.get("version")
+    version = outcome.get("version")
+    if version:
+        fate = next((e for e in events if e.tick >= run.tick and e.data.get("version") == version
+                     and (e.kind == "rollback" or e.kind == "rollout")), None)
+        if fate is not None:
+            outcome["fate"] = {"kind": "rollback" if fate.kind == "rollback" else fate.data.get("action"),
+                               "tick": fate.tick}
+    return outcome

@@ -1,0 +1,112 @@
+"""Facts behind every report: health counts, staleness, drift windows, per-step timings, log parsing."""
+
+import json
+
+from ctsim.report.facts import drift_windows, health, markers, recovery, run_outcome, run_steps
+from ctsim.report.record import LogFacts, parse_log
+from ctsim.sim.timeline import TickRecord, Timeline
+
+from conftest import SUDDEN_DRIFT
+
+
+def make(values, events=(), runs=()):
+    timeline = Timeline("t", 1, "accuracy")
+    for tick, value in enumerate(values):
+        timeline.ticks.append(TickRecord(tick, f"2026-01-{1 + tick:02d}T00:00:00", 10, "v1", None, 0, "idle", 10,
+                                         value, value))
+    for tick, kind, data in events:
+        timeline.add(tick, kind, f"{kind} at {tick}", **data)
+    timeline.runs.extend(runs)
+    return timeline
+
+
+def run(run_id, tick, trigger, status, tasks=(("train-model", 2.0, "SUCCESS"),), own=None):
+    return {"run_id": run_id, "tick": tick, "trigger": trigger, "status": status, "seconds": 3.0, "error": "",
+            "tasks": [{"task": t, "seconds": s, "status": st} for t, s, st in tasks],
+            "step_seconds": own or {}, "log": ""}
+
+
+def test_health_counts_failures_retries_blocks_rollbacks_and_alerts():
+    events = [(2, "pipeline-run", {"run_id": "run-001", "status": "succeeded", "steps": ["train-model"]}),
+              (2, "rollout", {"action": "initial", "version": "v1"}),
+              (5, "pipeline-run", {"run_id": "run-002", "status": "failed", "steps": []}),
+              (5, "alert", {"alert": "pipeline-failed"}),
+              (6, "pipeline-run", {"run_id": "run-003", "status": "succeeded", "steps": ["train-model"]}),
+              (6, "gate-block", {"gate": "model", "run_id": "run-003"}),
+              (6, "alert", {"alert": "model-gate-blocked"}),
+              (8, "rollback", {"version": "v2"}), (8, "alert", {"alert": "canary-rolled-back"}),
+              (9, "trigger", {"trigger": "drift"}), (9, "trigger-held", {"trigger": "drift"})]
+    runs = [run("run-001", 2, "bootstrap", "succeeded"),
+            run("run-002", 5, "schedule", "failed", (("collect-data", 1.0, "FAILURE"),)),
+            run("run-003", 6, "retry", "succeeded")]
+    h = health(make([0.9] * 12, events, runs), {"run-003": LogFacts(("train-model",), 2, True)})
+    assert (h["runs_started"], h["runs_succeeded"], h["runs_failed"], h["runs_retried"]) == (3, 2, 1, 1)
+    assert h["task_retries"] == 2 and h["cache_hits"] == 1 and h["logs_read"] == 1
+    assert h["gate_blocks"] == 1 and h["rollbacks"] == 1 and h["triggers_fired"] == 1 and h["triggers_held"] == 1
+    assert h["alerts"] == 3 and h["alerts_by_kind"]["pipeline-failed"] == 1
+    # staleness: the last successful training is run-003 at tick 6, the last promotion tick 2, now tick 11
+    assert (h["last_training_tick"], h["ticks_since_training"]) == (6, 5)
+    assert (h["last_promotion_tick"], h["ticks_since_promotion"]) == (2, 9)
+
+
+def test_no_training_and_no_promotion_is_none_not_zero():
+    h = health(make([None] * 4))
+    assert h["ticks_since_training"] is None and h["ticks_since_promotion"] is None and h["cache_hits"] == 0
+
+
+def test_overhead_is_task_wall_minus_own_work_and_cache_hits_come_from_the_log():
+    timeline = make([0.9], runs=[run("run-001", 0, "bootstrap", "succeeded",
+                                     (("collect-data", 1.5, "SUCCESS"), ("finish-run", 0.5, "SUCCESS")),
+                                     {"collect-data": 0.25})])
+    (steps,) = run_steps(timeline, {"run-001": LogFacts(("collect-data",), 0, True)})
+    by_name = {s.step: s for s in steps.steps}
+    assert by_name["collect-data"].overhead == 1.25 and by_name["collect-data"].cache_hit
+    assert by_name["finish-run"].overhead == 0.5 and not by_name["finish-run"].cache_hit
+    assert steps.overhead == 1.75 and steps.own == 0.25 and steps.cache_hits == 1
+
+
+def test_recorded_run_health_matches_its_timeline():
+    raw = json.loads((SUDDEN_DRIFT / "timeline.json").read_text())
+    timeline = Timeline.read(SUDDEN_DRIFT / "timeline.json")
+    h = health(timeline)
+    assert h["runs_started"] == len(raw["runs"])
+    assert h["tasks_run"] == sum(len(r["tasks"]) for r in raw["runs"])
+    assert h["cache_hits"] == 0, "no kfp.local log says 'cache hit': zero, not a guess"
+    trained = max(e["tick"] for e in raw["events"] if e["kind"] == "pipeline-run" and e["data"]["status"] == "succeeded")
+    assert h["ticks_since_training"] == raw["ticks"][-1]["tick"] - trained
+
+
+def test_drift_window_ends_at_the_rollout_that_brought_the_metric_back():
+    values = [0.9, 0.9, 0.9, 0.5, 0.5, 0.55, 0.6, 0.89, 0.9, 0.9]
+    events = [(2, "drift-onset", {}), (4, "rollout", {"action": "rollout", "version": "v2"}),
+              (6, "rollout", {"action": "rollout", "version": "v3"})]
+    (window,) = drift_windows(make(values, events))
+    assert (window.start, window.rollout_tick, window.end, window.recovered_tick) == (2, 6, 6, 7)
+
+
+def test_drift_window_runs_to_the_end_when_nothing_recovers():
+    values = [0.9, 0.9, 0.9, 0.5, 0.5, 0.5, 0.5]
+    (window,) = drift_windows(make(values, [(2, "drift-onset", {}), (4, "rollout", {"action": "rollout"})]))
+    assert window.end == 6 and window.recovered_tick is None and window.rollout_tick is None
+    assert recovery(make(values, [(2, "drift-onset", {})])).recovered_tick is None
+
+
+def test_markers_and_run_outcome_follow_a_blocked_run():
+    events = [(3, "scripted", {"event": "bad_model"}), (3, "trigger", {"trigger": "schedule"}),
+              (3, "pipeline-run", {"run_id": "run-002", "status": "succeeded", "trigger": "schedule",
+                                   "steps": ["collect-data", "train-model", "evaluate-model"]}),
+              (3, "gate-block", {"gate": "model", "run_id": "run-002", "candidate": 0.3, "champion": 0.9})]
+    timeline = make([0.9] * 5, events)
+    assert markers(timeline) == [(3, "trigger"), (3, "retrain"), (3, "block")]
+    outcome = run_outcome(timeline, "run-002")
+    assert outcome["model_gate"] == {"passed": False, "candidate": 0.3, "champion": 0.9} and "version" not in outcome
+
+
+def test_log_parsing_counts_cache_hits_and_task_retries_through_ansi_colour():
+    log = ("12:00:00.000 - INFO - Task \x1b[96m'collect-data'\x1b[0m cache hit (key=abc123); skipping execution.\n"
+           "12:00:01.000 - INFO - Task train-model cache hit (key=def456); skipping execution.\n"
+           "12:00:02.000 - INFO - Task validate-data failed (attempt 1/3). Retrying in 1.0s...\n"
+           "12:00:03.000 - INFO - Task validate-data failed (attempt 2/3). Retrying in 2.0s...\n")
+    facts = parse_log(log)
+    assert facts.cache_hits == ("collect-data", "train-model") and facts.task_retries == 2
+    assert parse_log("12:00:00.000 - INFO - Executing task 'collect-data'\n").cache_hits == ()

@@ -1,0 +1,96 @@
+"""Snapshot tests of the final terminal report, plus the key facts checked on their own.
+
+Regenerate the stored snapshots after an intended change of the report:
+
+    CTSIM_UPDATE_SNAPSHOTS=1 .venv/bin/pytest -q tests/report/test_terminal_snapshot.py
+
+then read the diff of tests/report/snapshots/ before committing it.
+"""
+
+import json
+import os
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from ctsim.report import Redactor, load_run, render_record
+from ctsim.report.terminal import story_lines, summary_lines
+
+from conftest import CANARY_REGRESSION, SUDDEN_DRIFT
+
+SNAPSHOTS = Path(__file__).parent / "snapshots"
+
+
+def rendered(run_dir: Path) -> str:
+    record = load_run(run_dir)
+    record = replace(record, run_dir=f"runs/{run_dir.name}")  # stable across checkouts
+    console = Console(record=True, width=120, no_color=True, color_system=None, file=open(os.devnull, "w"))
+    render_record(console, record, Redactor())
+    return console.export_text(styles=False)
+
+
+def check_snapshot(name: str, text: str) -> None:
+    path = SNAPSHOTS / f"{name}.txt"
+    if os.environ.get("CTSIM_UPDATE_SNAPSHOTS") == "1" or not path.exists():
+        path.write_text(text, encoding="utf-8")
+        if os.environ.get("CTSIM_UPDATE_SNAPSHOTS") != "1":
+            pytest.fail(f"{path} did not exist and was written; check it and run again")
+    expected = path.read_text(encoding="utf-8")
+    assert text == expected, f"the report differs from {path}; if intended: CTSIM_UPDATE_SNAPSHOTS=1 pytest {__file__}"
+
+
+@pytest.mark.parametrize("run_dir", [SUDDEN_DRIFT, CANARY_REGRESSION], ids=lambda p: p.name.split("-2026")[0])
+def test_report_matches_its_snapshot(run_dir):
+    check_snapshot(run_dir.name.split("-2026")[0], rendered(run_dir))
+
+
+def test_sudden_drift_report_fits_one_screen_at_width_120():
+    lines = rendered(SUDDEN_DRIFT).splitlines()
+    assert len(lines) <= 50, f"{len(lines)} lines: the final report must fit one screen"
+    assert max(len(line) for line in lines) <= 120
+
+
+def test_sudden_drift_story_says_when_drift_began_was_detected_decided_and_recovered():
+    timeline = load_run(SUDDEN_DRIFT).timeline
+    raw = json.loads((SUDDEN_DRIFT / "timeline.json").read_text())
+    onset = next(e["tick"] for e in raw["events"] if e["kind"] == "drift-onset")
+    detected = next(e["tick"] for e in raw["events"] if e["kind"] == "trigger" and e["tick"] >= onset)
+    rollouts = [e["tick"] for e in raw["events"] if e["kind"] == "rollout" and e["data"]["action"] == "rollout"]
+    story = story_lines(timeline)
+    assert (onset, "drift-onset") in [(tick, label) for tick, label, _ in story]
+    assert {tick for tick, label, _ in story if label == "rollout"} == set(rollouts)
+    began, decided, recovered = summary_lines(timeline)
+    assert f"Drift began at tick {onset}" in began and f"detected at tick {detected}" in began
+    for tick in rollouts:
+        assert f"promoted t{tick}" in decided
+    values = [(t["tick"], t["served_metric"]) for t in raw["ticks"] if t["served_metric"] is not None]
+    before = [v for tick, v in values if tick <= onset]
+    baseline = sum(before) / len(before)
+    low_tick = min((v, tick) for tick, v in values if tick > onset)[1]
+    back = next(tick for tick, v in values if tick > low_tick and v >= baseline - 0.03)
+    assert f"recovered tick {back}" in recovered
+    assert f"low {min(v for tick, v in values if tick > onset):.3f}" in recovered
+
+
+def test_summary_is_visible_at_the_bottom_of_the_report():
+    """What the user must see without scrolling sits in the last 20 lines (a terminal shows the bottom)."""
+    tail = "\n".join(rendered(SUDDEN_DRIFT).splitlines()[-20:])
+    assert "Drift began at tick 12" in tail and "recovered tick" in tail and "verdict PASSED" in tail
+
+
+def test_many_runs_show_the_last_columns_and_say_so():
+    from ctsim.report.terminal import format_runs
+    from ctsim.sim.timeline import Timeline
+
+    timeline = Timeline("t", 1, "accuracy")
+    for i in range(1, 9):
+        timeline.runs.append({"run_id": f"run-{i:03d}", "tick": i, "trigger": "schedule", "status": "succeeded",
+                              "seconds": 1.0, "tasks": [{"task": "train-model", "seconds": 1.0 + i, "status": "SUCCESS"}],
+                              "step_seconds": {"train-model": 0.5}})
+    console = Console(record=True, width=120, file=open(os.devnull, "w"))
+    console.print(format_runs(timeline))
+    text = console.export_text()
+    assert "last 6 of 8 runs" in text and "run-003" in text and "run-002" not in text
+    assert "+7.00" in text, "the trend is first run to last over all 8 runs (2 s to 9 s), not only those shown"

@@ -1,0 +1,52 @@
+"""Stand-in workers for the suite's process pool (imported by spawned children: keep it light).
+
+They replace only the scenario replay; the pool, the spawning, the crash handling and the
+suite record are the real ones.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def scripted(path: str, runs_dir: str, runner: str) -> dict:
+    """Behave as the scenario file's first line says: 'pass', 'fail', 'raise' or 'die'."""
+    verb = Path(path).read_text(encoding="utf-8").split()[1]
+    if verb == "raise":
+        raise RuntimeError("the worker blew up\nsecond line of detail")
+    if verb == "die":
+        os._exit(7)   # the process vanishes, as under the OOM killer
+    run_dir = Path(runs_dir) / f"{Path(path).stem}-run"
+    run_dir.mkdir(parents=True)
+    return {"name": Path(path).stem, "status": "passed" if verb == "pass" else "failed", "run_dir": str(run_dir),
+            "pipeline_sha256": os.environ.get("FAKE_SHA", ""), "seconds": 0.5, "ticks": 4, "pipeline_runs": 1,
+            "error": "" if verb == "pass" else "an expectation failed", "pid": os.getpid()}
+
+
+def policy_timeline(path: str, runs_dir: str, runner: str) -> dict:
+    """Write the timeline a policy would produce on a concept drift at tick 8, without the pipeline:
+    'performance' retrains at 9 and recovers, others stay down; a 'schedule' policy crashes."""
+    import json
+
+    import yaml
+
+    triggers = yaml.safe_load(Path(path).read_text(encoding="utf-8"))["triggers"]
+    if "schedule" in triggers:
+        raise ValueError("scheduled crash")
+    catches = "performance" in triggers
+    curve = [None, None] + [0.9] * 6 + ([0.1, 0.5, 0.9, 0.9, 0.9, 0.9] if catches else [0.1] * 6)
+    events = [{"tick": 8, "kind": "scripted", "message": "concept_drift begins", "data": {"event": "concept_drift"}}]
+    runs = []
+    if catches:
+        events.append({"tick": 9, "kind": "pipeline-run", "message": "run-002", "data": {"trigger": "performance"}})
+        runs.append({"run_id": "run-002", "tick": 9, "trigger": "performance", "status": "succeeded", "seconds": 12.0})
+    ticks = [{"tick": i, "time": "", "rows": 300, "champion": "v0001", "canary": None, "canary_weight": 0,
+              "canary_phase": "idle", "labelled": 0 if v is None else 300, "served_metric": v, "champion_metric": v}
+             for i, v in enumerate(curve)]
+    run_dir = Path(runs_dir) / "run"
+    run_dir.mkdir(parents=True)
+    (run_dir / "timeline.json").write_text(json.dumps({"scenario": "concept-drift", "seed": 41, "metric": "accuracy",
+                                                       "events": events, "ticks": ticks, "runs": runs}))
+    return {"name": "concept-drift", "status": "passed", "run_dir": str(run_dir), "pipeline_sha256": "",
+            "seconds": 1.0, "ticks": len(ticks), "pipeline_runs": len(runs), "error": ""}

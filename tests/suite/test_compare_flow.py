@@ -1,0 +1,44 @@
+"""The comparison's flow with a stand-in worker (no pipeline): folders, rewritten scenarios, crashes, record, plot."""
+
+import json
+
+from rich.console import Console
+
+import fake_workers
+from ctsim.commands.compare import format_comparison
+from ctsim.policy.compare import plan, run_compare
+from ctsim.policy.plot import write_plot
+from ctsim.scenario import loader
+
+
+def test_compare_writes_one_folder_per_policy_a_record_and_marks_the_winner(tmp_path):
+    planned = plan("concept-drift", ["drift", "performance", "schedule"])
+    comparison = run_compare(planned, tmp_path, jobs=2, worker=fake_workers.policy_timeline)
+    (directory,) = tmp_path.iterdir()
+    assert directory.name.startswith("compare-concept-drift-") and directory == comparison.directory
+    for name in ("drift", "performance", "schedule"):
+        rewritten = loader.load(str(directory / name / "scenario.yaml"))
+        assert getattr(rewritten.triggers, name) is not None and rewritten.expectations == ()
+    status = {run.policy: run.status for run in comparison.runs}
+    assert status == {"drift": "ran", "performance": "ran", "schedule": "crashed"}
+    assert comparison.winner == "performance" and comparison.onsets == (8,)
+    record = json.loads((directory / "compare.json").read_text())
+    assert record["winner"] == "performance" and record["objective"] == "auc"
+    metrics = {p["policy"]: p["metrics"] for p in record["policies"]}
+    assert metrics["drift"]["recoveries"][0]["ticks"] is None and metrics["performance"]["recoveries"][0]["ticks"] == 2
+    assert metrics["schedule"] is None and "scheduled crash" in record["policies"][2]["error"]
+
+    console = Console(record=True, width=200)
+    console.print(format_comparison(comparison))
+    text = console.export_text()
+    assert "★" in text.split("performance")[0].splitlines()[-1] + text.split("performance")[1].splitlines()[0]
+    assert "crashed" in text and "—" in text
+
+    plot = write_plot(comparison, tmp_path / "out" / "compare.png")
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and plot.stat().st_size > 5000
+
+
+def test_objective_changes_the_winner(tmp_path):
+    planned = plan("concept-drift", ["drift", "performance"])
+    comparison = run_compare(planned, tmp_path, jobs=2, objective="retrains", worker=fake_workers.policy_timeline)
+    assert comparison.winner == "drift"

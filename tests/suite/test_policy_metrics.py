@@ -1,0 +1,119 @@
+"""The comparison's metrics, computed from hand-built timelines: no pipeline, no store."""
+
+import math
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ctsim.policy.metrics import (PolicyMetrics, Recovery, choose_winner, drift_onsets, measure, recovery_after,
+                                  served_curve)
+from ctsim.sim.timeline import Event
+from timelines import run, timeline
+
+pytestmark = pytest.mark.property
+
+levels = st.floats(0.55, 0.95)
+
+
+def onset(tick: int, kind: str = "drift-onset", event: str | None = None) -> Event:
+    return Event(tick, kind, "begins", {"scripted": True, **({"event": event} if event else {})})
+
+
+@given(st.lists(st.one_of(st.none(), st.floats(0, 1)), min_size=1, max_size=40))
+def test_auc_is_the_mean_over_ticks_that_have_a_metric(values):
+    result = measure("p", timeline(values))
+    known = [v for v in values if v is not None]
+    if not known:
+        assert result.auc is None
+    else:
+        assert result.auc == pytest.approx(sum(known) / len(known), abs=1e-6)
+        assert min(known) - 1e-6 <= result.auc <= max(known) + 1e-6
+
+
+@given(level=levels, length=st.integers(6, 30), data=st.data())
+def test_a_flat_curve_never_dips(level, length, data):
+    at = data.draw(st.integers(1, length - 1))
+    assert recovery_after(served_curve(timeline([level] * length)), at) == Recovery(at, round(level, 6), False, 0)
+
+
+@given(level=levels, depth=st.floats(0.05, 0.5), delay=st.integers(0, 3), dip=st.integers(1, 6),
+       tolerance=st.floats(0.01, 0.04), at=st.integers(3, 8), tail=st.integers(2, 8))
+def test_recovery_time_is_label_delay_plus_dip_length(level, depth, delay, dip, tolerance, at, tail):
+    curve = [level] * (at + delay) + [level - depth] * dip + [level] * tail
+    result = recovery_after(served_curve(timeline(curve)), at, tolerance=tolerance)
+    assert result.dipped and result.ticks == delay + dip
+
+
+@given(level=levels, at=st.integers(3, 8), tail=st.integers(1, 10))
+def test_a_curve_that_stays_down_never_recovers_and_costs_the_ticks_left(level, at, tail):
+    curve = [level] * at + [level - 0.3] * tail
+    metrics = measure("p", timeline(curve, [onset(at)]))
+    assert metrics.recoveries == (Recovery(at, round(level, 6), True, None),)
+    assert metrics.recovery_score() == len(curve) - at
+
+
+def test_a_single_good_tick_inside_a_dip_is_not_a_recovery():
+    curve = [0.9, 0.9, 0.9, 0.9, 0.5, 0.9, 0.5, 0.5, 0.9, 0.9]
+    assert recovery_after(served_curve(timeline(curve)), 3).ticks == 5
+
+
+def test_recovery_is_measured_per_onset_up_to_the_next_onset():
+    curve = [0.9] * 4 + [0.4, 0.9, 0.9] + [0.4] * 5
+    metrics = measure("p", timeline(curve, [onset(4), onset(7)]))
+    assert [r.ticks for r in metrics.recoveries] == [1, None]
+
+
+def test_onsets_are_drift_concept_and_label_shift_but_not_other_scripted_events():
+    events = [onset(3), onset(5, "scripted", "concept_drift"), onset(7, "scripted", "label_shift"),
+              onset(9, "scripted", "bad_data"), onset(3, "scripted", "label_shift")]
+    assert drift_onsets(timeline([0.9] * 12, events)) == [3, 5, 7]
+
+
+def test_measure_counts_retrains_without_the_bootstrap_and_sums_pipeline_seconds():
+    runs = [run(2, "bootstrap", 20.0), run(9, "performance", 12.5), run(12, "retry", 7.0)]
+    events = [e for e, _ in runs] + [Event(9, "gate-block", "blocked", {"gate": "model"}),
+                                     Event(11, "rollback", "rolled back", {}), Event(13, "rollback", "again", {})]
+    metrics = measure("p", timeline([0.9] * 14, events, [r for _, r in runs]))
+    assert (metrics.retrains, metrics.compute_seconds, metrics.gate_blocks, metrics.rollbacks) == (2, 39.5, 1, 2)
+
+
+def _metrics(name, auc, retrains=0, seconds=0.0, recoveries=()):
+    return PolicyMetrics(name, auc, tuple(recoveries), retrains, seconds, 0, 0, 20)
+
+
+@given(st.lists(st.tuples(st.floats(0, 1), st.integers(0, 9), st.floats(0, 500)), min_size=1, max_size=6,
+                unique_by=lambda t: t[0]), st.randoms())
+def test_the_winner_does_not_depend_on_the_order_of_policies(rows, random):
+    results = [_metrics(f"p{i}", auc, retrains, seconds) for i, (auc, retrains, seconds) in enumerate(rows)]
+    shuffled = results[:]
+    random.shuffle(shuffled)
+    for objective in ("auc", "retrains", "compute", "recovery"):
+        assert choose_winner(results, objective) == choose_winner(shuffled, objective)
+    best = max(results, key=lambda m: m.auc)
+    assert choose_winner(results, "auc") == best.policy
+
+
+def test_objectives_pick_different_winners_when_they_disagree():
+    careful = _metrics("performance", 0.88, retrains=4, seconds=120, recoveries=[Recovery(8, 0.9, True, 2)])
+    lazy = _metrics("schedule", 0.80, retrains=1, seconds=30, recoveries=[Recovery(8, 0.9, True, None)])
+    assert choose_winner([careful, lazy], "auc") == "performance"
+    assert choose_winner([careful, lazy], "recovery") == "performance"
+    assert choose_winner([careful, lazy], "retrains") == "schedule"
+    assert choose_winner([careful, lazy], "compute") == "schedule"
+    assert choose_winner([], "auc") is None
+    with pytest.raises(ValueError):
+        choose_winner([careful], "speed")
+
+
+def test_concept_drift_recorded_comparison_drift_policy_never_recovers():
+    """The shape a concept-drift comparison must have: drift-only stays down, performance comes back."""
+    before = [None, None, 0.9, 0.91, 0.9, 0.89, 0.9, 0.9, 0.9]
+    drift_only = timeline(before + [0.12] * 7, [onset(8, "scripted", "concept_drift")])
+    perf_runs = [run(9, "performance")]
+    performance = timeline(before + [0.12, 0.5, 0.88, 0.9, 0.9, 0.91, 0.9],
+                           [onset(8, "scripted", "concept_drift")] + [e for e, _ in perf_runs], [r for _, r in perf_runs])
+    a, b = measure("drift", drift_only), measure("performance", performance)
+    assert a.recoveries[0].ticks is None and b.recoveries[0].ticks == 3
+    assert a.retrains == 0 and b.retrains == 1
+    assert choose_winner([a, b]) == "performance" and b.auc > a.auc and not math.isnan(b.auc)
