@@ -30,7 +30,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small sizes: about two minutes")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"JSON results (default: {DEFAULT_OUT})")
     parser.add_argument("--only", choices=SECTIONS, action="append", help="run only this section (repeatable)")
-    parser.add_argument("--keep", action="store_true", help="keep the scenario runs' directories (printed)")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the scenario runs' directories (the path is printed)")
     args = parser.parse_args(argv)
     plan = QUICK if args.quick else FULL
     # Not a terminal (make bench | tee, CI logs): rich would wrap the table at 80 columns.
@@ -57,6 +58,8 @@ def run(plan: Plan, sections: set[str], keep: bool, console: Console) -> dict[st
         scenarios = run_scenarios(plan, keep)
         results.update({key: scenarios[key] for key in
                         ("flagship", "suite", "ticks_series", "rows_series", "memory", "crashed")})
+        if scenarios["kept"]:
+            console.print(f"scenario run directories kept in {scenarios['kept']}")
         results["task_overhead"] = overhead_summary(scenarios["task_runs"])
     if "drift" in sections:  # last: its 1e7-row frames stay in this process's heap afterwards
         from bench.drift import run_drift

@@ -36,7 +36,8 @@ def measure_worker(path: str, runs_dir: str, runner: str) -> dict[str, Any]:
     started = time.perf_counter()
     try:
         with ChildSampler() as children:
-            result = run_scenario(path, runs_dir=Path(runs_dir), runner=runner, progress=on_progress)  # type: ignore[arg-type]
+            result = run_scenario(path, runs_dir=Path(runs_dir), runner=runner,  # type: ignore[arg-type]
+                                  progress=on_progress)
     except Exception as exc:  # a benchmark reports a crash as a figure, it does not stop
         return {"path": path, "status": "crashed", "error": f"{type(exc).__name__}: {exc}"[:300],
                 "seconds": time.perf_counter() - started}
@@ -72,7 +73,7 @@ def _write(scratch: Path, document: dict[str, Any]) -> Path:
 def run_scenarios(plan: Plan, keep: bool = False) -> dict[str, Any]:
     scratch = Path(tempfile.mkdtemp(prefix="ctsim-bench-"))
     try:
-        return _run_all(plan, scratch)
+        return {**_run_all(plan, scratch), "kept": str(scratch) if keep else None}
     finally:
         if not keep:
             shutil.rmtree(scratch, ignore_errors=True)
@@ -90,7 +91,10 @@ def _run_all(plan: Plan, scratch: Path) -> dict[str, Any]:
     # The suite's legs: the same scenarios one at a time, then two at a time. Without a flagship
     # (quick mode) the legs are the ticks series, so those runs count twice.
     suite_keys = [] if plan.flagship else ticks_keys
-    suite_paths = [loader.resolve(plan.flagship)] * plan.flagship_runs if plan.flagship else [path_of(*k) for k in ticks_keys]
+    if plan.flagship:
+        suite_paths = [loader.resolve(plan.flagship)] * plan.flagship_runs
+    else:
+        suite_paths = [path_of(*key) for key in ticks_keys]
     one_wall, one = _pool(suite_paths, 1, scratch)
     two_wall, two = _pool(suite_paths, 2, scratch)
     by_key = dict(zip(suite_keys, one))

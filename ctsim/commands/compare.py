@@ -6,6 +6,8 @@ import argparse
 from pathlib import Path
 
 from rich.console import Console
+
+from ctsim.commands import positive_int
 from rich.table import Table
 from rich.text import Text
 
@@ -29,7 +31,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     compare.add_argument("--tolerance", type=float, default=DEFAULT_TOLERANCE,
                          help=f"recovered = back within this of the pre-drift level (default {DEFAULT_TOLERANCE})")
     compare.add_argument("--plot", type=Path, default=None, metavar="PATH", help="write the metric-over-time plot (png/svg/pdf)")
-    compare.add_argument("-j", "--jobs", type=int, default=None, help="worker processes (default: one per core)")
+    compare.add_argument("-j", "--jobs", type=positive_int, default=None, help="worker processes (default: one per core)")
     compare.add_argument("--runner", choices=("subprocess", "docker"), default="subprocess", help="kfp.local runner")
     compare.add_argument("--runs-dir", type=Path, default=Path("runs"), help="where the comparison goes (default: runs/)")
     compare.set_defaults(handler=compare_policies)
@@ -40,8 +42,6 @@ def compare_policies(args: argparse.Namespace, console: Console) -> int:
     from ctsim.policy.compare import plan, run_compare
     from ctsim.policy.plot import write_plot
 
-    if args.jobs is not None and args.jobs < 1:
-        raise CtsimError(f"-j/--jobs must be at least 1. Got {args.jobs} instead.")
     if not 0 < args.tolerance < 1:
         raise CtsimError(f"--tolerance must be between 0 and 1. Got {args.tolerance} instead.")
     planned = plan(args.scenario, args.policy, args.policies)

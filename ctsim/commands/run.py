@@ -7,6 +7,8 @@ from pathlib import Path
 
 from rich.console import Console
 
+from ctsim.commands import positive_int
+
 
 def register(commands: argparse._SubParsersAction) -> None:
     run = commands.add_parser("run", help="run a scenario", description="Run a scenario end to end.")
@@ -33,7 +35,7 @@ def register_suite(kinds: argparse._SubParsersAction) -> None:
                              "Writes runs/suite-<UTC timestamp>/suite.json.")
     suite.add_argument("folder", nargs="?", type=Path, default=None,
                        help="folder of scenario files (default: the shipped scenarios/)")
-    suite.add_argument("-j", "--jobs", type=int, default=None, help="worker processes (default: one per core)")
+    suite.add_argument("-j", "--jobs", type=positive_int, default=None, help="worker processes (default: one per core)")
     suite.add_argument("--runner", choices=("subprocess", "docker"), default="subprocess", help="kfp.local runner")
     suite.add_argument("--runs-dir", type=Path, default=Path("runs"), help="where the suite directory goes (default: runs/)")
     suite.set_defaults(handler=run_suite_command)
@@ -43,12 +45,9 @@ def run_suite_command(args: argparse.Namespace, console: Console) -> int:
     from rich.table import Table
     from rich.text import Text
 
-    from ctsim.errors import CtsimError
     from ctsim.scenario.loader import SHIPPED_DIR
     from ctsim.sim.suite import run_suite
 
-    if args.jobs is not None and args.jobs < 1:
-        raise CtsimError(f"-j/--jobs must be at least 1. Got {args.jobs} instead.")
     styles = {"passed": "bold green", "failed": "bold red", "crashed": "bold magenta"}
 
     def finished(outcome) -> None:

@@ -1,4 +1,4 @@
-"""Compile the pipeline to its IR YAML, deterministically, and hash it."""
+"""Compile a pipeline to its IR YAML, deterministically, and hash it."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import hashlib
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from ctsim.errors import PipelineError
 
@@ -17,18 +18,23 @@ class CompiledPipeline:
 
 
 def compile_pipeline(output: Path) -> CompiledPipeline:
-    """Write the pipeline's IR YAML to ``output``; the same code gives the same bytes."""
-    from kfp import compiler
-
+    """Write the training pipeline's IR YAML to ``output``; the same code gives the same bytes."""
     from ctsim.pipeline.components import continuous_training
+
+    return compile_function(continuous_training, output, "the pipeline")
+
+
+def compile_function(pipeline: Callable, output: Path, what: str) -> CompiledPipeline:
+    """Compile ``pipeline`` (a ``@dsl.pipeline``) to ``output`` and hash the bytes written."""
+    from kfp import compiler
 
     output.parent.mkdir(parents=True, exist_ok=True)
     try:
         with tempfile.TemporaryDirectory() as scratch:
             staged = Path(scratch) / output.name
-            compiler.Compiler().compile(continuous_training, str(staged))
+            compiler.Compiler().compile(pipeline, str(staged))
             data = staged.read_bytes()
     except Exception as exc:  # the KFP compiler raises many unrelated types
-        raise PipelineError(f"the pipeline failed to compile: {exc}") from exc
+        raise PipelineError(f"{what} failed to compile: {exc}") from exc
     output.write_bytes(data)
     return CompiledPipeline(output, hashlib.sha256(data).hexdigest())

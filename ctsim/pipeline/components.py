@@ -13,12 +13,16 @@ variables.
 
 from typing import NamedTuple
 
-from kfp import dsl
+from kfp import dsl, kubernetes
 from kfp.dsl import Dataset, Input, Model, Output
 
 # The component image, pinned in one place (see Dockerfile); kfp.local's subprocess runner ignores it.
 COMPONENT_IMAGE = "ghcr.io/ctsim/ctsim-component:0.1.0"
 PIPELINE_NAME = "ctsim-continuous-training"
+# On a cluster the store's keys come from KFP's own artifact-store secret, as they do for KFP's own pods;
+# kfp.local ignores platform settings, and the simulator passes the keys through the environment instead.
+STORE_SECRET = "mlpipeline-minio-artifact"
+STORE_SECRET_KEYS = {"accesskey": "CTSIM_S3_ACCESS_KEY", "secretkey": "CTSIM_S3_SECRET_KEY"}
 
 
 def _component(func):
@@ -104,7 +108,11 @@ def _on_cluster(task: dsl.PipelineTask, cpu: str = "500m", memory: str = "1G") -
     """Requests for the cluster and bounded retries: every step talks to the object store."""
     task.set_cpu_request(cpu).set_memory_request(memory)
     task.set_retry(num_retries=2, backoff_duration="5s", backoff_factor=2.0, backoff_max_duration="60s")
-    return task
+    return with_store_secret(task)
+
+
+def with_store_secret(task: dsl.PipelineTask) -> dsl.PipelineTask:
+    return kubernetes.use_secret_as_env(task, secret_name=STORE_SECRET, secret_key_to_env=STORE_SECRET_KEYS)
 
 
 @dsl.pipeline(name=PIPELINE_NAME, description="ctsim continuous training: collect, validate, preprocess, "
@@ -114,7 +122,7 @@ def continuous_training(namespace: str, run_id: str, first_tick: int, last_tick:
                         metric: str = "accuracy", seed: int = 0, sabotage: bool = False,
                         pipeline_sha256: str = ""):
     common = {"namespace": namespace, "run_id": run_id}
-    on_exit = finish_run(**common).set_cpu_request("100m").set_memory_request("256M")
+    on_exit = with_store_secret(finish_run(**common).set_cpu_request("100m").set_memory_request("256M"))
     with dsl.ExitHandler(on_exit, name="alert-on-failure"):
         collect = _on_cluster(collect_data(**common, first_tick=first_tick, last_tick=last_tick, as_of_tick=as_of_tick))
         validate = _on_cluster(validate_data(**common, snapshot=collect.outputs["snapshot"],

@@ -8,15 +8,12 @@ was promoted with it (through the in-cluster KFP API). The work itself lives in
 """
 
 
-import hashlib
-import tempfile
 from pathlib import Path
 
 from kfp import dsl
 
-from ctsim.errors import PipelineError
-from ctsim.pipeline.compile import CompiledPipeline
-from ctsim.pipeline.components import COMPONENT_IMAGE
+from ctsim.pipeline.compile import CompiledPipeline, compile_function
+from ctsim.pipeline.components import COMPONENT_IMAGE, with_store_secret
 
 TRIGGER_CHECK_NAME = "ctsim-trigger-check"
 
@@ -39,19 +36,9 @@ def trigger_check(namespace: str, triggers_json: str, contract_json: str, traini
     task.set_cpu_request("500m").set_memory_request("1G")
     task.set_caching_options(False)  # every tick must look at the lake afresh
     task.set_retry(num_retries=2, backoff_duration="5s", backoff_factor=2.0, backoff_max_duration="60s")
+    with_store_secret(task)
 
 
 def compile_trigger_check(output: Path) -> CompiledPipeline:
     """Write the trigger-check IR YAML to ``output``; the same code gives the same bytes."""
-    from kfp import compiler
-
-    output.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        with tempfile.TemporaryDirectory() as scratch:
-            staged = Path(scratch) / output.name
-            compiler.Compiler().compile(trigger_check, str(staged))
-            data = staged.read_bytes()
-    except Exception as exc:  # the KFP compiler raises many unrelated types
-        raise PipelineError(f"the trigger-check pipeline failed to compile: {exc}") from exc
-    output.write_bytes(data)
-    return CompiledPipeline(output, hashlib.sha256(data).hexdigest())
+    return compile_function(trigger_check, output, "the trigger-check pipeline")

@@ -73,14 +73,9 @@ def load_policies(path: Path) -> list[Policy]:
     source = str(path)
     try:
         text = path.read_text(encoding="utf-8")
-        root = yaml.compose(text, Loader=loader._Loader)
-        document = yaml.load(text, Loader=loader._Loader)
     except OSError as exc:
         raise ScenarioError(f"{source}: cannot read the policies file ({exc})") from exc
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise ScenarioError(f"{source}{f':{mark.line + 1}' if mark else ''}: not valid YAML: "
-                            f"{getattr(exc, 'problem', None) or exc}") from None
+    root, document = loader.read_yaml(text, source)
     if not isinstance(document, dict) or not document:
         raise ScenarioError(f"{source}:1: a policies file must be a mapping of policy name to a triggers section "
                             "(schedule, volume, performance, drift, cooldown_ticks)")
@@ -88,7 +83,7 @@ def load_policies(path: Path) -> list[Policy]:
 
 
 def _policy(name: str, section: Any, root: yaml.Node, source: str) -> Policy:
-    where = loader._where(source, root, (name,))
+    where = loader.where(source, root, (name,))
     if not _NAME.match(name):
         raise ScenarioError(f"{where}: {name}: a policy name must be letters, digits, '.', '_' or '-' "
                             "(it names a folder of the comparison)")
@@ -98,24 +93,14 @@ def _policy(name: str, section: Any, root: yaml.Node, source: str) -> Policy:
     try:
         triggers = TriggerSettings.model_validate(section)
     except ValidationError as exc:
-        raise ScenarioError(_describe(exc, name, root, source)) from None
+        raise ScenarioError(loader.describe(exc, root, source, model_path=("triggers",), document_path=(name,))) from None
     return Policy(name, triggers, keeps_cooldown="cooldown_ticks" not in section)
-
-
-def _describe(exc: ValidationError, name: str, root: yaml.Node, source: str) -> str:
-    """The loader's messages, with the policy's name where a scenario has 'triggers'."""
-    lines = []
-    for error in exc.errors(include_url=False):
-        loc, owner = loader._resolve(("triggers", *error["loc"]))
-        shown = (name, *loc[1:])
-        lines.append(f"{loader._where(source, root, shown)}: {loader._dotted(shown)}: {loader._message(error, loc, owner)}")
-    return "\n".join(dict.fromkeys(lines))
 
 
 def rewrite_scenario(path: Path, policy: Policy, scenario: Scenario) -> str:
     """The scenario's YAML with ``triggers`` replaced by the policy's, expectations dropped (a comparison
     does not judge them) and a replay path made absolute (the copy lives elsewhere)."""
-    document = yaml.load(path.read_text(encoding="utf-8"), Loader=loader._Loader)
+    _, document = loader.read_yaml(path.read_text(encoding="utf-8"), str(path))
     document["triggers"] = policy.applied_to(scenario).model_dump(mode="json", exclude_none=True)
     document["expectations"] = []
     replay = (document.get("data") or {}).get("replay")

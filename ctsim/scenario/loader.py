@@ -63,25 +63,29 @@ def load(name_or_path: str) -> Scenario:
     return parse(text, str(path))
 
 
-def parse(text: str, source: str = "<scenario>") -> Scenario:
+def read_yaml(text: str, source: str) -> tuple[yaml.Node | None, Any]:
+    """The document and its node tree (which knows every key's line); bad YAML is a ScenarioError at its line."""
     try:
-        root = yaml.compose(text, Loader=_Loader)
-        document = yaml.load(text, Loader=_Loader)
+        return yaml.compose(text, Loader=_Loader), yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{source}:{mark.line + 1}" if mark else source
         problem = getattr(exc, "problem", None) or str(exc)
         raise ScenarioError(f"{where}: not valid YAML: {problem}") from None
+
+
+def parse(text: str, source: str = "<scenario>") -> Scenario:
+    root, document = read_yaml(text, source)
     if not isinstance(document, dict):
         raise ScenarioError(f"{source}:1: a scenario must be a mapping of keys (name, clock, data, ...); "
                             f"got {type(document).__name__}")
     try:
         scenario = Scenario.model_validate(document)
     except ValidationError as exc:
-        raise ScenarioError(_describe(exc, root, source)) from None
+        raise ScenarioError(describe(exc, root, source)) from None
     problems = cross_check(scenario, Path(source).parent)
     if problems:
-        raise ScenarioError("\n".join(f"{_where(source, root, loc)}: {_dotted(loc)}: {message}" for loc, message in problems))
+        raise ScenarioError("\n".join(f"{where(source, root, loc)}: {dotted(loc)}: {message}" for loc, message in problems))
     return scenario
 
 
@@ -140,11 +144,15 @@ def _feature_names(scenario: Scenario) -> list[str] | None:
     return names + (["segment"] if generator.categorical else [])
 
 
-def _describe(exc: ValidationError, root: yaml.Node | None, source: str) -> str:
+def describe(exc: ValidationError, root: yaml.Node | None, source: str, model_path: Loc = (),
+             document_path: Loc = ()) -> str:
+    """One ``file:line: key.path: message`` line per problem. ``model_path`` places the validated part inside
+    a Scenario (to name the right settings); ``document_path`` places it inside the YAML document."""
     lines = []
     for error in exc.errors(include_url=False):
-        loc, owner = _resolve(error["loc"])
-        lines.append(f"{_where(source, root, loc)}: {_dotted(loc) or '(top level)'}: {_message(error, loc, owner)}")
+        loc, owner = _resolve((*model_path, *error["loc"]))
+        shown = (*document_path, *loc[len(model_path):])
+        lines.append(f"{where(source, root, shown)}: {dotted(shown) or '(top level)'}: {_message(error, loc, owner)}")
     return "\n".join(dict.fromkeys(lines))
 
 
@@ -217,7 +225,7 @@ def _models_in(annotation: Any) -> tuple[type[BaseModel], ...]:
     return found
 
 
-def _where(source: str, root: yaml.Node | None, loc: Loc) -> str:
+def where(source: str, root: yaml.Node | None, loc: Loc) -> str:
     """``file:line`` of the deepest key of ``loc`` found in the document (the key's own line)."""
     node = root
     line = node.start_mark.line + 1 if node is not None else 1
@@ -240,7 +248,7 @@ def _child(node: yaml.Node | None, part: str | int) -> tuple[int, yaml.Node] | N
     return None
 
 
-def _dotted(loc: Loc) -> str:
+def dotted(loc: Loc) -> str:
     text = ""
     for part in loc:
         text += f"[{part}]" if isinstance(part, int) else (f".{_shown(part)}" if text else _shown(part))

@@ -30,7 +30,7 @@ from ctsim.store import EmbeddedS3, Layout, ObjectStore, OutageRelay, StoreConfi
 from ctsim.sim.audit import Audit, audit_run
 from ctsim.verdict import ExpectationResult, Verdict, check
 
-__all__ = ["RunResult", "run_scenario", "store_session"]
+__all__ = ["RunResult", "fresh_directory", "run_scenario", "store_session"]
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ def run_scenario(name_or_path: str, runs_dir: Path = Path("runs"), runner: Runne
     for loc, message in loader.drift_method_problems(scenario, source.contract.kinds.values()):
         raise ScenarioError(f"{path}: {'.'.join(map(str, loc))}: {message}")
     run_id = f"{safe_name(scenario.name, 'scenario name')}-{datetime.now(timezone.utc):%Y%m%dT%H%M%S%fZ}"
-    run_dir = _fresh_run_dir(runs_dir, run_id)
+    run_dir = fresh_directory(runs_dir, run_id)
     try:
         with contextlib.ExitStack() as stack:
             config = store or stack.enter_context(store_session())
@@ -101,13 +101,14 @@ def _run(scenario, source, path, run_dir, run_id, config, runner_kind, progress,
     return RunResult(scenario, timeline, verdict, run_dir, compiled.sha256, config.endpoint, audit)
 
 
-def _fresh_run_dir(runs_dir: Path, run_id: str) -> Path:
-    run_dir = runs_dir / run_id
+def fresh_directory(parent: Path, name: str) -> Path:
+    """A new directory ``parent/name``; never reuses one, so a run cannot mix with another's files."""
+    directory = parent / name
     try:
-        run_dir.mkdir(parents=True, exist_ok=False)
+        directory.mkdir(parents=True, exist_ok=False)
     except OSError as exc:
-        raise CtsimError(f"cannot create the run directory {run_dir}: {exc}") from exc
-    return run_dir
+        raise CtsimError(f"cannot create {directory}: {exc}") from exc
+    return directory
 
 
 @contextlib.contextmanager

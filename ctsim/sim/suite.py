@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from ctsim.errors import CtsimError
+from ctsim.sim import fresh_directory
 
 __all__ = ["SCHEMA_VERSION", "ScenarioOutcome", "SuiteResult", "discover", "fresh_directory", "replay_in_worker",
            "run_parallel", "run_suite", "suite_document", "write_json"]
@@ -187,12 +188,3 @@ def write_json(path: Path, document: dict[str, Any]) -> None:
     partial = path.with_suffix(path.suffix + ".partial")
     partial.write_text(json.dumps(document, indent=1), encoding="utf-8")
     partial.replace(path)
-
-
-def fresh_directory(parent: Path, name: str) -> Path:
-    directory = parent / name
-    try:
-        directory.mkdir(parents=True, exist_ok=False)
-    except OSError as exc:
-        raise CtsimError(f"cannot create {directory}: {exc}") from exc
-    return directory

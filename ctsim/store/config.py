@@ -19,6 +19,10 @@ SECURE_VAR = "CTSIM_S3_SECURE"
 DEFAULT_BUCKET = "mlpipeline"
 EMBEDDED_ACCESS_KEY = "minio"
 EMBEDDED_SECRET_KEY = "minio123"
+# Inside a KFP pod (KFP sets KFP_POD_NAME) with no endpoint configured, the store is the cluster's own
+# artifact store, as installed by KFP's standalone manifests; the keys come from its secret.
+KFP_POD_VAR = "KFP_POD_NAME"
+CLUSTER_ENDPOINT = "minio-service.kubeflow:9000"
 
 
 @dataclass(frozen=True)
@@ -31,9 +35,9 @@ class StoreConfig:
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "StoreConfig | None":
-        """The configured external store, or None when CTSIM_S3_ENDPOINT is unset."""
+        """The configured external store, or None when CTSIM_S3_ENDPOINT is unset (outside a KFP pod)."""
         env = os.environ if environ is None else environ
-        endpoint = env.get(ENDPOINT_VAR, "").strip()
+        endpoint = env.get(ENDPOINT_VAR, "").strip() or (CLUSTER_ENDPOINT if env.get(KFP_POD_VAR) else "")
         if not endpoint:
             return None
         secure = endpoint.startswith("https://") or env.get(SECURE_VAR, "").lower() in ("1", "true", "yes")

@@ -35,14 +35,10 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture(scope="session")
 def ctsim_store_config() -> Iterator[Any]:
-    from ctsim.store import EmbeddedS3, StoreConfig
+    from ctsim.sim import store_session
 
-    configured = StoreConfig.from_env()
-    if configured is not None:
-        yield configured
-        return
-    with EmbeddedS3() as server:
-        yield server.config
+    with store_session() as config:
+        yield config
 
 
 @pytest.fixture(scope="session")

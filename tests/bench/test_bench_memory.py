@@ -12,7 +12,9 @@ from bench.memory import ChildSampler, descendants, vm_hwm_mb  # noqa: E402
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux /proc")
 
-ALLOCATE = "import sys, time; block = bytearray({mb} * 2**20); block[::4096] = b'x' * len(block[::4096]); time.sleep({s})"
+# Touch every page, so the allocation is resident, not just reserved.
+ALLOCATE = ("import time; block = bytearray({mb} * 2**20); block[::4096] = b'x' * len(block[::4096]); "
+            "time.sleep({s})")
 
 
 def test_descendants_include_grandchildren():

@@ -34,7 +34,8 @@ def test_percentile_interpolates_between_ranks():
 
 
 @pytest.mark.property
-@given(st.floats(-100, 100), st.floats(-100, 100), st.lists(st.integers(0, 10_000), min_size=2, max_size=10, unique=True))
+@given(st.floats(-100, 100), st.floats(-100, 100),
+       st.lists(st.integers(0, 10_000), min_size=2, max_size=10, unique=True))
 def test_linear_fit_recovers_an_exact_line(slope, intercept, xs):
     fit = linear_fit(xs, [intercept + slope * x for x in xs])
     assert fit.slope == pytest.approx(slope, abs=1e-6)

@@ -23,3 +23,20 @@ def test_the_trigger_check_pipeline_compiles_deterministically_onto_the_componen
     assert first.sha256 == second.sha256 == hashlib.sha256(first.path.read_bytes()).hexdigest()
     text = first.path.read_text()
     assert f"image: {COMPONENT_IMAGE}" in text and "pip install" not in text  # install_kfp_package=False
+
+
+def test_every_step_of_both_pipelines_takes_the_store_keys_from_kfp_s_artifact_store_secret(tmp_path):
+    import yaml
+
+    from ctsim.pipeline.compile import compile_pipeline
+    from ctsim.pipeline.components import STORE_SECRET, STORE_SECRET_KEYS
+
+    for compiled in (compile_pipeline(tmp_path / "training.yaml"), compile_trigger_check(tmp_path / "check.yaml")):
+        documents = list(yaml.safe_load_all(compiled.path.read_text()))
+        executors = documents[0]["deploymentSpec"]["executors"]
+        platform = documents[1]["platforms"]["kubernetes"]["deploymentSpec"]["executors"]
+        assert set(platform) == set(executors), compiled.path.name
+        for spec in platform.values():
+            (secret,) = spec["secretAsEnv"]
+            assert secret["secretName"] == STORE_SECRET
+            assert {m["secretKey"]: m["envVar"] for m in secret["keyToEnv"]} == STORE_SECRET_KEYS

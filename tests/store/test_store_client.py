@@ -278,3 +278,13 @@ def test_embedded_server_config_hides_its_secret(embedded_s3):
 
     assert config.secret_key not in repr(config)
     assert config.endpoint == f"127.0.0.1:{embedded_s3.port}"
+
+
+def test_inside_a_kfp_pod_without_an_endpoint_the_store_is_the_cluster_s_own_with_the_secret_s_keys():
+    config = StoreConfig.from_env({"KFP_POD_NAME": "ctsim-run-abc-123", "CTSIM_S3_ACCESS_KEY": "from-secret",
+                                   "CTSIM_S3_SECRET_KEY": "also-from-secret"})
+
+    assert config is not None
+    assert config.endpoint == "minio-service.kubeflow:9000" and config.bucket == "mlpipeline"
+    assert (config.access_key, config.secret_key) == ("from-secret", "also-from-secret")
+    assert StoreConfig.from_env({"KFP_POD_NAME": "p", "CTSIM_S3_ENDPOINT": "minio:9000"}).endpoint == "minio:9000"

@@ -113,6 +113,7 @@ def test_compare_command_rejects_bad_input_with_exit_2_and_writes_nothing(tmp_pa
     assert main(["compare", "concept-drift", "--policy", "drift", "--policies", str(bad), "--runs-dir", str(runs)]) == 2
     assert f"{bad}:3: eager.performance.max_drop" in capsys.readouterr().err
     assert main(["compare", "no-such-scenario", "--policy", "drift", "--policy", "schedule", "--runs-dir", str(runs)]) == 2
-    assert main(["compare", "concept-drift", "--policy", "drift", "--policy", "schedule", "-j", "0",
-                 "--runs-dir", str(runs)]) == 2
+    with pytest.raises(SystemExit) as refused:  # argparse: usage, the reason, exit 2
+        main(["compare", "concept-drift", "--policy", "drift", "--policy", "schedule", "-j", "0", "--runs-dir", str(runs)])
+    assert refused.value.code == 2 and "must be at least 1. Got 0" in capsys.readouterr().err
     assert not runs.exists()
