@@ -18,6 +18,8 @@ from rich.console import Console
 
 from ctsim.errors import CtsimError
 
+# A pipe or a CI log has no width of its own; rich's default of 80 would wrap every table.
+PIPE_WIDTH = 120
 COMMAND_MODULES = ("run", "scenarios", "compile", "compare", "scenario_new", "promote", "cluster", "verify_gates", "report")
 
 
@@ -34,6 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     console = Console(no_color=bool(os.environ.get("NO_COLOR")) or None, highlight=False, soft_wrap=True)
+    if not console.is_terminal:
+        console.width = PIPE_WIDTH
     errors = Console(stderr=True, highlight=False)
     try:
         return args.handler(args, console)

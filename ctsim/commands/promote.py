@@ -3,7 +3,8 @@
 Order of checks: compile and hash, the promotion gate (exit 1 unless a suite
 passed for this sha256, or ``--force``), the target rule (a kind context, or
 the one named with ``--context``), then either print the plan (``--dry-run``,
-no request is made) or apply it through ``kfp.Client``.
+no request is made; shown even when the gate refuses, with exit 1 then) or
+apply it through ``kfp.Client``.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ def promote_pipeline(args: argparse.Namespace, console: Console) -> int:
     for path in ignored:
         console.print(f"note: ignored unreadable suite record {path}", markup=False)
     outcome = gate.promotion_gate(records, prepared.training.sha256, force=args.force)
-    if not outcome.allowed:
+    if not outcome.allowed and not args.dry_run:
         raise PromotionRefused(outcome.reason)
     if outcome.forced:
         console.print(f"[bold red]{outcome.reason}[/]")
@@ -61,6 +62,8 @@ def promote_pipeline(args: argparse.Namespace, console: Console) -> int:
         console.print(line, markup=False)
     if args.dry_run:
         console.print("dry run: no request was made, nothing was changed")
+        if not outcome.allowed:  # the plan is shown either way; the exit code says what a real promote would do
+            raise PromotionRefused(f"a real promote would be refused: {outcome.reason}")
         return 0
     client = deploy.connect(host)
     for action in deploy.apply_plan(client, plan):

@@ -13,7 +13,7 @@ import pandas as pd
 
 from ctsim import lake
 from ctsim.drift.reference import TickSketches, needs_raw_reference
-from ctsim.errors import CtsimError, StoreUnavailable
+from ctsim.errors import StoreUnavailable
 from ctsim.reasons import Reason
 from ctsim.registry import Registry
 from ctsim.runners import LocalRunner
@@ -21,6 +21,7 @@ from ctsim.scenario.data import DataSource
 from ctsim.scenario.model import BadModelEvent, DriftEvent, FaultEvent, OutageEvent, Scenario
 from ctsim.serving import Deployment, LiveMetrics
 from ctsim.sim.faults import FaultPlan
+from ctsim.sim.follow import TaskFollower
 from ctsim.sim.lakewriter import LakeWriter
 from ctsim.sim.launch import STEPS, RunReport, launch, pipeline_arguments, training_window
 from ctsim.sim.timeline import TickRecord, Timeline
@@ -243,7 +244,9 @@ class Simulation:
                               + (f" (store down from the start of {fault.step} for up to {fault.seconds:g} s)"
                                  if fault.fault == "store_down_during_step" else ""),
                               fault=fault.fault, run_id=run_id)
-        with self.faults.around_run(fault, self.world.relay, self.world.runner.log_path(run_id)):
+        log_path = self.world.runner.log_path(run_id)
+        in_flight = TaskFollower(log_path, lambda task: self.progress("step", {"step": f"{run_id} ({trigger}): {task}"}))
+        with in_flight, self.faults.around_run(fault, self.world.relay, log_path):
             report = launch(self.world.runner, self.world.store, self.world.layout, run_id, arguments)
         self.state.triggers = self.state.triggers.after_run(tick)
         self._record_run(tick, trigger, window, report)

@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -27,13 +25,12 @@ from ctsim import failpoints
 from ctsim.errors import ConflictError, CtsimError
 from ctsim.registry import AliasPointer, Registry
 from ctsim.scenario.model import FaultEvent
+from ctsim.sim.follow import TaskFollower
 from ctsim.store import OutageRelay
 
 _FAILPOINT_OF = {"crash_during_registration": failpoints.CRASH_AFTER_ARTIFACT,
                  "torn_artifact_write": failpoints.TORN_ARTIFACT_WRITE}
 _RUN_FAULTS = ("store_down_during_step", *_FAILPOINT_OF)
-_ANSI = re.compile(r"\x1b\[[0-9;]*m")
-_POLL_S = 0.02
 
 
 @dataclass(frozen=True)
@@ -109,32 +106,29 @@ class _StepOutage:
     """Take the store down when kfp.local starts ``step`` (seen in the run's log), for ``seconds``."""
 
     def __init__(self, relay: OutageRelay, log_path: Path, step: str, seconds: float):
-        self.relay, self.log_path, self.seconds = relay, log_path, seconds
-        self.marker = f"Executing task '{step}'"
+        self.relay, self.step, self.seconds = relay, step, seconds
         self._run_over = threading.Event()
-        self._thread = threading.Thread(target=self._follow, name="ctsim-step-outage", daemon=True)
+        self._outage: threading.Thread | None = None
+        self._follower = TaskFollower(log_path, self._on_task)
 
     def __enter__(self) -> "_StepOutage":
-        self._thread.start()
+        self._follower.__enter__()
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self._follower.__exit__(*exc)
         self._run_over.set()
-        self._thread.join()
+        if self._outage is not None:
+            self._outage.join()
         if self.relay.is_down:
             self.relay.come_back()
 
-    def _follow(self) -> None:
-        while not self._run_over.is_set():
-            if self._step_started():
-                self.relay.go_down()
-                self._run_over.wait(self.seconds)
-                self.relay.come_back()
-                return
-            time.sleep(_POLL_S)
+    def _on_task(self, name: str) -> None:
+        if name == self.step and self._outage is None:
+            self.relay.go_down()
+            self._outage = threading.Thread(target=self._end_outage, name="ctsim-step-outage", daemon=True)
+            self._outage.start()
 
-    def _step_started(self) -> bool:
-        try:
-            return self.marker in _ANSI.sub("", self.log_path.read_text(encoding="utf-8", errors="replace"))
-        except FileNotFoundError:
-            return False
+    def _end_outage(self) -> None:
+        self._run_over.wait(self.seconds)
+        self.relay.come_back()

@@ -24,7 +24,6 @@ from croniter import croniter
 from hypothesis import strategies as st
 
 from ctsim.contract import DataContract
-from ctsim.drift import dataset_drift
 from ctsim.gates import CanaryState, Observation, Phase, advance, check_data, check_model, classify, start
 from ctsim.scenario.model import Clock, NoWorsePromotion, Scenario
 from ctsim.settings import CanarySettings, DataGateSettings, ModelGateSettings, TriggerSettings

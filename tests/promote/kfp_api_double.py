@@ -264,9 +264,9 @@ class KfpApiDouble:
             raise BadRequest(f"upload needs a part named uploadfile, got {sorted(files)}")
         spec = files["uploadfile"]
         try:
-            document = yaml.safe_load(spec)
+            document = _pipeline_spec(spec)
             document["pipelineInfo"]["name"]
-        except (yaml.YAMLError, TypeError, KeyError) as exc:
+        except (yaml.YAMLError, TypeError, KeyError, ValueError) as exc:
             raise BadRequest(f"uploadfile is not a compiled pipeline spec: {exc}") from None
         record.body = {"uploadfile_sha256": hashlib.sha256(spec).hexdigest()}
         return spec
@@ -307,6 +307,15 @@ def _matches(item: Any, filter_json: str | None) -> bool:
     return True
 
 
+def _pipeline_spec(spec: bytes) -> dict[str, Any]:
+    """The pipeline spec of an upload: one YAML document, optionally followed by a platform spec
+    (``platforms: kubernetes: ...``, what kfp-kubernetes adds), as KFP's API server accepts."""
+    documents = list(yaml.safe_load_all(spec))
+    if not 1 <= len(documents) <= 2 or (len(documents) == 2 and set(documents[1] or {}) != {"platforms"}):
+        raise ValueError(f"expected a pipeline spec and at most one platform spec, got {len(documents)} documents")
+    return documents[0]
+
+
 def _declared_inputs(spec: bytes) -> set[str]:
-    document = yaml.safe_load(spec)
+    document = _pipeline_spec(spec)
     return set(document.get("root", {}).get("inputDefinitions", {}).get("parameters", {}))

@@ -17,7 +17,8 @@ def plan_of(triggers: dict, tick="1d"):
 
 
 def declared_inputs(package) -> set[str]:
-    return set(yaml.safe_load(package.read_bytes())["root"]["inputDefinitions"]["parameters"])
+    pipeline_spec = next(yaml.safe_load_all(package.read_bytes()))  # a platform spec document may follow
+    return set(pipeline_spec["root"]["inputDefinitions"]["parameters"])
 
 
 def test_the_schedule_becomes_a_six_field_cron_run_of_the_training_pipeline():

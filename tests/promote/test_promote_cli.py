@@ -2,7 +2,6 @@
 
 import time
 
-import pytest
 import yaml
 
 from conftest import write_suite
@@ -68,6 +67,13 @@ def test_dry_run_prints_the_plan_and_makes_no_request(api, kind_context, passing
     code, out, _ = promote(capsys, "--host", api.url, "--dry-run")
     assert code == 0 and api.requests == []
     assert version_name(training_sha) in out and "cron '0 0 0 * * 1'" in out and "nothing was changed" in out
+
+
+def test_a_dry_run_without_a_passing_suite_still_shows_the_plan_and_exits_1(api, kind_context, training_sha, capsys):
+    code, out, err = promote(capsys, "--host", api.url, "--dry-run")
+    assert code == 1 and api.requests == []
+    assert version_name(training_sha) in out and "nothing was changed" in out
+    assert "a real promote would be refused" in err and "ctsim run suite" in err
 
 
 def test_an_unreachable_host_is_one_line_and_exit_2(kind_context, passing_suite, closed_port_url, capsys):

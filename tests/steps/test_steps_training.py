@@ -10,7 +10,7 @@ import pytest
 
 from ctsim.contract import ROW_ID, TICK, ColumnSpec, DataContract
 from ctsim.settings import TrainingSettings
-from ctsim.steps import FeatureRecipe, ServableModel, clean, engineer, metric_value, score, split_by_recency, train
+from ctsim.steps import FeatureRecipe, ServableModel, engineer, metric_value, score, train
 
 CONTRACT = DataContract(features=(ColumnSpec("x0", "numeric", -50, 50), ColumnSpec("x1", "numeric", -50, 50),
                                   ColumnSpec("segment", "categorical", categories=("a", "b", "c"))))
