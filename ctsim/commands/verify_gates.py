@@ -42,6 +42,9 @@ def verify_gates(args: argparse.Namespace, console: Console) -> int:
     results = verify(subject, profiles.active(profile_name), args.properties)
     console.print(format_results(subject, results, profile_name))
     failed = [result.name for result in results if result.failed]
+    for result in results:
+        if result.counterexample:  # in full on one line, whatever the table's width did to it
+            console.print(Text(f"{result.status} {result.name}: {result.counterexample}"))
     for name in failed:
         console.print(f"Replay: {replay_command(args, name, profile_name)}")
     return 1 if failed else 0

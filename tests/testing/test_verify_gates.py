@@ -62,7 +62,7 @@ def test_lenient_gate_fails_and_shows_the_smallest_counterexample(capsys) -> Non
     failing = row(out, "model-gate.no-worse-model")
     assert "FAIL" in failing
     # Smallest: one grid step over the 0.02 tolerance, candidate right at min_value 0.6.
-    assert "pair=Regression(champion=0.6201, candidate=0.6)" in failing
+    assert "FAIL model-gate.no-worse-model: pair=Regression(champion=0.6201, candidate=0.6)" in out.splitlines()
     assert "Replay: ctsim verify-gates" in out and "--property model-gate.no-worse-model --profile ci" in out
     for name in ("volume-trigger.threshold", "schedule-trigger.cron", "model-gate.floor", "canary.no-worse-promotion"):
         assert "PASS" in row(out, name)
