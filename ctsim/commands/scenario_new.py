@@ -93,6 +93,7 @@ def new_scenario(args: argparse.Namespace, console: Console) -> int:
                             f"or digit. Got {args.name!r} instead.")
     path = args.output or Path(f"{args.name}.yaml")
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         with open(path, "x", encoding="utf-8") as handle:   # 'x': refuse to overwrite, atomically
             handle.write(render(args.name, path))
     except FileExistsError:

@@ -178,7 +178,11 @@ class ReplaySource(DataSource):
             if name not in frame.columns:
                 raise ScenarioError(f"{path}: data.replay.{role} names column '{name}', which the file does not have "
                                     f"(columns: {', '.join(map(str, frame.columns))})")
-        frame = frame.sort_values(replay.time_column, kind="stable").reset_index(drop=True)
+        if len(frame) < scenario.clock.ticks:
+            raise ScenarioError(f"{path}: holds {len(frame)} rows, fewer than clock.ticks ({scenario.clock.ticks}): "
+                                "every tick replays at least one row")
+        order = time_order(frame[replay.time_column], path, replay.time_column)
+        frame = frame.iloc[np.argsort(order.to_numpy(), kind="stable")].reset_index(drop=True)
         frame["label"] = binary_labels(frame[replay.target_column], path, replay.target_column)
         features = frame.drop(columns=[replay.time_column, replay.target_column, "label"])
         self.contract = infer_contract(features)
@@ -202,6 +206,21 @@ def read_table(path: Path) -> pd.DataFrame:
         return pd.read_csv(path)
     except Exception as exc:  # pandas raises many unrelated types for unreadable files
         raise ScenarioError(f"{path}: cannot read the replay file as {'Parquet' if path.suffix.lower() in ('.parquet', '.pq') else 'CSV'}: {exc}") from exc
+
+
+def time_order(times: pd.Series, path: Path, column: str) -> pd.Series:
+    """The time column as something that sorts in time: numbers as they are, text parsed as dates and times."""
+    if times.isna().any():
+        row = int(np.flatnonzero(times.isna().to_numpy())[0])
+        raise ScenarioError(f"{path}: time column '{column}' is blank in data row {row + 1}; every row needs a time")
+    if pd.api.types.is_numeric_dtype(times) or pd.api.types.is_datetime64_any_dtype(times):
+        return times
+    parsed = pd.to_datetime(times.astype(str), errors="coerce", format="mixed", utc=True)
+    if parsed.isna().any():
+        row = int(np.flatnonzero(parsed.isna().to_numpy())[0])
+        raise ScenarioError(f"{path}: time column '{column}' must hold numbers or dates/times; "
+                            f"data row {row + 1} holds {times.iloc[row]!r}")
+    return parsed
 
 
 def binary_labels(target: pd.Series, path: Path, column: str) -> np.ndarray:

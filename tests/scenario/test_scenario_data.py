@@ -258,3 +258,31 @@ def test_replay_of_a_parquet_file(tmp_path: Path):
 def test_a_drift_on_the_categorical_feature_is_refused_at_load_time():
     with pytest.raises(ScenarioError, match=r":7: events\[0\]\.features: a drift event shifts numeric features only"):
         parse("name: x\nclock:\n  ticks: 5\nevents:\n  - kind: drift\n    at: 1\n    features: [segment]\n")
+
+
+@pytest.mark.parametrize("csv, fragment", [
+    ("ts,amount,churned\nmonday,1.0,yes\ntuesday,2.0,no\nwed,3.0,yes\nthu,4.0,no\n",
+     "time column 'ts' must hold numbers or dates/times; data row 1 holds 'monday'"),
+    ("ts,amount,churned\n2026-01-01,1.0,yes\n,2.0,no\n2026-01-03,3.0,yes\n2026-01-04,4.0,no\n",
+     "time column 'ts' is blank in data row 2"),
+    ("ts,amount,churned\n1,1.0,yes\n2,2.0,no\n", "holds 2 rows, fewer than clock.ticks (4)"),
+    ("ts,amount,churned\n", "holds 0 rows"),
+])
+def test_a_replay_file_whose_rows_cannot_be_put_in_time_order_or_fill_the_ticks_is_refused(
+        tmp_path: Path, csv: str, fragment: str):
+    spec = replay_scenario(tmp_path, csv, ticks=4)
+
+    with pytest.raises(ScenarioError) as caught:
+        open_source(spec, tmp_path)
+
+    assert fragment in str(caught.value) and "rows.csv" in str(caught.value)
+
+
+def test_replay_orders_rows_by_their_time_not_by_the_text_of_it(tmp_path: Path):
+    csv = ("ts,amount,churned\n2026-03-02T10:00:00,2.0,no\n2026-3-1 09:00,1.0,yes\n"
+           "2026-03-10,4.0,yes\n2026-03-03,3.0,no\n")
+    data = open_source(replay_scenario(tmp_path, csv, ticks=4), tmp_path)
+
+    served = [data.batch(tick).production["amount"].iloc[0] for tick in range(4)]
+
+    assert served == [1.0, 2.0, 3.0, 4.0]

@@ -5,8 +5,7 @@ from ctsim.scenario import loader
 
 
 def test_new_scenario_is_commented_and_loads(tmp_path, capsys):
-    path = tmp_path / "nested" / "fresh.yaml"
-    path.parent.mkdir()
+    path = tmp_path / "nested" / "deeper" / "fresh.yaml"  # missing folders are created
     assert main(["scenario", "new", "fresh-start", "-o", str(path)]) == 0
     text = path.read_text()
     scenario = loader.load(str(path))
