@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ctsim.contract import ROW_ID
+from ctsim.errors import CtsimError
 from ctsim.gates import CanaryDecision, CanaryState, Observation, Phase, advance, promotion_result, start
 from ctsim.registry import Registry
 from ctsim.settings import CanarySettings
@@ -151,5 +152,15 @@ class Deployment:
             self.state, decision = promotion_result(self.state, True, f"champion is now {self.champion}")
         except Exception as exc:  # any store or conflict error aborts the rollout, never half-applies it
             self.state, decision = promotion_result(self.state, False, f"{type(exc).__name__}: {exc}")
+            self._settle_failed_promotion(tick, f"promotion failed: {type(exc).__name__}")
         self.canary = None
         return decision
+
+    def _settle_failed_promotion(self, tick: int, reason: str) -> None:
+        """Serve whatever the registry says is champion, and clear a canary alias the rollout left behind."""
+        try:
+            self.load_aliases()
+            if self.registry.alias("canary") is not None:
+                self.registry.rollback_canary(tick=tick, reason=reason)
+        except CtsimError:
+            pass  # the store is still unreachable: the end-of-run audit reports what was left

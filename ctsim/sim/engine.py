@@ -101,7 +101,7 @@ class Simulation:
         self.deployment.serve(tick, batch.production)
         live = self.deployment.observe(feedback, self.world.source.contract.label)
         self._record_tick(tick, len(batch.production), live)
-        if self.deployment.canary_active:
+        if self.deployment.canary_active and store_up:  # no canary move while the registry is unreachable
             self._analyse_canary(tick, live)
         if store_up:
             self._stale_writer(tick)
