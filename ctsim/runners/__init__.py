@@ -17,7 +17,8 @@ from typing import Any, Literal
 
 from ctsim.errors import RunnerUnavailable
 
-__all__ = ["LocalRunner", "RunOutcome", "RunnerKind", "TaskTiming", "docker_engine_answers", "parse_task_timings"]
+__all__ = ["LocalRunner", "RunOutcome", "RunnerKind", "TaskTiming", "docker_engine_answers", "parse_task_timings",
+           "started_task"]
 
 RunnerKind = Literal["subprocess", "docker"]
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -89,6 +90,12 @@ class LocalRunner:
         seconds = time.perf_counter() - started
         tasks = parse_task_timings(log_path.read_text(encoding="utf-8"))
         return RunOutcome(not error, seconds, error, tasks, str(log_path))
+
+
+def started_task(line: str) -> str | None:
+    """The task a line of kfp.local's log says is starting, if it says so."""
+    match = _LINE.match(_ANSI.sub("", line))
+    return match.group(2) if match else None
 
 
 def parse_task_timings(log: str) -> tuple[TaskTiming, ...]:

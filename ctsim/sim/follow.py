@@ -6,13 +6,12 @@ The live view uses it to show the step in flight; a fault uses it to strike when
 
 from __future__ import annotations
 
-import re
 import threading
 from pathlib import Path
 from typing import Callable
 
-_TASK_START = re.compile(r"Executing task '([^']+)'")
-_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+from ctsim.runners import started_task
+
 POLL_S = 0.02
 
 
@@ -50,4 +49,4 @@ class TaskFollower:
             return []
         lines = (self._partial + text).split("\n")
         self._partial = lines.pop()  # an unfinished last line waits for the next poll
-        return [match.group(1) for line in lines if (match := _TASK_START.search(_ANSI.sub("", line)))]
+        return [task for line in lines if (task := started_task(line))]
