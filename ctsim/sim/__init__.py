@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import shutil
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -24,10 +23,11 @@ from ctsim.runners import LocalRunner, RunnerKind
 from ctsim.scenario import loader
 from ctsim.scenario.data import open_source
 from ctsim.scenario.model import Scenario
+from ctsim.sim.audit import Audit, audit_run
 from ctsim.sim.engine import Progress, Simulation, World
+from ctsim.sim.environment import scoped_environment
 from ctsim.sim.timeline import Timeline
 from ctsim.store import EmbeddedS3, Layout, ObjectStore, OutageRelay, StoreConfig, safe_name
-from ctsim.sim.audit import Audit, audit_run
 from ctsim.verdict import ExpectationResult, Verdict, check
 
 __all__ = ["RunResult", "fresh_directory", "run_scenario", "store_session"]
@@ -82,7 +82,7 @@ def _run(scenario, source, path, run_dir, run_id, config, runner_kind, progress,
     stack.callback(relay.stop)
     object_store = ObjectStore(relay.config)
     object_store.ensure_bucket()
-    stack.enter_context(_component_environment(relay.config))
+    stack.enter_context(scoped_environment(relay.config.to_env()))  # components find the store as on a cluster
     world = World(scenario, source, object_store, relay, Layout(run_id), LocalRunner(compiled.path, run_dir, runner_kind),
                   compiled.sha256, run_dir)
     simulation = Simulation(world, progress)
@@ -109,18 +109,3 @@ def fresh_directory(parent: Path, name: str) -> Path:
     except OSError as exc:
         raise CtsimError(f"cannot create {directory}: {exc}") from exc
     return directory
-
-
-@contextlib.contextmanager
-def _component_environment(config: StoreConfig) -> Iterator[None]:
-    """Components find the store through environment variables, as on a cluster."""
-    saved = {key: os.environ.get(key) for key in config.to_env()}
-    os.environ.update(config.to_env())
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value

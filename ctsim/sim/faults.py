@@ -15,7 +15,6 @@ A fault event is armed at its tick and goes off once:
 from __future__ import annotations
 
 import contextlib
-import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +24,7 @@ from ctsim import failpoints
 from ctsim.errors import ConflictError, CtsimError
 from ctsim.registry import AliasPointer, Registry
 from ctsim.scenario.model import FaultEvent
+from ctsim.sim.environment import scoped_environment
 from ctsim.sim.follow import TaskFollower
 from ctsim.store import OutageRelay
 
@@ -63,7 +63,7 @@ class FaultPlan:
             with _StepOutage(relay, log_path, fault.step, fault.seconds):
                 yield
         else:
-            with _armed_failpoint(_FAILPOINT_OF[fault.fault]):
+            with scoped_environment({failpoints.ENV: _FAILPOINT_OF[fault.fault]}):
                 yield
 
     def stale_write(self, tick: int, registry: Registry) -> StaleWrite | None:
@@ -87,19 +87,6 @@ class FaultPlan:
             return StaleWrite(True, f"a second writer's stale move was refused: {exc}")
         return StaleWrite(False, f"a second writer moved champion back to {stale.version} with a stale pointer: "
                                  f"lost update")
-
-
-@contextlib.contextmanager
-def _armed_failpoint(name: str) -> Iterator[None]:
-    saved = os.environ.get(failpoints.ENV)
-    os.environ[failpoints.ENV] = name
-    try:
-        yield
-    finally:
-        if saved is None:
-            os.environ.pop(failpoints.ENV, None)
-        else:
-            os.environ[failpoints.ENV] = saved
 
 
 class _StepOutage:
