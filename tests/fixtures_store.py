@@ -2,20 +2,25 @@
 
 One embedded server (``python -m moto.server`` in a subprocess) serves the
 whole session; every test gets its own ``Layout`` with a fresh namespace, so
-tests never see each other's objects. Import these names from conftest.py.
+tests never see each other's objects. Import the fixtures from conftest.py; test modules
+import the helpers at the end (``race``, ``register_version``, ``eventually``) directly.
 """
 
 from __future__ import annotations
 
+import threading
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from ctsim.registry import Registry
 from ctsim.store import EmbeddedS3, Layout, ObjectStore, OutageRelay, Retry
 
-__all__ = ["embedded_s3", "object_store", "outage_relay", "registry", "store_layout"]
+__all__ = ["embedded_s3", "eventually", "object_store", "outage_relay", "race", "register_version", "registry",
+           "store_layout"]
 
 # Outage tests must fail fast: two attempts, 50 ms apart.
 FAST_RETRY = Retry(attempts=2, first_delay_s=0.05)
@@ -52,3 +57,32 @@ def outage_relay(embedded_s3: EmbeddedS3, object_store: ObjectStore) -> Iterator
         yield relay
     finally:
         relay.stop()
+
+
+# helpers ---------------------------------------------------------------------------
+def race(n: int, attempt: Callable[[int], object]) -> list:
+    """Run ``attempt(i)`` on n threads released together; returns each thread's result."""
+    barrier = threading.Barrier(n)
+
+    def run(i: int):
+        barrier.wait()
+        return attempt(i)
+
+    with ThreadPoolExecutor(n) as pool:
+        return list(pool.map(run, range(n)))
+
+
+def register_version(registry: Registry, tick: int) -> str:
+    """Register a small stand-in model as created at ``tick``; returns its version."""
+    return registry.register({"tick": tick}, metric="accuracy", metrics={"accuracy": 0.9}, run_id=f"run-{tick}",
+                             pipeline_sha256="p" * 64, data_snapshot={}, created_tick=tick).version
+
+
+def eventually(condition: Callable[[], bool], timeout: float = 5.0) -> bool:
+    """Whether ``condition()`` holds within ``timeout`` seconds (polled every 10 ms)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.01)
+    return condition()

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 import pickle
-import threading
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from ctsim.errors import ConflictError, IntegrityError, MissingObject
 from ctsim.registry import ModelRecord, Registry
+from fixtures_store import race
 from ctsim.store import ObjectStore, sha256_hex
 
 pytestmark = pytest.mark.store
@@ -22,17 +21,6 @@ def register(registry: Registry, model: object = None, tick: int = 0, accuracy: 
     return registry.register({"model": model, "tick": tick} if model is None else model, metric="accuracy",
                              metrics={"accuracy": accuracy}, run_id=f"run-{tick}", pipeline_sha256="p" * 64,
                              data_snapshot={"ticks": [0, tick]}, created_tick=tick)
-
-
-def race(n: int, attempt):
-    barrier = threading.Barrier(n)
-
-    def run(i: int):
-        barrier.wait()
-        return attempt(i)
-
-    with ThreadPoolExecutor(n) as pool:
-        return list(pool.map(run, range(n)))
 
 
 def corrupt(store: ObjectStore, record: ModelRecord) -> None:

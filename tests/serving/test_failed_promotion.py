@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from fixtures_store import register_version
 from ctsim.gates import CanaryState, Phase
 from ctsim.registry import Registry
 from ctsim.serving import Deployment
@@ -12,15 +13,10 @@ from ctsim.settings import CanarySettings
 pytestmark = pytest.mark.store
 
 
-def register(registry: Registry, tick: int) -> str:
-    return registry.register({"tick": tick}, metric="accuracy", metrics={"accuracy": 0.9}, run_id=f"run-{tick}",
-                             pipeline_sha256="p" * 64, data_snapshot={}, created_tick=tick).version
-
-
 def test_a_rollout_refused_by_the_registry_keeps_the_champion_and_clears_the_canary(registry: Registry):
-    champion = register(registry, 0)
+    champion = register_version(registry, 0)
     registry.set_alias("champion", champion, expected=None, tick=0, reason="first")
-    canary = register(registry, 1)
+    canary = register_version(registry, 1)
     registry.start_canary(canary, tick=1)
     registry.store.put(registry.record(canary).artifact_key, b"bit rot")  # the rollout's verify will refuse it
     deployment = Deployment(registry, CanarySettings(), "accuracy", seed=0)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from fixtures_store import eventually, register_version
 from ctsim import failpoints
 from ctsim.errors import CtsimError, IntegrityError
 from ctsim.registry import Registry
@@ -24,11 +25,6 @@ from ctsim.store import EmbeddedS3, Layout, ObjectStore, OutageRelay, Retry
 pytestmark = pytest.mark.store
 
 
-def register(registry: Registry, tick: int) -> str:
-    return registry.register({"tick": tick}, metric="accuracy", metrics={"accuracy": 0.9}, run_id=f"run-{tick}",
-                             pipeline_sha256="p" * 64, data_snapshot={}, created_tick=tick).version
-
-
 def champion_timeline(*versions: str) -> Timeline:
     timeline = Timeline("s", 1, "accuracy")
     for version in versions:
@@ -39,7 +35,7 @@ def champion_timeline(*versions: str) -> Timeline:
 
 def test_a_process_killed_after_writing_the_artifact_leaves_an_incomplete_version_nobody_can_alias(
         embedded_s3: EmbeddedS3, registry: Registry, store_layout: Layout):
-    first = register(registry, 0)
+    first = register_version(registry, 0)
     registry.set_alias("champion", first, expected=None, tick=0, reason="first")
     script = textwrap.dedent(f"""
         from ctsim.registry import Registry
@@ -60,7 +56,7 @@ def test_a_process_killed_after_writing_the_artifact_leaves_an_incomplete_versio
     with pytest.raises(CtsimError):
         registry.set_alias("canary", "v0002", expected=None, tick=1, reason="must not happen")
     assert registry.load(registry.alias("champion").version) == {"tick": 0}
-    assert register(registry, 2) == "v0003"
+    assert register_version(registry, 2) == "v0003"
     audit = audit_run(registry.store, store_layout, {}, 0, champion_timeline("v0001", "v0003"))
     assert audit.ok, audit.to_dict()
     assert "v0002" in audit.summary() and "never aliased" in audit.summary()
@@ -68,12 +64,12 @@ def test_a_process_killed_after_writing_the_artifact_leaves_an_incomplete_versio
 
 def test_a_torn_artifact_write_is_caught_by_the_read_back_and_left_unrecorded(
         registry: Registry, monkeypatch: pytest.MonkeyPatch):
-    first = register(registry, 0)
+    first = register_version(registry, 0)
     registry.set_alias("champion", first, expected=None, tick=0, reason="first")
     monkeypatch.setenv(failpoints.ENV, failpoints.TORN_ARTIFACT_WRITE)
 
     with pytest.raises(IntegrityError, match="read back differently"):
-        register(registry, 1)
+        register_version(registry, 1)
 
     monkeypatch.delenv(failpoints.ENV)
     assert registry.versions() == ["v0001"]
@@ -83,12 +79,12 @@ def test_a_torn_artifact_write_is_caught_by_the_read_back_and_left_unrecorded(
 
 def test_a_stale_writer_is_refused_once_the_champion_has_moved(registry: Registry):
     plan = FaultPlan([FaultEvent(kind="fault", at=1, fault="stale_alias_writer")])
-    registry.set_alias("champion", register(registry, 0), expected=None, tick=0, reason="first")
+    registry.set_alias("champion", register_version(registry, 0), expected=None, tick=0, reason="first")
 
     assert plan.stale_write(0, registry) is None  # not armed yet
     assert plan.stale_write(1, registry) is None  # armed: reads the pointer
     assert plan.stale_write(2, registry) is None  # champion unchanged: nothing to do
-    registry.start_canary(register(registry, 2), tick=2)
+    registry.start_canary(register_version(registry, 2), tick=2)
     registry.promote_canary(tick=3)
     attempt = plan.stale_write(3, registry)
 
@@ -131,22 +127,13 @@ def test_the_store_goes_down_when_the_step_starts_and_comes_back_when_the_run_en
         up_before_the_step = not outage_relay.is_down
         with log.open("a") as handle:
             handle.write("11:00:01.000 - INFO - Executing task \x1b[96m'train-model'\x1b[0m\n")
-        down_during_the_step = _eventually(lambda: outage_relay.is_down)
+        down_during_the_step = eventually(lambda: outage_relay.is_down)
         with pytest.raises(CtsimError):
             store.get(store_layout.registry + "probe")
 
     assert up_before_the_step and down_during_the_step
     assert not outage_relay.is_down
     assert store.get(store_layout.registry + "probe").data == b"up"
-
-
-def _eventually(condition, timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.02)
-    return False
 
 
 def test_a_step_outage_never_leaves_the_store_down_even_if_the_step_never_starts(

@@ -8,14 +8,8 @@ from pathlib import Path
 
 from hypothesis import given, settings, strategies as st
 
+from fixtures_store import eventually
 from ctsim.sim.follow import TaskFollower
-
-
-def _wait_for(condition, timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and not condition():
-        time.sleep(0.01)
-    return condition()
 
 
 @settings(max_examples=15, deadline=None)
@@ -38,7 +32,7 @@ def test_each_task_start_is_reported_once_in_order_however_the_writes_are_split(
                 handle.write(text[start:start + cut])
                 handle.flush()
                 time.sleep(0.002)
-        assert _wait_for(lambda: len(seen) == len(tasks))
+        assert eventually(lambda: len(seen) == len(tasks))
 
     assert seen == tasks
 

@@ -2,29 +2,16 @@
 
 from __future__ import annotations
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from hypothesis import given, strategies as st
 
 from ctsim.errors import ConflictError, MissingObject, SettingError, StoreError, StoreUnavailable
+from fixtures_store import race
 from ctsim.store import Layout, ObjectStore, Retry, StoreConfig, safe_name, sha256_hex, tick_of_key
 
 FAST_RETRY = Retry(attempts=2, first_delay_s=0.05)
 RACERS = 12
-
-
-def race(n: int, attempt):
-    """Run ``attempt(i)`` on n threads released together; returns each thread's result."""
-    barrier = threading.Barrier(n)
-
-    def run(i: int):
-        barrier.wait()
-        return attempt(i)
-
-    with ThreadPoolExecutor(n) as pool:
-        return list(pool.map(run, range(n)))
 
 
 # conditional writes ----------------------------------------------------------

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+from fixtures_store import register_version
 from ctsim.errors import ConflictError
-from ctsim.registry import Registry
 from ctsim.testing.helpers import new_registry
 
 pytestmark = [pytest.mark.store, pytest.mark.property]
@@ -23,11 +23,6 @@ pytest_plugins = ["pytester"]
 
 # Each example talks to a real server over HTTP: a handful of examples is already many requests.
 STORE_EXAMPLES = settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-
-
-def register(registry: Registry, tick: int) -> str:
-    return registry.register({"tick": tick}, metric="accuracy", metrics={"accuracy": 0.9}, run_id=f"run-{tick}",
-                             pipeline_sha256="p" * 64, data_snapshot={}, created_tick=tick).version
 
 
 def test_plugin_fixtures_come_from_the_entry_point(request, ctsim_registry, ctsim_store) -> None:
@@ -39,7 +34,7 @@ def test_plugin_fixtures_come_from_the_entry_point(request, ctsim_registry, ctsi
 
 def test_each_test_gets_its_own_namespace(ctsim_registry, ctsim_store) -> None:
     other = new_registry(ctsim_store)
-    register(ctsim_registry, 0)
+    register_version(ctsim_registry, 0)
     assert other.layout.namespace != ctsim_registry.layout.namespace
     assert other.versions() == []
 
@@ -48,7 +43,7 @@ def test_each_test_gets_its_own_namespace(ctsim_registry, ctsim_store) -> None:
 @given(writers=st.integers(2, 5), rounds=st.integers(1, 3))
 def test_concurrent_champion_moves_have_one_winner_per_round_and_no_lost_update(ctsim_store, writers, rounds) -> None:
     registry = new_registry(ctsim_store)
-    candidates = [register(registry, tick) for tick in range(writers + 1)]
+    candidates = [register_version(registry, tick) for tick in range(writers + 1)]
     seen = registry.set_alias("champion", candidates[0], expected=None, tick=0, reason="bootstrap")
     winners = []
     for round_ in range(1, rounds + 1):
@@ -75,12 +70,12 @@ def test_concurrent_champion_moves_have_one_winner_per_round_and_no_lost_update(
 @given(outcomes=st.lists(st.sampled_from(["promote", "rollback"]), min_size=1, max_size=4))
 def test_rollback_restores_the_champion_byte_for_byte_and_rollout_keeps_previous(ctsim_store, outcomes) -> None:
     registry = new_registry(ctsim_store)
-    champion = register(registry, 0)
+    champion = register_version(registry, 0)
     registry.set_alias("champion", champion, expected=None, tick=0, reason="bootstrap")
     for tick, outcome in enumerate(outcomes, start=1):
         before = registry.store.get(registry.layout.alias("champion"))
         previous = registry.alias("previous")
-        candidate = register(registry, tick)
+        candidate = register_version(registry, tick)
         registry.start_canary(candidate, tick=tick)
         if outcome == "rollback":
             registry.rollback_canary(tick=tick, reason="canary failed")
