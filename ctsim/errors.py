@@ -2,6 +2,7 @@
 
     CtsimError
     ├── ScenarioError (ValueError)      a scenario file or setting is invalid: file, line, key, what was expected
+    │   └── PipelineContractError       the scenario's pipeline cannot be imported or breaks the pipeline contract
     ├── SettingError (ValueError)       a setting object got a value outside its contract
     ├── StoreError                      the S3 object store failed; names the bucket/key that failed
     │   ├── StoreUnavailable            the endpoint refused or dropped the connection
@@ -28,6 +29,10 @@ class CtsimError(Exception):
 
 class ScenarioError(CtsimError, ValueError):
     """A scenario document is invalid; the message names file, line and key."""
+
+
+class PipelineContractError(ScenarioError):
+    """The pipeline a scenario names cannot be loaded, or lacks what the pipeline contract requires."""
 
 
 class SettingError(CtsimError, ValueError):

@@ -27,8 +27,12 @@ def list_scenarios(args: argparse.Namespace, console: Console) -> int:
 
 def validate_scenario(args: argparse.Namespace, console: Console) -> int:
     from ctsim.scenario import loader
+    from ctsim.sim.pipelines import check_pipeline
 
-    scenario = loader.load(args.scenario)
+    path = loader.resolve(args.scenario)
+    scenario = loader.load(str(path))
+    pipeline = check_pipeline(scenario, path)
     console.print(f"{args.scenario}: valid scenario '{scenario.name}' ({scenario.clock.ticks} ticks, "
-                  f"{len(scenario.events)} events, {len(scenario.expectations)} expectations)")
+                  f"{len(scenario.events)} events, {len(scenario.expectations)} expectations); pipeline "
+                  f"{pipeline.label} meets the contract (sha256 {pipeline.sha256[:12]})")
     return 0

@@ -1,11 +1,14 @@
 """What each pipeline component does, between loading its inputs and saving its outputs.
 
-The KFP components in ``components.py`` are one-line wrappers around these
-functions, so the component source embedded in the compiled YAML stays tiny
-and the work is ordinary, testable Python. Components find the object store
-through environment variables, as they would on a cluster; every task writes
-a step record under the run's prefix, which is how the simulator (or anyone
-looking at the bucket) learns what the run decided.
+The KFP components of the library (``library.py``) and of the reference
+pipeline (``components.py``) are one-line wrappers around these functions, so
+the component source embedded in the compiled YAML stays tiny and the work is
+ordinary, testable Python. Components find the object store through
+environment variables, as they would on a cluster, and what the simulator
+hands the run (contract, gates, training settings) in the run's
+``settings.json``; every task writes a step record under the run's prefix,
+which is how the simulator (or anyone looking at the bucket) learns what the
+run decided.
 """
 
 from __future__ import annotations
@@ -19,7 +22,8 @@ from typing import TYPE_CHECKING, Any, Iterator
 from ctsim.errors import CtsimError, StoreError
 
 if TYPE_CHECKING:
-    from ctsim.contract import DataContract
+    from ctsim.pipeline.artifacts import ModelArtifact
+    from ctsim.pipeline.runsettings import RunSettings
     from ctsim.registry import Registry
     from ctsim.store import ObjectStore
 
@@ -54,12 +58,24 @@ def recorded(namespace: str, run_id: str, step: str) -> Iterator[dict[str, Any]]
                  content_type="application/json")
 
 
-def collect_data(namespace: str, run_id: str, first_tick: int, last_tick: int, as_of_tick: int, snapshot_path: str) -> int:
-    """Snapshot the labelled rows of a lake window into the run's Dataset artifact."""
+def run_settings(namespace: str, run_id: str) -> RunSettings:
+    """What the simulator handed this run (contract, gates, training, window), read from the store."""
+    from ctsim.pipeline.runsettings import read_run_settings
+    from ctsim.store import Layout
+
+    return read_run_settings(_store(), Layout(namespace), run_id)
+
+
+def collect_data(namespace: str, run_id: str, first_tick: int, last_tick: int, snapshot_path: str) -> int:
+    """Snapshot the labelled rows of a lake window into the run's Dataset artifact.
+
+    Labels are those known at the run's ``as_of_tick`` (feedback arrives late): from the run settings.
+    """
     from ctsim import lake
     from ctsim.store import Layout
 
     with recorded(namespace, run_id, "collect-data") as record:
+        as_of_tick = max(last_tick, run_settings(namespace, run_id).as_of_tick)
         store, layout = _store(), Layout(namespace)
         production = lake.read_window(store, layout, "production", first_tick, last_tick)
         feedback = lake.read_window(store, layout, "feedback", first_tick, as_of_tick)
@@ -70,43 +86,44 @@ def collect_data(namespace: str, run_id: str, first_tick: int, last_tick: int, a
     return len(rows)
 
 
-def validate_data(namespace: str, run_id: str, snapshot_path: str, contract_json: str, gate_json: str) -> tuple[bool, str]:
+def validate_data(namespace: str, run_id: str, snapshot_path: str) -> tuple[bool, str]:
+    """The data gate on the snapshot, with the scenario's contract and data-gate settings."""
     import pandas as pd
 
     from ctsim.gates.data_gate import check_data
-    from ctsim.settings import DataGateSettings
 
     with recorded(namespace, run_id, "validate-data") as record:
-        decision = check_data(pd.read_parquet(snapshot_path), _contract(contract_json),
-                              DataGateSettings.model_validate_json(gate_json))
+        settings = run_settings(namespace, run_id)
+        decision = check_data(pd.read_parquet(snapshot_path), settings.data_contract(), settings.data_gate)
         record.update(decision=decision.to_dict(), summary=decision.summary())
     return decision.passed, decision.summary()
 
 
-def preprocess(namespace: str, run_id: str, snapshot_path: str, contract_json: str, training_json: str,
-               train_path: str, holdout_path: str) -> int:
+def split_data(namespace: str, run_id: str, snapshot_path: str, train_path: str, holdout_path: str,
+               step: str = "split-data") -> int:
+    """Clean rows (known labels, finite features, no duplicates), then hold out the freshest share."""
     import pandas as pd
 
-    from ctsim.settings import TrainingSettings
     from ctsim.steps.features import clean, split_by_recency
 
-    with recorded(namespace, run_id, "preprocess") as record:
-        cleaned = clean(pd.read_parquet(snapshot_path), _contract(contract_json))
-        training, holdout = split_by_recency(cleaned, TrainingSettings.model_validate_json(training_json).holdout_share)
+    with recorded(namespace, run_id, step) as record:
+        settings = run_settings(namespace, run_id)
+        cleaned = clean(pd.read_parquet(snapshot_path), settings.data_contract())
+        training, holdout = split_by_recency(cleaned, settings.training.holdout_share)
         training.to_parquet(train_path, index=False)
         holdout.to_parquet(holdout_path, index=False)
         record.update(train_rows=len(training), holdout_rows=len(holdout))
     return len(training)
 
 
-def engineer_features(namespace: str, run_id: str, train_path: str, contract_json: str, features_path: str) -> list[str]:
+def engineer_features(namespace: str, run_id: str, train_path: str, features_path: str) -> list[str]:
     """Materialise the model's input matrix, so the training step and humans see the same features."""
     import pandas as pd
 
     from ctsim.steps.features import FeatureRecipe, engineer
 
     with recorded(namespace, run_id, "engineer-features") as record:
-        contract = _contract(contract_json)
+        contract = run_settings(namespace, run_id).data_contract()
         recipe = FeatureRecipe.from_contract(contract)
         rows = pd.read_parquet(train_path)
         matrix = pd.DataFrame(engineer(rows, recipe), columns=list(recipe.output_columns))
@@ -116,51 +133,44 @@ def engineer_features(namespace: str, run_id: str, train_path: str, contract_jso
     return list(recipe.output_columns)
 
 
-def train_model(namespace: str, run_id: str, features_path: str, contract_json: str, training_json: str, seed: int,
-                through_tick: int, sabotage: bool, model_path: str) -> str:
-    """Fit the candidate; the incremental strategy continues from the verified champion."""
-    import pickle
-
+def train_model(namespace: str, run_id: str, features_path: str, model: ModelArtifact) -> str:
+    """Fit the reference candidate; the incremental strategy continues from the verified champion."""
     import pandas as pd
 
-    from ctsim.settings import TrainingSettings
+    from ctsim.pipeline.artifacts import save_model
     from ctsim.steps.training import train
 
     with recorded(namespace, run_id, "train-model") as record:
-        settings = TrainingSettings.model_validate_json(training_json)
+        settings = run_settings(namespace, run_id)
         registry = _registry(namespace)
         champion = registry.alias("champion")
-        warm = registry.load(champion.version) if champion and settings.strategy == "incremental" else None
-        model = train(pd.read_parquet(features_path), _contract(contract_json), settings, seed=seed,
-                      through_tick=through_tick, warm_start=warm, sabotage=sabotage)
-        with open(model_path, "wb") as handle:
-            pickle.dump(model, handle, protocol=5)
-        record.update(strategy=settings.strategy, warm_start=champion.version if warm else None, sabotaged=sabotage)
-    return settings.strategy
+        incremental = settings.training.strategy == "incremental"
+        warm = registry.load(champion.version) if champion and incremental else None
+        fitted = train(pd.read_parquet(features_path), settings.data_contract(), settings.training, seed=settings.seed,
+                       through_tick=settings.as_of_tick, warm_start=warm, sabotage=settings.sabotage)
+        save_model(fitted, model)
+        record.update(strategy=settings.training.strategy, warm_start=champion.version if warm else None,
+                      sabotaged=settings.sabotage)
+    return settings.training.strategy
 
 
-def evaluate_model(namespace: str, run_id: str, model_path: str, holdout_path: str, contract_json: str,
-                   gate_json: str) -> tuple[bool, float, float, str, str]:
+def evaluate_model(namespace: str, run_id: str, model: ModelArtifact, holdout_path: str) -> tuple[bool, float, float, str, str]:
     """Score candidate and champion on the same fresh holdout and apply the model gate."""
-    import pickle
-
     import pandas as pd
 
     from ctsim.gates.model_gate import check_model
-    from ctsim.settings import ModelGateSettings
+    from ctsim.pipeline.artifacts import load_model
     from ctsim.steps.training import score
 
     with recorded(namespace, run_id, "evaluate-model") as record:
-        settings = ModelGateSettings.model_validate_json(gate_json)
-        label = _contract(contract_json).label
+        settings = run_settings(namespace, run_id)
+        gate, label = settings.model_gate, settings.data_contract().label
         holdout = pd.read_parquet(holdout_path)
-        with open(model_path, "rb") as handle:
-            candidate = pickle.load(handle)  # written by this run's own train step, never from outside
-        candidate_score = score(candidate, holdout, label, settings.metric)
+        candidate_score = score(load_model(model), holdout, label, gate.metric)
         registry = _registry(namespace)
         champion = registry.alias("champion")
-        champion_score = score(registry.load(champion.version), holdout, label, settings.metric) if champion else None
-        decision = check_model(candidate_score, champion_score, settings)
+        champion_score = score(registry.load(champion.version), holdout, label, gate.metric) if champion else None
+        decision = check_model(candidate_score, champion_score, gate)
         record.update(decision=decision.to_dict(), summary=decision.summary(), candidate=candidate_score,
                       champion=champion_score, champion_version=champion.version if champion else "",
                       holdout_rows=len(holdout))
@@ -169,23 +179,26 @@ def evaluate_model(namespace: str, run_id: str, model_path: str, holdout_path: s
             champion.version if champion else "", decision.summary())
 
 
-def register_model(namespace: str, run_id: str, model_path: str, metric: str, candidate_score: float,
-                   pipeline_sha256: str, first_tick: int, last_tick: int, as_of_tick: int) -> str:
+def register_model(namespace: str, run_id: str, model: ModelArtifact, candidate_score: float) -> str:
+    """Register the candidate's verified bytes as the next version (never unpickled here)."""
+    from ctsim.pipeline.artifacts import read_model_bytes
+
     with recorded(namespace, run_id, "register-model") as record:
-        with open(model_path, "rb") as handle:
-            # This run's own pickle, registered as bytes: unpickling would import scikit-learn (~1 s) for nothing.
-            artifact = handle.read()
+        settings = run_settings(namespace, run_id)
         registered = _registry(namespace).register_artifact(
-            artifact, metric=metric, metrics={metric: candidate_score}, run_id=run_id, pipeline_sha256=pipeline_sha256,
-            data_snapshot={"first_tick": first_tick, "last_tick": last_tick, "as_of_tick": as_of_tick},
-            created_tick=as_of_tick)
+            read_model_bytes(model), metric=settings.metric, metrics={settings.metric: candidate_score}, run_id=run_id,
+            pipeline_sha256=settings.pipeline_sha256,
+            data_snapshot={"first_tick": settings.first_tick, "last_tick": settings.last_tick,
+                           "as_of_tick": settings.as_of_tick},
+            created_tick=settings.as_of_tick)
         record.update(version=registered.version, artifact_sha256=registered.artifact_sha256)
     return registered.version
 
 
-def start_canary(namespace: str, run_id: str, version: str, tick: int) -> str:
+def start_canary(namespace: str, run_id: str, version: str) -> str:
     """Hand the version to the deployment: the canary alias, or champion when there is none yet."""
     with recorded(namespace, run_id, "start-canary") as record:
+        tick = run_settings(namespace, run_id).as_of_tick
         registry = _registry(namespace)
         if registry.alias("champion") is None:
             registry.set_alias("champion", version, expected=None, tick=tick, reason="first model")
@@ -231,12 +244,6 @@ def finish_run(namespace: str, run_id: str, state: str, error: str) -> None:
         raise_alert(namespace, run_id, "pipeline-failed", f"pipeline run {run_id} ended {state}: {error}".strip())
 
 
-def _contract(contract_json: str) -> DataContract:
-    from ctsim.contract import DataContract
-
-    return DataContract.from_dict(json.loads(contract_json))
-
-
 def _registry(namespace: str) -> Registry:
     from ctsim.registry import Registry
     from ctsim.store import Layout
@@ -244,5 +251,5 @@ def _registry(namespace: str) -> Registry:
     return Registry(_store(), Layout(namespace))
 
 
-__all__ = ["collect_data", "engineer_features", "evaluate_model", "finish_run", "preprocess", "raise_alert",
-           "register_model", "start_canary", "train_model", "validate_data"]
+__all__ = ["collect_data", "engineer_features", "evaluate_model", "finish_run", "raise_alert", "register_model",
+           "run_settings", "split_data", "start_canary", "train_model", "validate_data"]

@@ -99,7 +99,7 @@ def _policy(name: str, section: Any, root: yaml.Node, source: str) -> Policy:
 
 def rewrite_scenario(path: Path, policy: Policy, scenario: Scenario) -> str:
     """The scenario's YAML with ``triggers`` replaced by the policy's, expectations dropped (a comparison
-    does not judge them) and a replay path made absolute (the copy lives elsewhere)."""
+    does not judge them) and replay and pipeline file paths made absolute (the copy lives elsewhere)."""
     _, document = loader.read_yaml(path.read_text(encoding="utf-8"), str(path))
     document["triggers"] = policy.applied_to(scenario).model_dump(mode="json", exclude_none=True)
     document["expectations"] = []
@@ -107,5 +107,9 @@ def rewrite_scenario(path: Path, policy: Policy, scenario: Scenario) -> str:
     if replay:
         relative = path.parent / replay["path"]
         replay["path"] = str((relative if relative.is_file() else Path(replay["path"])).resolve())
+    pipeline = document.get("pipeline")
+    if isinstance(pipeline, str) and pipeline.endswith((".yaml", ".yml")):
+        relative = path.parent / pipeline
+        document["pipeline"] = str((relative if relative.is_file() else Path(pipeline)).resolve())
     header = f"# {scenario.name} under the retraining policy '{policy.name}' (written by ctsim compare)\n"
     return header + yaml.safe_dump(document, sort_keys=False)

@@ -92,8 +92,7 @@ def apply_plan(client: Any, plan: PromotionPlan) -> list[Action]:
     actions: list[Action] = []
     with translated(plan.host):
         versions = {"training": _ensure_version(client, plan.training, actions)}
-        if plan.trigger_check is not None:
-            versions["trigger-check"] = _ensure_version(client, plan.trigger_check, actions)
+        versions["trigger-check"] = _ensure_version(client, plan.trigger_check, actions)
         experiment_id = _ensure_experiment(client, plan.experiment, actions)
         existing = _recurring_runs(client, experiment_id)
         for run in plan.recurring_runs:

@@ -2,11 +2,16 @@
 
 ``build_plan`` turns a scenario's triggers into KFP objects:
 
-* the schedule trigger → a recurring run of the training pipeline with KFP's
-  six-field cron (``to_kfp_cron``);
-* the volume, performance and drift triggers → one recurring run of the small
+* the schedule trigger → a recurring run of the small trigger-check pipeline
+  with KFP's six-field cron (``to_kfp_cron``) and ``force`` set: it launches
+  the training pipeline every time;
+* the volume, performance and drift triggers → one recurring run of the
   trigger-check pipeline, every scenario tick, which launches the training
   pipeline when one of them fires.
+
+Every training run is launched by the trigger check, which first writes the
+run's ``settings.json`` to the store (the pipeline contract: nothing large on a
+command line).
 
 Names are derived from the pipeline's sha256, so promoting the same pipeline
 twice plans the same objects (and ``deploy`` reuses them).
@@ -18,15 +23,14 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from ctsim.pipeline.contract import arguments
+from ctsim.pipeline.runsettings import RunSettings
+from ctsim.pipeline.source import PreparedPipeline
 from ctsim.promote.cron import to_kfp_cron
 from ctsim.scenario.model import Scenario
 
 EXPERIMENT_PREFIX = "ctsim-"
 IN_CLUSTER_HOST = "http://ml-pipeline.kubeflow.svc.cluster.local:8888"
-# Recurring runs have fixed arguments: a scheduled training run trains on every lake tick so far
-# (the highest tick the lake's 5-digit keys can name), and KFP substitutes [[RunUUID]] per run.
-LATEST_TICK = 99_999
-SCHEDULED_RUN_ID = "sched-[[RunUUID]]"
 
 
 @dataclass(frozen=True)
@@ -59,9 +63,9 @@ class PromotionPlan:
     namespace: str
     experiment: str
     training: PipelinePlan
-    trigger_check: PipelinePlan | None
+    trigger_check: PipelinePlan
     recurring_runs: tuple[RecurringRunPlan, ...]
-    training_arguments: dict[str, Any] = field(default_factory=dict)  # fixed; window and run id are per run
+    launch: dict[str, Any] = field(default_factory=dict)  # what the trigger check launches with (see launch_document)
 
 
 def run_prefixes(scenario_name: str) -> tuple[str, ...]:
@@ -74,43 +78,41 @@ def version_name(sha256: str) -> str:
     return f"sha256-{sha256[:16]}"
 
 
-def training_arguments(scenario: Scenario, contract_json: str, namespace: str, pipeline_sha256: str) -> dict[str, Any]:
-    """The training pipeline's fixed arguments for cluster runs; window and run id are per run."""
-    return {
-        "namespace": namespace, "contract_json": contract_json,
-        "data_gate_json": scenario.gates.data.model_dump_json(),
-        "model_gate_json": scenario.gates.model.model_dump_json(),
-        "training_json": scenario.training.model_dump_json(),
-        "metric": scenario.gates.model.metric, "seed": scenario.seed, "sabotage": False,
-        "pipeline_sha256": pipeline_sha256,
-    }
+def launch_document(scenario: Scenario, contract: dict[str, Any], namespace: str, pipeline: PreparedPipeline) -> dict[str, Any]:
+    """What the trigger check launches a training run with: the fixed parameters the pipeline declares (plus the
+    scenario's own), the window parameters it declares, and the run settings without the window."""
+    fixed = {"namespace": namespace, "pipeline_sha256": pipeline.sha256, "seed": scenario.seed}
+    settings = RunSettings(scenario=scenario.name, contract=contract, data_gate=scenario.gates.data,
+                           model_gate=scenario.gates.model, training=scenario.training, seed=scenario.seed,
+                           first_tick=0, last_tick=0, as_of_tick=0, pipeline_sha256=pipeline.sha256)
+    window = {"first_tick", "last_tick", "as_of_tick"}
+    return {"parameters": arguments(pipeline.shape, fixed, scenario.parameters),
+            "declared": sorted(p.name for p in pipeline.shape.parameters if p.name in window),
+            "settings": settings.model_dump(mode="json", exclude=window)}
 
 
-def build_plan(scenario: Scenario, contract_json: str, *, host: str, target: str, gate: str, namespace: str,
-               training: PipelinePlan, trigger_check: PipelinePlan) -> PromotionPlan:
-    fixed = training_arguments(scenario, contract_json, namespace, training.sha256)
-    runs = []
+def build_plan(scenario: Scenario, contract: dict[str, Any], *, host: str, target: str, gate: str, namespace: str,
+               pipeline: PreparedPipeline, training: PipelinePlan, trigger_check: PipelinePlan) -> PromotionPlan:
+    launch = launch_document(scenario, contract, namespace, pipeline)
     triggers = scenario.triggers
     short = training.sha256[:8]
+    check = {"namespace": namespace, "triggers_json": triggers.model_dump_json(),
+             "launch_json": json.dumps(launch, sort_keys=True), "pipeline_name": training.name,
+             "version_name": training.version, "experiment_name": f"{EXPERIMENT_PREFIX}{scenario.name}",
+             "kfp_host": IN_CLUSTER_HOST}
+    runs = []
     if triggers.schedule is not None:
-        scheduled = {**fixed, "run_id": SCHEDULED_RUN_ID, "first_tick": 0, "last_tick": LATEST_TICK,
-                     "as_of_tick": LATEST_TICK}
-        runs.append(RecurringRunPlan(f"{scenario.name}-schedule-{short}", "training",
+        runs.append(RecurringRunPlan(f"{scenario.name}-schedule-{short}", "trigger-check",
                                      f"schedule trigger, cron '{triggers.schedule.cron}'",
-                                     cron=to_kfp_cron(triggers.schedule.cron), parameters=scheduled))
+                                     cron=to_kfp_cron(triggers.schedule.cron), parameters={**check, "force": True}))
     watched = [kind for kind in ("volume", "performance", "drift") if getattr(triggers, kind) is not None]
     if watched:
-        check = {
-            "namespace": namespace, "triggers_json": triggers.model_dump_json(), "contract_json": contract_json,
-            "training_arguments_json": json.dumps(fixed, sort_keys=True), "pipeline_name": training.name,
-            "version_name": training.version, "experiment_name": f"{EXPERIMENT_PREFIX}{scenario.name}",
-            "kfp_host": IN_CLUSTER_HOST,
-        }
         runs.append(RecurringRunPlan(f"{scenario.name}-trigger-check-{short}-{trigger_check.sha256[:8]}", "trigger-check",
                                      f"{', '.join(watched)} trigger(s), checked every tick ({scenario.clock.tick})",
-                                     interval_second=int(scenario.clock.tick.total_seconds()), parameters=check))
+                                     interval_second=int(scenario.clock.tick.total_seconds()),
+                                     parameters={**check, "force": False}))
     return PromotionPlan(host, target, gate, scenario.name, namespace, f"{EXPERIMENT_PREFIX}{scenario.name}",
-                         training, trigger_check if watched else None, tuple(runs), fixed)
+                         training, trigger_check, tuple(runs), launch)
 
 
 def plan_lines(plan: PromotionPlan) -> list[str]:
@@ -118,9 +120,8 @@ def plan_lines(plan: PromotionPlan) -> list[str]:
     lines = [f"KFP host      {plan.host}", f"target        {plan.target}", f"gate          {plan.gate}",
              f"scenario      {plan.scenario} (lake namespace {plan.namespace})",
              f"pipeline      {plan.training.name}  version {plan.training.version}  ({plan.training.package})"]
-    if plan.trigger_check is not None:
-        lines.append(f"pipeline      {plan.trigger_check.name}  version {plan.trigger_check.version}  "
-                     f"({plan.trigger_check.package})")
+    lines.append(f"pipeline      {plan.trigger_check.name}  version {plan.trigger_check.version}  "
+                 f"({plan.trigger_check.package})")
     lines.append(f"experiment    {plan.experiment}")
     for run in plan.recurring_runs:
         when = f"cron '{run.cron}'" if run.cron else f"every {run.interval_second}s"

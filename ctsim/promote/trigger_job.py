@@ -10,14 +10,18 @@ trigger functions (``ctsim.triggers``):
 * drift: the last ``window_ticks`` ticks of production rows against the
   ``window_ticks`` ticks that ended at the last training run.
 
-When one fires (and the cooldown allows), it launches the promoted training
-pipeline version through the KFP API and records the tick in its state
-object, ``v2/artifacts/<namespace>/trigger-check/state.json``.
+When one fires (and the cooldown allows), or when ``force`` is set (the schedule
+trigger's recurring run, ``promote --run-once``), it writes the run's
+``settings.json`` (the promoted scenario's contract, gates and training settings
+with this run's window), launches the promoted training pipeline version through
+the KFP API with the parameters the pipeline contract names, and records the
+tick in its state object, ``v2/artifacts/<namespace>/trigger-check/state.json``.
 """
 
 from __future__ import annotations
 
 import json
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,26 +86,36 @@ def training_window(training: TrainingSettings, state: CheckState, latest_tick: 
     return first, latest_tick, latest_tick
 
 
-def check_and_launch(namespace: str, triggers_json: str, contract_json: str, training_arguments_json: str,
-                     pipeline_name: str, version_name: str, experiment_name: str, kfp_host: str) -> str:
-    """One tick of the trigger check; returns a one-line summary (also the component's output)."""
+def check_and_launch(namespace: str, triggers_json: str, launch_json: str, pipeline_name: str, version_name: str,
+                     experiment_name: str, kfp_host: str, force: bool = False) -> str:
+    """One tick of the trigger check; returns a one-line summary (also the component's output).
+
+    ``launch_json`` is ``{"parameters": {...}, "declared": [...], "settings": {...}}``: the run's fixed
+    parameters, the window parameters the pipeline declares, and its settings without the window.
+    """
+    from ctsim.pipeline.runsettings import RunSettings, write_run_settings
+
     config = StoreConfig.from_env()
     if config is None:
         raise StoreError("CTSIM_S3_ENDPOINT is not set: the trigger check cannot find the object store")
     store, layout = ObjectStore(config), Layout(namespace)
     triggers = TriggerSettings.model_validate_json(triggers_json)
-    contract = DataContract.from_dict(json.loads(contract_json))
-    arguments = json.loads(training_arguments_json)
+    launch = json.loads(launch_json)
+    template = launch["settings"]
+    contract = DataContract.from_dict(template["contract"])
     state = _read_state(store, namespace)
-    obs = observe(store, layout, triggers, contract, state, arguments.get("metric", "accuracy"))
+    obs = observe(store, layout, triggers, contract, state, template["model_gate"].get("metric", "accuracy"))
     decisions = decide(triggers, obs, contract)
-    fired = [d.trigger for d in decisions if d.fired]
-    if not should_launch(decisions, state, obs.latest_tick, triggers.cooldown_ticks):
+    fired = [d.trigger for d in decisions if d.fired] or (["schedule"] if force else [])
+    if not force and not should_launch(decisions, state, obs.latest_tick, triggers.cooldown_ticks):
         return f"tick {obs.latest_tick}: no launch (fired: {', '.join(fired) or 'none'})"
-    first, last, as_of = training_window(TrainingSettings.model_validate_json(arguments["training_json"]), state,
-                                         obs.latest_tick)
-    run_id = f"trigger-{obs.latest_tick:05d}-{fired[0]}"
-    params = {**arguments, "run_id": run_id, "first_tick": first, "last_tick": last, "as_of_tick": as_of}
+    latest = max(obs.latest_tick, 0)
+    first, last, as_of = training_window(TrainingSettings.model_validate(template["training"]), state, latest)
+    run_id = f"trigger-{latest:05d}-{fired[0]}-{uuid.uuid4().hex[:8]}"  # a forced check may launch twice a tick
+    window = {"first_tick": first, "last_tick": last, "as_of_tick": as_of}
+    write_run_settings(store, layout, run_id, RunSettings.model_validate({**template, **window}))
+    params = {**launch["parameters"], "run_id": run_id,
+              **{name: value for name, value in window.items() if name in launch["declared"]}}
     launch_run(kfp_host, pipeline_name, version_name, experiment_name, run_id, params)
     store.put(state_key(namespace), json.dumps({"last_trained_tick": obs.latest_tick}).encode(),
               content_type="application/json")

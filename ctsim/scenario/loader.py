@@ -259,3 +259,12 @@ def _shown(part: object) -> str:
     """A key as text; keys with line breaks or control characters are escaped so a message stays one line."""
     text = str(part)
     return text if text.isprintable() else repr(text)
+
+
+def locate(path: Path, loc: Loc) -> str:
+    """``file:line`` of ``loc`` in a scenario file already loaded (for problems found after loading)."""
+    try:
+        root = yaml.compose(path.read_text(encoding="utf-8"), Loader=_Loader)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        root = None
+    return where(str(path), root, loc)

@@ -19,6 +19,7 @@ from ctsim.settings import (CanarySettings, DataGateSettings, ModelGateSettings,
 TriggerKind = Literal["schedule", "volume", "performance", "drift"]
 _DURATION = re.compile(r"^\s*(\d+)\s*([mhdw])\s*$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+_TASK_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,127}$")
 
 
 class Clock(Settings):
@@ -203,10 +204,11 @@ class FaultEvent(_Event):
 
     @field_validator("step")
     @classmethod
-    def _known_step(cls, step: str) -> str:
-        if step not in PIPELINE_STEPS:
-            raise ValueError(f"The 'step' setting of the fault event must be one of {', '.join(PIPELINE_STEPS)}. "
-                             f"Got {step!r} instead.")
+    def _task_name(cls, step: str) -> str:
+        # Which tasks exist depends on the pipeline: checked against its DAG when the pipeline is prepared.
+        if not _TASK_NAME.match(step):
+            raise ValueError(f"The 'step' setting of the fault event must be a pipeline task name (lower-case letters, "
+                             f"digits and '-', e.g. {PIPELINE_STEPS[4]}). Got {step!r} instead.")
         return step
 
 
@@ -271,12 +273,22 @@ class Gates(Settings):
     model: ModelGateSettings = ModelGateSettings()
 
 
+_PARAMETER_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+_PIPELINE_FUNCTION = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*$")
+
+
 class Scenario(Settings):
     label: ClassVar[str] = "scenario"
 
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
     description: str = ""
     seed: int = Field(0, ge=0, le=2**32 - 1)
+    # The pipeline under test: "package.module:function" of a @dsl.pipeline, or a compiled IR YAML file
+    # (relative to the scenario file); None is ctsim's reference pipeline.
+    pipeline: str | None = Field(None, max_length=512)
+    # The team's own pipeline parameters, passed to every run beside the ones ctsim passes.
+    # Small scalars only: each travels on the task's command line.
+    parameters: dict[str, str | bool | int | float] = Field(default_factory=dict)
     clock: Clock = Clock()
     data: DataSpec = DataSpec()
     bootstrap_tick: int = Field(2, ge=0, description="first training, before any trigger can fire")
@@ -286,6 +298,29 @@ class Scenario(Settings):
     canary: CanarySettings = CanarySettings()
     training: TrainingSettings = TrainingSettings()
     expectations: tuple[Expectation, ...] = ()
+
+    @field_validator("pipeline")
+    @classmethod
+    def _pipeline_reference(cls, value: str | None) -> str | None:
+        if value is None or _PIPELINE_FUNCTION.match(value) or (value.endswith((".yaml", ".yml")) and value.isprintable()):
+            return value
+        raise ValueError("The 'pipeline' setting of the scenario must be 'package.module:function' (a @dsl.pipeline) "
+                         f"or a path to a compiled pipeline ending in .yaml. Got {value!r} instead.")
+
+    @field_validator("parameters", mode="before")
+    @classmethod
+    def _small_scalar_parameters(cls, value: object) -> object:
+        if not isinstance(value, dict):
+            raise ValueError(f"The 'parameters' setting of the scenario must be a mapping of name to value. Got {value!r} instead.")
+        if len(value) > 64:
+            raise ValueError(f"The 'parameters' setting of the scenario must have at most 64 entries. Got {len(value)} instead.")
+        for name, item in value.items():
+            if not isinstance(name, str) or not _PARAMETER_NAME.match(name):
+                raise ValueError(f"A pipeline parameter name must be a Python identifier. Got {name!r} instead.")
+            if isinstance(item, str) and len(item) > 1024 or not isinstance(item, (str, bool, int, float)):
+                raise ValueError(f"The pipeline parameter '{name}' must be a string (at most 1024 characters), a number "
+                                 f"or a boolean. Got {str(item)[:80]!r} instead.")
+        return value
 
     def events_of(self, kind: type[_Event]) -> list:
         return [event for event in self.events if isinstance(event, kind)]

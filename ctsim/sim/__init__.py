@@ -12,13 +12,15 @@ from __future__ import annotations
 import contextlib
 import json
 import shutil
+import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
 from ctsim.errors import CtsimError, ScenarioError
-from ctsim.pipeline.compile import compile_pipeline
+from ctsim.pipeline.compile import CompiledPipeline
+from ctsim.pipeline.source import PreparedPipeline
 from ctsim.runners import LocalRunner, RunnerKind
 from ctsim.scenario import loader
 from ctsim.scenario.data import open_source
@@ -26,6 +28,7 @@ from ctsim.scenario.model import Scenario
 from ctsim.sim.audit import Audit, audit_run
 from ctsim.sim.engine import Progress, Simulation, World
 from ctsim.sim.environment import scoped_environment
+from ctsim.sim.pipelines import prepare_pipeline
 from ctsim.sim.timeline import Timeline
 from ctsim.store import EmbeddedS3, Layout, ObjectStore, OutageRelay, StoreConfig, safe_name
 from ctsim.verdict import ExpectationResult, Verdict, check
@@ -62,21 +65,26 @@ def run_scenario(name_or_path: str, runs_dir: Path = Path("runs"), runner: Runne
     source = open_source(scenario, path.parent)  # reads replay files: bad input fails here, before any write
     for loc, message in loader.drift_method_problems(scenario, source.contract.kinds.values()):
         raise ScenarioError(f"{path}: {'.'.join(map(str, loc))}: {message}")
-    run_id = f"{safe_name(scenario.name, 'scenario name')}-{datetime.now(timezone.utc):%Y%m%dT%H%M%S%fZ}"
-    run_dir = fresh_directory(runs_dir, run_id)
+    with tempfile.TemporaryDirectory(prefix="ctsim-pipeline-") as staging:
+        # The team's pipeline is imported, compiled and checked before the run directory exists.
+        staged = prepare_pipeline(scenario, path, Path(staging) / "pipeline.yaml")
+        run_id = f"{safe_name(scenario.name, 'scenario name')}-{datetime.now(timezone.utc):%Y%m%dT%H%M%S%fZ}"
+        run_dir = fresh_directory(runs_dir, run_id)
+        shutil.copyfile(staged.path, run_dir / "pipeline.yaml")
+    pipeline = PreparedPipeline(staged.label, CompiledPipeline(run_dir / "pipeline.yaml", staged.sha256), staged.shape)
     try:
         with contextlib.ExitStack() as stack:
             config = store or stack.enter_context(store_session())
-            result = _run(scenario, source, path, run_dir, run_id, config, runner, progress, stack)
+            result = _run(scenario, source, path, run_dir, run_id, config, runner, progress, stack, pipeline)
     except BaseException:
         (run_dir / "run.json").write_text(json.dumps({"status": "crashed", "scenario": scenario.name}), encoding="utf-8")
         raise
     return result
 
 
-def _run(scenario, source, path, run_dir, run_id, config, runner_kind, progress, stack) -> RunResult:
+def _run(scenario, source, path, run_dir, run_id, config, runner_kind, progress, stack, pipeline) -> RunResult:
     shutil.copyfile(path, run_dir / "scenario.yaml")
-    compiled = compile_pipeline(run_dir / "pipeline.yaml")
+    compiled = pipeline.compiled
     (run_dir / "pipeline.sha256").write_text(compiled.sha256 + "\n", encoding="utf-8")
     relay = OutageRelay(config).start()
     stack.callback(relay.stop)
@@ -84,7 +92,7 @@ def _run(scenario, source, path, run_dir, run_id, config, runner_kind, progress,
     object_store.ensure_bucket()
     stack.enter_context(scoped_environment(relay.config.to_env()))  # components find the store as on a cluster
     world = World(scenario, source, object_store, relay, Layout(run_id), LocalRunner(compiled.path, run_dir, runner_kind),
-                  compiled.sha256, run_dir)
+                  pipeline, run_dir)
     simulation = Simulation(world, progress)
     timeline = simulation.run()
     audit = audit_run(object_store, world.layout, simulation.writer.produced, len(simulation.writer.buffer), timeline)
@@ -95,7 +103,7 @@ def _run(scenario, source, path, run_dir, run_id, config, runner_kind, progress,
     (run_dir / "verdict.json").write_text(json.dumps(verdict.to_dict(), indent=1), encoding="utf-8")
     (run_dir / "run.json").write_text(json.dumps({
         "status": "passed" if verdict.passed else "failed", "scenario": scenario.name, "seed": scenario.seed,
-        "pipeline_sha256": compiled.sha256, "runner": runner_kind, "namespace": run_id,
+        "pipeline_sha256": compiled.sha256, "pipeline": pipeline.label, "runner": runner_kind, "namespace": run_id,
         "store": "embedded" if StoreConfig.from_env() is None else "configured",
     }, indent=1), encoding="utf-8")
     return RunResult(scenario, timeline, verdict, run_dir, compiled.sha256, config.endpoint, audit)

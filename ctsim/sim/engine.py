@@ -3,7 +3,6 @@ the pipeline runs, the canary moves. Every notable thing goes on the timeline.""
 
 from __future__ import annotations
 
-import json
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,8 +13,9 @@ import pandas as pd
 from ctsim import lake
 from ctsim.drift.reference import TickSketches, needs_raw_reference
 from ctsim.errors import StoreUnavailable
+from ctsim.pipeline.source import PreparedPipeline
 from ctsim.reasons import Reason
-from ctsim.registry import Registry
+from ctsim.registry import ModelRecord, Registry
 from ctsim.runners import LocalRunner
 from ctsim.scenario.data import DataSource
 from ctsim.scenario.model import BadModelEvent, DriftEvent, FaultEvent, OutageEvent, Scenario
@@ -23,7 +23,7 @@ from ctsim.serving import Deployment, LiveMetrics
 from ctsim.sim.faults import FaultPlan
 from ctsim.sim.follow import TaskFollower
 from ctsim.sim.lakewriter import LakeWriter
-from ctsim.sim.launch import STEPS, RunReport, launch, pipeline_arguments, training_window
+from ctsim.sim.launch import RunReport, launch, pipeline_arguments, run_settings, training_window
 from ctsim.sim.timeline import TickRecord, Timeline
 from ctsim.store import Layout, ObjectStore, OutageRelay
 from ctsim.triggers import (Arbitration, TriggerState, arbitrate, drift_decision, drift_decision_from_sketches,
@@ -42,7 +42,7 @@ class World:
     relay: OutageRelay
     layout: Layout
     runner: LocalRunner
-    pipeline_sha256: str
+    pipeline: PreparedPipeline
     run_dir: Path
 
 
@@ -77,7 +77,8 @@ class Simulation:
         self.timeline.listener = lambda event: self.progress(
             "event", {"tick": event.tick, "kind": event.kind, "message": event.message})
         self.faults = FaultPlan(self.scenario.events_of(FaultEvent))
-        self.contract_json = json.dumps(world.source.contract.to_dict())
+        self.contract_dict = world.source.contract.to_dict()
+        self._records: dict[str, ModelRecord] = {}
 
     # the loop ------------------------------------------------------------------
     def run(self) -> Timeline:
@@ -195,7 +196,7 @@ class Simulation:
         if settings.volume:
             decisions.append(volume_decision(settings.volume, self.state.labelled_since_run))
         if settings.performance:
-            reference = self.registry.record(self.deployment.champion).score
+            reference = self._record(self.deployment.champion).score
             decisions.append(performance_decision(settings.performance, self.state.live, reference))
         if settings.drift and len(self.state.recent) == self.state.recent.maxlen:
             reference = self._drift_reference(settings.drift.method)
@@ -215,7 +216,7 @@ class Simulation:
         champion = self.deployment.champion
         if champion != self.state.reference_version:
             try:
-                snapshot = self.registry.record(champion).data_snapshot
+                snapshot = self._record(champion).data_snapshot
                 first, last = snapshot["first_tick"], snapshot["last_tick"]
                 if needs_raw_reference(method, self.state.sketches.rows(first, last)):
                     reference = lake.read_window(self.world.store, self.world.layout, "production", first, last)
@@ -232,11 +233,12 @@ class Simulation:
         self.state.runs += 1
         run_id = f"run-{self.state.runs:03d}"
         champion = self.deployment.champion
-        through = self.deployment.model(champion).trained_through_tick if champion else None
+        through = self._record(champion).data_snapshot.get("as_of_tick") if champion else None
         window = training_window(self.scenario, tick, through)
         sabotage = any(e.mode == "sabotage" and e.active(tick) for e in self.scenario.events_of(BadModelEvent))
-        arguments = pipeline_arguments(self.scenario, self.contract_json, self.world.layout.namespace, run_id, window,
-                                       sabotage, self.world.pipeline_sha256)
+        pipeline = self.world.pipeline
+        arguments = pipeline_arguments(self.scenario, pipeline, self.world.layout.namespace, run_id, window)
+        settings = run_settings(self.scenario, self.contract_dict, window, sabotage, pipeline.sha256)
         self.progress("step", {"step": f"pipeline {run_id} ({trigger})"})
         fault = self.faults.next_run_fault(tick)
         if fault is not None:
@@ -247,7 +249,7 @@ class Simulation:
         log_path = self.world.runner.log_path(run_id)
         in_flight = TaskFollower(log_path, lambda task: self.progress("step", {"step": f"{run_id} ({trigger}): {task}"}))
         with in_flight, self.faults.around_run(fault, self.world.relay, log_path):
-            report = launch(self.world.runner, self.world.store, self.world.layout, run_id, arguments)
+            report = launch(self.world.runner, self.world.store, self.world.layout, run_id, arguments, settings)
         self.state.triggers = self.state.triggers.after_run(tick)
         self._record_run(tick, trigger, window, report)
         self.state.retry_pending = not report.outcome.succeeded
@@ -260,7 +262,7 @@ class Simulation:
         status = "succeeded" if outcome.succeeded else "failed"
         self.timeline.add(tick, "pipeline-run", f"{report.run_id} ({trigger}) {status}", run_id=report.run_id,
                           trigger=trigger, status=status, window=[window.first_tick, window.last_tick],
-                          steps=[step for step in STEPS if step in report.steps])
+                          steps=report.task_names, decision=report.decision)
         self.timeline.runs.append({"run_id": report.run_id, "tick": tick, "trigger": trigger, "status": status,
                                    "seconds": round(outcome.seconds, 3), "error": outcome.error,
                                    "tasks": [t.__dict__ for t in outcome.tasks],
@@ -295,6 +297,12 @@ class Simulation:
             decision = self.deployment.start_canary(started["version"])
             self.timeline.add(tick, "canary", f"canary {started['version']} started at {self.deployment.state.weight}%",
                               version=started["version"], action=decision.action, weight=self.deployment.state.weight)
+
+    def _record(self, version: str) -> ModelRecord:
+        """A version's registry record; records never change once written, so each is read once."""
+        if version not in self._records:
+            self._records[version] = self.registry.record(version)
+        return self._records[version]
 
     def _stale_writer(self, tick: int) -> None:
         try:

@@ -9,6 +9,7 @@ runs never collide and nothing a scenario names can escape its prefix.
     v2/artifacts/<namespace>/registry/versions/<version>/record.json
     v2/artifacts/<namespace>/registry/aliases/<alias>.json
     v2/artifacts/<namespace>/registry/events/<seq>.json
+    v2/artifacts/<namespace>/runs/<run-id>/settings.json       what the simulator hands the run (contract, gates, ...)
     v2/artifacts/<namespace>/runs/<run-id>/steps/<step>.json
     v2/artifacts/<namespace>/runs/<run-id>/alerts/<n>.json
 """
@@ -74,6 +75,9 @@ class Layout:
     # run records
     def run(self, run_id: str) -> str:
         return f"v2/artifacts/{self.namespace}/runs/{safe_name(run_id, 'run id')}/"
+
+    def run_settings(self, run_id: str) -> str:
+        return f"{self.run(run_id)}settings.json"
 
     def step_record(self, run_id: str, step: str) -> str:
         return f"{self.run(run_id)}steps/{safe_name(step, 'step name')}.json"

@@ -54,8 +54,11 @@ def load_subject(name_or_path: str, tolerance: float | None = None) -> GateSubje
 
     if tolerance is not None and not (0 <= tolerance <= 1):
         raise SettingError(f"The 'tolerance' setting of verify-gates must be between 0 and 1. Got {tolerance} instead.")
+    from ctsim.sim.pipelines import check_pipeline
+
     path = loader.resolve(name_or_path)
     scenario = loader.load(str(path))
+    check_pipeline(scenario, path)  # the gates under test are the ones this pipeline runs: it must load
     return GateSubject.of(scenario, open_source(scenario, path.parent).contract, tolerance)
 
 

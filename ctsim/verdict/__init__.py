@@ -39,7 +39,33 @@ class Verdict:
 
 
 def check(scenario: Scenario, timeline: Timeline) -> Verdict:
-    return Verdict(tuple(_CHECKS[type(expectation)](expectation, timeline) for expectation in scenario.expectations))
+    """The scenario's expectations, then the pipeline contract's: a run never passes by silence."""
+    stated = tuple(_CHECKS[type(expectation)](expectation, timeline) for expectation in scenario.expectations)
+    return Verdict(stated + contract_results(timeline))
+
+
+# Decisions a finished run may report (see ctsim.sim.launch.RunReport.decision); anything else is silence.
+DECIDED = ("registered", "data-gate-blocked", "model-gate-blocked")
+
+
+def contract_results(timeline: Timeline) -> tuple[ExpectationResult, ...]:
+    """What every pipeline must do whatever the scenario expects: report each finished run's decision
+    through ctsim's components, and get a model registered and serving."""
+    runs = timeline.of_kind("pipeline-run")
+    finished = [e for e in runs if e.data.get("status") == "succeeded"]
+    silent = [f"{e.data.get('run_id')} at tick {e.tick}: {e.data.get('decision', 'no-decision')}"
+              for e in finished if e.data.get("decision", "no-decision") not in DECIDED]
+    reported = ExpectationResult(
+        "every finished pipeline run reported its decision", not silent,
+        "; ".join(silent) + " (a finished run must record a data gate, a model gate or a registration)" if silent
+        else f"{len(finished)} finished runs, each with a gate decision or a registration")
+    registered = timeline.of_kind("registered")
+    served = any(t.champion for t in timeline.ticks)
+    serving = ExpectationResult(
+        "a model was registered and served", bool(registered) and served,
+        f"{len(registered)} versions registered; " + ("a champion served traffic" if served else
+                                                     f"no champion ever served ({len(runs)} pipeline runs)"))
+    return (reported, serving) if runs or timeline.ticks else ()
 
 
 def _ticks(timeline: Timeline, kind: str, **match: Any) -> list[int]:

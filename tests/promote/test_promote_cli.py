@@ -31,9 +31,12 @@ def test_promote_uploads_the_version_named_after_the_spec_hash_and_creates_recur
     runs = {r.body["display_name"]: r.body for r in api.calls("POST", "/recurringruns")}
     schedule = runs[f"baseline-schedule-{training_sha[:8]}"]
     assert schedule["trigger"]["cron_schedule"]["cron"] == "0 0 0 * * 1"  # baseline: "0 0 * * 1"
+    # The schedule is a forced trigger check: it writes the run's settings, then launches the training version.
     assert schedule["pipeline_version_reference"]["pipeline_version_id"] == \
-        next(v.pipeline_version_id for v in api.state.versions.values() if v.display_name == version_name(training_sha))
-    assert schedule["runtime_config"]["parameters"]["pipeline_sha256"] == training_sha
+        next(v.pipeline_version_id for v in api.state.versions.values() if v.display_name.startswith("sha256-")
+             and v.display_name != version_name(training_sha))
+    assert schedule["runtime_config"]["parameters"]["force"] is True
+    assert schedule["runtime_config"]["parameters"]["version_name"] == version_name(training_sha)
     (check,) = [body for name, body in runs.items() if name.startswith(f"baseline-trigger-check-{training_sha[:8]}-")]
     assert check["trigger"]["periodic_schedule"]["interval_second"] in (86400, "86400")  # one tick of baseline
     assert check["runtime_config"]["parameters"]["version_name"] == version_name(training_sha)
@@ -105,12 +108,13 @@ def test_the_host_comes_from_kf_pipelines_endpoint(api, passing_suite, monkeypat
     assert code == 0 and f"KFP host      {api.url}" in out
 
 
-def test_run_now_starts_one_training_run_of_the_promoted_version(api, kind_context, passing_suite, training_sha,
-                                                                 capsys):
+def test_run_now_starts_one_forced_trigger_check_that_launches_the_promoted_version(api, kind_context, passing_suite,
+                                                                                    training_sha, capsys):
     code, out, _ = promote(capsys, "--host", api.url, "--run-now")
     assert code == 0 and "SUCCEEDED" in out
     (run,) = api.calls("POST", "/runs")
-    assert run.body["runtime_config"]["parameters"]["pipeline_sha256"] == training_sha
+    parameters = run.body["runtime_config"]["parameters"]
+    assert parameters["force"] is True and parameters["version_name"] == version_name(training_sha)
     assert api.violations == []
 
 

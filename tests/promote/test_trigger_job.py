@@ -77,10 +77,18 @@ def test_one_tick_on_the_cluster_launches_the_promoted_version_when_drift_fires(
     object_store.put(trigger_job.state_key(store_layout.namespace), json.dumps({"last_trained_tick": 10}).encode())
 
     summary = trigger_job.check_and_launch(**params)
-    assert "launched trigger-00013-drift" in summary
+    assert "launched trigger-00013-drift-" in summary
     (run,) = api.calls("POST", "/runs")
     sent = run.body["runtime_config"]["parameters"]
-    assert (sent["run_id"], sent["first_tick"], sent["as_of_tick"]) == ("trigger-00013-drift", 11, 13)  # window of 3
+    assert sent["run_id"].startswith("trigger-00013-drift-")
+    assert (sent["first_tick"], sent["last_tick"]) == (11, 13)  # window of 3
+    assert set(sent) == {"namespace", "run_id", "first_tick", "last_tick"}  # the contract: nothing large
+    # The run's settings (contract, gates, window) wait in the store for its components.
+    from ctsim.pipeline.runsettings import read_run_settings
+
+    settings = read_run_settings(object_store, store_layout, sent["run_id"])
+    assert (settings.first_tick, settings.last_tick, settings.as_of_tick) == (11, 13, 13)
+    assert settings.contract["label"] == "label" and settings.pipeline_sha256 == prepared.pipeline.sha256
     assert run.body["pipeline_version_reference"]["pipeline_version_id"] == next(
         v.pipeline_version_id for v in api.state.versions.values() if v.display_name == prepared.training.version)
     assert api.violations == []

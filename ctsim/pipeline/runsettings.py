@@ -1,0 +1,73 @@
+"""What the simulator hands one pipeline run, beside its parameters: ``runs/<run-id>/settings.json``.
+
+The data contract (every column and category), the gates' and training settings would make a task's
+command line unbounded, so they travel through the store: the simulator writes them before the run, the
+components read them by ``(namespace, run_id)``. Stdlib and pydantic only: every task imports this.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ctsim.settings import DataGateSettings, ModelGateSettings, TrainingSettings
+
+if TYPE_CHECKING:
+    from ctsim.contract import DataContract
+    from ctsim.store import Layout, ObjectStore
+
+SCHEMA_VERSION = 1
+
+
+class RunSettings(BaseModel):
+    """Everything a run's components need that is not a pipeline parameter."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    schema_version: int = SCHEMA_VERSION
+    scenario: str
+    contract: dict[str, Any]
+    data_gate: DataGateSettings
+    model_gate: ModelGateSettings
+    training: TrainingSettings
+    seed: int = Field(ge=0)
+    first_tick: int = Field(ge=0)
+    last_tick: int = Field(ge=0)
+    as_of_tick: int = Field(ge=0)
+    pipeline_sha256: str = ""
+    # A scripted bad_model event: the reference pipeline trains on inverted labels; a team's may honour it.
+    sabotage: bool = False
+
+    @property
+    def metric(self) -> str:
+        return self.model_gate.metric
+
+    def data_contract(self) -> DataContract:
+        from ctsim.contract import DataContract
+
+        return DataContract.from_dict(self.contract)
+
+    def to_json(self) -> bytes:
+        return json.dumps(self.model_dump(mode="json"), sort_keys=True, indent=1).encode()
+
+
+def write_run_settings(store: ObjectStore, layout: Layout, run_id: str, settings: RunSettings) -> str:
+    key = layout.run_settings(run_id)
+    store.put(key, settings.to_json(), content_type="application/json")
+    return key
+
+
+def read_run_settings(store: ObjectStore, layout: Layout, run_id: str) -> RunSettings:
+    from ctsim.errors import StoreError
+
+    key = layout.run_settings(run_id)
+    data = store.get(key).data
+    try:
+        return RunSettings.model_validate_json(data)
+    except ValueError as exc:
+        raise StoreError(f"{key} is not a run settings record of schema {SCHEMA_VERSION}: {exc}") from exc
+
+
+__all__ = ["SCHEMA_VERSION", "RunSettings", "read_run_settings", "write_run_settings"]
