@@ -50,13 +50,18 @@ class StoreConfig:
         )
 
     def to_env(self) -> dict[str, str]:
-        """Variables a pipeline component reads to find this store, as on a cluster."""
+        """Variables a pipeline component reads to find this store, as on a cluster: ctsim's own, and the
+        standard AWS ones so a team's boto3, s3fs or pandas code reaches the same store unchanged."""
         return {
             ENDPOINT_VAR: self.endpoint,
             ACCESS_KEY_VAR: self.access_key,
             SECRET_KEY_VAR: self.secret_key,
             BUCKET_VAR: self.bucket,
             SECURE_VAR: "true" if self.secure else "false",
+            "AWS_ENDPOINT_URL": f"{'https' if self.secure else 'http'}://{self.endpoint}",
+            "AWS_ACCESS_KEY_ID": self.access_key,
+            "AWS_SECRET_ACCESS_KEY": self.secret_key,
+            "AWS_DEFAULT_REGION": "us-east-1",
         }
 
     def secrets(self) -> tuple[str, ...]:
