@@ -152,14 +152,15 @@ def evaluate_model(namespace: str, run_id: str, model_path: str, holdout_path: s
 
     with recorded(namespace, run_id, "evaluate-model") as record:
         settings = ModelGateSettings.model_validate_json(gate_json)
-        label = _contract(contract_json).label
+        contract = _contract(contract_json)
         holdout = pd.read_parquet(holdout_path)
         with open(model_path, "rb") as handle:
             candidate = pickle.load(handle)  # written by this run's own train step, never from outside
-        candidate_score = score(candidate, holdout, label, settings.metric)
+        scored = dict(label=contract.label, metric=settings.metric, task=contract.task, classes=contract.labels)
+        candidate_score = score(candidate, holdout, **scored)
         registry = _registry(namespace)
         champion = registry.alias("champion")
-        champion_score = score(registry.load(champion.version), holdout, label, settings.metric) if champion else None
+        champion_score = score(registry.load(champion.version), holdout, **scored) if champion else None
         decision = check_model(candidate_score, champion_score, settings)
         record.update(decision=decision.to_dict(), summary=decision.summary(), candidate=candidate_score,
                       champion=champion_score, champion_version=champion.version if champion else "",

@@ -12,7 +12,7 @@ from typing import Annotated, ClassVar, Literal, Union
 
 from pydantic import Field, field_validator, model_validator
 
-from ctsim.contract import PIPELINE_STEPS
+from ctsim.contract import PIPELINE_STEPS, Task
 from ctsim.settings import (CanarySettings, DataGateSettings, ModelGateSettings, Settings, TrainingSettings,
                             TriggerSettings)
 
@@ -65,6 +65,8 @@ class Generator(Settings):
     rows_per_tick: int = Field(400, ge=1, le=2_000_000)
     growth: Growth = Growth()
     positive_share: float = Field(0.5, gt=0, lt=1)
+    n_classes: int = Field(3, ge=2, le=12, description="classes drawn when the scenario's task is multiclass")
+    noise: float = Field(1.0, ge=0, le=100, description="std of the regression target's noise")
     label_delay_ticks: int = Field(1, ge=0, le=1000)
     feedback_share: float = Field(1.0, gt=0, le=1)
     external_rows_per_tick: int = Field(0, ge=0, le=2_000_000)
@@ -277,6 +279,7 @@ class Scenario(Settings):
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
     description: str = ""
     seed: int = Field(0, ge=0, le=2**32 - 1)
+    task: Task = "binary"
     clock: Clock = Clock()
     data: DataSpec = DataSpec()
     bootstrap_tick: int = Field(2, ge=0, description="first training, before any trigger can fire")
@@ -286,6 +289,13 @@ class Scenario(Settings):
     canary: CanarySettings = CanarySettings()
     training: TrainingSettings = TrainingSettings()
     expectations: tuple[Expectation, ...] = ()
+
+    @model_validator(mode="after")
+    def _regression_model(self) -> "Scenario":
+        # ctsim's default model is a classifier; a regression scenario that names none gets ridge regression.
+        if self.task == "regression" and "model" not in self.training.model_fields_set:
+            object.__setattr__(self, "training", self.training.model_copy(update={"model": "ridge"}))
+        return self
 
     def events_of(self, kind: type[_Event]) -> list:
         return [event for event in self.events if isinstance(event, kind)]
