@@ -6,7 +6,7 @@ Each problem is (location in the document, message), so the loader prints ``file
 from __future__ import annotations
 
 from ctsim.errors import SettingError
-from ctsim.scenario.model import LabelShiftEvent, Scenario
+from ctsim.scenario.model import FinalChampionMetric, LabelShiftEvent, Scenario
 from ctsim.steps.metrics import metric_names, metric_spec
 
 Loc = tuple[str | int, ...]
@@ -29,6 +29,13 @@ def task_problems(scenario: Scenario) -> list[tuple[Loc, str]]:
         if task == "regression" and isinstance(event, LabelShiftEvent):
             problems.append((("events", index, "kind"), "a label_shift event moves class priors: it needs task "
                              "binary or multiclass. Got task regression instead."))
+    higher = metric_spec(metric).higher_is_better
+    for index, expectation in enumerate(scenario.expectations):
+        wrong = "at_most" if higher else "at_least"
+        if isinstance(expectation, FinalChampionMetric) and getattr(expectation, wrong) is not None:
+            right, way = ("at_least", "higher") if higher else ("at_most", "lower")
+            problems.append((("expectations", index, wrong), f"{metric} is better {way}: a final_champion_metric "
+                             f"expectation on it says '{right}'. Got '{wrong}' instead."))
     return problems + _reference_problems(scenario)
 
 

@@ -257,9 +257,19 @@ class NoWorsePromotion(_Expectation):
 
 
 class FinalChampionMetric(_Expectation):
+    """``at_least`` for a higher-is-better metric, ``at_most`` for a lower-is-better one (rmse, log_loss)."""
+
     expect: Literal["final_champion_metric"]
-    at_least: float = Field(ge=0, le=1)
+    at_least: float | None = Field(None, ge=0, le=1)
+    at_most: float | None = Field(None, ge=0)
     window_ticks: int = Field(3, ge=1)
+
+    @model_validator(mode="after")
+    def _one_bound(self) -> "FinalChampionMetric":
+        if (self.at_least is None) == (self.at_most is None):
+            raise ValueError("a final_champion_metric expectation needs exactly one of 'at_least' (a higher-is-better "
+                             "metric) or 'at_most' (a lower-is-better one).")
+        return self
 
 
 Expectation = Annotated[Union[TriggerFires, TriggerNever, GateBlocks, Rollback, Promotions, NoWorsePromotion,
