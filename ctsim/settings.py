@@ -94,7 +94,9 @@ class CanarySettings(Settings):
     step_weight: int = Field(20, ge=1, le=100)
     max_weight: int = Field(60, ge=1, le=100)
     failure_threshold: int = Field(2, ge=1, le=100)
-    max_regression: float = Field(0.03, ge=0)  # in the metric's units: worse than the champion by more fails
+    # In the metric's units (worse than the champion by more fails). Canary and trigger settings do not know the
+    # metric (a policies file holds triggers alone), so both keep the range of a share: at most 1.
+    max_regression: float = Field(0.03, ge=0, le=1)
     min_samples: int = Field(50, ge=1)
     progress_deadline_ticks: int = Field(10, ge=1, le=10_000)
 
@@ -135,7 +137,7 @@ class VolumeTriggerSettings(Settings):
 class PerformanceTriggerSettings(Settings):
     label: ClassVar[str] = "performance trigger"
 
-    max_drop: float = Field(0.05, gt=0)  # worsening in the metric's direction and units
+    max_drop: float = Field(0.05, gt=0, le=1)  # worsening in the metric's direction and units
     window_ticks: int = Field(2, ge=1, le=1000)
     min_samples: int = Field(100, ge=1)
 
