@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 ColumnKind = Literal["numeric", "categorical"]
+Task = Literal["binary", "multiclass", "regression"]
 
 # Columns every lake batch carries besides the features; never model inputs.
 ROW_ID = "row_id"
@@ -30,9 +31,14 @@ class ColumnSpec:
 
 @dataclass(frozen=True)
 class DataContract:
+    """``labels`` are the class codes the label column may hold (0..k-1; none for regression, whose label is
+    any finite number); ``class_names`` are what those codes stood for in a replayed file, for reports."""
+
     features: tuple[ColumnSpec, ...]
     label: str = "label"
     labels: tuple[int, ...] = (0, 1)
+    task: Task = "binary"
+    class_names: tuple[str, ...] = ()
 
     @property
     def feature_names(self) -> tuple[str, ...]:
@@ -51,7 +57,8 @@ class DataContract:
             ColumnSpec(**{**column, "categories": tuple(column.get("categories", ()))})
             for column in data["features"]
         )
-        return cls(features=features, label=data.get("label", "label"), labels=tuple(data.get("labels", (0, 1))))
+        return cls(features=features, label=data.get("label", "label"), labels=tuple(data.get("labels", (0, 1))),
+                   task=data.get("task", "binary"), class_names=tuple(data.get("class_names", ())))
 
 # The pipeline's steps as kfp.local names its tasks, in DAG order (the @dsl.pipeline is the one definition;
 # this list is what the simulator and scenarios refer to, and a test keeps the two in step).

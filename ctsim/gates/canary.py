@@ -31,6 +31,7 @@ from typing import Literal
 
 from ctsim.reasons import Reason
 from ctsim.settings import CanarySettings
+from ctsim.steps.metrics import metric_spec
 
 __all__ = [
     "Action",
@@ -79,7 +80,7 @@ class CanaryState:
 class Observation:
     """Labelled live traffic seen during this tick for canary and champion.
 
-    ``metric`` only names the metric in reasons; CanarySettings does not carry it.
+    ``metric`` names the metric (CanarySettings does not carry it): its direction says which way is worse.
     """
 
     samples: int
@@ -126,8 +127,9 @@ def classify(observation: Observation, settings: CanarySettings) -> tuple[Verdic
     """Turn one tick's traffic into a verdict and the reason for it.
 
     Too few samples or an unknown (None or NaN) metric is "no-data", never a
-    failure. Otherwise the canary passes when it reaches
-    ``champion - max_regression``, the threshold its reason reports.
+    failure. Otherwise the canary passes when it is no worse than
+    ``champion - max_regression`` (``champion + max_regression`` for a
+    lower-is-better metric), the threshold its reason reports.
     """
     if observation.samples < settings.min_samples:
         return "no-data", Reason("samples >= min_samples", observation.samples, settings.min_samples, False)
@@ -135,9 +137,12 @@ def classify(observation: Observation, settings: CanarySettings) -> tuple[Verdic
         if value is None or math.isnan(value):
             return "no-data", Reason(f"{side} {observation.metric} is known", None, "a number", False)
     canary, champion = float(observation.canary_metric), float(observation.champion_metric)  # type: ignore[arg-type]
-    threshold = champion - settings.max_regression
-    ok = canary >= threshold
-    reason = Reason(f"canary {observation.metric} >= champion - max_regression", canary, threshold, ok)
+    spec = metric_spec(observation.metric)
+    threshold = spec.allowing(champion, settings.max_regression)
+    ok = spec.at_least_as_good(canary, threshold)
+    sign = "-" if spec.higher_is_better else "+"
+    reason = Reason(f"canary {observation.metric} {spec.comparison} champion {sign} max_regression", canary,
+                    threshold, ok)
     return ("pass" if ok else "fail"), reason
 
 

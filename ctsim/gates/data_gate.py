@@ -107,9 +107,10 @@ def _first_positions(frame: pd.DataFrame) -> dict[Hashable, int]:
 
 
 def _checked_columns(contract: DataContract, columns: dict[Hashable, int]) -> list[tuple[str, ColumnSpec | None]]:
-    """Contract columns present in the batch, features first then the label (spec None)."""
+    """Contract columns present in the batch, features first then the label (spec None: one of the classes;
+    a regression label is an unbounded number)."""
     wanted: list[tuple[str, ColumnSpec | None]] = [(spec.name, spec) for spec in contract.features]
-    wanted.append((contract.label, None))
+    wanted.append((contract.label, ColumnSpec(contract.label, "numeric") if contract.task == "regression" else None))
     return [(name, spec) for name, spec in wanted if name in columns]
 
 

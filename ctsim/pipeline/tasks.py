@@ -164,12 +164,13 @@ def evaluate_model(namespace: str, run_id: str, model: ModelArtifact, holdout_pa
 
     with recorded(namespace, run_id, "evaluate-model") as record:
         settings = run_settings(namespace, run_id)
-        gate, label = settings.model_gate, settings.data_contract().label
+        gate, contract = settings.model_gate, settings.data_contract()
         holdout = pd.read_parquet(holdout_path)
-        candidate_score = score(load_model(model), holdout, label, gate.metric)
+        scored = dict(label=contract.label, metric=gate.metric, task=contract.task, classes=contract.labels)
+        candidate_score = score(load_model(model), holdout, **scored)
         registry = _registry(namespace)
         champion = registry.alias("champion")
-        champion_score = score(registry.load(champion.version), holdout, label, gate.metric) if champion else None
+        champion_score = score(registry.load(champion.version), holdout, **scored) if champion else None
         decision = check_model(candidate_score, champion_score, gate)
         record.update(decision=decision.to_dict(), summary=decision.summary(), candidate=candidate_score,
                       champion=champion_score, champion_version=champion.version if champion else "",

@@ -4,11 +4,13 @@ Definitions (the README states them too):
 
 * **auc** — the mean served metric over the ticks that have one (ticks whose labelled
   feedback arrived), i.e. the area under the live-metric curve divided by its length, so
-  runs of different lengths compare. Higher is better.
+  runs of different lengths compare. Better in the metric's direction: higher for accuracy,
+  lower for log loss, RMSE or MAE (the metric registry, ``ctsim.steps.metrics``, says which).
 * **recovery** — for each onset (a scripted drift, concept drift or label shift), the
   *pre-drift level* is the mean served metric of the ``baseline_ticks`` ticks with a metric
-  before the onset. The metric *dips* when it first falls more than ``tolerance`` below that
-  level, between the onset and the next onset (or the end). It has *recovered* at the first
+  before the onset. The metric *dips* when it first is more than ``tolerance`` worse than that
+  level (below it, or above it for a lower-is-better metric), between the onset and the next
+  onset (or the end). It has *recovered* at the first
   later tick where it is back within ``tolerance`` and the next tick with a metric (if any)
   is too. Recovery time = that tick minus the onset; no dip means 0; no recovery means None.
 * **retrains** — pipeline runs not started by the bootstrap; **compute seconds** — the wall
@@ -22,6 +24,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from ctsim.sim.timeline import Timeline
+from ctsim.steps.metrics import METRICS
 
 __all__ = ["OBJECTIVES", "Objective", "PolicyMetrics", "Recovery", "choose_winner", "drift_onsets", "mean_metric",
            "measure", "recovery_after", "served_curve"]
@@ -30,7 +33,7 @@ DEFAULT_TOLERANCE = 0.03
 BASELINE_TICKS = 3
 Objective = Literal["auc", "recovery", "retrains", "compute"]
 OBJECTIVES: dict[str, str] = {
-    "auc": "highest mean served metric",
+    "auc": "best mean served metric (highest, or lowest for a lower-is-better metric)",
     "recovery": "shortest mean recovery time (not recovered counts as the ticks left in the run)",
     "retrains": "fewest retrains",
     "compute": "fewest pipeline compute seconds",
@@ -61,6 +64,7 @@ class PolicyMetrics:
     gate_blocks: int
     rollbacks: int
     ticks: int
+    lower_is_better: bool = False
 
     def recovery_score(self) -> float:
         """Mean recovery ticks, an unrecovered onset counting as the ticks left after it; 0 without onsets."""
@@ -72,7 +76,14 @@ class PolicyMetrics:
     def to_dict(self) -> dict:
         return {"policy": self.policy, "auc": self.auc, "recoveries": [r.to_dict() for r in self.recoveries],
                 "retrains": self.retrains, "compute_seconds": self.compute_seconds,
-                "gate_blocks": self.gate_blocks, "rollbacks": self.rollbacks, "ticks": self.ticks}
+                "gate_blocks": self.gate_blocks, "rollbacks": self.rollbacks, "ticks": self.ticks,
+                "lower_is_better": self.lower_is_better}
+
+    def auc_cost(self) -> float:
+        """The auc as a cost (smaller is better, whatever the metric's direction); no auc is worst."""
+        if self.auc is None:
+            return math.inf
+        return self.auc if self.lower_is_better else -self.auc
 
 
 def served_curve(timeline: Timeline) -> Curve:
@@ -93,14 +104,15 @@ def drift_onsets(timeline: Timeline) -> list[int]:
 
 
 def recovery_after(curve: Curve, onset: int, end: int | None = None, tolerance: float = DEFAULT_TOLERANCE,
-                   baseline_ticks: int = BASELINE_TICKS) -> Recovery:
+                   baseline_ticks: int = BASELINE_TICKS, lower_is_better: bool = False) -> Recovery:
     """How long the metric took to come back after ``onset`` (see the module docstring); ``end`` is exclusive."""
     before = [value for tick, value in curve if tick < onset][-baseline_ticks:]
     if not before:
         return Recovery(onset, None, False, None)
     baseline = sum(before) / len(before)
-    floor = baseline - tolerance
-    after = [(tick, value) for tick, value in curve if tick >= onset and (end is None or tick < end)]
+    sign = -1.0 if lower_is_better else 1.0  # compare "goodness": the metric itself, or its negative
+    floor = sign * baseline - tolerance
+    after = [(tick, sign * value) for tick, value in curve if tick >= onset and (end is None or tick < end)]
     dip = next((i for i, (_, value) in enumerate(after) if value < floor), None)
     if dip is None:
         return Recovery(onset, round(baseline, 6), False, 0)
@@ -116,7 +128,10 @@ def measure(policy: str, timeline: Timeline, tolerance: float = DEFAULT_TOLERANC
     curve = served_curve(timeline)
     onsets = drift_onsets(timeline)
     ends = onsets[1:] + [None]
-    recoveries = tuple(recovery_after(curve, onset, end, tolerance) for onset, end in zip(onsets, ends))
+    spec = METRICS.get(timeline.metric)
+    lower = spec is not None and not spec.higher_is_better
+    recoveries = tuple(recovery_after(curve, onset, end, tolerance, lower_is_better=lower)
+                       for onset, end in zip(onsets, ends))
     runs = timeline.of_kind("pipeline-run")
     auc = mean_metric(curve)
     return PolicyMetrics(
@@ -124,23 +139,23 @@ def measure(policy: str, timeline: Timeline, tolerance: float = DEFAULT_TOLERANC
         retrains=sum(1 for e in runs if e.data.get("trigger") != "bootstrap"),
         compute_seconds=round(sum(float(r.get("seconds") or 0) for r in timeline.runs), 3),
         gate_blocks=len(timeline.of_kind("gate-block")), rollbacks=len(timeline.of_kind("rollback")),
-        ticks=len(timeline.ticks))
+        ticks=len(timeline.ticks), lower_is_better=lower)
 
 
 def choose_winner(results: list[PolicyMetrics], objective: Objective = "auc") -> str | None:
-    """The best policy on ``objective``; ties go to the higher auc, then to fewer compute seconds."""
+    """The best policy on ``objective``; ties go to the better auc, then to fewer compute seconds."""
     if objective not in OBJECTIVES:
         raise ValueError(f"unknown objective {objective!r}; expected one of {', '.join(OBJECTIVES)}")
     if not results:
         return None
     primary = {
-        "auc": lambda m: -(m.auc if m.auc is not None else -math.inf),
+        "auc": PolicyMetrics.auc_cost,
         "recovery": PolicyMetrics.recovery_score,
         "retrains": lambda m: m.retrains,
         "compute": lambda m: m.compute_seconds,
     }[objective]
 
     def key(m: PolicyMetrics) -> tuple:
-        return (primary(m), -(m.auc if m.auc is not None else -math.inf), m.compute_seconds, m.policy)
+        return (primary(m), m.auc_cost(), m.compute_seconds, m.policy)
 
     return min(results, key=key).policy

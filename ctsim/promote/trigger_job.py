@@ -33,7 +33,7 @@ from ctsim.errors import ClusterError, StoreError
 from ctsim.reasons import TriggerDecision
 from ctsim.settings import TrainingSettings, TriggerSettings
 from ctsim.store import Layout, ObjectStore, StoreConfig, tick_of_key
-from ctsim.triggers import drift_decision, performance_decision, volume_decision
+from ctsim.triggers import LiveScore, drift_decision, performance_decision, volume_decision
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,8 @@ class CheckState:
 class Observations:
     latest_tick: int
     new_labelled_rows: int = 0
-    live: tuple[tuple[int, float], ...] = ()
+    live: tuple[LiveScore, ...] = ()  # the current champion rescored on each tick of the window
+    metric: str = "accuracy"
     reference_metric: float | None = None
     drift_reference: pd.DataFrame | None = None
     drift_current: pd.DataFrame | None = None
@@ -61,7 +62,8 @@ def decide(triggers: TriggerSettings, obs: Observations, contract: DataContract)
     if triggers.volume is not None:
         decisions.append(volume_decision(triggers.volume, obs.new_labelled_rows))
     if triggers.performance is not None:
-        decisions.append(performance_decision(triggers.performance, list(obs.live), obs.reference_metric))
+        decisions.append(performance_decision(triggers.performance, list(obs.live), obs.reference_metric,
+                                              metric=obs.metric))
     if triggers.drift is not None and obs.drift_reference is not None and obs.drift_current is not None \
             and len(obs.drift_reference) and len(obs.drift_current):
         decisions.append(drift_decision(triggers.drift, obs.drift_reference, obs.drift_current, contract.kinds))
@@ -158,9 +160,10 @@ def _performance(store, layout, triggers, contract, latest, metric) -> dict[str,
         return {}
     model = registry.load(champion.version)
     rows = _labelled(store, layout, max(0, latest - triggers.performance.window_ticks + 1), latest)
-    live = tuple((int((rows[TICK] == tick).sum()), score(model, rows[rows[TICK] == tick], contract.label, metric))
+    live = tuple(LiveScore(int((rows[TICK] == tick).sum()),
+                           score(model, rows[rows[TICK] == tick], contract.label, metric, contract.task, contract.labels))
                  for tick in sorted(rows[TICK].unique())) if len(rows) else ()
-    return {"live": live, "reference_metric": registry.record(champion.version).score}
+    return {"live": live, "reference_metric": registry.record(champion.version).score, "metric": metric}
 
 
 def _read_state(store: ObjectStore, namespace: str) -> CheckState:

@@ -15,6 +15,7 @@ from rich.text import Text
 
 from ctsim.report.facts import MARKERS, markers, series
 from ctsim.sim.timeline import Timeline
+from ctsim.steps.metrics import metric_label
 
 _EIGHTHS = " ▁▂▃▄▅▆▇█"
 MARKER_STYLE = {"drift": "magenta", "trigger": "yellow", "retrain": "blue", "run-failed": "red", "block": "red",
@@ -125,7 +126,7 @@ def format_chart(timeline: Timeline, width: int = 100, height: int = 5) -> Text:
     """The chart as one Text: caption, bars with a y-axis, tick axis, marker rows and their legend."""
     values = [v for _, v in series(timeline)]
     known = [v for v in values if v is not None]
-    title = f"live {timeline.metric} per tick"
+    title = f"live {metric_label(timeline.metric)} per tick"
     if not known:
         return Text(f"{title}: no labelled traffic yet, nothing to chart")
     layout = plan(len(values), width - _LABEL_WIDTH - 1)

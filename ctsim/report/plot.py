@@ -11,6 +11,7 @@ from pathlib import Path
 from ctsim.errors import CtsimError
 from ctsim.report import facts
 from ctsim.report.record import RunRecord
+from ctsim.steps.metrics import metric_label
 
 FORMATS = {".png": "png", ".svg": "svg"}
 # Marker kind -> (matplotlib marker, colour); the terminal chart uses the same kinds and labels.
@@ -65,7 +66,7 @@ def _metric_panel(ax, timeline) -> None:
     for tick, kind in facts.markers(timeline):
         if kind in ("rollout", "rollback", "block", "drift"):
             ax.axvline(tick, color=STYLE[kind][1], linewidth=0.9, alpha=0.6, linestyle=":")
-    ax.set_ylabel(timeline.metric)
+    ax.set_ylabel(metric_label(timeline.metric))
     known = [v for v in served + champion if v is not None]
     if known:
         low, high = min(known), max(known)

@@ -19,6 +19,7 @@ from ctsim.report.chart import format_chart
 from ctsim.report.record import RunRecord
 from ctsim.report.redact import Redactor
 from ctsim.sim.timeline import Event, Timeline
+from ctsim.steps.metrics import metric_label
 from ctsim.verdict import Verdict
 
 NOTABLE = ("drift-onset", "scripted", "outage", "outage-end", "trigger", "pipeline-run", "gate-block",
@@ -291,7 +292,7 @@ def _decision(outcome: dict[str, Any]) -> str:
 
 def _recovery_line(timeline: Timeline, since: int | None) -> str:
     r = facts.recovery(timeline, since)
-    metric = f"Live {timeline.metric}"
+    metric = f"Live {metric_label(timeline.metric)}"
     final = f"final {_num3(r.final)} (last {facts.FINAL_TICKS})"
     if r.final is None:
         return f"{metric}: no labelled traffic."

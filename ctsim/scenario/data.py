@@ -7,7 +7,7 @@ Production rows carry features only; their labels arrive later as feedback.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -59,7 +59,14 @@ def open_source(scenario: Scenario, base_dir: Path) -> DataSource:
 
 
 class SyntheticSource(DataSource):
-    """Class-conditional Gaussians whose means, priors and roles the scenario's events move."""
+    """Class-conditional Gaussians whose means, priors and roles the scenario's events move.
+
+    binary: two classes at -/+ separation/2 on the informative features. multiclass: ``n_classes``
+    classes, uniform priors (a label_shift gives the last class ``positive_share``), centres drawn once
+    from the seed at the scale of the binary ones; concept drift moves every class's rows to the next
+    class's centre. regression: target = 10 + separation/2 * (sum of the informative features) + a
+    segment effect + noise; concept drift flips the sign of the coefficients.
+    """
 
     def __init__(self, scenario: Scenario, generator: Generator):
         self.scenario = scenario
@@ -67,7 +74,12 @@ class SyntheticSource(DataSource):
         self.label_delay = generator.label_delay_ticks
         numeric = tuple(ColumnSpec(f"x{i}", "numeric", -FEATURE_BOUND, FEATURE_BOUND) for i in range(generator.numeric_features))
         categorical = (ColumnSpec("segment", "categorical", categories=SEGMENTS),) if generator.categorical else ()
-        self.contract = DataContract(features=numeric + categorical)
+        task = scenario.task
+        labels = tuple(range(generator.n_classes)) if task == "multiclass" else () if task == "regression" else (0, 1)
+        self.contract = DataContract(features=numeric + categorical, labels=labels, task=task)
+        centres = np.random.default_rng([scenario.seed, 7]).standard_normal((generator.n_classes,
+                                                                             generator.informative_features))
+        self.centres = centres * generator.separation / 2
         # Tick t asks for batch t and, for its feedback, batch t - label_delay: label_delay + 1 batches
         # cover it. A larger cache holds batches nobody asks for again (a 100k-row batch is ~30 MB).
         self.batch = lru_cache(maxsize=generator.label_delay_ticks + 1)(self._make_batch)  # type: ignore[method-assign]
@@ -93,26 +105,53 @@ class SyntheticSource(DataSource):
         return TickBatch(production, truth, external)
 
     def _draw(self, rng: np.random.Generator, tick: int, n: int, prefix: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-        spec = self.spec
-        share = next((e.positive_share for e in self.scenario.events_of(LabelShiftEvent) if e.active(tick)), spec.positive_share)
-        labels = (rng.random(n) < share).astype(int)
-        concept_flipped = any(e.active(tick) for e in self.scenario.events_of(ConceptDriftEvent))
-        role = 1 - labels if concept_flipped else labels
-        direction = np.where(role == 1, 1.0, -1.0)
-        features = rng.standard_normal((n, spec.numeric_features))
-        features[:, : spec.informative_features] += direction[:, None] * spec.separation / 2
-        features += self._shift(tick)
-        frame = pd.DataFrame(features, columns=[f"x{i}" for i in range(spec.numeric_features)])
-        if spec.categorical:
-            # Segment 'a' leans to role 1, 'c' to role 0: a weakly informative categorical.
-            weights = np.where(role[:, None] == 1, [0.5, 0.3, 0.2], [0.2, 0.3, 0.5])
-            frame["segment"] = np.array(SEGMENTS)[(rng.random(n)[:, None] > weights.cumsum(axis=1)).sum(axis=1)]
+        if self.scenario.task == "regression":
+            frame, labels = self._draw_regression(rng, tick, n)
+        else:
+            frame, labels = self._draw_classes(rng, tick, n)
         ids = np.char.add(f"{prefix}{tick:05d}-", np.char.zfill(np.arange(n).astype(str), 7))
         start = self.scenario.clock.time_of(tick)
         offsets = pd.to_timedelta(np.sort(rng.random(n)) * self.scenario.clock.tick.total_seconds(), unit="s")
         meta = pd.DataFrame({ROW_ID: ids, TICK: tick, EVENT_TIME: pd.Timestamp(start) + offsets})
         production = pd.concat([meta, frame], axis=1)
         return production, pd.DataFrame({ROW_ID: ids, "label": labels})
+
+    def _draw_classes(self, rng: np.random.Generator, tick: int, n: int) -> tuple[pd.DataFrame, np.ndarray]:
+        spec = self.spec
+        share = next((e.positive_share for e in self.scenario.events_of(LabelShiftEvent) if e.active(tick)), None)
+        concept_flipped = any(e.active(tick) for e in self.scenario.events_of(ConceptDriftEvent))
+        if self.scenario.task == "binary":
+            labels = (rng.random(n) < (spec.positive_share if share is None else share)).astype(int)
+            role = 1 - labels if concept_flipped else labels
+            centre = np.where(role == 1, 1.0, -1.0)[:, None] * spec.separation / 2
+        else:
+            k = spec.n_classes
+            priors = np.full(k, 1 / k) if share is None else np.append(np.full(k - 1, (1 - share) / (k - 1)), share)
+            labels = rng.choice(k, size=n, p=priors)
+            role = (labels + 1) % k if concept_flipped else labels
+            centre = self.centres[role]
+        features = rng.standard_normal((n, spec.numeric_features))
+        features[:, : spec.informative_features] += centre
+        features += self._shift(tick)
+        frame = pd.DataFrame(features, columns=[f"x{i}" for i in range(spec.numeric_features)])
+        if spec.categorical:
+            # Segment 'a' leans to odd roles (role 1 in binary), 'c' to even ones: a weakly informative categorical.
+            weights = np.where(role[:, None] % 2 == 1, [0.5, 0.3, 0.2], [0.2, 0.3, 0.5])
+            frame["segment"] = np.array(SEGMENTS)[(rng.random(n)[:, None] > weights.cumsum(axis=1)).sum(axis=1)]
+        return frame, labels
+
+    def _draw_regression(self, rng: np.random.Generator, tick: int, n: int) -> tuple[pd.DataFrame, np.ndarray]:
+        spec = self.spec
+        concept_flipped = any(e.active(tick) for e in self.scenario.events_of(ConceptDriftEvent))
+        features = rng.standard_normal((n, spec.numeric_features)) + self._shift(tick)
+        coefficient = (-1 if concept_flipped else 1) * spec.separation / 2
+        target = 10 + coefficient * features[:, : spec.informative_features].sum(axis=1)
+        frame = pd.DataFrame(features, columns=[f"x{i}" for i in range(spec.numeric_features)])
+        if spec.categorical:
+            segment = (rng.random(n) * len(SEGMENTS)).astype(int)
+            frame["segment"] = np.array(SEGMENTS)[segment]
+            target += np.array([1.0, 0.0, -1.0])[segment]
+        return frame, target + spec.noise * rng.standard_normal(n)
 
     def _shift(self, tick: int) -> np.ndarray:
         shift = np.zeros(self.spec.numeric_features)
@@ -132,7 +171,7 @@ class SyntheticSource(DataSource):
         rng = np.random.default_rng([self.scenario.seed, served_tick, 2])
         truth = self.batch(served_tick).truth
         truth = truth[rng.random(len(truth)) < self.spec.feedback_share].reset_index(drop=True)
-        return corrupt_labels(truth, self.scenario, served_tick, rng)
+        return corrupt_labels(truth, self.scenario, served_tick, rng, self.contract)
 
 
 def apply_fault(frame: pd.DataFrame, event: BadDataEvent, rng: np.random.Generator) -> pd.DataFrame:
@@ -151,17 +190,25 @@ def apply_fault(frame: pd.DataFrame, event: BadDataEvent, rng: np.random.Generat
     return frame
 
 
-def corrupt_labels(truth: pd.DataFrame, scenario: Scenario, served_tick: int, rng: np.random.Generator) -> pd.DataFrame:
-    """Label noise (random labels) or label flips on feedback for rows served during a bad-model event."""
+def corrupt_labels(truth: pd.DataFrame, scenario: Scenario, served_tick: int, rng: np.random.Generator,
+                   contract: DataContract) -> pd.DataFrame:
+    """Label noise or label flips on feedback for rows served during a bad-model event.
+
+    Noise draws a random class (a random one of the batch's targets for regression); a flip moves a class
+    to the next one (1 - label for binary) and mirrors a regression target around the batch's mean.
+    """
     for event in scenario.events_of(BadModelEvent):
         if event.mode == "sabotage" or not event.active(served_tick):
             continue
         hit = rng.random(len(truth)) < event.share
         labels = truth["label"].to_numpy().copy()
+        regression = contract.task == "regression"
         if event.mode == "label_flip":
-            labels[hit] = 1 - labels[hit]
+            labels[hit] = 2 * labels.mean() - labels[hit] if regression else (labels[hit] + 1) % len(contract.labels)
+        elif regression:
+            labels[hit] = rng.choice(labels, hit.sum()) if len(labels) else labels[hit]
         else:
-            labels[hit] = rng.integers(0, 2, hit.sum())
+            labels[hit] = rng.integers(0, len(contract.labels), hit.sum())
         truth = truth.assign(label=labels)
     return truth
 
@@ -183,9 +230,10 @@ class ReplaySource(DataSource):
                                 "every tick replays at least one row")
         order = time_order(frame[replay.time_column], path, replay.time_column)
         frame = frame.iloc[np.argsort(order.to_numpy(), kind="stable")].reset_index(drop=True)
-        frame["label"] = binary_labels(frame[replay.target_column], path, replay.target_column)
+        frame["label"], labels, names = task_labels(frame[replay.target_column], path, replay.target_column,
+                                                    scenario.task)
         features = frame.drop(columns=[replay.time_column, replay.target_column, "label"])
-        self.contract = infer_contract(features)
+        self.contract = replace(infer_contract(features), task=scenario.task, labels=labels, class_names=names)
         self.slices = np.array_split(np.arange(len(frame)), scenario.clock.ticks)
         self.frame = pd.concat([features, frame[["label"]]], axis=1)
         self.times = frame[replay.time_column]
@@ -223,14 +271,45 @@ def time_order(times: pd.Series, path: Path, column: str) -> pd.Series:
     return parsed
 
 
-def binary_labels(target: pd.Series, path: Path, column: str) -> np.ndarray:
-    """Map a two-valued target to 0/1 (sorted order: False/0/'no' -> 0)."""
-    values = sorted(target.dropna().unique().tolist(), key=str)
-    if len(values) != 2 or target.isna().any():
-        raise ScenarioError(f"{path}: target column '{column}' must hold exactly two values and no blanks "
-                            f"(ctsim simulates binary classifiers). Got {len(values)} distinct values"
-                            f"{' and blanks' if target.isna().any() else ''}.")
-    return (target.to_numpy() == values[1]).astype(int)
+MAX_CLASSES = 50
+
+
+def task_labels(target: pd.Series, path: Path, column: str,
+                task: str = "binary") -> tuple[np.ndarray, tuple[int, ...], tuple[str, ...]]:
+    """The target as the task needs it: (label column, class codes, class names).
+
+    binary: exactly two values, mapped to 0/1 in sorted order (False/0/'no' -> 0). multiclass: 2 to 50
+    values (text or integers), mapped to 0..k-1 in sorted order. regression: numbers. Never blanks.
+    """
+    blanks = bool(target.isna().any())
+    if task == "regression":
+        numbers = pd.to_numeric(target, errors="coerce")
+        bad = numbers.isna() | ~np.isfinite(numbers.to_numpy(dtype=float, na_value=np.nan))
+        if bad.any():
+            row = int(np.flatnonzero(bad.to_numpy())[0])
+            raise ScenarioError(f"{path}: target column '{column}' must hold finite numbers for task regression; "
+                                f"data row {row + 1} holds {target.iloc[row]!r}")
+        return numbers.to_numpy(dtype=float), (), ()
+    # binary keeps its historical text order; classes sort numbers as numbers (2 before 10)
+    values = sorted(target.dropna().unique().tolist(), key=str if task == "binary" else _class_order)
+    fits = len(values) == 2 if task == "binary" else 2 <= len(values) <= MAX_CLASSES
+    if not fits or blanks or (task == "multiclass" and _fractional(target)):
+        expected = "exactly two values" if task == "binary" else f"between 2 and {MAX_CLASSES} classes (text or integers)"
+        raise ScenarioError(f"{path}: target column '{column}' must hold {expected} and no blanks for task {task}. "
+                            f"Got {len(values)} distinct values{' and blanks' if blanks else ''}"
+                            f"{' with fractions (a numeric target: use task regression)' if _fractional(target) else ''}.")
+    codes = pd.Categorical(target, categories=values).codes.astype(int)
+    return codes, tuple(range(len(values))), tuple(str(value) for value in values)
+
+
+def _class_order(value: object) -> tuple:
+    """Numbers in numeric order, then text: 2 before 10, and False/0/'no' before True/1/'yes'."""
+    return (0, float(value), "") if isinstance(value, (int, float, np.number)) else (1, 0.0, str(value))
+
+
+def _fractional(target: pd.Series) -> bool:
+    numbers = pd.to_numeric(target, errors="coerce").dropna()
+    return len(numbers) > 0 and bool((numbers != np.round(numbers)).any())
 
 
 def infer_contract(features: pd.DataFrame) -> DataContract:

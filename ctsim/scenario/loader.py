@@ -15,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from ctsim.drift._measures import check_method
 from ctsim.errors import ScenarioError, SettingError
+from ctsim.scenario.checks import task_problems
 from ctsim.scenario.model import BadDataEvent, DriftEvent, Scenario
 
 Loc = tuple[str | int, ...]
@@ -118,6 +119,7 @@ def cross_check(scenario: Scenario, base_dir: Path) -> list[tuple[Loc, str]]:
     if features is not None:
         kinds = {"categorical" if name == "segment" else "numeric" for name in features}
         problems += drift_method_problems(scenario, kinds)
+    problems += task_problems(scenario)
     replay = scenario.data.replay
     if replay is not None and not (base_dir / replay.path).is_file() and not Path(replay.path).is_file():
         problems.append((("data", "replay", "path"), f"no such file: {replay.path} (relative to the scenario file)"))

@@ -12,7 +12,7 @@ from typing import Annotated, ClassVar, Literal, Union
 
 from pydantic import Field, field_validator, model_validator
 
-from ctsim.contract import PIPELINE_STEPS
+from ctsim.contract import PIPELINE_STEPS, Task
 from ctsim.settings import (CanarySettings, DataGateSettings, ModelGateSettings, Settings, TrainingSettings,
                             TriggerSettings)
 
@@ -66,6 +66,8 @@ class Generator(Settings):
     rows_per_tick: int = Field(400, ge=1, le=2_000_000)
     growth: Growth = Growth()
     positive_share: float = Field(0.5, gt=0, lt=1)
+    n_classes: int = Field(3, ge=2, le=12, description="classes drawn when the scenario's task is multiclass")
+    noise: float = Field(1.0, ge=0, le=100, description="std of the regression target's noise")
     label_delay_ticks: int = Field(1, ge=0, le=1000)
     feedback_share: float = Field(1.0, gt=0, le=1)
     external_rows_per_tick: int = Field(0, ge=0, le=2_000_000)
@@ -257,9 +259,19 @@ class NoWorsePromotion(_Expectation):
 
 
 class FinalChampionMetric(_Expectation):
+    """``at_least`` for a higher-is-better metric, ``at_most`` for a lower-is-better one (rmse, log_loss)."""
+
     expect: Literal["final_champion_metric"]
-    at_least: float = Field(ge=0, le=1)
+    at_least: float | None = Field(None, ge=0, le=1)
+    at_most: float | None = Field(None, ge=0)
     window_ticks: int = Field(3, ge=1)
+
+    @model_validator(mode="after")
+    def _one_bound(self) -> "FinalChampionMetric":
+        if (self.at_least is None) == (self.at_most is None):
+            raise ValueError("a final_champion_metric expectation needs exactly one of 'at_least' (a higher-is-better "
+                             "metric) or 'at_most' (a lower-is-better one).")
+        return self
 
 
 Expectation = Annotated[Union[TriggerFires, TriggerNever, GateBlocks, Rollback, Promotions, NoWorsePromotion,
@@ -289,6 +301,7 @@ class Scenario(Settings):
     # The team's own pipeline parameters, passed to every run beside the ones ctsim passes.
     # Small scalars only: each travels on the task's command line.
     parameters: dict[str, str | bool | int | float] = Field(default_factory=dict)
+    task: Task = "binary"
     clock: Clock = Clock()
     data: DataSpec = DataSpec()
     bootstrap_tick: int = Field(2, ge=0, description="first training, before any trigger can fire")
@@ -321,6 +334,12 @@ class Scenario(Settings):
                 raise ValueError(f"The pipeline parameter '{name}' must be a string (at most 1024 characters), a number "
                                  f"or a boolean. Got {str(item)[:80]!r} instead.")
         return value
+    @model_validator(mode="after")
+    def _regression_model(self) -> "Scenario":
+        # ctsim's default model is a classifier; a regression scenario that names none gets ridge regression.
+        if self.task == "regression" and "model" not in self.training.model_fields_set:
+            object.__setattr__(self, "training", self.training.model_copy(update={"model": "ridge"}))
+        return self
 
     def events_of(self, kind: type[_Event]) -> list:
         return [event for event in self.events if isinstance(event, kind)]

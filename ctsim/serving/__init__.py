@@ -3,11 +3,17 @@
 Canary rows are also scored by the champion in shadow, so the canary analysis
 compares both models on the same labelled requests (a paired comparison that
 needs far fewer samples than comparing two different slices of traffic).
+
+A served model is any object with ``predict(DataFrame)`` (and ``predict_proba``
+when the metric needs probabilities); what is kept per request is what the
+metric scores (``ctsim.steps.training.model_output``): a label, a number, a
+probability, or a row of class probabilities.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -17,8 +23,8 @@ from ctsim.errors import CtsimError
 from ctsim.gates import CanaryDecision, CanaryState, Observation, Phase, advance, promotion_result, start
 from ctsim.registry import Registry
 from ctsim.settings import CanarySettings
-from ctsim.steps import ServableModel
-from ctsim.steps.training import metric_value
+from ctsim.steps.metrics import metric_value
+from ctsim.steps.training import model_output, truth_of
 
 __all__ = ["CanaryTrial", "Deployment", "LiveMetrics"]
 
@@ -56,15 +62,18 @@ class CanaryTrial:
 
 
 class Deployment:
-    def __init__(self, registry: Registry, settings: CanarySettings, metric: str, seed: int):
+    def __init__(self, registry: Registry, settings: CanarySettings, metric: str, seed: int, *,
+                 task: str = "binary", classes: tuple = ()):
         self.registry = registry
         self.settings = settings
         self.metric = metric
+        self.task = task
+        self.classes = classes
         self.seed = seed
         self.champion: str | None = None
         self.canary: str | None = None
         self.state = CanaryState()
-        self._models: dict[str, ServableModel] = {}
+        self._models: dict[str, Any] = {}
         self._served: list[pd.DataFrame] = []
         self.trial = CanaryTrial()
 
@@ -74,7 +83,7 @@ class Deployment:
         champion = self.registry.alias("champion")
         self.champion = champion.version if champion else None
 
-    def model(self, version: str) -> ServableModel:
+    def model(self, version: str) -> Any:
         if version not in self._models:
             self._models[version] = self.registry.load(version)  # sha256-verified
         return self._models[version]
@@ -95,43 +104,46 @@ class Deployment:
         """Predict every request; returns how many the canary served."""
         if self.champion is None or len(rows) == 0:
             return 0
-        champion = self.model(self.champion)
-        served = pd.DataFrame({ROW_ID: rows[ROW_ID].to_numpy(), "tick": tick, "version": self.champion,
-                               "proba": champion.predict_proba(rows)})
-        served["shadow"] = served["proba"]
+        shadow = self._output(self.champion, rows)
+        output = shadow.copy()
+        versions = np.full(len(rows), self.champion, dtype=object)
         on_canary = np.zeros(len(rows), dtype=bool)
         if self.canary_active and self.canary is not None:
             rng = np.random.default_rng([self.seed, tick, 3])
             on_canary = rng.random(len(rows)) < self.state.weight / 100
-            canary = self.model(self.canary)
-            served.loc[on_canary, "proba"] = canary.predict_proba(rows[on_canary]) if on_canary.any() else []
-            served.loc[on_canary, "version"] = self.canary
-        served["on_canary"] = on_canary
-        self._served.append(served)
+            if on_canary.any():
+                output[on_canary] = self._output(self.canary, rows[on_canary])
+            versions[on_canary] = self.canary
+        self._served.append(pd.DataFrame({ROW_ID: rows[ROW_ID].to_numpy(), "tick": tick, "version": versions,
+                                          "output": _column(output), "shadow": _column(shadow),
+                                          "on_canary": on_canary}))
         return int(on_canary.sum())
 
     def observe(self, feedback: pd.DataFrame, label: str) -> LiveMetrics:
         """Join arriving labels with what was served; forget rows once scored."""
         if not self._served or len(feedback) == 0:
-            return LiveMetrics(0, None, 0, None, Observation(0, None, None))
+            return LiveMetrics(0, None, 0, None, Observation(0, None, None, self.metric))
         pending = pd.concat(self._served, ignore_index=True)
         scored = pending.merge(feedback[[ROW_ID, label]].drop_duplicates(ROW_ID), on=ROW_ID, how="inner")
         self._served = [pending[~pending[ROW_ID].isin(scored[ROW_ID])]]
-        truth = scored[label].to_numpy(dtype=int)
+        truth = truth_of(scored[label], self.task)
+        output, shadow = _values(scored["output"]), _values(scored["shadow"])
         by_champion = scored["version"].to_numpy() == self.champion
         canary_rows = scored["on_canary"].to_numpy() & (scored["version"].to_numpy() == self.canary)
         return LiveMetrics(
             samples=len(scored),
-            served_metric=self._score(truth, scored["proba"].to_numpy()),
+            served_metric=self._score(truth, output),
             champion_samples=int(by_champion.sum()),
-            champion_metric=self._score(truth[by_champion], scored["proba"].to_numpy()[by_champion]),
-            canary=Observation(int(canary_rows.sum()),
-                               self._score(truth[canary_rows], scored["proba"].to_numpy()[canary_rows]),
-                               self._score(truth[canary_rows], scored["shadow"].to_numpy()[canary_rows])),
+            champion_metric=self._score(truth[by_champion], output[by_champion]),
+            canary=Observation(int(canary_rows.sum()), self._score(truth[canary_rows], output[canary_rows]),
+                               self._score(truth[canary_rows], shadow[canary_rows]), self.metric),
         )
 
-    def _score(self, truth: np.ndarray, proba: np.ndarray) -> float | None:
-        return metric_value(self.metric, truth, proba) if len(truth) else None
+    def _output(self, version: str, rows: pd.DataFrame) -> np.ndarray:
+        return model_output(self.model(version), rows, self.metric, self.task)
+
+    def _score(self, truth: np.ndarray, output: np.ndarray) -> float | None:
+        return metric_value(self.metric, truth, output, self.classes) if len(truth) else None
 
     # canary moves -------------------------------------------------------------
     def analyse(self, observation: Observation, tick: int) -> list[CanaryDecision]:
@@ -164,3 +176,16 @@ class Deployment:
                 self.registry.rollback_canary(tick=tick, reason=reason)
         except CtsimError:
             pass  # the store is still unreachable: the end-of-run audit reports what was left
+
+
+def _column(values: np.ndarray) -> Any:
+    """One cell per request: a matrix of class probabilities is kept as one array per row."""
+    return pd.Series(list(values), dtype=object) if values.ndim == 2 else values
+
+
+def _values(column: pd.Series) -> np.ndarray:
+    """A stored output column back as an array: rows of class probabilities become a matrix."""
+    values = column.to_numpy()
+    if values.dtype == object and len(values) and isinstance(values[0], np.ndarray):
+        return np.stack(values)
+    return values

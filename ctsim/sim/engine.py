@@ -26,8 +26,8 @@ from ctsim.sim.lakewriter import LakeWriter
 from ctsim.sim.launch import RunReport, launch, pipeline_arguments, run_settings, training_window
 from ctsim.sim.timeline import TickRecord, Timeline
 from ctsim.store import Layout, ObjectStore, OutageRelay
-from ctsim.triggers import (Arbitration, TriggerState, arbitrate, drift_decision, drift_decision_from_sketches,
-                            performance_decision, schedule_decision, volume_decision)
+from ctsim.triggers import (Arbitration, LiveScore, TriggerState, arbitrate, drift_decision,
+                            drift_decision_from_sketches, performance_decision, schedule_decision, volume_decision)
 
 Progress = Callable[[str, dict], None]
 
@@ -52,7 +52,7 @@ class LoopState:
     labelled_since_run: int = 0
     retry_pending: bool = False
     runs: int = 0
-    live: list[tuple[int, float]] = field(default_factory=list)
+    live: list[LiveScore] = field(default_factory=list)
     recent: deque = field(default_factory=lambda: deque(maxlen=1))
     # The drift reference: the champion's window as merged sketches, or raw rows when the exact test needs them.
     reference: pd.DataFrame | dict | None = None
@@ -65,8 +65,9 @@ class Simulation:
         self.world = world
         self.scenario = world.scenario
         self.registry = Registry(world.store, world.layout)
+        contract = world.source.contract
         self.deployment = Deployment(self.registry, self.scenario.canary, self.scenario.gates.model.metric,
-                                     self.scenario.seed)
+                                     self.scenario.seed, task=contract.task, classes=contract.labels)
         self.writer = LakeWriter(world.store, world.layout)
         self.timeline = Timeline(self.scenario.name, self.scenario.seed, self.scenario.gates.model.metric)
         self.state = LoopState()
@@ -139,7 +140,7 @@ class Simulation:
 
     def _record_tick(self, tick: int, rows: int, live: LiveMetrics) -> None:
         if live.champion_samples:
-            self.state.live.append((live.champion_samples, live.champion_metric))
+            self.state.live.append(LiveScore(live.champion_samples, live.champion_metric, self.deployment.champion))
         deployment = self.deployment
         self.timeline.ticks.append(TickRecord(
             tick=tick, time=self.scenario.clock.time_of(tick).isoformat(), rows=rows, champion=deployment.champion,
@@ -197,7 +198,9 @@ class Simulation:
             decisions.append(volume_decision(settings.volume, self.state.labelled_since_run))
         if settings.performance:
             reference = self._record(self.deployment.champion).score
-            decisions.append(performance_decision(settings.performance, self.state.live, reference))
+            decisions.append(performance_decision(settings.performance, self.state.live, reference,
+                                                  metric=self.scenario.gates.model.metric,
+                                                  champion=self.deployment.champion))
         if settings.drift and len(self.state.recent) == self.state.recent.maxlen:
             reference = self._drift_reference(settings.drift.method)
             current = pd.concat(list(self.state.recent), ignore_index=True)

@@ -6,8 +6,10 @@ never pays for importing scikit-learn.
 
 import importlib
 
-_HOMES = {"FeatureRecipe": "features", "clean": "features", "engineer": "features", "split_by_recency": "features",
-          "ServableModel": "model", "score": "training", "train": "training", "metric_value": "training"}
+_HOMES = {"FeatureRecipe": "features", "CustomFeatures": "features", "clean": "features", "engineer": "features",
+          "feature_frame": "features", "features_for": "features", "split_by_recency": "features",
+          "ServableModel": "model", "score": "training", "train": "training", "model_output": "training",
+          "metric_value": "metrics", "metric_spec": "metrics", "METRICS": "metrics"}
 
 __all__ = sorted(_HOMES)
 

@@ -28,6 +28,51 @@ class FeatureRecipe:
         one_hot = tuple(f"{name}={value}" for name, values in self.categorical for value in values)
         return self.numeric + one_hot
 
+    def frame(self, rows: pd.DataFrame) -> pd.DataFrame:
+        """The estimator's input as a named frame (what ``train`` fits on and ``predict`` feeds)."""
+        return pd.DataFrame(engineer(rows, self), columns=list(self.output_columns), index=rows.index)
+
+
+@dataclass(frozen=True)
+class CustomFeatures:
+    """The team's feature function (training.features: "pkg.module:function"), DataFrame -> DataFrame.
+
+    It receives the contract's feature columns only (no label, no row id or tick) and returns the
+    estimator's input with one row per input row. The model keeps the reference, not the function, and
+    resolves it where it runs.
+    """
+
+    reference: str
+    columns: tuple[str, ...]
+
+    def frame(self, rows: pd.DataFrame) -> pd.DataFrame:
+        from ctsim.errors import SettingError
+        from ctsim.steps.references import load_reference
+
+        made = load_reference(self.reference, "features")(rows.reindex(columns=list(self.columns)))
+        if not isinstance(made, pd.DataFrame) or len(made) != len(rows):
+            raise SettingError(f"The 'features' function {self.reference} must return a DataFrame with one row "
+                               f"per input row ({len(rows)}). Got {type(made).__name__}"
+                               f"{f' of {len(made)} rows' if hasattr(made, '__len__') else ''} instead.")
+        return made.set_axis(rows.index)
+
+
+Features = FeatureRecipe | CustomFeatures
+
+
+def features_for(contract: DataContract, reference: str | None) -> Features:
+    """ctsim's recipe (numeric as is, categorical one-hot), or the team's function when the scenario names one."""
+    if reference is None:
+        return FeatureRecipe.from_contract(contract)
+    return CustomFeatures(reference, contract.feature_names)
+
+
+def feature_frame(rows: pd.DataFrame, contract: DataContract, reference: str | None = None) -> pd.DataFrame:
+    """The training matrix: the model's input columns plus the label (what the features step writes)."""
+    matrix = features_for(contract, reference).frame(rows).reset_index(drop=True)
+    matrix[contract.label] = rows[contract.label].to_numpy()
+    return matrix
+
 
 def engineer(rows: pd.DataFrame, recipe: FeatureRecipe) -> np.ndarray:
     """The model input matrix. Missing or non-finite numbers become 0 so serving never crashes on a bad row."""
@@ -47,10 +92,17 @@ def clean(frame: pd.DataFrame, contract: DataContract) -> pd.DataFrame:
     kept = frame.dropna(subset=columns)
     numeric = [c.name for c in contract.features if c.kind == "numeric"]
     finite = np.isfinite(kept[numeric].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)).all(axis=1)
-    kept = kept[finite & kept[contract.label].isin(contract.labels).to_numpy()]
+    kept = kept[finite & known_labels(kept[contract.label], contract)]
     kept = kept.drop_duplicates(subset=columns)
     order = [c for c in (TICK, ROW_ID) if c in kept.columns]
     return kept.sort_values(order, kind="stable").reset_index(drop=True) if order else kept.reset_index(drop=True)
+
+
+def known_labels(labels: pd.Series, contract: DataContract) -> np.ndarray:
+    """Labels a model can learn from: one of the contract's classes, or a finite number for regression."""
+    if contract.task == "regression":
+        return np.isfinite(pd.to_numeric(labels, errors="coerce").to_numpy(dtype=float))
+    return labels.isin(contract.labels).to_numpy()
 
 
 def split_by_recency(frame: pd.DataFrame, holdout_share: float) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -1,64 +1,111 @@
-"""Training and evaluation: models in, models and numbers out."""
+"""Training and evaluation: models in, models and numbers out.
+
+What a pipeline's tasks call (the reference pipeline, and a team that keeps it):
+
+* ``feature_frame(rows, contract, settings.features)`` (ctsim.steps.features): the training matrix;
+* ``train(matrix, contract, settings, seed=..., through_tick=..., warm_start=..., sabotage=...)``;
+* ``score(model, rows, contract.label, metric, task=contract.task, classes=contract.labels)``:
+  any model object with ``predict(DataFrame)`` (and ``predict_proba`` for probability metrics).
+"""
 
 from __future__ import annotations
 
 import copy
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.linear_model import LogisticRegression, SGDClassifier
-from sklearn.metrics import accuracy_score, f1_score, roc_auc_score
-from sklearn.pipeline import Pipeline, make_pipeline
-from sklearn.preprocessing import StandardScaler
 
 from ctsim.contract import DataContract
+from ctsim.errors import SettingError
 from ctsim.settings import TrainingSettings
-from ctsim.steps.features import FeatureRecipe
+from ctsim.steps.features import features_for
+from ctsim.steps.metrics import metric_spec, metric_value
 from ctsim.steps.model import ServableModel
+from ctsim.steps.references import call_factory, load_reference
+
+__all__ = ["metric_value", "model_output", "new_estimator", "score", "train", "truth_of"]
 
 
-def new_estimator(settings: TrainingSettings, seed: int) -> Pipeline:
-    if settings.model == "sgd":
-        classifier = SGDClassifier(loss="log_loss", alpha=1e-4, random_state=seed)
+def new_estimator(settings: TrainingSettings, seed: int, task: str = "binary") -> Any:
+    """The scenario's estimator: the team's factory when it names one, else a scaled linear model for the task."""
+    if settings.estimator is not None:
+        return call_factory(load_reference(settings.estimator), seed)
+    from sklearn.linear_model import LogisticRegression, Ridge, SGDClassifier, SGDRegressor
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    if task == "regression":
+        model: Any = SGDRegressor(random_state=seed) if settings.model == "sgd" else Ridge(alpha=1.0)
+    elif settings.model == "sgd":
+        model = SGDClassifier(loss="log_loss", alpha=1e-4, random_state=seed)
     else:
-        classifier = LogisticRegression(max_iter=500)
-    return make_pipeline(StandardScaler(), classifier)
+        model = LogisticRegression(max_iter=500)
+    return make_pipeline(StandardScaler(), model)
 
 
 def train(matrix: pd.DataFrame, contract: DataContract, settings: TrainingSettings, *, seed: int,
           through_tick: int, warm_start: ServableModel | None = None, sabotage: bool = False) -> ServableModel:
-    """Fit a model on an engineered feature matrix (columns of the contract's recipe plus the label).
+    """Fit a model on a feature matrix (the model's input columns plus the label; see ``feature_frame``).
 
     The incremental strategy continues ``warm_start`` with ``partial_fit``. ``sabotage`` trains on
-    inverted labels: the scenario's way to script a broken training job that is reliably bad (shuffled
+    wrong labels: the scenario's way to script a broken training job that is reliably bad (shuffled
     labels would leave a random direction that sometimes scores well).
     """
-    recipe = FeatureRecipe.from_contract(contract)
-    features = matrix.reindex(columns=list(recipe.output_columns)).to_numpy(dtype=float)
-    labels = matrix[contract.label].to_numpy(dtype=int)
+    recipe = features_for(contract, settings.features)
+    inputs = matrix.drop(columns=[contract.label])
+    labels = truth_of(matrix[contract.label], contract.task)
     if sabotage:
-        labels = 1 - labels
+        labels = _sabotaged(labels, contract)
     if settings.strategy != "incremental":
-        return ServableModel(recipe, new_estimator(settings, seed).fit(features, labels), through_tick)
-    estimator = copy.deepcopy(warm_start.estimator) if warm_start is not None else new_estimator(settings, seed)
-    scaler, classifier = estimator.steps[0][1], estimator.steps[-1][1]
-    scaler.partial_fit(features)
-    classifier.partial_fit(scaler.transform(features), labels, classes=np.array(contract.labels))
+        return ServableModel(recipe, new_estimator(settings, seed, contract.task).fit(inputs, labels), through_tick)
+    estimator = (copy.deepcopy(warm_start.estimator) if warm_start is not None
+                 else new_estimator(settings, seed, contract.task))
+    _partial_fit(estimator, inputs, labels, contract)
     return ServableModel(recipe, estimator, through_tick)
 
 
-def score(model: ServableModel, rows: pd.DataFrame, label: str, metric: str) -> float:
+def _partial_fit(estimator: Any, inputs: pd.DataFrame, labels: np.ndarray, contract: DataContract) -> None:
+    classes = {} if contract.task == "regression" else {"classes": np.array(contract.labels)}
+    steps = getattr(estimator, "steps", None)
+    if steps is None:  # the team's own estimator
+        if not hasattr(estimator, "partial_fit"):
+            raise SettingError("The 'strategy' setting of training is 'incremental', which needs an estimator with "
+                               f"partial_fit. Got {type(estimator).__name__} instead.")
+        estimator.partial_fit(inputs, labels, **classes)
+        return
+    scaler, model = steps[0][1], steps[-1][1]
+    scaler.partial_fit(inputs)
+    model.partial_fit(scaler.transform(inputs), labels, **classes)
+
+
+def _sabotaged(labels: np.ndarray, contract: DataContract) -> np.ndarray:
+    """Every class moved to the next one (for binary: 1 - label); a regression target mirrored."""
+    if contract.task == "regression":
+        return 2 * labels.mean() - labels
+    return (labels + 1) % len(contract.labels)
+
+
+def truth_of(labels: pd.Series, task: str) -> np.ndarray:
+    """Labels as the metrics want them: class codes (int) or numbers (float)."""
+    return labels.to_numpy(dtype=float if task == "regression" else int)
+
+
+def model_output(model: Any, rows: pd.DataFrame, metric: str, task: str = "binary") -> np.ndarray:
+    """What ``metric`` scores: ``predict(rows)``, or ``predict_proba(rows)`` when it needs probabilities
+    (for binary tasks the positive class's column)."""
+    if not metric_spec(metric).needs_proba:
+        return np.asarray(model.predict(rows))
+    if not hasattr(model, "predict_proba"):
+        raise SettingError(f"The metric {metric} needs probabilities, and the model ({type(model).__name__}) "
+                           "has no predict_proba. Choose a metric on predictions (e.g. accuracy) or another model.")
+    proba = np.asarray(model.predict_proba(rows))
+    return proba[:, 1] if task == "binary" and proba.ndim == 2 else proba
+
+
+def score(model: Any, rows: pd.DataFrame, label: str, metric: str, task: str = "binary",
+          classes: tuple = ()) -> float:
     """The model's ``metric`` on labelled rows; NaN when there is nothing to score."""
     if len(rows) == 0:
         return float("nan")
-    return metric_value(metric, rows[label].to_numpy(dtype=int), model.predict_proba(rows))
-
-
-def metric_value(metric: str, truth: np.ndarray, proba: np.ndarray) -> float:
-    """The metric from labels and predicted probabilities of the positive class."""
-    if metric == "roc_auc":
-        return float(roc_auc_score(truth, proba)) if len(np.unique(truth)) == 2 else float("nan")
-    predicted = (proba >= 0.5).astype(int)
-    if metric == "f1":
-        return float(f1_score(truth, predicted, zero_division=0))
-    return float(accuracy_score(truth, predicted))
+    return metric_value(metric, truth_of(rows[label], task), model_output(model, rows, metric, task), classes)

@@ -7,12 +7,13 @@ the gate did with a counterexample. A property that cannot apply (no volume
 trigger configured, say) returns the reason instead of a check.
 
 "Worse" has one meaning here: a metric below the champion's by *more than*
-the tolerance. The tolerance is the one the user states (``--tolerance``),
+the tolerance (above it, for a lower-is-better metric such as rmse). The tolerance is the one the user states (``--tolerance``),
 else the scenario's ``no_worse_promotion`` expectation, else 0.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,8 +26,10 @@ from hypothesis import strategies as st
 
 from ctsim.contract import DataContract
 from ctsim.gates import CanaryState, Observation, Phase, advance, check_data, check_model, classify, start
+from ctsim.reasons import GateDecision
 from ctsim.scenario.model import Clock, NoWorsePromotion, Scenario
 from ctsim.settings import CanarySettings, DataGateSettings, ModelGateSettings, TriggerSettings
+from ctsim.steps.metrics import metric_spec
 from ctsim.testing import strategies as S
 from ctsim.triggers import TriggerState, arbitrate, drift_decision, schedule_decision, volume_decision
 
@@ -95,47 +98,77 @@ class Property:
 # --- model gate -------------------------------------------------------------------------------------
 
 
+# The model-gate properties draw "goodness" in [0, 1] (higher is better) and hand the gate
+# ``S.as_metric(metric, goodness)``, so one property covers higher- and lower-is-better metrics.
+
+
+def _goodness_floor(gate: ModelGateSettings) -> float:
+    """The gate's bound as goodness: min_value, 1 - max_value (clipped to [0, 1]), or 0 without a bound."""
+    if metric_spec(gate.metric).higher_is_better:
+        return float(gate.bound or 0.0)
+    return 0.0 if gate.max_value is None else min(1.0, max(0.0, 1 - gate.max_value))
+
+
+def _gate(gate: ModelGateSettings, candidate: float, champion: float | None) -> GateDecision:
+    as_metric = functools.partial(S.as_metric, gate.metric)
+    return check_model(as_metric(candidate), None if champion is None else as_metric(champion), gate)
+
+
+def _shown(gate: ModelGateSettings, goodness: float | None) -> str:
+    return "none" if goodness is None else f"{gate.metric} {S.as_metric(gate.metric, goodness):.4f}"
+
+
 def _no_worse_model(subject: GateSubject) -> Check | str:
     gate, tolerance = subject.model_gate, subject.tolerance
-    if tolerance + gate.min_value >= 1:
-        return f"no candidate at or above min_value {gate.min_value} can be worse by more than {tolerance}"
+    floor = _goodness_floor(gate)
+    if tolerance + floor >= 1:
+        return f"no candidate within the gate's bound ({_bound_text(gate)}) can be worse by more than {tolerance}"
 
     def body(pair: S.Regression) -> None:
-        decision = check_model(pair.candidate, pair.champion, gate)
+        decision = _gate(gate, pair.candidate, pair.champion)
         if decision.passed:
             raise PropertyFailed(
-                f"champion {pair.champion:.4f}, candidate {pair.candidate:.4f} is {pair.shortfall:.4f} worse "
-                f"(tolerance {tolerance}), yet the model gate passed it: max_regression {gate.max_regression} "
-                f"> tolerance {tolerance} ({subject.tolerance_source})")
+                f"champion {_shown(gate, pair.champion)}, candidate {_shown(gate, pair.candidate)} is "
+                f"{pair.shortfall:.4f} worse (tolerance {tolerance}), yet the model gate passed it: max_regression "
+                f"{gate.max_regression} > tolerance {tolerance} ({subject.tolerance_source})")
 
-    return Check({"pair": S.regressions(tolerance, floor=gate.min_value)}, body)
+    return Check({"pair": S.regressions(tolerance, floor=floor)}, body)
 
 
 def _monotone(subject: GateSubject) -> Check:
     gate = subject.model_gate
 
-    def body(low: float, high: float, champion: float | None) -> None:
-        low, high = min(low, high), max(low, high)
-        if check_model(low, champion, gate).passed and not check_model(high, champion, gate).passed:
-            raise PropertyFailed(f"champion {champion}: candidate {low} passes but the better {high} is blocked: "
-                                 f"{check_model(high, champion, gate).summary()}")
+    def body(pair: tuple[float, float], champion: float | None) -> None:
+        low, high = pair
+        if _gate(gate, low, champion).passed and not _gate(gate, high, champion).passed:
+            raise PropertyFailed(f"champion {_shown(gate, champion)}: candidate {_shown(gate, low)} passes but the "
+                                 f"better {_shown(gate, high)} is blocked: {_gate(gate, high, champion).summary()}")
 
-    return Check({"low": S.metric_values(), "high": S.metric_values(), "champion": st.none() | S.metric_values()},
-                 body)
+    # The better candidate is drawn above the worse one, so pairs that straddle any value are common.
+    pairs = S.metric_values().flatmap(lambda low: st.tuples(st.just(low), S.metric_values(low, 1.0)))
+    return Check({"pair": pairs, "champion": st.none() | S.metric_values()}, body)
 
 
 def _floor(subject: GateSubject) -> Check:
     gate = subject.model_gate
+    floor = _goodness_floor(gate)
 
     def body(candidate: float, champion: float | None) -> None:
-        decision = check_model(candidate, champion, gate)
-        if candidate < gate.min_value and decision.passed:
-            raise PropertyFailed(f"candidate {candidate} < min_value {gate.min_value} passed: {decision.summary()}")
-        if champion is None and (len(decision.reasons) != 1 or decision.passed != (candidate >= gate.min_value)):
-            raise PropertyFailed(f"no champion, candidate {candidate}: expected only the min_value rule, "
-                                 f"got {decision.summary()}")
+        decision = _gate(gate, candidate, champion)
+        if candidate < floor and decision.passed:
+            raise PropertyFailed(f"candidate {_shown(gate, candidate)} beyond {_bound_text(gate)} passed: "
+                                 f"{decision.summary()}")
+        if champion is None and (len(decision.reasons) != 1 or decision.passed != (candidate >= floor)):
+            raise PropertyFailed(f"no champion, candidate {_shown(gate, candidate)}: expected only the bound rule "
+                                 f"({_bound_text(gate)}), got {decision.summary()}")
 
     return Check({"candidate": S.metric_values(), "champion": st.none() | S.metric_values()}, body)
+
+
+def _bound_text(gate: ModelGateSettings) -> str:
+    if metric_spec(gate.metric).higher_is_better:
+        return f"min_value {gate.bound}"
+    return "no max_value" if gate.max_value is None else f"max_value {gate.max_value}"
 
 
 # --- data gate --------------------------------------------------------------------------------------
@@ -292,8 +325,8 @@ def _walk(canary: CanarySettings, stream: list[Observation]):
         state = after
 
 
-def _streams(canary: CanarySettings) -> st.SearchStrategy[list[Observation]]:
-    return S.observation_streams(canary, max_ticks=min(canary.progress_deadline_ticks + 5, 60))
+def _streams(canary: CanarySettings, metric: str) -> st.SearchStrategy[list[Observation]]:
+    return S.observation_streams(canary, max_ticks=min(canary.progress_deadline_ticks + 5, 60), metric=metric)
 
 
 def _rollback_at_threshold(subject: GateSubject) -> Check:
@@ -309,7 +342,7 @@ def _rollback_at_threshold(subject: GateSubject) -> Check:
                 raise PropertyFailed(f"tick {tick}: failed checks {after.failed_checks} of threshold "
                                      f"{canary.failure_threshold}, action {decision.action} ({decision.reason})")
 
-    return Check({"stream": _streams(canary)}, body)
+    return Check({"stream": _streams(canary, subject.model_gate.metric)}, body)
 
 
 def _promotion_needs_max_weight(subject: GateSubject) -> Check:
@@ -326,15 +359,17 @@ def _promotion_needs_max_weight(subject: GateSubject) -> Check:
                                      f"{observation.samples} samples (min {canary.min_samples}), verdict {verdict}, "
                                      f"action {decision.action}")
 
-    return Check({"stream": _streams(canary)}, body)
+    return Check({"stream": _streams(canary, subject.model_gate.metric)}, body)
 
 
 def _no_worse_canary(subject: GateSubject) -> Check | str:
     canary, tolerance = subject.canary, subject.tolerance
     if tolerance >= 1:
         return "no canary can be worse by more than a tolerance of 1"
+    metric = subject.model_gate.metric
     worse_ticks = st.builds(
-        lambda pair, samples: Observation(samples, pair.candidate, pair.champion),
+        lambda pair, samples: Observation(samples, S.as_metric(metric, pair.candidate),
+                                          S.as_metric(metric, pair.champion), metric),
         S.regressions(tolerance), st.integers(canary.min_samples, canary.min_samples + 200))
     ticks = max(2, math.ceil(canary.max_weight / canary.step_weight) + 1)
 
@@ -352,11 +387,12 @@ PROPERTIES: tuple[Property, ...] = (
     Property("model-gate.no-worse-model",
              lambda s: f"a candidate worse than the champion by more than {s.tolerance} never passes the model gate",
              _no_worse_model),
-    Property("model-gate.monotone", lambda s: "raising the candidate's metric never turns a pass into a block",
-             _monotone),
+    Property("model-gate.monotone",
+             lambda s: "making the candidate's metric better (higher, or lower for a lower-is-better metric) never "
+                       "turns a pass into a block", _monotone),
     Property("model-gate.floor",
-             lambda s: f"below min_value {s.model_gate.min_value} never passes; with no champion only min_value applies",
-             _floor),
+             lambda s: f"beyond the bound ({_bound_text(s.model_gate)}) never passes; with no champion only the bound "
+                       "applies", _floor),
     Property("data-gate.blocks-faults",
              lambda s: "a batch breaking the settings (nulls, schema, range, duplicates, constant, rows) is blocked "
                        "by the rule it breaks", _blocks_faults),

@@ -37,6 +37,7 @@ from ctsim.settings import (
     TriggerSettings,
     VolumeTriggerSettings,
 )
+from ctsim.steps.metrics import METRICS as METRIC_REGISTRY, metric_spec
 
 __all__ = [
     "CRONS",
@@ -49,6 +50,7 @@ __all__ = [
     "MetricSet",
     "ObservationStream",
     "Regression",
+    "as_metric",
     "canary_settings",
     "clean_batches",
     "data_contracts",
@@ -90,6 +92,16 @@ def metric_values(low: float = 0.0, high: float = 1.0) -> st.SearchStrategy[floa
     """A metric in [low, high] on the 1e-4 grid."""
     # Rounding first keeps float noise (0.1 * 3 * GRID = 3000.0000000000005) from moving a bound by a step.
     return st.integers(math.ceil(round(low * GRID, 6)), math.floor(round(high * GRID, 6))).map(lambda n: n / GRID)
+
+
+def as_metric(metric: str, goodness: float) -> float:
+    """A value drawn as "goodness" in [0, 1] (higher is better) as ``metric`` reads it: the same number for a
+    higher-is-better metric, ``1 - goodness`` for a lower-is-better one (log_loss, rmse, mae), kept on the grid.
+
+    Strategies and properties draw in goodness and map at the end, so "worse by more than the tolerance"
+    means the same distance in both directions.
+    """
+    return goodness if metric_spec(metric).higher_is_better else round(1 - goodness, 4)
 
 
 @dataclass(frozen=True)
@@ -153,9 +165,13 @@ def data_gate_settings(max_min_rows: int = 500) -> st.SearchStrategy[DataGateSet
                      allow_constant_columns=st.booleans())
 
 
-def model_gate_settings() -> st.SearchStrategy[ModelGateSettings]:
-    return st.builds(ModelGateSettings, metric=st.sampled_from(METRICS), min_value=metric_values(),
-                     max_regression=metric_values())
+@st.composite
+def model_gate_settings(draw: st.DrawFn, metrics: tuple[str, ...] = tuple(METRIC_REGISTRY)) -> ModelGateSettings:
+    """Any metric of the registry with the bound of its direction: min_value, or max_value (maybe none)."""
+    metric = draw(st.sampled_from(metrics))
+    bound = ({"min_value": draw(metric_values())} if metric_spec(metric).higher_is_better
+             else {"max_value": draw(st.none() | metric_values())})
+    return ModelGateSettings(metric=metric, max_regression=draw(metric_values()), **bound)
 
 
 @st.composite
@@ -527,7 +543,7 @@ def _enough(settings: CanarySettings) -> st.SearchStrategy[int]:
 def _passing(draw: st.DrawFn, settings: CanarySettings, metric: str) -> Observation:
     champion = draw(metric_values())
     canary = draw(metric_values(max(0.0, champion - settings.max_regression), 1.0))
-    return Observation(draw(_enough(settings)), canary, champion, metric)
+    return Observation(draw(_enough(settings)), as_metric(metric, canary), as_metric(metric, champion), metric)
 
 
 @st.composite
@@ -538,7 +554,7 @@ def _failing(draw: st.DrawFn, settings: CanarySettings, metric: str) -> Observat
         return draw(_no_data(settings, metric))
     champion = draw(metric_values(lowest_champion, 1.0))
     canary = draw(metric_values(0.0, champion - settings.max_regression - 1 / GRID))
-    return Observation(draw(_enough(settings)), canary, champion, metric)
+    return Observation(draw(_enough(settings)), as_metric(metric, canary), as_metric(metric, champion), metric)
 
 
 @st.composite

@@ -2,6 +2,7 @@
 
 from ctsim.triggers.arbitration import Arbitration, TriggerState, arbitrate
 from ctsim.triggers.decisions import (
+    LiveScore,
     drift_decision,
     drift_decision_from,
     drift_decision_from_sketches,
@@ -12,6 +13,7 @@ from ctsim.triggers.decisions import (
 
 __all__ = [
     "Arbitration",
+    "LiveScore",
     "TriggerState",
     "arbitrate",
     "drift_decision",

@@ -8,7 +8,9 @@ returns a ``TriggerDecision`` whose reasons carry the numbers. How to read them:
 * The first reason decides: ``decision.fired == (not decision.reasons[0].ok)``.
   Later reasons are detail (sample counts, one reason per drifted feature).
 
-Windows: the performance trigger slices its own last ``window_ticks`` entries;
+Windows: the performance trigger slices its own last ``window_ticks`` entries
+of the current champion's traffic (a rollout restarts its window: the old
+model's errors are not the new champion's);
 for the drift trigger the caller passes the current window's rows (the last
 ``DriftTriggerSettings.window_ticks`` ticks), since only it can read the lake.
 """
@@ -18,6 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import NamedTuple
 
 import pandas as pd
 from croniter import croniter
@@ -31,8 +34,10 @@ from ctsim.settings import (
     ScheduleTriggerSettings,
     VolumeTriggerSettings,
 )
+from ctsim.steps.metrics import metric_spec
 
 __all__ = [
+    "LiveScore",
     "drift_decision",
     "drift_decision_from",
     "drift_decision_from_sketches",
@@ -76,18 +81,33 @@ def volume_decision(settings: VolumeTriggerSettings, new_labelled_rows: int) -> 
     return TriggerDecision("volume", fired, (reason,))
 
 
+class LiveScore(NamedTuple):
+    """One tick of labelled live traffic: how many rows, the metric on them, and the champion that served them."""
+
+    samples: int
+    value: float
+    version: str | None = None
+
+
 def performance_decision(
     settings: PerformanceTriggerSettings,
-    live: Sequence[tuple[int, float]],
+    live: Sequence[LiveScore],
     reference: float | None,
+    *,
+    metric: str = "accuracy",
+    champion: str | None = None,
 ) -> TriggerDecision:
-    """Fire when the live metric fell at least ``max_drop`` below the reference.
+    """Fire when the live metric worsened by at least ``max_drop`` from the reference.
 
-    ``live`` holds one (labelled samples, metric) pair per tick, most recent
-    last. The live metric is the sample-weighted mean over the last
-    ``window_ticks`` entries; ticks without samples (or with a NaN metric) weigh nothing.
+    "Worsened" follows the metric's direction: a fall for accuracy, a rise for
+    rmse or log loss. ``live`` holds one entry per tick, most recent last. Only
+    the entries served by ``champion`` count (when it is given), so after a
+    rollout the window restarts with the new champion's traffic. The live
+    metric is the sample-weighted mean over the last ``window_ticks`` of those
+    entries; ticks without samples (or with a NaN metric) weigh nothing.
     """
-    window = [(n, value) for n, value in live[-settings.window_ticks :] if n > 0 and math.isfinite(value)]
+    own = [score for score in live if champion is None or score.version == champion]
+    window = [(n, value) for n, value, _ in own[-settings.window_ticks :] if n > 0 and math.isfinite(value)]
     samples = sum(n for n, _ in window)
     span = f"the last {settings.window_ticks} tick(s)"
     if reference is None:
@@ -103,10 +123,12 @@ def performance_decision(
         )
         return TriggerDecision("performance", False, (quiet,))
     live_metric = sum(n * value for n, value in window) / samples
-    drop = reference - live_metric
+    spec = metric_spec(metric)
+    drop = spec.worsening(reference, live_metric)
     fired = drop >= settings.max_drop - _DROP_TOLERANCE
+    worse = "drop" if spec.higher_is_better else "rise"
     decisive = Reason(
-        f"drop of the live metric ({live_metric:.4f}, weighted over {span}) "
+        f"{worse} of the live metric ({live_metric:.4f}, weighted over {span}) "
         f"from the reference ({reference:.4f}) below max_drop",
         drop,
         settings.max_drop,

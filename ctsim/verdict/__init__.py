@@ -8,6 +8,7 @@ from typing import Any, Callable
 from ctsim.scenario.model import (FinalChampionMetric, GateBlocks, NoWorsePromotion, Promotions, Rollback, Scenario,
                                   TriggerFires, TriggerNever)
 from ctsim.sim.timeline import Timeline
+from ctsim.steps.metrics import worsening
 
 __all__ = ["ExpectationResult", "Verdict", "check"]
 
@@ -113,7 +114,7 @@ def _promotions(exp: Promotions, timeline: Timeline) -> ExpectationResult:
 def _no_worse_promotion(exp: NoWorsePromotion, timeline: Timeline) -> ExpectationResult:
     """Each rollout's canary against the champion it replaced, on the same live requests."""
     name = f"no promoted model worse than the champion it replaced by more than {exp.tolerance}"
-    gaps = [(e.data["live_champion"] - e.data["live_canary"], e.data["version"], e.tick)
+    gaps = [(worsening(timeline.metric, e.data["live_champion"], e.data["live_canary"]), e.data["version"], e.tick)
             for e in timeline.of_kind("rollout") if e.data.get("action") == "rollout"
             and e.data.get("live_canary") is not None and e.data.get("live_champion") is not None]
     if not gaps:
@@ -127,8 +128,10 @@ def _final_champion_metric(exp: FinalChampionMetric, timeline: Timeline) -> Expe
     recent = [(t.labelled, t.champion_metric) for t in timeline.ticks[-exp.window_ticks:] if t.champion_metric is not None]
     samples = sum(n for n, _ in recent)
     value = sum(n * m for n, m in recent) / samples if samples else float("nan")
-    return ExpectationResult(f"final champion {timeline.metric} >= {exp.at_least} (last {exp.window_ticks} ticks)",
-                             samples > 0 and value >= exp.at_least, f"measured {value:.4f} on {samples} labelled rows")
+    comparison, bound = (">=", exp.at_least) if exp.at_least is not None else ("<=", exp.at_most)
+    met = value >= bound if comparison == ">=" else value <= bound
+    return ExpectationResult(f"final champion {timeline.metric} {comparison} {bound} (last {exp.window_ticks} ticks)",
+                             samples > 0 and met, f"measured {value:.4f} on {samples} labelled rows")
 
 
 _CHECKS: dict[type, Callable[[Any, Timeline], ExpectationResult]] = {

@@ -12,6 +12,7 @@ from ctsim.reasons import Reason, TriggerDecision
 from ctsim.scenario import loader
 from ctsim.scenario.data import open_source
 from ctsim.settings import TrainingSettings, TriggerSettings
+from ctsim.triggers import LiveScore
 
 
 def fired(kind="volume"):
@@ -44,11 +45,11 @@ def test_training_window_follows_the_strategy():
 def test_decide_uses_the_same_trigger_rules_as_the_simulator():
     triggers = TriggerSettings.model_validate({"volume": {"min_new_rows": 100}, "performance": {"max_drop": 0.05,
                                                                                                 "min_samples": 10}})
-    obs = Observations(latest_tick=5, new_labelled_rows=100, live=((50, 0.70),), reference_metric=0.80)
+    obs = Observations(latest_tick=5, new_labelled_rows=100, live=(LiveScore(50, 0.70),), reference_metric=0.80)
     from ctsim.contract import DataContract
     decisions = {d.trigger: d.fired for d in decide(triggers, obs, DataContract(features=()))}
     assert decisions == {"volume": True, "performance": True}
-    calm = Observations(latest_tick=5, new_labelled_rows=99, live=((50, 0.79),), reference_metric=0.80)
+    calm = Observations(latest_tick=5, new_labelled_rows=99, live=(LiveScore(50, 0.79),), reference_metric=0.80)
     assert not any(d.fired for d in decide(triggers, calm, DataContract(features=())))
 
 

@@ -137,11 +137,13 @@ def test_incremental_settings_require_sgd():
 # metrics ---------------------------------------------------------------------
 
 def test_metric_values():
+    """Label metrics score predictions, probability metrics the positive class's probability."""
     truth = np.array([0, 0, 1, 1])
     proba = np.array([0.1, 0.6, 0.4, 0.9])
+    predicted = (proba >= 0.5).astype(int)
 
-    assert metric_value("accuracy", truth, proba) == pytest.approx(0.5)
-    assert metric_value("f1", truth, proba) == pytest.approx(0.5)
+    assert metric_value("accuracy", truth, predicted) == pytest.approx(0.5)
+    assert metric_value("f1", truth, predicted) == pytest.approx(0.5)
     assert metric_value("roc_auc", truth, proba) == pytest.approx(0.75)
     assert np.isnan(metric_value("roc_auc", np.array([1, 1]), np.array([0.2, 0.9])))
 

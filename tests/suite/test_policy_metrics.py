@@ -1,6 +1,7 @@
 """The comparison's metrics, computed from hand-built timelines: no pipeline, no store."""
 
 import math
+from dataclasses import replace as dataclass_replace
 
 import pytest
 from hypothesis import given
@@ -117,3 +118,27 @@ def test_concept_drift_recorded_comparison_drift_policy_never_recovers():
     assert a.recoveries[0].ticks is None and b.recoveries[0].ticks == 3
     assert a.retrains == 0 and b.retrains == 1
     assert choose_winner([a, b]) == "performance" and b.auc > a.auc and not math.isnan(b.auc)
+
+
+@given(level=st.floats(0.5, 5), rise=st.floats(0.1, 3), dip=st.integers(1, 5), at=st.integers(3, 8),
+       tail=st.integers(2, 6))
+def test_for_a_lower_is_better_metric_a_rise_is_the_dip_and_the_mirror_curve_recovers_alike(level, rise, dip, at,
+                                                                                              tail):
+    """rmse going up is the metric getting worse: the recovery of a curve and of its mirror image under the
+    opposite direction are the same, and a fall of rmse is never a dip."""
+    curve = [level] * at + [level + rise] * dip + [level] * tail
+    rmse = recovery_after(list(enumerate(curve)), at, lower_is_better=True)
+    mirror = recovery_after(list(enumerate([-value for value in curve])), at)
+    assert (rmse.dipped, rmse.ticks) == (mirror.dipped, mirror.ticks) == (True, dip)
+    assert rmse.baseline == pytest.approx(level)
+    measured = measure("p", dataclass_replace(timeline(curve, [onset(at)]), metric="rmse"))
+    assert measured.recoveries == (rmse,) and measured.lower_is_better
+    falling = [level] * at + [level - rise] * dip + [level] * tail
+    assert not recovery_after(list(enumerate(falling)), at, lower_is_better=True).dipped
+
+
+def test_the_auc_objective_prefers_the_lower_mean_for_a_lower_is_better_metric():
+    low = PolicyMetrics("low", 1.2, (), 0, 0.0, 0, 0, 20, lower_is_better=True)
+    high = PolicyMetrics("high", 1.5, (), 0, 0.0, 0, 0, 20, lower_is_better=True)
+    assert choose_winner([high, low], "auc") == "low"
+    assert choose_winner([_metrics("low", 0.7), _metrics("high", 0.8)], "auc") == "high"

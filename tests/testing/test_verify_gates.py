@@ -164,3 +164,41 @@ def test_a_lenient_canary_only_warns(subject) -> None:
     assert result.status == "WARN" and not result.failed
     assert "ObservationStream[" in result.counterexample
     assert "promoted" in result.detail
+
+
+# --- lower-is-better metrics ------------------------------------------------------------------------------
+
+def _regression_subject(tmp_path: Path, model_gate: str, canary_slack: float) -> P.GateSubject:
+    path = tmp_path / "rmse.yaml"
+    path.write_text("name: rmse\ntask: regression\nclock:\n  ticks: 10\n"
+                    f"gates:\n  model:\n    metric: rmse\n{model_gate}"
+                    f"canary:\n  max_regression: {canary_slack}\n"
+                    "expectations:\n  - expect: no_worse_promotion\n    tolerance: 0.05\n", encoding="utf-8")
+    return load_subject(str(path))
+
+
+GATE_PROPERTIES = ["model-gate.no-worse-model", "model-gate.monotone", "model-gate.floor", "canary.no-worse-promotion"]
+
+
+def test_a_strict_rmse_gate_passes_every_gate_property(tmp_path: Path) -> None:
+    subject = _regression_subject(tmp_path, "    max_value: 0.5\n    max_regression: 0.01\n", 0.01)
+    assert {r.name: r.status for r in verify(subject, PROFILE, GATE_PROPERTIES)} == dict.fromkeys(GATE_PROPERTIES,
+                                                                                                   "PASS")
+
+
+def test_a_lenient_rmse_gate_is_caught_letting_a_higher_rmse_through(tmp_path: Path) -> None:
+    subject = _regression_subject(tmp_path, "    max_regression: 0.3\n", 0.3)
+    results = {r.name: r for r in verify(subject, PROFILE, GATE_PROPERTIES)}
+    assert results["model-gate.no-worse-model"].status == "FAIL"
+    assert results["canary.no-worse-promotion"].status == "WARN"  # advisory: found, reported, not fatal
+    assert results["model-gate.monotone"].status == results["model-gate.floor"].status == "PASS"
+    assert "rmse" in results["model-gate.no-worse-model"].detail
+
+
+def test_an_rmse_gate_that_compares_the_wrong_way_is_caught(tmp_path: Path, monkeypatch) -> None:
+    """A gate that reads rmse as if higher were better fails every model-gate property."""
+    subject = _regression_subject(tmp_path, "    max_value: 0.5\n    max_regression: 0.01\n", 0.01)
+    monkeypatch.setattr(P, "check_model", lambda cand, champ, gate: check_model(
+        cand, champ, gate.model_copy(update={"metric": "accuracy", "max_value": None, "min_value": 0.0})))
+    assert {r.name: r.status for r in verify(subject, PROFILE, GATE_PROPERTIES[:3])} == dict.fromkeys(
+        GATE_PROPERTIES[:3], "FAIL")

@@ -17,6 +17,7 @@ from ctsim.settings import (
     VolumeTriggerSettings,
 )
 from ctsim.triggers import (
+    LiveScore,
     drift_decision,
     drift_decision_from_sketches,
     performance_decision,
@@ -74,13 +75,17 @@ def test_volume_fires_from_exactly_min_new_rows(rows, fired):
 PERFORMANCE = PerformanceTriggerSettings(max_drop=0.05, window_ticks=2, min_samples=100)
 
 
+def _scores(pairs, version=None):
+    return [LiveScore(n, value, version) for n, value in pairs]
+
+
 def test_performance_without_a_reference_is_quiet_and_says_so():
-    decision = performance_decision(PERFORMANCE, [(500, 0.1)], None)
+    decision = performance_decision(PERFORMANCE, _scores([(500, 0.1)]), None)
     assert not decision.fired and "no reference" in decision.reasons[0].rule
 
 
 def test_performance_with_too_few_samples_is_quiet_and_says_so():
-    decision = performance_decision(PERFORMANCE, [(40, 0.1), (59, 0.1)], 0.9)
+    decision = performance_decision(PERFORMANCE, _scores([(40, 0.1), (59, 0.1)]), 0.9)
     (reason,) = decision.reasons
     assert not decision.fired and "min_samples" in reason.rule
     assert (reason.observed, reason.threshold, reason.ok) == (99, 100, True)
@@ -88,20 +93,20 @@ def test_performance_with_too_few_samples_is_quiet_and_says_so():
 
 def test_performance_weights_ticks_by_their_samples():
     # Unweighted mean 0.7 would fire; weighted it is 0.896, a drop of 0.004.
-    decision = performance_decision(PERFORMANCE, [(10, 0.5), (990, 0.9)], 0.9)
+    decision = performance_decision(PERFORMANCE, _scores([(10, 0.5), (990, 0.9)]), 0.9)
     assert not decision.fired
     assert decision.reasons[0].observed == pytest.approx(0.004)
 
 
 def test_performance_looks_only_at_the_last_window_ticks():
-    live = [(1000, 0.2), (1000, 0.2), (60, 0.9), (60, 0.9)]
+    live = _scores([(1000, 0.2), (1000, 0.2), (60, 0.9), (60, 0.9)])
     assert not performance_decision(PERFORMANCE, live, 0.9).fired
     assert performance_decision(PerformanceTriggerSettings(window_ticks=3), live, 0.9).fired
 
 
 @pytest.mark.parametrize(("live", "fired"), [(0.85, True), (0.8501, False), (0.80, True)])
 def test_performance_fires_at_exactly_max_drop(live, fired):
-    decision = performance_decision(PERFORMANCE, [(100, live), (100, live)], 0.9)
+    decision = performance_decision(PERFORMANCE, _scores([(100, live), (100, live)]), 0.9)
     assert decision.fired is fired
     drop, samples = decision.reasons
     assert drop.threshold == 0.05 and drop.ok is not fired
@@ -109,7 +114,7 @@ def test_performance_fires_at_exactly_max_drop(live, fired):
 
 
 def test_performance_ignores_ticks_without_samples():
-    decision = performance_decision(PERFORMANCE, [(200, 0.8), (0, float("nan"))], 0.9)
+    decision = performance_decision(PERFORMANCE, _scores([(200, 0.8), (0, float("nan"))]), 0.9)
     assert decision.fired and decision.reasons[0].observed == pytest.approx(0.1)
 
 

@@ -16,6 +16,7 @@ from ctsim.settings import (
     VolumeTriggerSettings,
 )
 from ctsim.triggers import (
+    LiveScore,
     TriggerState,
     arbitrate,
     drift_decision,
@@ -65,7 +66,7 @@ def test_schedule_fires_exactly_at_the_cron_instants_of_simulated_time(cron, tic
 
 
 @given(
-    live=st.lists(st.tuples(st.integers(0, 500), st.floats(0, 1)), max_size=10),
+    live=st.lists(st.builds(LiveScore, st.integers(0, 500), st.floats(0, 1)), max_size=10),
     reference=st.none() | st.floats(0, 1),
     window=st.integers(1, 5),
     min_samples=st.integers(1, 1000),
@@ -77,14 +78,51 @@ def test_performance_fires_only_with_a_reference_enough_samples_and_a_big_enough
     settings_ = PerformanceTriggerSettings(max_drop=max_drop, window_ticks=window, min_samples=min_samples)
     decision = performance_decision(settings_, live, reference)
     recent = live[-window:]
-    samples = sum(n for n, _ in recent)
+    samples = sum(n for n, _, _ in recent)
     assert decision.fired == (not decision.reasons[0].ok)
     if reference is None or samples < min_samples:
         assert not decision.fired
     else:
-        mean = sum(n * value for n, value in recent) / samples
+        mean = sum(n * value for n, value, _ in recent) / samples
         if abs((reference - mean) - max_drop) > 1e-6:  # away from the float-rounding boundary
             assert decision.fired == (reference - mean >= max_drop)
+
+
+_SCORES = st.lists(st.tuples(st.integers(1, 500), st.floats(0, 5)), max_size=8)
+
+
+@given(old=_SCORES, new=_SCORES, reference=st.floats(0, 5), window=st.integers(1, 5),
+       min_samples=st.integers(1, 600), max_drop=st.floats(0.001, 1), metric=st.sampled_from(["accuracy", "rmse"]))
+def test_after_a_rollout_the_performance_trigger_judges_only_the_new_champions_traffic(
+    old, new, reference, window, min_samples, max_drop, metric
+):
+    """Whatever the old champion's traffic looked like, the decision for the new champion is the decision
+    on its own traffic alone: its window restarts at the rollout, and with no traffic yet it never fires."""
+    settings_ = PerformanceTriggerSettings(max_drop=max_drop, window_ticks=window, min_samples=min_samples)
+    history = [LiveScore(n, v, "v1") for n, v in old] + [LiveScore(n, v, "v2") for n, v in new]
+    judged = performance_decision(settings_, history, reference, metric=metric, champion="v2")
+    alone = performance_decision(settings_, [LiveScore(n, v, "v2") for n, v in new], reference, metric=metric,
+                                 champion="v2")
+    assert judged == alone
+    if not new:
+        assert not judged.fired
+
+
+@given(live=_SCORES.filter(bool), reference=st.floats(0, 5), worse=st.floats(0, 3), max_drop=st.floats(0.001, 1))
+def test_for_a_lower_is_better_metric_a_rise_fires_and_the_trigger_is_monotone(live, reference, worse, max_drop):
+    """rmse: the trigger fires on a rise of at least max_drop, and making every tick worse (higher) never
+    quiets a trigger that fired; making it better (lower) never fires one that was quiet."""
+    settings_ = PerformanceTriggerSettings(max_drop=max_drop, window_ticks=10, min_samples=1)
+    scores = [LiveScore(n, v) for n, v in live]
+    decision = performance_decision(settings_, scores, reference, metric="rmse")
+    mean = sum(n * v for n, v in live) / sum(n for n, _ in live)
+    if abs((mean - reference) - max_drop) > 1e-6:
+        assert decision.fired == (mean - reference >= max_drop)
+    higher = performance_decision(settings_, [LiveScore(n, v + worse) for n, v in live], reference, metric="rmse")
+    lower = performance_decision(settings_, [LiveScore(n, max(0.0, v - worse)) for n, v in live], reference,
+                                 metric="rmse")
+    assert higher.fired or not decision.fired
+    assert decision.fired or not lower.fired
 
 
 @given(
