@@ -20,11 +20,27 @@ def register(commands: argparse._SubParsersAction) -> None:
                           help="kfp.local runner (default: subprocess; docker needs a Docker engine)")
     scenario.add_argument("--runs-dir", type=Path, default=Path("runs"), help="where run directories go (default: runs/)")
     scenario.add_argument("--quiet", action="store_true", help="print only the verdict line")
+    add_task_process_flags(scenario)
     from ctsim.commands.report import add_report_flags
 
     add_report_flags(scenario)
     scenario.set_defaults(handler=run_scenario)
     register_suite(kinds)
+
+
+def add_task_process_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--cold", action="store_true",
+                        help="start every pipeline task in a fresh interpreter (default: warm, forked from a server "
+                        "that preloaded pandas, pyarrow, scikit-learn ...; same results, less overhead)")
+    parser.add_argument("--preload", action="append", default=[], metavar="MODULE",
+                        help="another third-party module for the warm task server to import (repeatable or "
+                        "comma-separated, e.g. --preload lightgbm)")
+
+
+def task_processes(args: argparse.Namespace):  # -> ctsim.runners.TaskProcesses
+    from ctsim.runners.warm import TaskProcesses, preload_names
+
+    return TaskProcesses(warm=not args.cold).with_preload(preload_names(args.preload))
 
 
 def register_suite(kinds: argparse._SubParsersAction) -> None:
@@ -78,7 +94,8 @@ def run_scenario(args: argparse.Namespace, console: Console) -> int:
 
     paths = ReportPaths(args.json, args.junit, args.plot).check()  # bad paths fail before a minute of simulation
     with LiveView(console, enabled=not args.quiet) as view:
-        result = replay(args.scenario, runs_dir=args.runs_dir, runner=args.runner, progress=view.update)
+        result = replay(args.scenario, runs_dir=args.runs_dir, runner=args.runner, progress=view.update,
+                        tasks=task_processes(args))
     record = load_run(result.run_dir)  # the same path as `ctsim report`, so both always show the same thing
     if args.quiet:
         verdict = "PASSED" if result.verdict.passed else "FAILED"

@@ -19,7 +19,7 @@ from typing import Iterator
 
 from ctsim.errors import CtsimError, ScenarioError
 from ctsim.pipeline.compile import compile_pipeline
-from ctsim.runners import LocalRunner, RunnerKind
+from ctsim.runners import LocalRunner, RunnerKind, TaskProcesses
 from ctsim.scenario import loader
 from ctsim.scenario.data import open_source
 from ctsim.scenario.model import Scenario
@@ -56,7 +56,8 @@ def store_session() -> Iterator[StoreConfig]:
 
 
 def run_scenario(name_or_path: str, runs_dir: Path = Path("runs"), runner: RunnerKind = "subprocess",
-                 progress: Progress | None = None, store: StoreConfig | None = None) -> RunResult:
+                 progress: Progress | None = None, store: StoreConfig | None = None,
+                 tasks: TaskProcesses | None = None) -> RunResult:
     path = loader.resolve(name_or_path)
     scenario = loader.load(str(path))
     source = open_source(scenario, path.parent)  # reads replay files: bad input fails here, before any write
@@ -67,14 +68,14 @@ def run_scenario(name_or_path: str, runs_dir: Path = Path("runs"), runner: Runne
     try:
         with contextlib.ExitStack() as stack:
             config = store or stack.enter_context(store_session())
-            result = _run(scenario, source, path, run_dir, run_id, config, runner, progress, stack)
+            result = _run(scenario, source, path, run_dir, run_id, config, runner, progress, stack, tasks)
     except BaseException:
         (run_dir / "run.json").write_text(json.dumps({"status": "crashed", "scenario": scenario.name}), encoding="utf-8")
         raise
     return result
 
 
-def _run(scenario, source, path, run_dir, run_id, config, runner_kind, progress, stack) -> RunResult:
+def _run(scenario, source, path, run_dir, run_id, config, runner_kind, progress, stack, tasks) -> RunResult:
     shutil.copyfile(path, run_dir / "scenario.yaml")
     compiled = compile_pipeline(run_dir / "pipeline.yaml")
     (run_dir / "pipeline.sha256").write_text(compiled.sha256 + "\n", encoding="utf-8")
@@ -83,8 +84,9 @@ def _run(scenario, source, path, run_dir, run_id, config, runner_kind, progress,
     object_store = ObjectStore(relay.config)
     object_store.ensure_bucket()
     stack.enter_context(scoped_environment(relay.config.to_env()))  # components find the store as on a cluster
-    world = World(scenario, source, object_store, relay, Layout(run_id), LocalRunner(compiled.path, run_dir, runner_kind),
-                  compiled.sha256, run_dir)
+    runner = LocalRunner(compiled.path, run_dir, runner_kind, tasks)
+    stack.callback(runner.close)  # the warm task server ends with the run, however the run ends
+    world = World(scenario, source, object_store, relay, Layout(run_id), runner, compiled.sha256, run_dir)
     simulation = Simulation(world, progress)
     timeline = simulation.run()
     audit = audit_run(object_store, world.layout, simulation.writer.produced, len(simulation.writer.buffer), timeline)
