@@ -96,6 +96,8 @@ class LocalRunner:
                     self._pipeline(**arguments)
             except RuntimeError as exc:  # kfp.local's way of saying a task failed
                 error = _ANSI.sub("", str(exc))
+        if self.warm is not None:
+            self.warm.tell_new_notices()
         seconds = time.perf_counter() - started
         tasks = parse_task_timings(log_path.read_text(encoding="utf-8"))
         return RunOutcome(not error, seconds, error, tasks, str(log_path))

@@ -87,6 +87,7 @@ class WarmTasks:
         self.settings = settings
         self.log_dir = log_dir
         self.notices: list[str] = []
+        self._told = 0
         self._server: subprocess.Popen[bytes] | None = None
         self._conn: socket.socket | None = None
         self._dead = not settings.warm
@@ -137,15 +138,20 @@ class WarmTasks:
 
     def _give_up(self, why: str) -> None:
         self._dead = True
-        self._say(f"warm tasks: {why}; the rest of this run starts tasks cold (fresh interpreters)")
+        self._say(f"warm tasks: {why}; every later task of this replay starts cold (a fresh interpreter)")
         with contextlib.suppress(OSError):
             self.close()
 
     def _say(self, message: str) -> None:
         if message not in self.notices:
             self.notices.append(message)
+            print(f"ctsim: {message}")  # kfp.local's stdout is the run's log: beside the task it concerns
+
+    def tell_new_notices(self) -> None:
+        """Log each notice once, after the run, where the user sees it (kfp.local owns the logger during a run)."""
+        for message in self.notices[self._told:]:
             _log.warning(message)
-            print(f"ctsim: {message}")  # into the run's log, beside the task it concerns
+        self._told = len(self.notices)
 
     # the seam --------------------------------------------------------------------------------------------
     @contextlib.contextmanager
