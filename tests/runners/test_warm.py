@@ -191,3 +191,58 @@ def test_preload_names_must_be_module_names():
     assert TaskProcesses().with_preload(("lightgbm", "numpy")).preload.count("numpy") == 1
     with pytest.raises(SettingError, match="The 'preload' setting of the task processes"):
         TaskProcesses(preload=("os; rm -rf /",))
+
+
+_HANGING_RUN = """
+import sys
+from pathlib import Path
+from ctsim.runners import LocalRunner, TaskProcesses
+runner = LocalRunner(Path(sys.argv[1]), Path(sys.argv[2]), tasks=TaskProcesses(preload=("json", "kfp.dsl")))
+try:
+    runner.run("run-001", {"seconds": 600.0})
+finally:
+    runner.close()
+"""
+
+
+def _descendants(pid: int) -> set[int]:
+    parents = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(stat.parent.name)] = int(fields[1])
+    found, frontier = set(), {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+@pytest.mark.parametrize("how", ["SIGTERM", "SIGINT", "Ctrl-C"])
+def test_an_interrupted_run_leaves_no_process_behind(tmp_path, how):
+    import subprocess
+    import sys
+
+    pipeline = _compiled(tmp_path, hanging, "hang")
+    run = subprocess.Popen([sys.executable, "-c", _HANGING_RUN, str(pipeline), str(tmp_path / "run")],
+                           start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    log = tmp_path / "run" / "logs" / "run-001.log"
+    try:
+        deadline = time.monotonic() + 60
+        while not (log.exists() and "hanging" in log.read_text()):
+            assert time.monotonic() < deadline and run.poll() is None, "the hanging task never started"
+            time.sleep(0.05)
+        spawned = _descendants(run.pid)
+        assert len(spawned) == 2, "the fork server and the task it forked"
+        if how == "Ctrl-C":
+            os.killpg(run.pid, signal.SIGINT)  # a terminal signals the whole foreground group
+        else:
+            os.kill(run.pid, getattr(signal, how))
+        run.wait(30)
+        assert _gone(spawned), f"left behind: {[pid for pid in spawned if _alive(pid)]}"
+    finally:
+        if run.poll() is None:
+            os.killpg(run.pid, signal.SIGKILL)
+            run.wait()
