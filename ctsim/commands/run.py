@@ -54,6 +54,7 @@ def register_suite(kinds: argparse._SubParsersAction) -> None:
     suite.add_argument("-j", "--jobs", type=positive_int, default=None, help="worker processes (default: one per core)")
     suite.add_argument("--runner", choices=("subprocess", "docker"), default="subprocess", help="kfp.local runner")
     suite.add_argument("--runs-dir", type=Path, default=Path("runs"), help="where the suite directory goes (default: runs/)")
+    add_task_process_flags(suite)
     suite.set_defaults(handler=run_suite_command)
 
 
@@ -70,7 +71,8 @@ def run_suite_command(args: argparse.Namespace, console: Console) -> int:
         console.print(Text.assemble((f"{outcome.status:>7} ", styles[outcome.status]), outcome.name,
                                     f"  {outcome.seconds:.0f} s", f"  {outcome.error}" if outcome.error else ""))
 
-    result = run_suite(args.folder or SHIPPED_DIR, args.runs_dir, args.jobs, args.runner, on_done=finished)
+    result = run_suite(args.folder or SHIPPED_DIR, args.runs_dir, args.jobs, args.runner, on_done=finished,
+                       tasks=task_processes(args))
     table = Table(title=f"Suite {result.directory}", title_justify="left")
     for column, justify in (("scenario", "left"), ("verdict", "left"), ("ticks", "right"), ("pipeline runs", "right"),
                             ("wall s", "right"), ("detail", "left")):
