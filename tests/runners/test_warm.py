@@ -246,3 +246,18 @@ def test_an_interrupted_run_leaves_no_process_behind(tmp_path, how):
         if run.poll() is None:
             os.killpg(run.pid, signal.SIGKILL)
             run.wait()
+
+
+def test_the_cli_flags_choose_cold_tasks_and_more_preloads(capsys):
+    from ctsim.cli import build_parser, main
+    from ctsim.commands.run import task_processes
+
+    args = build_parser().parse_args(["run", "scenario", "x", "--cold", "--preload", "lightgbm,xgboost",
+                                      "--preload", "catboost"])
+    tasks = task_processes(args)
+    assert not tasks.warm and tasks.preload[-3:] == ("lightgbm", "xgboost", "catboost")
+    suite = task_processes(build_parser().parse_args(["run", "suite"]))
+    assert suite.warm and suite.preload == TaskProcesses().preload
+    assert main(["run", "scenario", "sudden-drift", "--preload", "not a module"]) == 2
+    err = capsys.readouterr().err
+    assert "The 'preload' setting of the task processes" in err and "Traceback" not in err
