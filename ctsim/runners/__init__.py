@@ -76,6 +76,7 @@ class LocalRunner:
         self.warm = WarmTasks(tasks, self.logs_dir) if kind == "subprocess" and tasks.warm else None
         if self.warm is not None:
             weakref.finalize(self, self.warm.close)  # no server outlives its runner, even if close() is forgotten
+            self.warm.launch()  # it preloads while the simulator starts; the first task waits for it
         local.init(runner=runner, pipeline_root=str(self.outputs_dir), workspace_root=str(self.workspace),
                    raise_on_error=True)
         self._pipeline = components.load_component_from_file(str(pipeline_yaml))

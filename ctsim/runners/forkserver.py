@@ -140,11 +140,11 @@ def serve(conn: socket.socket) -> None:
             for fd in fds:
                 os.close(fd)
         send(conn, {"pid": pid})
-        if not _wait_for(conn, pid):
+        if not _wait_for(conn, pid, parent):
             return
 
 
-def _wait_for(conn: socket.socket, pid: int) -> bool:
+def _wait_for(conn: socket.socket, pid: int, parent: int) -> bool:
     """Report the child's exit status; if the parent goes away first, kill the child. False: stop serving."""
     pidfd = os.pidfd_open(pid)
     try:
@@ -154,7 +154,7 @@ def _wait_for(conn: socket.socket, pid: int) -> bool:
                 _, status = os.waitpid(pid, 0)
                 send(conn, {"status": _shell_status(status)})
                 return True
-            if conn in readable or os.getppid() == 1:
+            if conn in readable or os.getppid() != parent:
                 os.kill(pid, signal.SIGKILL)  # parent closed or died mid-task: the task must not outlive it
                 os.waitpid(pid, 0)
                 return False

@@ -91,6 +91,7 @@ class WarmTasks:
         self._server: subprocess.Popen[bytes] | None = None
         self._conn: socket.socket | None = None
         self._dead = not settings.warm
+        self._ready = False
         self._lock = threading.Lock()
         self.started_warm = 0
         self.started_cold = 0
@@ -100,7 +101,16 @@ class WarmTasks:
     def server_pid(self) -> int | None:
         return self._server.pid if self._server is not None else None
 
-    def _start(self) -> None:
+    def launch(self) -> None:
+        """Start the server and let it preload while the simulator gets going; the first task waits for it."""
+        with self._lock:
+            if self._conn is None and not self._dead:
+                try:
+                    self._launch()
+                except OSError as exc:
+                    self._give_up(f"the fork server did not start ({exc})")
+
+    def _launch(self) -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         log = open(self.log_dir / "forkserver.log", "ab")
         try:
@@ -111,15 +121,18 @@ class WarmTasks:
         finally:
             theirs.close()
             log.close()
-        self._conn = ours
-        ours.settimeout(READY_DEADLINE_S)
+        self._conn, self._ready = ours, False
         forkserver.send(ours, {"preload": list(self.settings.preload),
                                "main_thread": threading.current_thread() is threading.main_thread()})
-        ready, _ = forkserver.receive(ours)
-        ours.settimeout(None)
+
+    def _await_ready(self) -> None:
+        assert self._conn is not None
+        self._conn.settimeout(READY_DEADLINE_S)
+        ready, _ = forkserver.receive(self._conn)
+        self._conn.settimeout(None)
         if not ready or not ready.get("ready"):
             raise EOFError("the fork server ended before it was ready")
-        self.env_read = ready["env_read"]
+        self._ready = True
         for name, why in ready["failed"].items():
             self._say(f"warm tasks: could not preload {name} ({why}); tasks import it themselves")
 
@@ -179,7 +192,9 @@ class WarmTasks:
         with self._lock:
             try:
                 if self._conn is None:
-                    self._start()
+                    self._launch()
+                if not self._ready:
+                    self._await_ready()
                 return self._request(command, env)
             except (OSError, EOFError, ValueError) as exc:
                 self._give_up(f"the fork server failed ({type(exc).__name__}: {exc})")
@@ -188,22 +203,24 @@ class WarmTasks:
     def _request(self, command: TaskCommand, env: dict[str, str]) -> "WarmProcess | None":
         assert self._conn is not None
         read_end, write_end = os.pipe()
+        stdin = 0 if _is_open(0) else os.open(os.devnull, os.O_RDONLY)
         try:
-            stdin = 0 if _is_open(0) else os.open(os.devnull, os.O_RDONLY)
             forkserver.send(self._conn, {"program": command.program, "args": list(command.args),
                                          "env": {**env, "_KFP_RUNTIME": "true"}, "cwd": os.getcwd()},
                             fds=[stdin, write_end, write_end])
-            if stdin != 0:
-                os.close(stdin)
+        except BaseException:
+            os.close(read_end)
+            raise
         finally:
             os.close(write_end)  # the child holds it now; EOF on read_end means the task closed its streams
+            if stdin != 0:
+                os.close(stdin)
         reply, _ = forkserver.receive(self._conn)
-        if reply is None:
+        if reply is None or "pid" not in reply:
             os.close(read_end)
-            raise EOFError("the fork server closed the connection")
-        if "refused" in reply:
-            os.close(read_end)
-            self._say(f"warm tasks: a task runs cold because {reply['refused']}")
+            if reply is None:
+                raise EOFError("the fork server closed the connection")
+            self._say(f"warm tasks: a task runs cold because {reply.get('refused', 'the server refused it')}")
             return None
         return WarmProcess(self, int(reply["pid"]), read_end)
 
