@@ -92,6 +92,7 @@ class WarmTasks:
         self._conn: socket.socket | None = None
         self._dead = not settings.warm
         self._ready = False
+        self._in_run = False
         self._lock = threading.Lock()
         self.started_warm = 0
         self.started_cold = 0
@@ -142,6 +143,8 @@ class WarmTasks:
             self._conn.close()
             self._conn = None
         if self._server is not None:
+            if not self._ready:
+                self._server.kill()  # still preloading: nothing to finish
             try:
                 self._server.wait(STOP_DEADLINE_S)
             except subprocess.TimeoutExpired:
@@ -158,7 +161,8 @@ class WarmTasks:
     def _say(self, message: str) -> None:
         if message not in self.notices:
             self.notices.append(message)
-            print(f"ctsim: {message}")  # kfp.local's stdout is the run's log: beside the task it concerns
+            if self._in_run:
+                print(f"ctsim: {message}")  # kfp.local's stdout is the run's log: beside the task it concerns
 
     def tell_new_notices(self) -> None:
         """Log each notice once, after the run, where the user sees it (kfp.local owns the logger during a run)."""
@@ -174,10 +178,12 @@ class WarmTasks:
 
         cold = handler.run_local_subprocess
         handler.run_local_subprocess = lambda full_command, env_vars=None: self._run_task(cold, full_command, env_vars)
+        self._in_run = True
         try:
             yield
         finally:
             handler.run_local_subprocess = cold
+            self._in_run = False
 
     def _run_task(self, cold: Callable[..., int], full_command: list[str], env_vars: dict[str, str] | None) -> int:
         command = parse_task_command(full_command)

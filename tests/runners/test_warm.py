@@ -261,3 +261,11 @@ def test_the_cli_flags_choose_cold_tasks_and_more_preloads(capsys):
     assert main(["run", "scenario", "sudden-drift", "--preload", "not a module"]) == 2
     err = capsys.readouterr().err
     assert "The 'preload' setting of the task processes" in err and "Traceback" not in err
+
+
+def test_closing_a_runner_whose_server_is_still_preloading_is_prompt(tmp_path):
+    runner = LocalRunner(_compiled(tmp_path, two_tasks, "two"), tmp_path / "run", tasks=TaskProcesses())
+    server = runner.warm.server_pid  # preloading pandas, scikit-learn ... for seconds: a replay without runs
+    started = time.monotonic()
+    runner.close()
+    assert time.monotonic() - started < 2.0 and _gone([server], 2.0)
