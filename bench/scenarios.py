@@ -20,7 +20,7 @@ from typing import Any
 
 from bench.memory import ChildSampler, peak_rss_mb
 from bench.plan import Plan, scaling_scenario, scenario_yaml
-from bench.stats import growth_exponent, linear_fit, median, ratio
+from bench.stats import growth_exponent, linear_fit, median, ratio, summarize, task_overheads
 
 __all__ = ["measure_worker", "run_scenarios"]
 
@@ -141,8 +141,11 @@ def _both_ways(plan: Plan, scratch: Path, warm_done: list[dict[str, Any]]) -> di
     cold = _pool([path] * plan.both_ways_runs, 1, scratch, warm=False)[1]
     warm_s = median(r["seconds"] for r in warm if r["status"] != "crashed")
     cold_s = median(r["seconds"] for r in cold if r["status"] != "crashed")
+    overheads = {mode: summarize([row["overhead"] for row in task_overheads(
+        run for result in results for run in result.get("runs", []))]) for mode, results in (("warm", warm), ("cold", cold))}
     return {"name": plan.both_ways, "warm_seconds": warm_s, "cold_seconds": cold_s, "speedup": ratio(cold_s, warm_s),
-            "runs": [_brief(r) for r in warm + cold], "warm_results": warm, "cold_results": cold}
+            "task_overhead": overheads, "runs": [_brief(r) for r in warm + cold], "warm_results": warm,
+            "cold_results": cold}
 
 
 def _shipped_suite(scratch: Path) -> dict[str, Any]:

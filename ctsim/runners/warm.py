@@ -28,10 +28,9 @@ from ctsim.runners import forkserver
 
 __all__ = ["DEFAULT_PRELOAD", "TaskProcesses", "WarmTasks", "parse_task_command"]
 
-# Heavy third-party modules ctsim's components import: none of them reads the environment at import time
-# in a way a task could change (the server checks that anyway and refuses such a task).
-DEFAULT_PRELOAD = ("numpy", "pandas", "pyarrow", "pyarrow.parquet", "scipy.stats", "scipy.spatial",
-                   "sklearn.linear_model", "sklearn.metrics", "sklearn.pipeline", "sklearn.preprocessing",
+# The heavy third-party modules ctsim's tasks import (scikit-learn brings scipy). What they read from the environment
+# at import is recorded by the server, which refuses a task whose environment differs there.
+DEFAULT_PRELOAD = ("numpy", "pandas", "pyarrow", "pyarrow.parquet", "sklearn.linear_model", "sklearn.metrics", "sklearn.pipeline", "sklearn.preprocessing",
                    "minio", "urllib3", "pydantic", "yaml", "kfp.dsl", "kfp.dsl.executor")
 READY_DEADLINE_S = 120.0
 STOP_DEADLINE_S = 5.0

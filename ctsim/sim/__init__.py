@@ -98,6 +98,7 @@ def _run(scenario, source, path, run_dir, run_id, config, runner_kind, progress,
     (run_dir / "run.json").write_text(json.dumps({
         "status": "passed" if verdict.passed else "failed", "scenario": scenario.name, "seed": scenario.seed,
         "pipeline_sha256": compiled.sha256, "runner": runner_kind, "namespace": run_id,
+        "task_processes": "warm" if runner.warm is not None else "cold",
         "store": "embedded" if StoreConfig.from_env() is None else "configured",
     }, indent=1), encoding="utf-8")
     return RunResult(scenario, timeline, verdict, run_dir, compiled.sha256, config.endpoint, audit)

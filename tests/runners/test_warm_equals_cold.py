@@ -2,6 +2,7 @@
 give the same timeline events and the same per-tick metrics, including the fault gauntlet, whose register task
 dies with ``os._exit(137)`` and must still look killed to kfp.local and to the retry logic."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,8 @@ def test_warm_and_cold_replays_tell_the_same_story(scenario, tmp_path, embedded_
     assert warm.to_dict()["ticks"] == cold.to_dict()["ticks"]
     assert results["warm"].verdict.to_dict() == results["cold"].verdict.to_dict()
     assert any(e.kind == "pipeline-run" for e in warm.events), "a replay without a pipeline run proves nothing"
+    for mode, result in results.items():
+        assert json.loads((result.run_dir / "run.json").read_text())["task_processes"] == mode
     if scenario == GAUNTLET:
         killed = [e for e in warm.events if e.kind == "pipeline-run" and e.data.get("status") == "failed"]
         assert killed, "the run whose register task died must fail, warm as cold"
