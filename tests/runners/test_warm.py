@@ -269,3 +269,20 @@ def test_closing_a_runner_whose_server_is_still_preloading_is_prompt(tmp_path):
     started = time.monotonic()
     runner.close()
     assert time.monotonic() - started < 2.0 and _gone([server], 2.0)
+
+
+def test_a_suite_hands_every_worker_the_same_task_processes(tmp_path):
+    import suite_worker
+
+    from ctsim.sim.suite import run_suite
+
+    folder = tmp_path / "scenarios"
+    folder.mkdir()
+    for name in ("one", "two"):
+        (folder / f"{name}.yaml").write_text(f"name: {name}\n")
+    cold = TaskProcesses(warm=False).with_preload(("lightgbm",))
+    result = run_suite(folder, tmp_path / "runs", jobs=2, worker=suite_worker.record_tasks, tasks=cold)
+    told = [json.loads((Path(o.run_dir) / "tasks.json").read_text()) for o in result.outcomes]
+    assert told == [{"warm": False, "preload": list(cold.preload)}] * 2
+    default = run_suite(folder, tmp_path / "runs2", jobs=1, worker=suite_worker.record_tasks)
+    assert [json.loads((Path(o.run_dir) / "tasks.json").read_text()) for o in default.outcomes] == [None, None]
