@@ -9,17 +9,19 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from kfp import compiler, dsl
 
 from ctsim.errors import SettingError
-from ctsim.runners import LocalRunner, TaskProcesses
+from ctsim.runners import LocalRunner, TaskProcesses, forkserver
 from ctsim.runners.warm import preload_names
 
 LIGHT = TaskProcesses(preload=("json", "kfp.dsl", "kfp.dsl.executor"))  # quick to preload; same code path
 
 
 @dsl.component(base_image="python:3.11", install_kfp_package=False)
-def describe(name: str, exit_code: int, report: dsl.OutputPath(str)) -> str:
+def describe(name: str, exit_code: int, report: dsl.OutputPath(str), how: str = "os._exit") -> str:
     import json
     import os
     import sys
@@ -33,6 +35,10 @@ def describe(name: str, exit_code: int, report: dsl.OutputPath(str)) -> str:
     with open(report, "w") as handle:
         json.dump(seen, handle)
     sys.stdout.flush()
+    if exit_code and how == "raise":
+        raise RuntimeError(f"task failed on purpose with {exit_code}")
+    if exit_code and how == "sys.exit":
+        sys.exit(exit_code)
     if exit_code:
         os._exit(exit_code)
     return name
@@ -48,9 +54,9 @@ def hang(seconds: float) -> str:
 
 
 @dsl.pipeline(name="describe-twice")
-def two_tasks(exit_code: int = 0):
+def two_tasks(exit_code: int = 0, how: str = "os._exit"):
     first = describe(name="first", exit_code=0)
-    describe(name=first.outputs["Output"], exit_code=exit_code)
+    describe(name=first.outputs["Output"], exit_code=exit_code, how=how)
 
 
 @dsl.pipeline(name="hang")
@@ -91,12 +97,12 @@ def probe_env(monkeypatch):
     monkeypatch.setenv("CTSIM_TEST_PROBE", "first value")
 
 
-def _run_both(tmp_path: Path, exit_code: int):
+def _run_both(tmp_path: Path, exit_code: int, how: str = "os._exit"):
     outcomes, reports, logs = {}, {}, {}
     for mode, tasks in (("warm", LIGHT), ("cold", TaskProcesses(warm=False))):
         runner = LocalRunner(_compiled(tmp_path, two_tasks, "two"), tmp_path / mode, tasks=tasks)
         try:
-            outcomes[mode] = runner.run("run-001", {"exit_code": exit_code})
+            outcomes[mode] = runner.run("run-001", {"exit_code": exit_code, "how": how})
             reports[mode] = _reports(runner)
             logs[mode] = runner.log_path("run-001").read_text()
             if mode == "warm":
@@ -133,6 +139,23 @@ def test_a_task_killed_with_exit_137_fails_the_run_warm_as_cold(tmp_path, probe_
         assert [t.status for t in outcomes[mode].tasks] == ["SUCCESS", "FAILURE"]
         assert "describe-2" in outcomes[mode].error
     assert outcomes["warm"].error == outcomes["cold"].error
+
+
+@pytest.mark.parametrize("exit_code, how", [(1, "os._exit"), (255, "os._exit"), (3, "sys.exit"), (1, "raise")])
+def test_a_failing_task_fails_the_same_way_warm_as_cold(tmp_path, exit_code, how):
+    outcomes, _, logs = _run_both(tmp_path, exit_code, how)
+
+    assert not outcomes["warm"].succeeded and outcomes["warm"].error == outcomes["cold"].error
+    assert [t.status for t in outcomes["warm"].tasks] == [t.status for t in outcomes["cold"].tasks]
+    if how == "raise":  # the traceback reaches kfp.local's log both ways
+        assert all("RuntimeError: task failed on purpose with 1" in log for log in logs.values())
+
+
+@pytest.mark.property
+@given(code=st.integers(0, 255), signum=st.integers(1, 31))
+def test_the_server_reports_exit_status_as_sh_does(code, signum):
+    assert forkserver._shell_status(code << 8) == code  # exited with code
+    assert forkserver._shell_status(signum) == 128 + signum  # killed by a signal: sh says 128 + N
 
 
 def test_a_crashing_task_does_not_take_the_server_down(tmp_path):
