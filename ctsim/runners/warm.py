@@ -26,7 +26,7 @@ from typing import Any, Callable, Iterator
 
 from ctsim.runners import forkserver
 
-__all__ = ["DEFAULT_PRELOAD", "TaskProcesses", "WarmTasks", "parse_task_command"]
+__all__ = ["DEFAULT_PRELOAD", "TaskProcesses", "WarmTasks", "parse_task_command", "preload_names"]
 
 # The heavy third-party modules ctsim's tasks import (scikit-learn brings scipy). What they read from the environment
 # at import is recorded by the server, which refuses a task whose environment differs there.
