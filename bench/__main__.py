@@ -54,13 +54,15 @@ def run(plan: Plan, sections: set[str], keep: bool, console: Console) -> dict[st
     if "scenarios" in sections:
         from bench.scenarios import run_scenarios
 
-        console.print("scenario runs (suite legs, ticks and rows series, memory) ...")
+        console.print("scenario runs (suite legs, ticks and rows series, memory, warm vs --cold) ...")
         scenarios = run_scenarios(plan, keep)
         results.update({key: scenarios[key] for key in
-                        ("flagship", "suite", "ticks_series", "rows_series", "memory", "crashed")})
+                        ("flagship", "suite", "ticks_series", "rows_series", "memory", "crashed", "both_ways",
+                         "shipped_suite")})
         if scenarios["kept"]:
             console.print(f"scenario run directories kept in {scenarios['kept']}")
-        results["task_overhead"] = overhead_summary(scenarios["task_runs"])
+        results["task_overhead"] = overhead_summary(scenarios["task_runs"])  # warm tasks (the default)
+        results["task_overhead_cold"] = overhead_summary(scenarios["task_runs_cold"])
     if "drift" in sections:  # last: its 1e7-row frames stay in this process's heap afterwards
         from bench.drift import run_drift
 

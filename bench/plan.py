@@ -26,15 +26,20 @@ class Plan:
     series_ticks: int
     memory_ticks: int                   # the large scenario: ticks x rows per tick rows in the lake
     memory_rows: int
+    both_ways: str = "sudden-drift"     # the shipped scenario replayed warm and --cold side by side
+    both_ways_runs: int = 1             # sequential runs of it each way
+    shipped_suite: bool = False         # the whole shipped suite on 2 workers, warm and --cold (many minutes)
 
 
 QUICK = Plan(mode="quick", lake_rows=(100_000, 1_000_000), new_rows=20_000, features=8, drift_repeats=5,
              exact_repeats=1, flagship="", flagship_runs=2, ticks_series=(4, 8), series_rows=500,
-             rows_series=(500, 5_000), series_ticks=4, memory_ticks=4, memory_rows=5_000)
+             rows_series=(500, 5_000), series_ticks=4, memory_ticks=4, memory_rows=5_000,
+             both_ways="sudden-drift", both_ways_runs=1, shipped_suite=False)
 
 FULL = Plan(mode="full", lake_rows=(100_000, 1_000_000, 10_000_000), new_rows=100_000, features=8, drift_repeats=7,
             exact_repeats=1, flagship="sudden-drift", flagship_runs=2, ticks_series=(10, 20, 40), series_rows=2_000,
-            rows_series=(1_000, 10_000, 50_000), series_ticks=10, memory_ticks=100, memory_rows=100_000)
+            rows_series=(1_000, 10_000, 50_000), series_ticks=10, memory_ticks=100, memory_rows=100_000,
+            both_ways="sudden-drift", both_ways_runs=2, shipped_suite=True)
 
 
 def scaling_scenario(name: str, ticks: int, rows_per_tick: int, seed: int = 5) -> dict[str, Any]:

@@ -9,9 +9,12 @@ module under ``ctsim.commands``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import os
+import signal
 import sys
+import threading
 from typing import Sequence
 
 from rich.console import Console
@@ -40,13 +43,37 @@ def main(argv: Sequence[str] | None = None) -> int:
         console.width = PIPE_WIDTH
     errors = Console(stderr=True, highlight=False)
     try:
-        return args.handler(args, console)
+        with _terminate_as_interrupt():
+            return args.handler(args, console)
     except CtsimError as exc:
         errors.print(f"[bold red]{type(exc).__name__}[/]: {exc}", markup=True, soft_wrap=True)
         return exc.exit_code
+    except Terminated:
+        errors.print("terminated")
+        return 128 + signal.SIGTERM
     except KeyboardInterrupt:
         errors.print("interrupted")
         return 130
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C so every ``finally`` runs: the store, the warm task server and its tasks end."""
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt():
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def terminate(signum: int, frame: object) -> None:
+        raise Terminated()
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

@@ -1,17 +1,30 @@
 """ctsim's public component library for a team's own ``@dsl.pipeline`` (see docs/pipeline-contract.md).
 
     from ctsim.kfp import collect_data, validate_data, split_data, evaluate_model, register_model, start_canary
-    from ctsim.kfp import raise_alert, exit_handler, on_cluster, save_model, load_model, run_settings
+    from ctsim.kfp import raise_alert, exit_handler, on_cluster, ctsim_component
+    from ctsim.kfp import save_model, load_model, run_settings        # inside your own component bodies
 
-Importing this module imports ``kfp``; inside a component body, import only what the body uses.
+The helpers import no KFP SDK code, so a component body can use them: at run time KFP's executor loads a
+reduced ``kfp.dsl`` (``_KFP_RUNTIME``) in which the pipeline-building classes do not exist. The components
+are loaded on first use, when a pipeline is being defined.
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
 from ctsim.pipeline.artifacts import load_model, save_model
-from ctsim.pipeline.library import (COMPONENT_IMAGE, collect_data, ctsim_component, evaluate_model, exit_handler,
-                                    finish_run, on_cluster, raise_alert, register_model, split_data, start_canary,
-                                    validate_data, with_store_secret)
 from ctsim.pipeline.tasks import run_settings
 
-__all__ = ["COMPONENT_IMAGE", "collect_data", "ctsim_component", "evaluate_model", "exit_handler", "finish_run",
-           "load_model", "on_cluster", "raise_alert", "register_model", "run_settings", "save_model", "split_data",
-           "start_canary", "validate_data", "with_store_secret"]
+_LIBRARY = ("COMPONENT_IMAGE", "collect_data", "ctsim_component", "evaluate_model", "exit_handler", "finish_run",
+            "on_cluster", "raise_alert", "register_model", "split_data", "start_canary", "validate_data",
+            "with_store_secret")
+
+__all__ = sorted((*_LIBRARY, "load_model", "run_settings", "save_model"))
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LIBRARY:
+        return getattr(importlib.import_module("ctsim.pipeline.library"), name)
+    raise AttributeError(f"module 'ctsim.kfp' has no attribute {name!r}")

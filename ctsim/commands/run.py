@@ -20,11 +20,27 @@ def register(commands: argparse._SubParsersAction) -> None:
                           help="kfp.local runner (default: subprocess; docker needs a Docker engine)")
     scenario.add_argument("--runs-dir", type=Path, default=Path("runs"), help="where run directories go (default: runs/)")
     scenario.add_argument("--quiet", action="store_true", help="print only the verdict line")
+    add_task_process_flags(scenario)
     from ctsim.commands.report import add_report_flags
 
     add_report_flags(scenario)
     scenario.set_defaults(handler=run_scenario)
     register_suite(kinds)
+
+
+def add_task_process_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--cold", action="store_true",
+                        help="start every pipeline task in a fresh interpreter (default: warm, forked from a server "
+                        "that preloaded pandas, pyarrow, scikit-learn ...; same results, less overhead)")
+    parser.add_argument("--preload", action="append", default=[], metavar="MODULE",
+                        help="another third-party module for the warm task server to import (repeatable or "
+                        "comma-separated, e.g. --preload lightgbm)")
+
+
+def task_processes(args: argparse.Namespace):  # -> ctsim.runners.TaskProcesses
+    from ctsim.runners.warm import TaskProcesses, preload_names
+
+    return TaskProcesses(warm=not args.cold).with_preload(preload_names(args.preload))
 
 
 def register_suite(kinds: argparse._SubParsersAction) -> None:
@@ -38,6 +54,7 @@ def register_suite(kinds: argparse._SubParsersAction) -> None:
     suite.add_argument("-j", "--jobs", type=positive_int, default=None, help="worker processes (default: one per core)")
     suite.add_argument("--runner", choices=("subprocess", "docker"), default="subprocess", help="kfp.local runner")
     suite.add_argument("--runs-dir", type=Path, default=Path("runs"), help="where the suite directory goes (default: runs/)")
+    add_task_process_flags(suite)
     suite.set_defaults(handler=run_suite_command)
 
 
@@ -54,7 +71,8 @@ def run_suite_command(args: argparse.Namespace, console: Console) -> int:
         console.print(Text.assemble((f"{outcome.status:>7} ", styles[outcome.status]), outcome.name,
                                     f"  {outcome.seconds:.0f} s", f"  {outcome.error}" if outcome.error else ""))
 
-    result = run_suite(args.folder or SHIPPED_DIR, args.runs_dir, args.jobs, args.runner, on_done=finished)
+    result = run_suite(args.folder or SHIPPED_DIR, args.runs_dir, args.jobs, args.runner, on_done=finished,
+                       tasks=task_processes(args))
     table = Table(title=f"Suite {result.directory}", title_justify="left")
     for column, justify in (("scenario", "left"), ("verdict", "left"), ("ticks", "right"), ("pipeline runs", "right"),
                             ("wall s", "right"), ("detail", "left")):
@@ -78,7 +96,8 @@ def run_scenario(args: argparse.Namespace, console: Console) -> int:
 
     paths = ReportPaths(args.json, args.junit, args.plot).check()  # bad paths fail before a minute of simulation
     with LiveView(console, enabled=not args.quiet) as view:
-        result = replay(args.scenario, runs_dir=args.runs_dir, runner=args.runner, progress=view.update)
+        result = replay(args.scenario, runs_dir=args.runs_dir, runner=args.runner, progress=view.update,
+                        tasks=task_processes(args))
     record = load_run(result.run_dir)  # the same path as `ctsim report`, so both always show the same thing
     if args.quiet:
         verdict = "PASSED" if result.verdict.passed else "FAILED"

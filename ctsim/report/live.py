@@ -10,15 +10,22 @@ The simulator calls ``update(kind, data)``:
 The counts appear only once the simulator reports them (by ``event`` or by counts on ``tick``), so the view
 never shows a zero it does not know. Colour follows the console (the CLI honours NO_COLOR); on a non-terminal
 the view prints one plain line per step and per counted event instead of redrawing.
+
+While a pipeline runs, kfp.local's output is redirected into the run's log (``sys.stdout`` swapped), and a
+console that looks ``sys.stdout`` up at each write would redraw into that log, or, not being a terminal there,
+not at all: the view froze for the whole run. The view pins its console to the stream it started on, and its
+line is rendered at every refresh, so the step in flight and its elapsed seconds move while a task runs.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, TimeElapsedColumn
+from rich.text import Text
 
 from ctsim.report.redact import Redactor
 
@@ -34,21 +41,23 @@ class LiveState:
     champion: str | None = None
     canary_weight: int = 0
     step: str = ""
+    step_since: float | None = None  # monotonic seconds when the step in flight started
     counts: dict[str, int] = field(default_factory=lambda: {name: 0 for name in COUNTED.values()})
     counts_known: bool = False
 
-    def apply(self, kind: str, data: dict[str, Any]) -> str | None:
+    def apply(self, kind: str, data: dict[str, Any], now: float | None = None) -> str | None:
         """Fold one progress call in; returns a plain line worth printing on a non-terminal, if any."""
         if kind == "tick":
             self.tick, self.ticks = data["tick"], data.get("ticks", self.ticks)
             self.champion, self.canary_weight = data.get("champion"), data.get("canary_weight") or 0
-            self.step = ""
+            self.step, self.step_since = "", None
             if any(name in data for name in COUNTED.values()):
                 self.counts_known = True
                 self.counts.update({name: int(data[name]) for name in COUNTED.values() if name in data})
             return None
         if kind == "step":
             self.step = str(data.get("step", ""))
+            self.step_since = time.monotonic() if now is None else now
             return f"tick {self.tick}: {self.step}"
         if kind == "event":
             self.counts_known = True
@@ -59,15 +68,27 @@ class LiveState:
             return f"tick {data.get('tick', self.tick)}: {data.get('kind')}: {data.get('message', '')}"
         return None
 
-    def describe(self) -> str:
+    def describe(self, now: float | None = None) -> str:
         parts = [f"champion {self.champion or '-'}"]
         if self.canary_weight and self.canary_weight < 100:
             parts.append(f"canary {self.canary_weight}%")
         if self.counts_known:
             parts.append(" ".join(f"{name} {value}" for name, value in self.counts.items()))
         if self.step:
-            parts.append(f"▶ {self.step}")
+            since = "" if now is None or self.step_since is None else f" {max(0.0, now - self.step_since):.1f} s"
+            parts.append(f"▶ {self.step}{since}")
         return " · ".join(parts)
+
+
+class _StateColumn(ProgressColumn):
+    """The live line, rendered afresh at every refresh (so elapsed time moves between updates)."""
+
+    def __init__(self, render: Callable[[], str]):
+        super().__init__()
+        self._render = render
+
+    def render(self, task: Any) -> Text:
+        return Text(self._render())
 
 
 class LiveView:
@@ -82,9 +103,11 @@ class LiveView:
 
     def __enter__(self) -> "LiveView":
         if self.enabled and self.interactive:
+            self.console.file = self.console.file  # pinned: the runner swaps sys.stdout for the run's log
+            line = _StateColumn(lambda: self._redact(self.state.describe(time.monotonic())))
             self._progress = Progress(TextColumn("[bold]tick"), MofNCompleteColumn(), BarColumn(bar_width=24),
-                                      TextColumn("{task.description}"), TimeElapsedColumn(), console=self.console,
-                                      transient=True)
+                                      line, TimeElapsedColumn(), console=self.console, transient=True,
+                                      refresh_per_second=4)
             self._progress.start()
             self._task = self._progress.add_task("starting", total=None)
         return self
@@ -98,7 +121,6 @@ class LiveView:
             return
         line = self.state.apply(kind, data)
         if self._progress is not None:
-            self._progress.update(self._task, completed=self.state.tick, total=self.state.ticks,
-                                  description=self._redact(self.state.describe()))
+            self._progress.update(self._task, completed=self.state.tick, total=self.state.ticks)
         elif line is not None:
             self.console.print(f"  … {self._redact(line)}", markup=False, highlight=False)

@@ -10,14 +10,16 @@ import contextlib
 import re
 import time
 import warnings
+import weakref
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
 from ctsim.errors import RunnerUnavailable
+from ctsim.runners.warm import TaskProcesses, WarmTasks
 
-__all__ = ["LocalRunner", "RunOutcome", "RunnerKind", "TaskTiming", "docker_engine_answers", "parse_task_timings",
+__all__ = ["LocalRunner", "RunOutcome", "RunnerKind", "TaskProcesses", "TaskTiming", "docker_engine_answers", "parse_task_timings",
            "started_task"]
 
 RunnerKind = Literal["subprocess", "docker"]
@@ -54,7 +56,8 @@ def docker_engine_answers() -> bool:
 class LocalRunner:
     """Runs the compiled pipeline on kfp.local, one run at a time, logs kept in the run directory."""
 
-    def __init__(self, pipeline_yaml: Path, run_dir: Path, kind: RunnerKind = "subprocess"):
+    def __init__(self, pipeline_yaml: Path, run_dir: Path, kind: RunnerKind = "subprocess",
+                 tasks: TaskProcesses | None = None):
         from kfp import components, local
 
         if kind == "docker":
@@ -68,6 +71,12 @@ class LocalRunner:
         self.workspace = run_dir / "kfp-workspace"
         self.logs_dir = run_dir / "logs"
         self.logs_dir.mkdir(parents=True, exist_ok=True)
+        tasks = tasks or TaskProcesses()
+        # Warm task processes (issue 14): the subprocess runner's tasks fork from a preloaded server.
+        self.warm = WarmTasks(tasks, self.logs_dir) if kind == "subprocess" and tasks.warm else None
+        if self.warm is not None:
+            weakref.finalize(self, self.warm.close)  # no server outlives its runner, even if close() is forgotten
+            self.warm.launch()  # it preloads while the simulator starts; the first task waits for it
         local.init(runner=runner, pipeline_root=str(self.outputs_dir), workspace_root=str(self.workspace),
                    raise_on_error=True)
         self._pipeline = components.load_component_from_file(str(pipeline_yaml))
@@ -84,12 +93,20 @@ class LocalRunner:
             # kfp.local warns that cluster-only settings (image, cpu/memory requests) are ignored here: expected.
             warnings.simplefilter("ignore")
             try:
-                self._pipeline(**arguments)
+                with self.warm.installed() if self.warm else contextlib.nullcontext():
+                    self._pipeline(**arguments)
             except RuntimeError as exc:  # kfp.local's way of saying a task failed
                 error = _ANSI.sub("", str(exc))
+        if self.warm is not None:
+            self.warm.tell_new_notices()
         seconds = time.perf_counter() - started
         tasks = parse_task_timings(log_path.read_text(encoding="utf-8"))
         return RunOutcome(not error, seconds, error, tasks, str(log_path))
+
+    def close(self) -> None:
+        """Stop the warm task server, if any (a task still running in it ends with it)."""
+        if self.warm is not None:
+            self.warm.close()
 
 
 def started_task(line: str) -> str | None:

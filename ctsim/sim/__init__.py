@@ -21,7 +21,7 @@ from typing import Iterator
 from ctsim.errors import CtsimError, ScenarioError
 from ctsim.pipeline.compile import CompiledPipeline
 from ctsim.pipeline.source import PreparedPipeline
-from ctsim.runners import LocalRunner, RunnerKind
+from ctsim.runners import LocalRunner, RunnerKind, TaskProcesses
 from ctsim.scenario import loader
 from ctsim.scenario.data import open_source
 from ctsim.scenario.model import Scenario
@@ -31,7 +31,7 @@ from ctsim.sim.environment import scoped_environment
 from ctsim.sim.pipelines import prepare_pipeline
 from ctsim.sim.timeline import Timeline
 from ctsim.store import EmbeddedS3, Layout, ObjectStore, OutageRelay, StoreConfig, safe_name
-from ctsim.verdict import ExpectationResult, Verdict, check
+from ctsim.verdict import ExpectationResult, Verdict, check, contract_results
 
 __all__ = ["RunResult", "fresh_directory", "run_scenario", "store_session"]
 
@@ -59,7 +59,8 @@ def store_session() -> Iterator[StoreConfig]:
 
 
 def run_scenario(name_or_path: str, runs_dir: Path = Path("runs"), runner: RunnerKind = "subprocess",
-                 progress: Progress | None = None, store: StoreConfig | None = None) -> RunResult:
+                 progress: Progress | None = None, store: StoreConfig | None = None,
+                 tasks: TaskProcesses | None = None) -> RunResult:
     path = loader.resolve(name_or_path)
     scenario = loader.load(str(path))
     source = open_source(scenario, path.parent)  # reads replay files: bad input fails here, before any write
@@ -75,14 +76,15 @@ def run_scenario(name_or_path: str, runs_dir: Path = Path("runs"), runner: Runne
     try:
         with contextlib.ExitStack() as stack:
             config = store or stack.enter_context(store_session())
-            result = _run(scenario, source, path, run_dir, run_id, config, runner, progress, stack, pipeline)
+            result = _run(scenario, source, path, run_dir, run_id, config, runner, progress, stack, pipeline,
+                          tasks)
     except BaseException:
         (run_dir / "run.json").write_text(json.dumps({"status": "crashed", "scenario": scenario.name}), encoding="utf-8")
         raise
     return result
 
 
-def _run(scenario, source, path, run_dir, run_id, config, runner_kind, progress, stack, pipeline) -> RunResult:
+def _run(scenario, source, path, run_dir, run_id, config, runner_kind, progress, stack, pipeline, tasks) -> RunResult:
     shutil.copyfile(path, run_dir / "scenario.yaml")
     compiled = pipeline.compiled
     (run_dir / "pipeline.sha256").write_text(compiled.sha256 + "\n", encoding="utf-8")
@@ -91,19 +93,23 @@ def _run(scenario, source, path, run_dir, run_id, config, runner_kind, progress,
     object_store = ObjectStore(relay.config)
     object_store.ensure_bucket()
     stack.enter_context(scoped_environment(relay.config.to_env()))  # components find the store as on a cluster
-    world = World(scenario, source, object_store, relay, Layout(run_id), LocalRunner(compiled.path, run_dir, runner_kind),
-                  pipeline, run_dir)
+    runner = LocalRunner(compiled.path, run_dir, runner_kind, tasks)
+    stack.callback(runner.close)  # the warm task server ends with the run, however the run ends
+    world = World(scenario, source, object_store, relay, Layout(run_id), runner, pipeline, run_dir)
     simulation = Simulation(world, progress)
     timeline = simulation.run()
     audit = audit_run(object_store, world.layout, simulation.writer.produced, len(simulation.writer.buffer), timeline)
     verdict = check(scenario, timeline)
-    verdict = Verdict(verdict.results + (ExpectationResult("audit", audit.ok, audit.summary()),))
+    # Never passed by silence: the pipeline contract's checks and the audit hold whatever the scenario expects.
+    verdict = Verdict(verdict.results + contract_results(timeline)
+                      + (ExpectationResult("audit", audit.ok, audit.summary()),))
     timeline.write(run_dir / "timeline.json")
     (run_dir / "audit.json").write_text(json.dumps(audit.to_dict(), indent=1), encoding="utf-8")
     (run_dir / "verdict.json").write_text(json.dumps(verdict.to_dict(), indent=1), encoding="utf-8")
     (run_dir / "run.json").write_text(json.dumps({
         "status": "passed" if verdict.passed else "failed", "scenario": scenario.name, "seed": scenario.seed,
         "pipeline_sha256": compiled.sha256, "pipeline": pipeline.label, "runner": runner_kind, "namespace": run_id,
+        "task_processes": "warm" if runner.warm is not None else "cold",
         "store": "embedded" if StoreConfig.from_env() is None else "configured",
     }, indent=1), encoding="utf-8")
     return RunResult(scenario, timeline, verdict, run_dir, compiled.sha256, config.endpoint, audit)

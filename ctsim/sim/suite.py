@@ -23,13 +23,14 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from ctsim.errors import CtsimError
+from ctsim.runners import TaskProcesses
 from ctsim.sim import fresh_directory
 
 __all__ = ["SCHEMA_VERSION", "ScenarioOutcome", "SuiteResult", "discover", "fresh_directory", "replay_in_worker",
            "run_parallel", "run_suite", "suite_document", "write_json"]
 
 SCHEMA_VERSION = 1
-Worker = Callable[[str, str, str], dict[str, Any]]
+Worker = Callable[..., dict[str, Any]]  # (path, runs_dir, runner[, task processes]) -> a ScenarioOutcome as data
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,7 @@ def first_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text[0] if text else ''}".rstrip(": ")
 
 
-def replay_in_worker(path: str, runs_dir: str, runner: str) -> dict[str, Any]:
+def replay_in_worker(path: str, runs_dir: str, runner: str, tasks: TaskProcesses | None = None) -> dict[str, Any]:
     """Run one scenario (in a worker process) and describe the outcome as plain data; never raises."""
     started = time.perf_counter()
     name = Path(path).stem
@@ -89,7 +90,8 @@ def replay_in_worker(path: str, runs_dir: str, runner: str) -> dict[str, Any]:
         from ctsim.sim import run_scenario
 
         name = loader.load(path).name
-        result = run_scenario(path, runs_dir=Path(runs_dir), runner=runner, progress=None)  # type: ignore[arg-type]
+        result = run_scenario(path, runs_dir=Path(runs_dir), runner=runner, progress=None,  # type: ignore[arg-type]
+                              tasks=tasks)
     except BaseException as exc:  # a crash is this scenario's outcome, not the suite's end
         return asdict(ScenarioOutcome.crashed(name, _only_child(Path(runs_dir)), first_line(exc),
                                               time.perf_counter() - started))
@@ -105,7 +107,7 @@ def _only_child(folder: Path) -> str:
     return str(children[0]) if len(children) == 1 else str(folder)
 
 
-def run_parallel(tasks: Sequence[tuple[str, str, str]], jobs: int, worker: Worker = replay_in_worker,
+def run_parallel(tasks: Sequence[tuple[Any, ...]], jobs: int, worker: Worker = replay_in_worker,
                  on_done: Callable[[int, dict[str, Any]], None] | None = None) -> list[dict[str, Any]]:
     """Run ``worker(*task)`` for every task in fresh spawned processes, ``jobs`` at a time; results in task order.
     ``on_done(index, result)`` is called as each task ends.
@@ -143,20 +145,23 @@ def _pool_round(tasks, indices, jobs, worker, results, on_done, last=False) -> l
     return sorted(broken)
 
 
-def _crashed_task(task: tuple[str, str, str], error: str) -> dict[str, Any]:
-    path, runs_dir, _ = task
+def _crashed_task(task: tuple[Any, ...], error: str) -> dict[str, Any]:
+    path, runs_dir = task[0], task[1]
     return asdict(ScenarioOutcome.crashed(Path(path).stem, _only_child(Path(runs_dir)), error))
 
 
 def run_suite(folder: Path, runs_dir: Path = Path("runs"), jobs: int | None = None, runner: str = "subprocess",
               worker: Worker = replay_in_worker,
-              on_done: Callable[[ScenarioOutcome], None] | None = None) -> SuiteResult:
+              on_done: Callable[[ScenarioOutcome], None] | None = None,
+              tasks: TaskProcesses | None = None) -> SuiteResult:
+    """``tasks``: how every scenario's pipeline tasks start (default: warm, default preload)."""
     paths = discover(folder)
     started = datetime.now(timezone.utc)
     directory = fresh_directory(runs_dir, f"suite-{started:%Y%m%dT%H%M%SZ}")
-    tasks = [(str(path), str(directory / path.stem), runner) for path in paths]
+    extra = (tasks,) if tasks is not None else ()
+    work = [(str(path), str(directory / path.stem), runner, *extra) for path in paths]
     done = (lambda index, raw: on_done(_outcome(raw))) if on_done else None
-    raw = run_parallel(tasks, jobs or os.cpu_count() or 1, worker, done)
+    raw = run_parallel(work, jobs or os.cpu_count() or 1, worker, done)
     outcomes = [_outcome(r) for r in raw]
     result = SuiteResult(directory, suite_pipeline(outcomes), started, datetime.now(timezone.utc), outcomes)
     write_json(directory / "suite.json", suite_document(result))

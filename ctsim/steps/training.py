@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ctsim.contract import DataContract
+from ctsim.contract import META_COLUMNS, DataContract
 from ctsim.errors import SettingError
 from ctsim.settings import TrainingSettings
 from ctsim.steps.features import features_for
@@ -93,7 +93,9 @@ def truth_of(labels: pd.Series, task: str) -> np.ndarray:
 
 def model_output(model: Any, rows: pd.DataFrame, metric: str, task: str = "binary") -> np.ndarray:
     """What ``metric`` scores: ``predict(rows)``, or ``predict_proba(rows)`` when it needs probabilities
-    (for binary tasks the positive class's column)."""
+    (for binary tasks the positive class's column). The model sees the raw feature columns only, as the pipeline
+    contract promises: the lake's bookkeeping columns (row id, tick, event time) are dropped first."""
+    rows = rows.drop(columns=[c for c in META_COLUMNS if c in rows.columns])
     if not metric_spec(metric).needs_proba:
         return np.asarray(model.predict(rows))
     if not hasattr(model, "predict_proba"):
@@ -108,4 +110,5 @@ def score(model: Any, rows: pd.DataFrame, label: str, metric: str, task: str = "
     """The model's ``metric`` on labelled rows; NaN when there is nothing to score."""
     if len(rows) == 0:
         return float("nan")
-    return metric_value(metric, truth_of(rows[label], task), model_output(model, rows, metric, task), classes)
+    output = model_output(model, rows.drop(columns=[label]), metric, task)
+    return metric_value(metric, truth_of(rows[label], task), output, classes)

@@ -10,7 +10,7 @@ from ctsim.scenario.model import (FinalChampionMetric, GateBlocks, NoWorsePromot
 from ctsim.sim.timeline import Timeline
 from ctsim.steps.metrics import worsening
 
-__all__ = ["ExpectationResult", "Verdict", "check"]
+__all__ = ["DECIDED", "ExpectationResult", "Verdict", "check", "contract_results"]
 
 
 @dataclass(frozen=True)
@@ -40,9 +40,8 @@ class Verdict:
 
 
 def check(scenario: Scenario, timeline: Timeline) -> Verdict:
-    """The scenario's expectations, then the pipeline contract's: a run never passes by silence."""
-    stated = tuple(_CHECKS[type(expectation)](expectation, timeline) for expectation in scenario.expectations)
-    return Verdict(stated + contract_results(timeline))
+    """The scenario's own expectations (a run's verdict adds ``contract_results`` and the audit)."""
+    return Verdict(tuple(_CHECKS[type(expectation)](expectation, timeline) for expectation in scenario.expectations))
 
 
 # Decisions a finished run may report (see ctsim.sim.launch.RunReport.decision); anything else is silence.

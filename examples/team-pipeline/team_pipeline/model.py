@@ -28,7 +28,7 @@ def build_model(task: str, learning_rate: float, max_iter: int, seed: int) -> Pi
         raise ValueError(f"task must be regression, binary or multiclass. Got {task!r} instead.")
     estimator_class = HistGradientBoostingRegressor if task == "regression" else HistGradientBoostingClassifier
     estimator = estimator_class(learning_rate=learning_rate, max_iter=max_iter, random_state=seed)
-    features = FunctionTransformer(add_summary_features, feature_names_out="one-to-one", validate=False)
+    features = FunctionTransformer(add_summary_features, validate=False)
     return Pipeline([("features", features), ("model", estimator)])
 
 
