@@ -302,7 +302,8 @@ def _recovery_line(timeline: Timeline, since: int | None) -> str:
     if r.low is None or not facts.worse_than(timeline.metric, r.low, r.before):
         return f"{metric}: {_num3(r.before)} before, never more than {facts.RECOVERY_TOLERANCE} {worse}; {final}."
     if r.recovered_tick is None:
-        return f"{metric} {_num3(r.before)} before → {low} {_num3(r.low)} (tick {r.low_tick}) → NOT recovered → {final}."
+        return (f"{metric} {_num3(r.before)} before → {low} {_num3(r.low)} (tick {r.low_tick}) → NOT recovered → "
+                f"{final}.")
     rollouts = [w.rollout_tick for w in facts.drift_windows(timeline) if w.rollout_tick is not None]
     after = f" after the t{rollouts[0]} rollout" if rollouts else ""
     return (f"{metric} {_num3(r.before)} before → {low} {_num3(r.low)} (tick {r.low_tick}) → recovered tick "
