@@ -63,7 +63,7 @@ def format_results(subject, results: Sequence, profile_name: str) -> Group:
     summary = ", ".join(f"{count} {status.lower()}" for status, count in counts.items() if count)
     return Group(
         table,
-        Text(f"'worse' means below the champion by more than {subject.tolerance} ({subject.tolerance_source})"),
+        Text(_worse_means(subject.model_gate.metric, subject.tolerance, subject.tolerance_source)),
         Text(f"hypothesis profile {profile_name}; {len(results)} properties: {summary}"),
     )
 
@@ -73,3 +73,14 @@ def replay_command(args: argparse.Namespace, name: str, profile_name: str) -> st
     if args.tolerance is not None:
         parts += ["--tolerance", str(args.tolerance)]
     return shlex.join(parts)
+
+
+def _worse_means(metric: str, tolerance: float, source: str) -> str:
+    """Below the champion, or above it for a lower-is-better metric (rmse, log_loss), whose properties draw
+    pairs as goodness in [0, 1]: a counterexample's pair reads 1 - the metric."""
+    from ctsim.steps.metrics import metric_spec
+
+    if metric_spec(metric).higher_is_better:
+        return f"'worse' means below the champion by more than {tolerance} ({source})"
+    return (f"'worse' means above the champion by more than {tolerance} ({source}); lower {metric} is better, "
+            f"and a drawn pair shows 1 - {metric}")

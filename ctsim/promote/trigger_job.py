@@ -160,9 +160,9 @@ def _performance(store, layout, triggers, contract, latest, metric) -> dict[str,
         return {}
     model = registry.load(champion.version)
     rows = _labelled(store, layout, max(0, latest - triggers.performance.window_ticks + 1), latest)
-    live = tuple(LiveScore(int((rows[TICK] == tick).sum()),
-                           score(model, rows[rows[TICK] == tick], contract.label, metric, contract.task, contract.labels))
-                 for tick in sorted(rows[TICK].unique())) if len(rows) else ()
+    by_tick = [rows[rows[TICK] == tick] for tick in sorted(rows[TICK].unique())] if len(rows) else []
+    live = tuple(LiveScore(len(part), score(model, part, contract.label, metric, contract.task, contract.labels))
+                 for part in by_tick)
     return {"live": live, "reference_metric": registry.record(champion.version).score, "metric": metric}
 
 

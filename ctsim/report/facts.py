@@ -11,6 +11,7 @@ from statistics import fmean
 from typing import Any, Mapping
 
 from ctsim.sim.timeline import Event, Timeline
+from ctsim.steps.metrics import METRICS
 
 # Marker kinds in the order they happen within a tick: (symbol, label). The chart, the plot and JSON share them.
 MARKERS: dict[str, tuple[str, str]] = {
@@ -131,13 +132,28 @@ def recovery(timeline: Timeline, since: int | None = None) -> Recovery:
     before_values = [v for tick, v in points if since is not None and tick <= since]
     after = [(tick, v) for tick, v in points if since is None or tick > since]
     before = round(fmean(before_values), 4) if before_values else None
-    low_tick, low = min(after, key=lambda p: (p[1], p[0])) if after else (None, None)
+    # "low" is the worst point: the lowest value, or the highest for a lower-is-better metric (rmse, log_loss).
+    sign = 1.0 if higher_is_better(timeline.metric) else -1.0
+    low_tick, low = min(after, key=lambda p: (sign * p[1], p[0])) if after else (None, None)
     final_values = [v for _, v in points[-FINAL_TICKS:]]
     final = round(fmean(final_values), 4) if final_values else None
     recovered = None
-    if before is not None and low is not None and low < before - RECOVERY_TOLERANCE:
-        recovered = next((tick for tick, v in after if tick > low_tick and v >= before - RECOVERY_TOLERANCE), None)
+    if before is not None and low is not None and worse_than(timeline.metric, low, before):
+        recovered = next((tick for tick, v in after if tick > low_tick and not worse_than(timeline.metric, v, before)),
+                         None)
     return Recovery(before, low, low_tick, final, recovered)
+
+
+def higher_is_better(metric: str) -> bool:
+    spec = METRICS.get(metric)
+    return spec is None or spec.higher_is_better
+
+
+def worse_than(metric: str, value: float, before: float) -> bool:
+    """More than RECOVERY_TOLERANCE worse than ``before``, in the metric's direction."""
+    if higher_is_better(metric):
+        return value < before - RECOVERY_TOLERANCE
+    return value > before + RECOVERY_TOLERANCE
 
 
 def drift_windows(timeline: Timeline) -> list[DriftWindow]:

@@ -296,15 +296,17 @@ def _recovery_line(timeline: Timeline, since: int | None) -> str:
     final = f"final {_num3(r.final)} (last {facts.FINAL_TICKS})"
     if r.final is None:
         return f"{metric}: no labelled traffic."
+    low, worse = ("low", "lower") if facts.higher_is_better(timeline.metric) else ("high", "higher")
     if since is None or r.before is None:
-        return f"{metric}: low {_num3(r.low)} at tick {r.low_tick}, {final}."
-    if r.low is None or r.low >= r.before - facts.RECOVERY_TOLERANCE:
-        return f"{metric}: {_num3(r.before)} before, never more than {facts.RECOVERY_TOLERANCE} lower; {final}."
+        return f"{metric}: {low} {_num3(r.low)} at tick {r.low_tick}, {final}."
+    if r.low is None or not facts.worse_than(timeline.metric, r.low, r.before):
+        return f"{metric}: {_num3(r.before)} before, never more than {facts.RECOVERY_TOLERANCE} {worse}; {final}."
     if r.recovered_tick is None:
-        return f"{metric} {_num3(r.before)} before → low {_num3(r.low)} (tick {r.low_tick}) → NOT recovered → {final}."
+        return (f"{metric} {_num3(r.before)} before → {low} {_num3(r.low)} (tick {r.low_tick}) → NOT recovered → "
+                f"{final}.")
     rollouts = [w.rollout_tick for w in facts.drift_windows(timeline) if w.rollout_tick is not None]
     after = f" after the t{rollouts[0]} rollout" if rollouts else ""
-    return (f"{metric} {_num3(r.before)} before → low {_num3(r.low)} (tick {r.low_tick}) → recovered tick "
+    return (f"{metric} {_num3(r.before)} before → {low} {_num3(r.low)} (tick {r.low_tick}) → recovered tick "
             f"{r.recovered_tick}{after} → {final}.")
 
 

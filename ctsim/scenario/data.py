@@ -294,10 +294,11 @@ def task_labels(target: pd.Series, path: Path, column: str,
     values = sorted(target.dropna().unique().tolist(), key=str if task == "binary" else _class_order)
     fits = len(values) == 2 if task == "binary" else 2 <= len(values) <= MAX_CLASSES
     if not fits or blanks or (task == "multiclass" and _fractional(target)):
-        expected = "exactly two values" if task == "binary" else f"between 2 and {MAX_CLASSES} classes (text or integers)"
+        expected = ("exactly two values" if task == "binary"
+                    else f"between 2 and {MAX_CLASSES} classes (text or integers)")
+        fractions = " with fractions (a numeric target: use task regression)" if _fractional(target) else ""
         raise ScenarioError(f"{path}: target column '{column}' must hold {expected} and no blanks for task {task}. "
-                            f"Got {len(values)} distinct values{' and blanks' if blanks else ''}"
-                            f"{' with fractions (a numeric target: use task regression)' if _fractional(target) else ''}.")
+                            f"Got {len(values)} distinct values{' and blanks' if blanks else ''}{fractions}.")
     codes = pd.Categorical(target, categories=values).codes.astype(int)
     return codes, tuple(range(len(values))), tuple(str(value) for value in values)
 

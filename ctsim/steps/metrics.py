@@ -19,8 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-__all__ = ["METRICS", "TASKS", "Direction", "MetricSpec", "Task", "metric_label", "metric_names", "metric_spec", "metric_value",
-           "worsening"]
+__all__ = ["METRICS", "TASKS", "Direction", "MetricSpec", "Task", "metric_label", "metric_names", "metric_spec",
+           "metric_value", "worsening"]
 
 Task = Literal["binary", "multiclass", "regression"]
 Direction = Literal["higher", "lower"]

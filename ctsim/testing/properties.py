@@ -7,7 +7,8 @@ the gate did with a counterexample. A property that cannot apply (no volume
 trigger configured, say) returns the reason instead of a check.
 
 "Worse" has one meaning here: a metric below the champion's by *more than*
-the tolerance (above it, for a lower-is-better metric such as rmse). The tolerance is the one the user states (``--tolerance``),
+the tolerance (above it, for a lower-is-better metric such as rmse). The
+tolerance is the one the user states (``--tolerance``),
 else the scenario's ``no_worse_promotion`` expectation, else 0.
 """
 

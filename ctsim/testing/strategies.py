@@ -244,7 +244,10 @@ def _clean_frame(contract: DataContract, rows: int, rng: np.random.Generator) ->
         else:
             choices = spec.categories or tuple(f"v{k}" for k in range(3))
             columns[spec.name] = rng.permutation(np.resize(np.array(choices, dtype=object), rows))
-    columns[contract.label] = rng.permutation(np.resize(np.array(contract.labels), rows))
+    if contract.task == "regression":  # any finite number is a valid regression label
+        columns[contract.label] = rng.normal(10.0, 3.0, rows)
+    else:
+        columns[contract.label] = rng.permutation(np.resize(np.array(contract.labels), rows))
     return pd.DataFrame(columns, index=range(rows))
 
 
@@ -365,13 +368,17 @@ class _Nulls(_Injector):
 
 class _OutOfRange(_Injector):
     def feasible(self, contract, settings):
-        return settings.max_out_of_range_share < 1
+        bounded = any(spec.minimum is not None or spec.maximum is not None or spec.categories
+                      for spec in contract.features)
+        return settings.max_out_of_range_share < 1 and (bounded or contract.task != "regression")
 
     def inject(self, draw, frame, contract, settings, rng):
         rows = len(frame)
         bounded = [spec for spec in contract.features if spec.minimum is not None or spec.maximum is not None
                    or spec.categories]
-        column = draw(st.sampled_from([*(spec.name for spec in bounded), contract.label]))
+        # a regression label is unbounded: nothing is out of its range
+        labels = [contract.label] if contract.task != "regression" else []
+        column = draw(st.sampled_from([*(spec.name for spec in bounded), *labels]))
         spec = next((spec for spec in contract.features if spec.name == column), None)
         value, detail = _outside(spec, contract)
         count = _count_above(draw, settings.max_out_of_range_share, rows, rows)

@@ -42,3 +42,15 @@ def test_a_bound_against_the_metrics_direction_is_refused_at_load():
         rmse_scenario("  - {expect: final_champion_metric, at_least: 0.5}\n")
     with pytest.raises(ValueError, match="needs exactly one of 'at_least'"):
         rmse_scenario("  - {expect: final_champion_metric}\n")
+
+
+def test_the_reports_recovery_reads_a_rise_of_rmse_as_the_incident():
+    from ctsim.report import facts
+
+    curve = [1.0, 1.0, 1.0, 1.0, 1.9, 2.2, 1.4, 1.01, 1.0]
+    run = replace(timeline(curve, [Event(3, "drift-onset", "begins", {"scripted": True})]), metric="rmse")
+    recovery = facts.recovery(run)
+    assert (recovery.before, recovery.low, recovery.low_tick, recovery.recovered_tick) == (1.0, 2.2, 5, 7)
+    falling = replace(timeline([1.0] * 4 + [0.5] * 5, [Event(3, "drift-onset", "begins", {"scripted": True})]),
+                      metric="rmse")
+    assert facts.recovery(falling).recovered_tick is None and not facts.worse_than("rmse", 0.5, 1.0)

@@ -202,3 +202,11 @@ def test_an_rmse_gate_that_compares_the_wrong_way_is_caught(tmp_path: Path, monk
         cand, champ, gate.model_copy(update={"metric": "accuracy", "max_value": None, "min_value": 0.0})))
     assert {r.name: r.status for r in verify(subject, PROFILE, GATE_PROPERTIES[:3])} == dict.fromkeys(
         GATE_PROPERTIES[:3], "FAIL")
+
+
+def test_the_data_gate_properties_hold_on_a_regression_contract(tmp_path: Path) -> None:
+    """A numeric label has no classes: clean batches carry numbers, and no fault claims a number is out of range."""
+    subject = _regression_subject(tmp_path, "    max_regression: 0.01\n", 0.01)
+    names = ["data-gate.blocks-faults", "data-gate.passes-clean", "data-gate.shuffle"]
+    assert subject.contract.task == "regression"
+    assert {r.name: r.status for r in verify(subject, PROFILE, names)} == dict.fromkeys(names, "PASS")
