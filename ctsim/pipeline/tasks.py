@@ -120,17 +120,17 @@ def engineer_features(namespace: str, run_id: str, train_path: str, features_pat
     """Materialise the model's input matrix, so the training step and humans see the same features."""
     import pandas as pd
 
-    from ctsim.steps.features import FeatureRecipe, engineer
+    from ctsim.steps.features import feature_frame
 
     with recorded(namespace, run_id, "engineer-features") as record:
-        contract = run_settings(namespace, run_id).data_contract()
-        recipe = FeatureRecipe.from_contract(contract)
-        rows = pd.read_parquet(train_path)
-        matrix = pd.DataFrame(engineer(rows, recipe), columns=list(recipe.output_columns))
-        matrix[contract.label] = rows[contract.label].to_numpy()
+        settings = run_settings(namespace, run_id)
+        contract = settings.data_contract()
+        # The scenario's training.features (a team's function) when it names one, else ctsim's recipe.
+        matrix = feature_frame(pd.read_parquet(train_path), contract, settings.training.features)
         matrix.to_parquet(features_path, index=False)
-        record.update(columns=list(recipe.output_columns))
-    return list(recipe.output_columns)
+        columns = [column for column in matrix.columns if column != contract.label]
+        record.update(columns=columns)
+    return columns
 
 
 def train_model(namespace: str, run_id: str, features_path: str, model: ModelArtifact) -> str:
