@@ -7,6 +7,7 @@ executes *that*, so the bytes that ran here are the bytes ``promote`` uploads.
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import time
 import warnings
@@ -15,10 +16,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from ctsim.errors import RunnerUnavailable
 
 __all__ = ["LocalRunner", "RunOutcome", "RunnerKind", "TaskTiming", "docker_engine_answers", "parse_task_timings",
-           "started_task"]
+           "started_task", "started_tasks"]
 
 RunnerKind = Literal["subprocess", "docker"]
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -57,11 +57,12 @@ class LocalRunner:
     def __init__(self, pipeline_yaml: Path, run_dir: Path, kind: RunnerKind = "subprocess"):
         from kfp import components, local
 
+        self._docker = None
         if kind == "docker":
-            if not docker_engine_answers():
-                raise RunnerUnavailable("--runner docker needs a Docker engine, and none answers on this machine "
-                                        "(the docker CLI alone is not enough). Use --runner subprocess.")
-            runner: Any = local.DockerRunner()
+            from ctsim.runners.docker import DockerTasks
+
+            self._docker = DockerTasks(pipeline_yaml, run_dir)  # engine, images and disk checked; RunnerUnavailable
+            runner: Any = self._docker.runner
         else:
             runner = local.SubprocessRunner(use_venv=False)
         self.outputs_dir = run_dir / "kfp"
@@ -77,6 +78,8 @@ class LocalRunner:
 
     def run(self, run_id: str, arguments: dict[str, Any]) -> RunOutcome:
         log_path = self.log_path(run_id)
+        if self._docker is not None:
+            self._docker.before_run(run_id, os.environ)  # this run's store variables and failpoint, as env
         started = time.perf_counter()
         error = ""
         # Line-buffered, so whoever follows the log (a fault timed on a step) sees each task start as it happens.
@@ -88,8 +91,19 @@ class LocalRunner:
             except RuntimeError as exc:  # kfp.local's way of saying a task failed
                 error = _ANSI.sub("", str(exc))
         seconds = time.perf_counter() - started
-        tasks = parse_task_timings(log_path.read_text(encoding="utf-8"))
+        log_text = log_path.read_text(encoding="utf-8")
+        tasks = parse_task_timings(log_text)
+        if self._docker is not None:
+            # kfp.local's word is not enough in containers: each task's own exit record decides.
+            ok = frozenset(task.task for task in tasks if task.status == "SUCCESS")
+            verdict = self._docker.after_run(run_id, started_tasks(log_text), ok)
+            error = error or verdict
         return RunOutcome(not error, seconds, error, tasks, str(log_path))
+
+
+def started_tasks(log: str) -> tuple[str, ...]:
+    """Every task kfp.local's log says it started, in order."""
+    return tuple(task for task in map(started_task, log.splitlines()) if task)
 
 
 def started_task(line: str) -> str | None:

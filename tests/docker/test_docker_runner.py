@@ -1,0 +1,105 @@
+"""Tasks in real containers on a real engine: a failing task fails its run, secrets stay off command lines,
+a missing image is one clear error, and a shipped scenario tells the same story as under the subprocess runner."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from kfp import compiler, dsl
+
+from ctsim.errors import RunnerUnavailable
+from ctsim.pipeline.components import COMPONENT_IMAGE
+from ctsim.runners import LocalRunner
+from ctsim.sim import run_scenario
+from ctsim.sim.environment import scoped_environment
+
+pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("docker_ready")]
+
+
+@dsl.container_component
+def exits_with(code: int):
+    return dsl.ContainerSpec(image=COMPONENT_IMAGE, command=["sh", "-c", 'exit "$0"'], args=[code])
+
+
+@dsl.pipeline
+def one_exit(code: int):
+    exits_with(code=code)
+
+
+# The secret reaches the task as environment and appears on no process's command line in its container.
+SECRET_CHECK = ('test -n "$CTSIM_S3_SECRET_KEY" && test "$AWS_SECRET_ACCESS_KEY" = "$CTSIM_S3_SECRET_KEY" '
+                '&& ! cat /proc/[0-9]*/cmdline | tr "\\0" " " | grep -qF -- "$CTSIM_S3_SECRET_KEY"')
+
+
+@dsl.container_component
+def secret_in_environment_only():
+    return dsl.ContainerSpec(image=COMPONENT_IMAGE, command=["sh", "-c", SECRET_CHECK])
+
+
+@dsl.pipeline
+def secret_check():
+    secret_in_environment_only()
+
+
+@dsl.container_component
+def from_an_absent_image():
+    return dsl.ContainerSpec(image="ctsim-test/never-built:0.0.1", command=["true"])
+
+
+@dsl.pipeline
+def absent_image():
+    from_an_absent_image()
+
+
+def _runner(pipeline, tmp_path) -> LocalRunner:
+    path = tmp_path / "pipeline.yaml"
+    compiler.Compiler().compile(pipeline, str(path))
+    return LocalRunner(path, tmp_path / "run", "docker")
+
+
+@pytest.mark.parametrize("code", [1, 3, 137])
+def test_a_task_that_exits_non_zero_at_once_fails_its_run(tmp_path, code):
+    outcome = _runner(one_exit, tmp_path).run("r1", {"code": code})
+    assert not outcome.succeeded
+    record = json.loads(next((tmp_path / "run" / "containers" / "r1").glob("*.json")).read_text())
+    assert record["exit_code"] == code
+
+
+def test_a_task_that_exits_0_passes_and_is_counted_as_one_container(tmp_path):
+    runner = _runner(one_exit, tmp_path)
+    first, second = runner.run("r1", {"code": 0}), runner.run("r2", {"code": 0})
+    assert first.succeeded and second.succeeded, (first.error, second.error)
+    summary = json.loads((tmp_path / "run" / "docker.json").read_text())
+    assert summary["containers"] == 2 and summary["runs"] == {"r1": 1, "r2": 1}
+    assert summary["images"][COMPONENT_IMAGE].startswith("sha256:")
+
+
+def test_store_credentials_reach_the_container_as_environment_not_argv(tmp_path):
+    secret = "s3cr3t-only-in-env"
+    runner = _runner(secret_check, tmp_path)
+    with scoped_environment({"CTSIM_S3_SECRET_KEY": secret, "AWS_SECRET_ACCESS_KEY": secret}):
+        outcome = runner.run("r1", {})
+    assert outcome.succeeded, outcome.error
+    assert secret not in (tmp_path / "run" / "logs" / "r1.log").read_text()
+
+
+def test_a_missing_image_is_one_line_naming_it_and_how_to_build_it(tmp_path):
+    with pytest.raises(RunnerUnavailable) as caught:
+        _runner(absent_image, tmp_path)
+    message = str(caught.value)
+    assert "\n" not in message and "ctsim-test/never-built:0.0.1" in message and "docker build" in message
+
+
+@pytest.mark.e2e
+def test_a_shipped_scenario_in_containers_tells_the_subprocess_story(tmp_path):
+    in_containers = run_scenario("bad-model", runs_dir=tmp_path / "docker", runner="docker")
+    in_processes = run_scenario("bad-model", runs_dir=tmp_path / "subprocess")
+    assert in_containers.verdict.passed and in_processes.verdict.passed
+    assert in_containers.timeline.deterministic_view() == in_processes.timeline.deterministic_view()
+    summary = json.loads((in_containers.run_dir / "docker.json").read_text())
+    logs = (in_containers.run_dir / "logs").glob("*.log")
+    started = sum(text.count("Executing task") for text in (log.read_text() for log in logs))
+    assert summary["containers"] == started > 0  # one container per task, every one accounted for
+    assert set(summary["images"]) == {COMPONENT_IMAGE}
+    assert json.loads((in_containers.run_dir / "run.json").read_text())["runner"] == "docker"
