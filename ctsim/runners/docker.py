@@ -40,14 +40,16 @@ WRAPPER_MOUNT = "/ctsim-runner/task.sh"
 RECORDS_VAR = "CTSIM_TASK_RECORDS"
 _ENGINE_TIMEOUT_S = 10
 
-# Runs the task's command, then writes how it ended where the host reads it (write then rename: never half a record).
-# $HOSTNAME is the container id Docker gives every container.
+# Runs the task's command, then writes how it ended where the host reads it: a fresh file per container (mktemp;
+# with host networking every container has the host's hostname), renamed to *.json once whole. The container id
+# comes from the cgroup path where the engine shows it (cgroup v1), else "unknown".
 TASK_WRAPPER = """\
 # ctsim: run one kfp.local task and record its exit code (kfp.local may not see it: auto-removed containers).
 "$@"
 code=$?
-record="$CTSIM_TASK_RECORDS/${HOSTNAME:-pid$$}.json"
-printf '{"container": "%s", "exit_code": %d}\\n' "${HOSTNAME:-pid$$}" "$code" > "$record.tmp" && mv "$record.tmp" "$record"
+id=$(sed -n 's|.*/docker[/-]\\([0-9a-f]\\{12\\}\\).*|\\1|p' /proc/self/cgroup 2>/dev/null | head -n 1)
+record=$(mktemp "$CTSIM_TASK_RECORDS/task-XXXXXXXXXX") &&
+  printf '{"container": "%s", "exit_code": %d}\\n' "${id:-unknown}" "$code" > "$record" && mv "$record" "$record.json"
 exit $code
 """
 

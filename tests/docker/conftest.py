@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -24,7 +25,7 @@ SETUP_DEADLINE_S = 1800  # a cold build (debootstrap + the dependencies) takes m
 @pytest.fixture(scope="session")
 def docker_ready(tmp_path_factory):
     pidfile = tmp_path_factory.mktemp("dockerd") / "dockerd.pid"
-    env = {**os.environ, "CTSIM_DOCKERD_PIDFILE": str(pidfile)}
+    env = {**os.environ, "CTSIM_DOCKERD_PIDFILE": str(pidfile), "PYTHON": sys.executable}
     done = subprocess.run([str(ROOT / "ci" / "docker-setup.sh")], env=env, capture_output=True, text=True,
                           timeout=SETUP_DEADLINE_S)
     try:

@@ -1,7 +1,6 @@
 """The example team's container component (its own image, FROM the component image) on kfp.local's Docker runner:
 it reads the lake through the store variables, records its step, and a deliberate failure fails the run."""
 
-from __future__ import annotations
 
 import importlib.util
 import json

@@ -1,7 +1,6 @@
 """Tasks in real containers on a real engine: a failing task fails its run, secrets stay off command lines,
 a missing image is one clear error, and a shipped scenario tells the same story as under the subprocess runner."""
 
-from __future__ import annotations
 
 import json
 
@@ -25,6 +24,12 @@ def exits_with(code: int):
 @dsl.pipeline
 def one_exit(code: int):
     exits_with(code=code)
+
+
+@dsl.pipeline
+def two_steps(second_code: int):
+    first = exits_with(code=0)
+    exits_with(code=second_code).after(first)
 
 
 # The secret reaches the task as environment and appears on no process's command line in its container.
@@ -64,6 +69,14 @@ def test_a_task_that_exits_non_zero_at_once_fails_its_run(tmp_path, code):
     assert not outcome.succeeded
     record = json.loads(next((tmp_path / "run" / "containers" / "r1").glob("*.json")).read_text())
     assert record["exit_code"] == code
+
+
+def test_each_container_of_a_run_has_its_own_record_and_the_failing_task_is_named(tmp_path):
+    outcome = _runner(two_steps, tmp_path).run("r1", {"second_code": 4})
+    records = sorted(json.loads(path.read_text())["exit_code"]
+                     for path in (tmp_path / "run" / "containers" / "r1").glob("*.json"))
+    assert records == [0, 4]
+    assert not outcome.succeeded and "exits-with-2" in outcome.error
 
 
 def test_a_task_that_exits_0_passes_and_is_counted_as_one_container(tmp_path):
