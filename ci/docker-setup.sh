@@ -101,6 +101,8 @@ build_cached() {
       || { tail -5 /tmp/ctsim-docker-build.log >&2; fail "building $image failed (log: /tmp/ctsim-docker-build.log)"; }
   fi
   docker tag "$cache" "$image"
+  # Older builds of the same image: drop their cache tags (shared layers stay while anything uses them).
+  docker image ls --format '{{.Repository}}:{{.Tag}}' "${cache%%:*}" | grep -vxF "$cache" | xargs -r docker rmi >/dev/null 2>&1 || true
   say "ready: $image"
 }
 
