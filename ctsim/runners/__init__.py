@@ -64,6 +64,9 @@ class LocalRunner:
             self._docker = DockerTasks(pipeline_yaml, run_dir)  # engine, images and disk checked; RunnerUnavailable
             runner: Any = self._docker.runner
         else:
+            from ctsim.runners.docker import refuse_container_components
+
+            refuse_container_components(pipeline_yaml)  # kfp.local would fail each run with a RuntimeError instead
             runner = local.SubprocessRunner(use_venv=False)
         self.outputs_dir = run_dir / "kfp"
         self.workspace = run_dir / "kfp-workspace"

@@ -30,8 +30,8 @@ import yaml
 
 from ctsim.errors import RunnerUnavailable
 
-__all__ = ["ContainerRecord", "DockerTasks", "check_engine", "confirm_tasks", "forwarded_environment",
-           "pipeline_images"]
+__all__ = ["ContainerRecord", "DockerTasks", "check_engine", "confirm_tasks", "container_only_images",
+           "forwarded_environment", "pipeline_images", "refuse_container_components"]
 
 SETUP_HINT = "run ci/docker-setup.sh (or make demo-docker), or use --runner subprocess"
 MIN_FREE_MB = 200
@@ -39,6 +39,7 @@ FORWARDED_PREFIXES = ("CTSIM_", "AWS_")
 WRAPPER_MOUNT = "/ctsim-runner/task.sh"
 RECORDS_VAR = "CTSIM_TASK_RECORDS"
 _ENGINE_TIMEOUT_S = 10
+PYTHON_EXECUTOR = "kfp.dsl.executor_main"
 
 # Runs the task's command, then writes how it ended where the host reads it: a fresh file per container (mktemp;
 # with host networking every container has the host's hostname), renamed to *.json once whole. The container id
@@ -69,12 +70,32 @@ def forwarded_environment(environ: Mapping[str, str]) -> dict[str, str]:
     return chosen
 
 
-def pipeline_images(pipeline_yaml: Path) -> tuple[str, ...]:
-    """Every image the compiled pipeline's executors name, in first-use order."""
+def _containers(pipeline_yaml: Path) -> list[dict[str, Any]]:
     documents = [doc for doc in yaml.safe_load_all(pipeline_yaml.read_text(encoding="utf-8")) if doc]
     executors = documents[0].get("deploymentSpec", {}).get("executors", {})
-    images = (executor.get("container", {}).get("image") for executor in executors.values())
-    return tuple(dict.fromkeys(image for image in images if image))
+    return [executor["container"] for executor in executors.values() if "container" in executor]
+
+
+def pipeline_images(pipeline_yaml: Path) -> tuple[str, ...]:
+    """Every image the compiled pipeline's executors name, in first-use order."""
+    return tuple(dict.fromkeys(container["image"] for container in _containers(pipeline_yaml) if container.get("image")))
+
+
+def container_only_images(pipeline_yaml: Path) -> tuple[str, ...]:
+    """Images of the executors that are not lightweight Python components (what kfp.local's subprocess runner refuses)."""
+    def is_python(container: dict[str, Any]) -> bool:  # kfp's own test: the executor module is named in the command
+        return any(PYTHON_EXECUTOR in str(part) for part in (*container.get("command", ()), *container.get("args", ())))
+
+    return tuple(dict.fromkeys(container.get("image", "?") for container in _containers(pipeline_yaml)
+                               if not is_python(container)))
+
+
+def refuse_container_components(pipeline_yaml: Path) -> None:
+    """RunnerUnavailable before anything runs when the subprocess runner is asked to run container components."""
+    images = container_only_images(pipeline_yaml)
+    if images:
+        raise RunnerUnavailable(f"the pipeline has container components (image {', '.join(images)}), which only "
+                                f"--runner docker can run; kfp.local's subprocess runner runs Python components only")
 
 
 def _with_tag(image: str) -> str:

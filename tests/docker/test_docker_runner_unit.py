@@ -81,3 +81,26 @@ def test_cli_without_an_engine_exits_2_in_one_line_and_leaves_no_run_directory(m
     assert code == 2
     assert len(lines) == 1 and lines[0].startswith("RunnerUnavailable: ") and "Traceback" not in captured.err
     assert not any(runs_dir.glob("*")), "a refused run must leave no run directory"
+
+
+def test_the_subprocess_runner_refuses_a_container_component_before_anything_runs(tmp_path):
+    from kfp import compiler, dsl
+
+    from ctsim.pipeline.compile import compile_pipeline
+    from ctsim.runners import LocalRunner
+
+    @dsl.container_component
+    def team_step():
+        return dsl.ContainerSpec(image="team/image:1.0", command=["true"])
+
+    @dsl.pipeline
+    def mixed():
+        team_step()
+
+    path = tmp_path / "mixed.yaml"
+    compiler.Compiler().compile(mixed, str(path))
+    reference = compile_pipeline(tmp_path / "reference.yaml")
+    assert docker_runner.container_only_images(Path(reference.path)) == ()
+    assert docker_runner.container_only_images(path) == ("team/image:1.0",)
+    with pytest.raises(RunnerUnavailable, match=r"container components \(image team/image:1.0\).*--runner docker"):
+        LocalRunner(path, tmp_path / "run", "subprocess")
