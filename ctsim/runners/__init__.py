@@ -98,8 +98,11 @@ class LocalRunner:
         tasks = parse_task_timings(log_text)
         if self._docker is not None:
             # kfp.local's word is not enough in containers: each task's own exit record decides.
-            ok = frozenset(task.task for task in tasks if task.status == "SUCCESS")
-            verdict = self._docker.after_run(run_id, started_tasks(log_text), ok)
+            # One task at a time: the i-th finish line is the i-th start's; a start with no finish has status ''.
+            statuses = [task.status for task in tasks]
+            attempts = tuple((name, statuses[i] if i < len(statuses) else "")
+                             for i, name in enumerate(started_tasks(log_text)))
+            verdict = self._docker.after_run(run_id, attempts)
             error = error or verdict
         return RunOutcome(not error, seconds, error, tasks, str(log_path))
 

@@ -148,21 +148,22 @@ def check_disk(client: Any, *paths: Path) -> None:
                                     f"{MIN_FREE_MB} MB; free some space (docker system prune, or remove old runs/)")
 
 
-def confirm_tasks(started: tuple[str, ...], reported_ok: frozenset[str], records: tuple[ContainerRecord, ...]) -> str:
-    """Why the run must count as failed, from the tasks' own records; empty when every started task exited 0.
+def confirm_tasks(attempts: tuple[tuple[str, str], ...], records: tuple[ContainerRecord, ...]) -> str:
+    """Why the run must count as failed, from the tasks' own records; empty when kfp.local's word holds.
 
-    ``started`` is kfp.local's order of task starts and ``records`` the containers' records in the order they were
-    written; kfp.local runs one task at a time, so the i-th record is the i-th started task's.
+    ``attempts`` are kfp.local's task attempts in start order, each (task, status), status '' when it never
+    finished; a task retried under ``set_retry`` has one attempt per container. kfp.local runs one task at a
+    time, so the i-th record written is the i-th attempt's. An attempt kfp.local counted as failed is already
+    failed (and retried where the pipeline says so); one it counted as a success must have a record saying 0.
+    A record count that does not match the attempts is itself a failure: a container ended without its record.
     """
-    for index, task in enumerate(started):
-        if index >= len(records):
-            return f"task '{task}' left no exit record: its container ended before the task finished"
-        code = records[index].exit_code
-        if code != 0:
-            counted = " (kfp.local counted it as a success)" if task in reported_ok else ""
-            return f"task '{task}' exited with code {code} in container {records[index].container}{counted}"
-    if len(records) > len(started):
-        return f"{len(records)} containers recorded an exit but kfp.local started {len(started)} tasks"
+    if len(records) != len(attempts):
+        return (f"{len(attempts)} task containers started but {len(records)} recorded how they ended: "
+                f"a container ended before its task did")
+    for (task, status), record in zip(attempts, records):
+        if status == "SUCCESS" and record.exit_code != 0:
+            return (f"task '{task}' exited with code {record.exit_code} in container {record.container}, "
+                    f"but kfp.local counted it as a success")
     return ""
 
 
@@ -207,7 +208,7 @@ class DockerTasks:
         files = sorted(self.records_dir(run_id).glob("*.json"), key=lambda path: path.stat().st_mtime_ns)
         return tuple(ContainerRecord(**json.loads(path.read_text(encoding="utf-8"))) for path in files)
 
-    def after_run(self, run_id: str, started: tuple[str, ...], reported_ok: frozenset[str]) -> str:
+    def after_run(self, run_id: str, attempts: tuple[tuple[str, str], ...]) -> str:
         """Why the run failed according to its containers ('' if it did not); updates docker.json."""
         records = self.records(run_id)
         self.containers[run_id] = len(records)
@@ -216,7 +217,7 @@ class DockerTasks:
         partial = self.run_dir / "docker.json.tmp"
         partial.write_text(json.dumps(summary, indent=1), encoding="utf-8")
         partial.replace(self.run_dir / "docker.json")
-        return confirm_tasks(started, reported_ok, records)
+        return confirm_tasks(attempts, records)
 
 
 def _bind(source: Path, target: str, read_only: bool) -> Any:

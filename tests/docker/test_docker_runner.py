@@ -32,6 +32,18 @@ def two_steps(second_code: int):
     exits_with(code=second_code).after(first)
 
 
+@dsl.container_component
+def fails_first_time():
+    # A marker beside the run's records (the one host folder every container of the run mounts) remembers attempt 1.
+    return dsl.ContainerSpec(image=COMPONENT_IMAGE, command=[
+        "sh", "-c", 'm="$CTSIM_TASK_RECORDS/attempted"; if [ -e "$m" ]; then exit 0; fi; touch "$m"; exit 5'])
+
+
+@dsl.pipeline
+def retried():
+    fails_first_time().set_retry(num_retries=1, backoff_duration="0s")
+
+
 # The secret reaches the task as environment and appears on no process's command line in its container
 # (compared with the shell's own `case`, so the check itself puts the secret on no command line either).
 SECRET_CHECK = ('test -n "$CTSIM_S3_SECRET_KEY" && test "$AWS_SECRET_ACCESS_KEY" = "$CTSIM_S3_SECRET_KEY" || exit 2; '
@@ -89,6 +101,14 @@ def test_each_container_of_a_run_has_its_own_record_and_the_failing_task_is_name
                      for path in (tmp_path / "run" / "containers" / "r1").glob("*.json"))
     assert records == [0, 4]
     assert not outcome.succeeded and "exits-with-2" in outcome.error
+
+
+def test_a_task_retried_to_success_passes_with_one_container_per_attempt(tmp_path):
+    outcome = _runner(retried, tmp_path).run("r1", {})
+    assert outcome.succeeded, outcome.error
+    assert [task.status for task in outcome.tasks] == ["FAILURE", "SUCCESS"]
+    records = sorted((tmp_path / "run" / "containers" / "r1").glob("*.json"), key=lambda path: path.stat().st_mtime_ns)
+    assert [json.loads(path.read_text())["exit_code"] for path in records] == [5, 0]
 
 
 def test_a_task_that_exits_0_passes_and_is_counted_as_one_container(tmp_path):
