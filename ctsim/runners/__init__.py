@@ -14,8 +14,10 @@ import warnings
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
+if TYPE_CHECKING:
+    from ctsim.runners.docker import DockerTasks
 
 __all__ = ["LocalRunner", "RunOutcome", "RunnerKind", "TaskTiming", "docker_engine_answers", "parse_task_timings",
            "started_task", "started_tasks"]
@@ -57,7 +59,7 @@ class LocalRunner:
     def __init__(self, pipeline_yaml: Path, run_dir: Path, kind: RunnerKind = "subprocess"):
         from kfp import components, local
 
-        self._docker = None
+        self._docker: DockerTasks | None = None
         if kind == "docker":
             from ctsim.runners.docker import DockerTasks
 

@@ -195,18 +195,16 @@ class DockerTasks:
 
     def before_run(self, run_id: str, environ: Mapping[str, str]) -> None:
         """Point the containers of this pipeline run at their records folder, with this run's environment."""
-        from docker.types import Mount
-
         records = self.records_dir(run_id).resolve()
         records.mkdir(parents=True, exist_ok=True)
         args = self.runner.container_run_args
         args["environment"] = {**forwarded_environment(environ), RECORDS_VAR: str(records)}
         args["mounts"] = [mount for mount in args["mounts"] if mount["Target"] == WRAPPER_MOUNT]
-        args["mounts"].append(Mount(str(records), str(records), type="bind", read_only=False))
+        args["mounts"].append(_bind(records, str(records), read_only=False))
 
     def records(self, run_id: str) -> tuple[ContainerRecord, ...]:
-        files = sorted(self.records_dir(run_id).glob("*.json"), key=lambda path: path.stat().st_mtime_ns)
-        return tuple(ContainerRecord(**json.loads(path.read_text(encoding="utf-8"))) for path in files)
+        files = sorted(self.records_dir(run_id).glob("*.json"), key=lambda path: (path.stat().st_mtime_ns, path.name))
+        return tuple(map(_read_record, files))
 
     def after_run(self, run_id: str, attempts: tuple[tuple[str, str], ...]) -> str:
         """Why the run failed according to its containers ('' if it did not); updates docker.json."""
@@ -218,6 +216,15 @@ class DockerTasks:
         partial.write_text(json.dumps(summary, indent=1), encoding="utf-8")
         partial.replace(self.run_dir / "docker.json")
         return confirm_tasks(attempts, records)
+
+
+def _read_record(path: Path) -> ContainerRecord:
+    """A container's record; one that cannot be read counts as a failed exit (-1), never as a success."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return ContainerRecord(str(data["container"]), int(data["exit_code"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return ContainerRecord(path.stem, -1)
 
 
 def _bind(source: Path, target: str, read_only: bool) -> Any:

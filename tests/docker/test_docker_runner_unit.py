@@ -112,3 +112,12 @@ def test_the_subprocess_runner_refuses_a_container_component_before_anything_run
     assert docker_runner.container_only_images(path) == ("team/image:1.0",)
     with pytest.raises(RunnerUnavailable, match=r"container components \(image team/image:1.0\).*--runner docker"):
         LocalRunner(path, tmp_path / "run", "subprocess")
+
+
+@pytest.mark.parametrize("text", ['{"container": "ab", "exit_code": "zero"}', "{not json", '{"exit_code": 0}', ""])
+def test_an_unreadable_record_counts_as_a_failed_exit(tmp_path, text):
+    path = tmp_path / "task-x.json"
+    path.write_text(text)
+    record = docker_runner._read_record(path)
+    assert record.exit_code == -1
+    assert "exited with code -1" in confirm_tasks((("collect-data", "SUCCESS"),), (record,))
