@@ -67,7 +67,7 @@ build_local_base() {
   if ! command -v debootstrap >/dev/null 2>&1; then
     command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ] \
       || fail "no base image can be pulled and debootstrap is missing: install it (apt-get install debootstrap)"
-    (DEBIAN_FRONTEND=noninteractive apt-get install -y -q debootstrap) >>/tmp/ctsim-apt.log 2>&1 \
+    (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q debootstrap) >>/tmp/ctsim-apt.log 2>&1 \
       || fail "apt-get install debootstrap failed (log: /tmp/ctsim-apt.log)"
   fi
   local rootfs; rootfs="$(mktemp -d /var/tmp/ctsim-rootfs.XXXXXX)"
@@ -90,6 +90,7 @@ inputs_hash() {
 # build_cached TAG BASE CONTEXT INPUTS...: docker build CONTEXT on BASE unless an image of the same inputs exists.
 build_cached() {
   local image="$1" base="$2" context="$3" hash cache; shift 3
+  image_exists "$base" || fail "the base image $base is not in the local image store (and nothing is pulled here): build it, or unset CTSIM_BASE_IMAGE"
   hash="$(inputs_hash "$(docker image inspect --format '{{.Id}}' "$base")" "$@")"
   cache="ctsim-cache/${image//[:\/]/-}:$hash"
   if image_exists "$cache"; then
@@ -98,7 +99,7 @@ build_cached() {
     say "building $image on $base (inputs $hash)"
     docker build --network host --build-arg "BASE_IMAGE=$base" --build-arg "COMPONENT_IMAGE=$base" \
       --label "org.ctsim.inputs=$hash" -t "$cache" "$context" >/tmp/ctsim-docker-build.log 2>&1 \
-      || { tail -5 /tmp/ctsim-docker-build.log >&2; fail "building $image failed (log: /tmp/ctsim-docker-build.log)"; }
+      || fail "building $image failed: $(grep -v '^[[:space:]]*$' /tmp/ctsim-docker-build.log | tail -n 1 | cut -c1-200) (log: /tmp/ctsim-docker-build.log)"
   fi
   docker tag "$cache" "$image"
   # Older builds of the same image: drop their cache tags (shared layers stay while anything uses them).

@@ -150,3 +150,18 @@ def test_a_shipped_scenario_in_containers_tells_the_subprocess_story(tmp_path):
     assert summary["containers"] == started > 0  # one container per task, every one accounted for
     assert set(summary["images"]) == {COMPONENT_IMAGE}
     assert json.loads((in_containers.run_dir / "run.json").read_text())["runner"] == "docker"
+
+
+def test_setup_refuses_an_image_it_cannot_build_in_one_line_exit_2():
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[2] / "ci" / "docker-setup.sh"
+    env = {**os.environ, "CTSIM_BASE_IMAGE": "ctsim-test/never-built:0.0.1", "PYTHON": sys.executable}
+    done = subprocess.run([str(script)], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "docker-setup: the base image ctsim-test/never-built:0.0.1 is not in the local image store (and nothing is "
+        "pulled here): build it, or unset CTSIM_BASE_IMAGE"]
