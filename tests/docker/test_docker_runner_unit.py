@@ -121,3 +121,27 @@ def test_an_unreadable_record_counts_as_a_failed_exit(tmp_path, text):
     record = docker_runner._read_record(path)
     assert record.exit_code == -1
     assert "exited with code -1" in confirm_tasks((("collect-data", "SUCCESS"),), (record,))
+
+
+def _listening_addresses(port: int) -> set[str]:
+    """Local addresses of the sockets listening on ``port`` (state 0A in /proc/net/tcp{,6})."""
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            address, _, hex_port = local.partition(":")
+            if state == "0A" and int(hex_port, 16) == port:
+                found.add(address)
+    return found
+
+
+@pytest.mark.store
+def test_the_store_tasks_reach_over_host_networking_listens_on_the_loopback_only(embedded_s3, object_store):
+    from ctsim.store import OutageRelay
+
+    relay = OutageRelay(embedded_s3.config).start()
+    try:
+        for endpoint in (embedded_s3.config.endpoint, relay.config.endpoint):
+            assert _listening_addresses(int(endpoint.rsplit(":", 1)[1])) == {"0100007F"}  # 127.0.0.1, not 0.0.0.0
+    finally:
+        relay.stop()
