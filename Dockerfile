@@ -4,19 +4,30 @@
 #
 # The tag is pinned in ONE place, COMPONENT_IMAGE in ctsim/pipeline/components.py; build with:
 #   docker build -t "$(python -c 'from ctsim.pipeline.components import COMPONENT_IMAGE; print(COMPONENT_IMAGE)')" .
-FROM python:3.11-slim
+# Where no registry can be pulled, ci/docker-setup.sh builds a Debian bookworm base locally (debootstrap,
+# python3 3.11) and passes it as BASE_IMAGE; it also drops the host's CA bundle into ci/certs/ for pip.
+ARG BASE_IMAGE=python:3.11-slim
+FROM ${BASE_IMAGE}
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
-    PIP_DISABLE_PIP_VERSION_CHECK=1
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PATH=/opt/venv/bin:$PATH
+
+# A venv, so the same steps work on python:3.11-slim and on Debian's python3 (PEP 668 forbids system pip there).
+# ci/certs/ holds an optional extra CA bundle (host-ca.pem) for hosts whose network re-signs TLS.
+COPY ci/certs/ /etc/ctsim/certs/
+RUN python3 -m venv /opt/venv \
+    && if [ -s /etc/ctsim/certs/host-ca.pem ]; then pip config --site set global.cert /etc/ctsim/certs/host-ca.pem; fi
 
 WORKDIR /opt/ctsim
-# Dependencies first (pyproject only), so code edits do not reinstall them.
-COPY pyproject.toml README.md ./
-RUN mkdir ctsim && touch ctsim/__init__.py && pip install . && pip uninstall -y ctsim && rm -rf ctsim build
+# Dependencies first (pyproject only, a placeholder README), so code and README edits do not reinstall them.
+COPY pyproject.toml ./
+RUN mkdir ctsim && touch ctsim/__init__.py README.md && pip install . && pip uninstall -y ctsim && rm -rf ctsim build README.md
 
 # An editable install keeps the shipped scenarios/ beside the package, where the loader looks for them.
+COPY README.md ./
 COPY ctsim ./ctsim
 COPY scenarios ./scenarios
 RUN pip install --no-deps -e . && python -c "import kfp, ctsim.pipeline.tasks" \

@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-fast test-e2e install clean bench
+.PHONY: demo demo-docker docker-setup test test-fast test-e2e test-docker install clean bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,14 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/ctsim run scenario sudden-drift
 
+# The same replay with every task in its own container of the component image. ci/docker-setup.sh installs the
+# engine where absent (Debian-like hosts), starts dockerd if none answers, builds the images (cached by input hash).
+docker-setup: $(STAMP)
+	PYTHON=$(BIN)/python ci/docker-setup.sh
+
+demo-docker: docker-setup
+	$(BIN)/ctsim run scenario sudden-drift --runner docker
+
 # The whole suite, hypothesis derandomized (the `ci` profile).
 test: $(STAMP)
 	CTSIM_HYPOTHESIS_PROFILE=ci $(BIN)/pytest -q
@@ -27,6 +35,9 @@ test-fast: $(STAMP)
 
 test-e2e: $(STAMP)
 	CTSIM_HYPOTHESIS_PROFILE=ci $(BIN)/pytest -q -m e2e
+
+test-docker: $(STAMP)
+	CTSIM_HYPOTHESIS_PROFILE=ci $(BIN)/pytest -q -m docker
 
 # The benchmark: per-task overhead, scenario wall time, drift check vs lake size (sketch vs scipy),
 # peak memory, suite scaling; prints a table, writes bench/results/latest.json (< 15 min on 2 cores).

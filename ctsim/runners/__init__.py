@@ -7,6 +7,7 @@ executes *that*, so the bytes that ran here are the bytes ``promote`` uploads.
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import time
 import warnings
@@ -14,13 +15,15 @@ import weakref
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from ctsim.errors import RunnerUnavailable
 from ctsim.runners.warm import TaskProcesses, WarmTasks
 
-__all__ = ["LocalRunner", "RunOutcome", "RunnerKind", "TaskProcesses", "TaskTiming", "docker_engine_answers", "parse_task_timings",
-           "started_task"]
+if TYPE_CHECKING:
+    from ctsim.runners.docker import DockerTasks
+
+__all__ = ["LocalRunner", "RunOutcome", "RunnerKind", "TaskProcesses", "TaskTiming", "docker_engine_answers",
+           "parse_task_timings", "started_task", "started_tasks"]
 
 RunnerKind = Literal["subprocess", "docker"]
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -60,12 +63,16 @@ class LocalRunner:
                  tasks: TaskProcesses | None = None):
         from kfp import components, local
 
+        self._docker: DockerTasks | None = None
         if kind == "docker":
-            if not docker_engine_answers():
-                raise RunnerUnavailable("--runner docker needs a Docker engine, and none answers on this machine "
-                                        "(the docker CLI alone is not enough). Use --runner subprocess.")
-            runner: Any = local.DockerRunner()
+            from ctsim.runners.docker import DockerTasks
+
+            self._docker = DockerTasks(pipeline_yaml, run_dir)  # engine, images and disk checked; RunnerUnavailable
+            runner: Any = self._docker.runner
         else:
+            from ctsim.runners.docker import refuse_container_components
+
+            refuse_container_components(pipeline_yaml)  # kfp.local would fail each run with a RuntimeError instead
             runner = local.SubprocessRunner(use_venv=False)
         self.outputs_dir = run_dir / "kfp"
         self.workspace = run_dir / "kfp-workspace"
@@ -86,6 +93,8 @@ class LocalRunner:
 
     def run(self, run_id: str, arguments: dict[str, Any]) -> RunOutcome:
         log_path = self.log_path(run_id)
+        if self._docker is not None:
+            self._docker.before_run(run_id, os.environ)  # this run's store variables and failpoint, as env
         started = time.perf_counter()
         error = ""
         # Line-buffered, so whoever follows the log (a fault timed on a step) sees each task start as it happens.
@@ -100,13 +109,27 @@ class LocalRunner:
         if self.warm is not None:
             self.warm.tell_new_notices()
         seconds = time.perf_counter() - started
-        tasks = parse_task_timings(log_path.read_text(encoding="utf-8"))
+        log_text = log_path.read_text(encoding="utf-8")
+        tasks = parse_task_timings(log_text)
+        if self._docker is not None:
+            # kfp.local's word is not enough in containers: each task's own exit record decides.
+            # One task at a time: the i-th finish line is the i-th start's; a start with no finish has status ''.
+            statuses = [task.status for task in tasks]
+            attempts = tuple((name, statuses[i] if i < len(statuses) else "")
+                             for i, name in enumerate(started_tasks(log_text)))
+            verdict = self._docker.after_run(run_id, attempts)
+            error = error or verdict
         return RunOutcome(not error, seconds, error, tasks, str(log_path))
 
     def close(self) -> None:
         """Stop the warm task server, if any (a task still running in it ends with it)."""
         if self.warm is not None:
             self.warm.close()
+
+
+def started_tasks(log: str) -> tuple[str, ...]:
+    """Every task kfp.local's log says it started, in order."""
+    return tuple(task for task in map(started_task, log.splitlines()) if task)
 
 
 def started_task(line: str) -> str | None:

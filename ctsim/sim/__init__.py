@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
-from ctsim.errors import CtsimError, ScenarioError
+from ctsim.errors import CtsimError, RunnerUnavailable, ScenarioError
 from ctsim.pipeline.compile import CompiledPipeline
 from ctsim.pipeline.source import PreparedPipeline
 from ctsim.runners import LocalRunner, RunnerKind, TaskProcesses
@@ -78,6 +78,9 @@ def run_scenario(name_or_path: str, runs_dir: Path = Path("runs"), runner: Runne
             config = store or stack.enter_context(store_session())
             result = _run(scenario, source, path, run_dir, run_id, config, runner, progress, stack, pipeline,
                           tasks)
+    except RunnerUnavailable:
+        shutil.rmtree(run_dir, ignore_errors=True)  # checked before any task ran: leave no run directory behind
+        raise
     except BaseException:
         (run_dir / "run.json").write_text(json.dumps({"status": "crashed", "scenario": scenario.name}), encoding="utf-8")
         raise
