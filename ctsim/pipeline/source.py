@@ -8,13 +8,12 @@ written by the team, names it. Nothing read from the object store ever chooses w
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import importlib
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import yaml
 
@@ -65,15 +64,15 @@ def import_pipeline(reference: str) -> Any:
     from kfp.dsl.graph_component import GraphComponent
 
     module_name, _, attribute = reference.partition(":")
-    with _importable_from(Path.cwd()):
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            raise PipelineContractError(
-                f"cannot import {module_name} ({exc}); it must be importable from the working directory "
-                f"({Path.cwd()}) or an installed package") from exc
-        except Exception as exc:  # the team's module raised while importing: report it, don't crash
-            raise PipelineContractError(f"importing {module_name} failed: {type(exc).__name__}: {_first_line(exc)}") from exc
+    _working_directory_importable()
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        raise PipelineContractError(
+            f"cannot import {module_name} ({exc}); it must be importable from the working directory "
+            f"({Path.cwd()}) or an installed package") from exc
+    except Exception as exc:  # the team's module raised while importing: report it, don't crash
+        raise PipelineContractError(f"importing {module_name} failed: {type(exc).__name__}: {_first_line(exc)}") from exc
     if not hasattr(module, attribute):
         raise PipelineContractError(f"module {module_name} ({getattr(module, '__file__', '?')}) has no '{attribute}'")
     pipeline = getattr(module, attribute)
@@ -118,17 +117,12 @@ def _first_document(data: bytes, label: str) -> Any:
     return spec
 
 
-@contextlib.contextmanager
-def _importable_from(*folders: Path) -> Iterator[None]:
-    """``folders`` first on ``sys.path`` for one import, as ``python -m`` has the working directory."""
-    added = [str(folder.resolve()) for folder in folders if str(folder.resolve()) not in sys.path]
-    sys.path[:0] = added
-    try:
-        yield
-    finally:
-        for entry in added:
-            with contextlib.suppress(ValueError):
-                sys.path.remove(entry)
+def _working_directory_importable() -> None:
+    """The working directory first on ``sys.path``, as ``python -m`` has it, for the rest of the process: the
+    team's modules are imported now, and again when a champion they define is unpickled for serving."""
+    here = str(Path.cwd().resolve())
+    if here not in sys.path:
+        sys.path.insert(0, here)
 
 
 def _first_line(exc: BaseException) -> str:

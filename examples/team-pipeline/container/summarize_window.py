@@ -3,8 +3,8 @@
 Runs inside the team image (tasks of a container component get the store through the environment, as on a
 cluster: CTSIM_S3_ENDPOINT / CTSIM_S3_ACCESS_KEY / CTSIM_S3_SECRET_KEY / CTSIM_S3_BUCKET / CTSIM_S3_SECURE) and
 writes its record to v2/artifacts/<namespace>/runs/<run_id>/steps/summarize-window.json, the pipeline
-contract's way for a step to say what it did. ``--fail true`` exits 3 before writing anything (a deliberately
-failing container task, for fault scenarios).
+contract's way for a step to say what it did. ``--fail true``, or a window ending before ``--fail-before-tick``,
+exits 3 before writing anything (a deliberately failing container task, for fault scenarios).
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--first-tick", type=int, required=True)
     parser.add_argument("--last-tick", type=int, required=True)
     parser.add_argument("--fail", default="false", help="'true' exits 3 at once (a deliberately failing task)")
+    parser.add_argument("--fail-before-tick", type=int, default=-1,
+                        help="exit 3 at once while the window ends before this tick (a failure that later clears)")
     return parser.parse_args(argv)
 
 
@@ -39,8 +41,9 @@ def summarize(store: ObjectStore, layout: Layout, first_tick: int, last_tick: in
 
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
-    if args.fail.strip().lower() == "true":
-        print(f"{STEP}: failing on purpose (--fail true)", file=sys.stderr)
+    if args.fail.strip().lower() == "true" or args.last_tick < args.fail_before_tick:
+        print(f"{STEP}: failing on purpose (--fail {args.fail}, --fail-before-tick {args.fail_before_tick})",
+              file=sys.stderr)
         return 3
     config = StoreConfig.from_env()
     if config is None:
