@@ -6,7 +6,7 @@
 #      debootstrap (python3 is 3.11) and imported as ctsim-base:bookworm;
 #   3. the component image (tag COMPONENT_IMAGE from ctsim/pipeline/components.py) from the Dockerfile,
 #      skipped when an image built from the same inputs exists (tag ctsim-component-cache:<sha256 of inputs>);
-#   4. each example team image, examples/*/container/ (tag in its IMAGE file), FROM the component image, cached alike.
+#   4. each example team image, examples/*/Dockerfile (tag in its IMAGE file), FROM the component image, cached alike.
 # Prints one line per step; a failure is one line "docker-setup: ..." and exit 2.
 # Environment: PYTHON (default .venv/bin/python, else python3), CTSIM_BASE_IMAGE (skip the base step),
 #              CTSIM_DOCKERD_LOG (default /tmp/ctsim-dockerd.log), PIP_CERT (CA bundle handed to pip in the build),
@@ -113,9 +113,11 @@ build_component_image() {
     || fail "cannot read COMPONENT_IMAGE with $PYTHON (install ctsim first: make install)"
   if [ -n "${PIP_CERT:-}" ] && [ -s "$PIP_CERT" ]; then cp "$PIP_CERT" ci/certs/host-ca.pem; else rm -f ci/certs/host-ca.pem; fi
   build_cached "$image" "$base" . Dockerfile .dockerignore pyproject.toml README.md ci/certs ctsim scenarios
-  for dir in examples/*/container; do
+  for dir in examples/*; do
     [ -f "$dir/Dockerfile" ] && [ -f "$dir/IMAGE" ] || continue
-    build_cached "$(tr -d '[:space:]' <"$dir/IMAGE")" "$image" "$dir" "$dir"
+    # A team project's image: its Dockerfile at the project's root, its package and container scripts inside.
+    build_cached "$(tr -d '[:space:]' <"$dir/IMAGE")" "$image" "$dir" "$dir/Dockerfile" "$dir/IMAGE" \
+      $(find "$dir" -mindepth 1 -maxdepth 1 -type d -not -name data -not -name scenarios -not -name '*.egg-info' | sort)
   done
 }
 

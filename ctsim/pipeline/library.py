@@ -11,6 +11,7 @@ writes a step record under the run's prefix; those records are how the run repor
 """
 
 
+from types import SimpleNamespace
 from typing import NamedTuple
 
 from kfp import dsl, kubernetes
@@ -103,6 +104,13 @@ def finish_run(namespace: str, run_id: str, status: dsl.PipelineTaskFinalStatus)
     tasks.finish_run(namespace, run_id, status.state, status.error_message or "")
 
 
+def components_on(image: str) -> SimpleNamespace:
+    """The library's components on another image: the team's, when ``evaluate_model`` must unpickle a model whose
+    class lives in the team's package (ctsim's image does not have it). Same names, so same step records."""
+    return SimpleNamespace(**{name: dsl.component(component.python_func, base_image=image, install_kfp_package=False)
+                              for name, component in _COMPONENTS.items()})
+
+
 def with_store_secret(task: dsl.PipelineTask) -> dsl.PipelineTask:
     """On a cluster, the store's keys from KFP's artifact-store secret (kfp.local ignores it)."""
     return kubernetes.use_secret_as_env(task, secret_name=STORE_SECRET, secret_key_to_env=STORE_SECRET_KEYS)
@@ -122,6 +130,10 @@ def exit_handler(namespace: str, run_id: str) -> dsl.ExitHandler:
     return dsl.ExitHandler(finish, name="alert-on-failure")
 
 
-__all__ = ["COMPONENT_IMAGE", "collect_data", "ctsim_component", "evaluate_model", "exit_handler", "finish_run",
+_COMPONENTS = {"collect_data": collect_data, "validate_data": validate_data, "split_data": split_data,
+               "evaluate_model": evaluate_model, "register_model": register_model, "start_canary": start_canary,
+               "raise_alert": raise_alert, "finish_run": finish_run}
+
+__all__ = ["COMPONENT_IMAGE", "collect_data", "components_on", "ctsim_component", "evaluate_model", "exit_handler", "finish_run",
            "on_cluster", "raise_alert", "register_model", "split_data", "start_canary", "validate_data",
            "with_store_secret"]

@@ -2,8 +2,9 @@
 it reads the lake through the store variables, records its step, and a deliberate failure fails the run."""
 
 
-import importlib.util
+import importlib
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,14 +15,14 @@ from ctsim.sim.environment import scoped_environment
 
 pytestmark = [pytest.mark.docker, pytest.mark.store, pytest.mark.usefixtures("docker_ready")]
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "team-pipeline" / "team_pipeline" / "container_step.py"
+PROJECT = Path(__file__).resolve().parents[2] / "examples" / "team-pipeline"
 
 
 def _container_step():
-    spec = importlib.util.spec_from_file_location("team_container_step", EXAMPLE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """The team's module, imported as from the team's checkout (its package on the path)."""
+    if str(PROJECT) not in sys.path:
+        sys.path.insert(0, str(PROJECT))
+    return importlib.import_module("team_pipeline.container_step")
 
 
 step = _container_step()

@@ -1,11 +1,16 @@
-"""The team's own components: training its model. Everything else comes from ctsim.kfp."""
+"""The team's own components: training its model. Everything else comes from ctsim.kfp.
 
+They run on the team's image (ctsim's component image plus this package): kfp.local's subprocess runner
+ignores images, its Docker runner and a cluster use it.
+"""
+
+from kfp import dsl
 from kfp.dsl import Dataset, Input, Model, Output
 
-from ctsim.kfp import ctsim_component
+from team_pipeline.image import TEAM_IMAGE
 
 
-@ctsim_component
+@dsl.component(base_image=TEAM_IMAGE, install_kfp_package=False)
 def train_model(namespace: str, run_id: str, train_set: Input[Dataset], task: str, learning_rate: float,
                 max_iter: int, model: Output[Model]) -> int:
     """Fit the team's model on the training rows; save it so the next tasks can check what they load."""

@@ -5,10 +5,14 @@
 
 from kfp import dsl
 
-from ctsim.kfp import (collect_data, evaluate_model, exit_handler, on_cluster, raise_alert, register_model, split_data,
+from ctsim.kfp import (collect_data, components_on, exit_handler, on_cluster, raise_alert, register_model, split_data,
                        start_canary, validate_data)
 from team_pipeline.components import train_model
+from team_pipeline.image import TEAM_IMAGE
 from team_pipeline.container_step import summarize_window
+
+# evaluate_model unpickles our model (and the champion), whose classes live in this package: run it on our image.
+ON_TEAM_IMAGE = components_on(TEAM_IMAGE)
 
 
 @dsl.pipeline(name="team-continuous-training-containers",
@@ -24,7 +28,7 @@ def training_in_containers(namespace: str, run_id: str, first_tick: int, last_ti
             split = on_cluster(split_data(**ids, snapshot=collect.outputs["snapshot"]))
             trained = on_cluster(train_model(**ids, train_set=split.outputs["train_set"], task=task,
                                              learning_rate=learning_rate, max_iter=max_iter))
-            evaluation = on_cluster(evaluate_model(**ids, model=trained.outputs["model"],
+            evaluation = on_cluster(ON_TEAM_IMAGE.evaluate_model(**ids, model=trained.outputs["model"],
                                                    holdout_set=split.outputs["holdout_set"]))
             with dsl.If(evaluation.outputs["passed"] == True, name="model-ok"):  # noqa: E712
                 registered = on_cluster(register_model(**ids, model=trained.outputs["model"],

@@ -1,4 +1,4 @@
-"""A container component: the team's own image (examples/team-pipeline/container/), not a Python function.
+"""A container component: the team's own image (examples/team-pipeline/Dockerfile), not a Python function.
 
 kfp.local's subprocess runner refuses container components; run scenarios that use it with ``--runner docker``.
 Wire it into a pipeline like any component, e.g. after collecting data:
@@ -6,12 +6,9 @@ Wire it into a pipeline like any component, e.g. after collecting data:
     summary = summarize_window(namespace=namespace, run_id=run_id, first_tick=first_tick, last_tick=last_tick)
 """
 
-from pathlib import Path
-
 from kfp import dsl
 
-# The team image's tag, kept beside its Dockerfile so the build script and the component agree.
-TEAM_IMAGE = (Path(__file__).resolve().parents[1] / "container" / "IMAGE").read_text(encoding="utf-8").strip()
+from team_pipeline.image import TEAM_IMAGE
 
 
 @dsl.container_component
