@@ -310,6 +310,10 @@ def run_tune(scenario_arg: str, space_path: Path, trials: int, *, runs_dir: Path
         directory = resume
         if not (directory / JOURNAL).is_file():
             raise ScenarioError(f"--resume {directory}: no {JOURNAL} there (not a tuning run directory)")
+        saved = directory / "space.yaml"
+        if saved.is_file() and saved.read_text(encoding="utf-8") != space_path.read_text(encoding="utf-8"):
+            raise ScenarioError(f"--resume {directory}: the study was started with another space file "
+                                f"({saved}); resume it with that one")
         study = _study(directory, scenario.seed if seed is None else seed, create=False)
         if study.user_attrs.get("scenario") != str(path.resolve()):
             raise ScenarioError(f"--resume {directory}: that study tuned {study.user_attrs.get('scenario')}, "

@@ -150,3 +150,50 @@ def test_pareto_front_keeps_one_of_identical_points():
     results = (result("a", 0.9, 2, 5.0), result("b", 0.9, 2, 5.0), result("c", 0.8, 0, 0.0),
                result("d", 0.85, 3, 1.0), result("e", 0.7, 0, 1.0))
     assert [r.name for r in pareto_front(results)] == ["a", "d", "c"]
+
+
+def test_resume_refuses_another_space_or_a_folder_without_a_study(tmp_path, space):
+    tuning = _run(space, tmp_path, 2, baselines=())
+    other = tmp_path / "other.yaml"
+    other.write_text(SPACE.replace("high: 4", "high: 5"), encoding="utf-8")
+    with pytest.raises(ScenarioError, match="another space file"):
+        _run(other, tmp_path, 4, baselines=(), resume=tuning.directory)
+    with pytest.raises(ScenarioError, match="not a tuning run directory"):
+        _run(space, tmp_path, 4, baselines=(), resume=tmp_path / "nowhere")
+
+
+def test_a_real_ctrl_c_exits_130_and_the_study_resumes(tmp_path, space):
+    """SIGINT to the whole process group (as a terminal sends it) while a batch of trials is running."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = tmp_path / "tune_with_stand_in.py"
+    script.write_text(
+        "import sys\n"
+        f"sys.path.insert(0, {str(Path(tune_workers.__file__).parent)!r})\n"
+        "import tune_workers\n"
+        "from pathlib import Path\n"
+        "from ctsim.policy.tune import TuneInterrupted, run_tune\n"
+        "if __name__ == '__main__':\n"
+        "    try:\n"
+        f"        run_tune('concept-drift', Path({str(space)!r}), 6, runs_dir=Path({str(tmp_path)!r}), jobs=2,\n"
+        "                 baselines=(), worker=tune_workers.timeline_by_triggers)\n"
+        "    except TuneInterrupted as exc:\n"
+        "        print(exc.directory)\n"
+        "        sys.exit(exc.exit_code)\n", encoding="utf-8")
+    env = {**os.environ, "TUNE_WORKER_SLEEP": "3"}
+    process = subprocess.Popen([sys.executable, str(script)], env=env, stdout=subprocess.PIPE, text=True,
+                               start_new_session=True)
+    deadline = time.monotonic() + 120
+    while not list(tmp_path.glob("tune-*/trial-0002")) and time.monotonic() < deadline:
+        time.sleep(0.2)  # the second batch has started once its first folder exists
+    time.sleep(1.0)
+    os.killpg(process.pid, signal.SIGINT)
+    out, _ = process.communicate(timeout=120)
+    assert process.returncode == 130
+    directory = Path(out.strip().splitlines()[-1])
+    resumed = _run(space, tmp_path, 6, baselines=(), resume=directory)
+    assert len(resumed.trials) == 6 and all(t.status == "ran" for t in resumed.trials)
