@@ -69,8 +69,11 @@ def tune_policies(args: argparse.Namespace, console: Console) -> int:
     rec = tuning.recommendation
     console.print(f"goal: {rec.statement}")
     if rec.choice is None:
-        console.print("no tuned policy meets the goal")
+        console.print("no policy meets the goal")
     else:
+        if any(rec.choice is baseline for baseline in tuning.baselines):
+            console.print(f"no trial did better than the built-in policy '{rec.choice.name}' on this goal; "
+                          "more trials (--resume) may")
         console.print(f"recommended: {rec.choice.name} ({_summary(rec.choice)}); beats "
                       f"{', '.join(rec.beats) or 'no built-in policy'}"
                       + (f"; not better than {', '.join(rec.loses_to)}" if rec.loses_to else ""))

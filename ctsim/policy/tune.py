@@ -465,7 +465,8 @@ def pareto_front(results: tuple[TrialResult, ...]) -> tuple[TrialResult, ...]:
 
 def recommend(trials: tuple[TrialResult, ...], baselines: tuple[TrialResult, ...], goal: Goal = "near-best",
               within: float = 0.005, max_retrains: int | None = None) -> Recommendation:
-    """The tuned policy best on ``goal``, and how it stands against each built-in policy on that goal.
+    """The policy best on ``goal`` (tuned, or a built-in when none of the trials does better), and how it
+    stands against each (other) built-in policy on that goal.
 
     near-best: among all policies (tuned and built-in) within ``within`` of the best served metric,
     the fewest retrains, then the fewest pipeline seconds. budget: among those with at most
@@ -481,10 +482,13 @@ def recommend(trials: tuple[TrialResult, ...], baselines: tuple[TrialResult, ...
         statement = GOALS[goal].replace("MAX_RETRAINS", str(max_retrains))
         eligible = lambda r: r.objectives[1] <= (max_retrains or 0)  # noqa: E731
         key = lambda r: (-r.objectives[0], r.objectives[2], r.objectives[1])  # noqa: E731
-    tuned = sorted((r for r in trials if r.objectives is not None and eligible(r)), key=key)
-    choice = tuned[0] if tuned else None
+    # Tuned trials first, so a tie with a built-in policy goes to the tuned one (sorted() is stable).
+    ranked = sorted((r for r in (*trials, *baselines) if r.objectives is not None and eligible(r)), key=key)
+    choice = ranked[0] if ranked else None
     beats, loses = [], []
     for baseline in baselines:
+        if choice is baseline:
+            continue
         wins = choice is not None and (baseline.objectives is None or not eligible(baseline)
                                        or key(choice) < key(baseline))
         (beats if wins else loses).append(baseline.name)

@@ -197,3 +197,17 @@ def test_a_real_ctrl_c_exits_130_and_the_study_resumes(tmp_path, space):
     directory = Path(out.strip().splitlines()[-1])
     resumed = _run(space, tmp_path, 6, baselines=(), resume=directory)
     assert len(resumed.trials) == 6 and all(t.status == "ran" for t in resumed.trials)
+
+
+def test_when_no_trial_beats_a_builtin_the_builtin_is_recommended_and_said_so():
+    from ctsim.policy.metrics import PolicyMetrics
+
+    def result(name, auc, retrains):
+        return tune.TrialResult(name, TriggerSettings(), PolicyMetrics(name, auc, (), retrains, 1.0, 0, 0, 0), "ran", "")
+
+    trials = (result("trial-0000", 0.70, 1), result("trial-0001", 0.72, 3))
+    baselines = (result("drift", 0.77, 4), result("none", 0.62, 0))
+    rec = tune.recommend(trials, baselines)
+    assert rec.choice.name == "drift" and rec.beats == ("none",) and rec.loses_to == ()
+    tied = tune.recommend((result("trial-0002", 0.77, 4),), baselines)
+    assert tied.choice.name == "trial-0002" and tied.loses_to == ("drift",)  # a tie goes to the tuned policy
