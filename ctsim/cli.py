@@ -23,7 +23,8 @@ from ctsim.errors import CtsimError
 
 # A pipe or a CI log has no width of its own; rich's default of 80 would wrap every table.
 PIPE_WIDTH = 120
-COMMAND_MODULES = ("run", "scenarios", "compile", "compare", "scenario_new", "promote", "cluster", "verify_gates", "report")
+COMMAND_MODULES = ("run", "scenarios", "compile", "compare", "tune", "scenario_new", "promote", "cluster", "verify_gates",
+                   "report")
 
 
 def build_parser() -> argparse.ArgumentParser:

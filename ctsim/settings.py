@@ -142,14 +142,16 @@ class PerformanceTriggerSettings(Settings):
     min_samples: int = Field(100, ge=1)
 
 
-DriftMethod = Literal["auto", "ks", "wasserstein", "psi", "jensenshannon", "chisquare"]
+DriftMethod = Literal[
+    "auto", "auto_two_sample", "ks", "wasserstein", "psi", "jensenshannon", "chisquare", "chisquare_gof", "z"
+]
 
 
 class DriftTriggerSettings(Settings):
     label: ClassVar[str] = "drift trigger"
 
     method: DriftMethod = "auto"
-    # None means the method's usual default (Evidently's): KS/chi-square p < 0.05,
+    # None means the method's usual default (Evidently's): KS/chi-square/Z p < 0.05,
     # normed Wasserstein / Jensen-Shannon >= 0.1, PSI >= 0.1.
     threshold: float | None = Field(None, gt=0, le=10)
     drift_share: float = Field(0.5, gt=0, le=1)

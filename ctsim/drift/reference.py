@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ctsim.contract import ColumnKind
-from ctsim.drift._measures import SMALL_REFERENCE_ROWS
+from ctsim.drift._measures import AUTO_METHODS, SMALL_REFERENCE_ROWS
 from ctsim.drift.sketch import (
     DEFAULT_SKETCH_BINS,
     CategoricalSketch,
@@ -42,10 +42,12 @@ TAIL_BINS = 32
 def needs_raw_reference(method: str, reference_rows: int) -> bool:
     """Whether the exact test needs the reference's raw rows, which a sketch cannot stand in for.
 
-    KS needs raw rows; "auto" picks KS or chi-square for references of at most
-    1000 rows (Evidently's rule). Such references are small, so reading them is cheap.
+    KS needs raw rows; the auto methods pick KS, the Z-test or chi-square for references
+    of at most 1000 rows (Evidently's rule). Such references are small, so reading them is
+    cheap. Above that, a sketch serves every column kind: a low-cardinality numeric
+    column is judged on the exact value counts the sketch keeps (see ``sketch``).
     """
-    return method == "ks" or (method == "auto" and reference_rows <= SMALL_REFERENCE_ROWS)
+    return method == "ks" or (method in AUTO_METHODS and reference_rows <= SMALL_REFERENCE_ROWS)
 
 
 class TickSketches:

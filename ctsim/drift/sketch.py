@@ -23,7 +23,13 @@ The approximation, stated:
   path's reference-quantile bins; the group borders can only fall on sketch edges.
 * Method "auto" on a sketch always takes the large-reference method (normed
   Wasserstein, Jensen-Shannon): a sketch exists because the reference is large,
-  and the KS test needs raw rows. Chi-square works on categorical counts.
+  and the KS test needs raw rows. Chi-square and the Z-test work on categorical counts.
+* A numeric sketch also keeps exact counts per distinct value while the column
+  has at most ``VALUE_COUNT_LIMIT`` of them, so "auto" can judge a
+  low-cardinality numeric column as Evidently does (Jensen-Shannon on value
+  counts, exactly). An integer column with more distinct reference values than
+  that but at most 10 in the current data, which Evidently judges as
+  categorical, falls back to normed Wasserstein on the histogram.
 * If the reference drifts far from the initial sample, most mass lands in few
   bins and the estimates coarsen; rebuild the sketch from a fresh sample then.
 """
@@ -56,9 +62,11 @@ __all__ = [
 ]
 
 DEFAULT_SKETCH_BINS = 128
+# Exact counts per distinct value are kept up to this many values (beyond, only the histogram).
+VALUE_COUNT_LIMIT = 100
 _SKETCH_METHODS = {
-    "numeric": ("auto", "wasserstein", "psi", "jensenshannon"),
-    "categorical": ("auto", "chisquare", "psi", "jensenshannon"),
+    "numeric": (*m.AUTO_METHODS, "wasserstein", "psi", "jensenshannon"),
+    "categorical": (*m.AUTO_METHODS, "chisquare", "chisquare_gof", "z", "psi", "jensenshannon"),
 }
 
 
@@ -75,6 +83,9 @@ class HistogramSketch:
     sums: np.ndarray
     mean: float = 0.0
     m2: float = 0.0
+    # Exact counts per distinct value (sorted values, their counts) while there are at most
+    # VALUE_COUNT_LIMIT of them; None once there are more.
+    value_counts: tuple[np.ndarray, np.ndarray] | None = None
 
     kind = "numeric"
 
@@ -90,7 +101,9 @@ class HistogramSketch:
         if edges.ndim != 1 or np.any(np.diff(edges) <= 0):
             raise ValueError("Histogram sketch edges must be a strictly increasing 1-d array.")
         size = len(edges) + 1
-        return cls(_frozen(edges), _frozen(np.zeros(size, dtype=np.int64)), _frozen(np.zeros(size)))
+        no_values = (_frozen(np.zeros(0)), _frozen(np.zeros(0, dtype=np.int64)))
+        return cls(_frozen(edges), _frozen(np.zeros(size, dtype=np.int64)), _frozen(np.zeros(size)), 0.0, 0.0,
+                   no_values)
 
     def empty_like(self) -> HistogramSketch:
         """An empty sketch on the same edges, e.g. one per tick, to ``merge`` later."""
@@ -104,6 +117,13 @@ class HistogramSketch:
     def std(self) -> float:
         """Population std (ddof=0, as numpy and Evidently), exact from the running moments."""
         return float(np.sqrt(self.m2 / self.rows)) if self.rows else 0.0
+
+    def as_categorical(self) -> CategoricalSketch:
+        """The exact value counts as a categorical sketch; only while they are kept."""
+        if self.value_counts is None:
+            raise ValueError("This histogram sketch has too many distinct values to count them exactly.")
+        values, counts = self.value_counts
+        return CategoricalSketch(tuple((float(v), int(c)) for v, c in zip(values, counts, strict=True)))
 
     def bin_means(self) -> np.ndarray:
         """Mean of the values in each bin; NaN for empty bins."""
@@ -122,7 +142,8 @@ class HistogramSketch:
             raise ValueError("Only histogram sketches with the same bin edges can be merged.")
         mean, m2 = _combine_moments(self.rows, self.mean, self.m2, other.rows, other.mean, other.m2)
         return HistogramSketch(
-            self.edges, _frozen(self.counts + other.counts), _frozen(self.sums + other.sums), mean, m2
+            self.edges, _frozen(self.counts + other.counts), _frozen(self.sums + other.sums), mean, m2,
+            _merge_value_counts(self.value_counts, other.value_counts),
         )
 
     def _binned(self, values: np.ndarray) -> HistogramSketch:
@@ -138,7 +159,7 @@ class HistogramSketch:
         sums = np.diff(np.concatenate(([0.0], np.cumsum(ordered)))[cuts])
         mean = float(values.mean())
         m2 = float(np.sum((values - mean) ** 2))
-        return HistogramSketch(self.edges, _frozen(counts), _frozen(sums), mean, m2)
+        return HistogramSketch(self.edges, _frozen(counts), _frozen(sums), mean, m2, _value_counts(ordered))
 
 
 @dataclass(frozen=True)
@@ -210,7 +231,12 @@ def sketch_drift(
             f"The 'method' setting of the drift trigger must be one of {', '.join(_SKETCH_METHODS[kind])} "
             f"when the reference is a {kind} sketch. Got {method!r} instead."
         )
-    resolved = {"numeric": "wasserstein", "categorical": "jensenshannon"}[kind] if method == "auto" else method
+    if isinstance(reference, HistogramSketch) and _judged_categorical(reference, current, method):
+        reference = reference.as_categorical()
+        current = pd.Series(m.finite_values(current))
+        kind = "categorical"
+    large_reference_method = {"numeric": "wasserstein", "categorical": "jensenshannon"}[kind]
+    resolved = large_reference_method if method in m.AUTO_METHODS else method
     limit = m.DEFAULT_THRESHOLDS[resolved] if threshold is None else float(threshold)
     if isinstance(reference, HistogramSketch):
         batch = reference.empty_like().update(current)
@@ -278,12 +304,36 @@ def _categorical_statistic(reference: CategoricalSketch, current: CategoricalSke
     categories = list(ref) + [key for key in cur if key not in ref]
     ref_vector = np.array([ref.get(key, 0) for key in categories])
     cur_vector = np.array([cur.get(key, 0) for key in categories])
-    measure = {
-        "psi": m.psi_from_counts,
-        "jensenshannon": m.jensenshannon_from_counts,
-        "chisquare": m.chisquare_from_counts,
-    }[method]
-    return measure(ref_vector, cur_vector)
+    return m.COUNT_MEASURES[method](ref_vector, cur_vector)
+
+
+def _judged_categorical(reference: HistogramSketch, current: np.ndarray | pd.Series, method: str) -> bool:
+    """Evidently's rule (``_measures.effective_kind``) where the sketch's exact value counts allow it."""
+    if reference.value_counts is None:
+        return False  # too many distinct reference values to count: stays numeric (stated approximation)
+    values = pd.Series(m.finite_values(current))
+    distinct = len(np.union1d(reference.value_counts[0], values.unique()))
+    dtype = getattr(current, "dtype", values.dtype)
+    return m.effective_kind("numeric", method, dtype, values.nunique(), distinct) == "categorical"
+
+
+def _value_counts(ordered: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Exact (values, counts) of sorted values, or None when they hold more than VALUE_COUNT_LIMIT values."""
+    if len(ordered) and np.count_nonzero(np.diff(ordered)) + 1 > VALUE_COUNT_LIMIT:
+        return None
+    values, counts = np.unique(ordered, return_counts=True)
+    return _frozen(values), _frozen(counts)
+
+
+def _merge_value_counts(a: tuple[np.ndarray, np.ndarray] | None,
+                        b: tuple[np.ndarray, np.ndarray] | None) -> tuple[np.ndarray, np.ndarray] | None:
+    if a is None or b is None:
+        return None
+    values, index = np.unique(np.concatenate([a[0], b[0]]), return_inverse=True)
+    if len(values) > VALUE_COUNT_LIMIT:
+        return None
+    counts = np.bincount(index, weights=np.concatenate([a[1], b[1]]), minlength=len(values)).astype(np.int64)
+    return _frozen(values), _frozen(counts)
 
 
 def _equal_mass_groups(counts: np.ndarray, groups: int) -> np.ndarray:

@@ -1,16 +1,25 @@
 """Exact drift statistics on raw reference and current values, with Evidently's defaults.
 
-Method "auto" picks, per column:
+Method "auto" is Evidently 0.7's choice, per column (checked against Evidently itself
+in tests/drift/test_drift_evidently_parity.py):
 
-    numeric      reference <= 1000 rows  KS two-sample test       drift when p < 0.05
-                 reference  > 1000 rows  normed Wasserstein        drift when >= 0.1
-    categorical  reference <= 1000 rows  chi-square test           drift when p < 0.05
-                 reference  > 1000 rows  Jensen-Shannon distance   drift when >= 0.1
+    numeric      reference <= 1000 rows  KS two-sample test         drift when p < 0.05
+                 reference  > 1000 rows  normed Wasserstein          drift when >= 0.1
+    categorical  reference <= 1000 rows  Z-test (<= 2 values)        drift when p < 0.05
+                                         chi-square goodness of fit  drift when p < 0.05
+                 reference  > 1000 rows  Jensen-Shannon distance     drift when >= 0.1
+
+A numeric column counts as categorical when it is bool, an integer dtype with at most 10
+distinct current values, or has at most 5 distinct values over reference and current (see
+``_measures.effective_kind``). "auto_two_sample" makes the same choice but runs ctsim's
+two-sample chi-square ("chisquare") instead of Evidently's goodness-of-fit test
+("chisquare_gof"), which over-alarms on small references.
 
 Explicit methods: "ks", "wasserstein", "psi" (drift >= 0.1; >= 0.25 is a major
-shift), "jensenshannon", "chisquare". An explicit threshold overrides the default.
-Rows are counted after missing and infinite values are dropped, since those
-are what the test sees. An empty side is "no data", never drift and never an error.
+shift), "jensenshannon", "chisquare", "chisquare_gof", "z". An explicit threshold
+overrides the default. Rows are counted after missing and infinite values are dropped,
+since those are what the test sees (as Evidently). An empty side is "no data", never
+drift and never an error.
 """
 
 from __future__ import annotations
@@ -33,6 +42,8 @@ __all__ = ["DatasetDrift", "FeatureDrift", "dataset_drift", "feature_drift"]
 _LABELS = {
     "ks": "KS test p-value",
     "chisquare": "chi-square test p-value",
+    "chisquare_gof": "chi-square goodness-of-fit p-value",
+    "z": "Z-test p-value",
     "wasserstein": "normed Wasserstein distance",
     "psi": "PSI",
     "jensenshannon": "Jensen-Shannon distance",
@@ -96,14 +107,16 @@ def feature_drift(
     m.check_method(kind, method)
     name = column if column is not None else _name_of(reference)
     if kind == "numeric":
-        ref, cur = m.finite_values(reference), m.finite_values(current)
+        ref, cur = pd.Series(m.finite_values(reference)), pd.Series(m.finite_values(current))
     else:
         ref, cur = _categorical(reference), _categorical(current)
-    resolved = m.resolve_method(kind, method, len(ref))
+    distinct = pd.concat([ref, cur]).nunique()
+    judged_as = m.effective_kind(kind, method, getattr(current, "dtype", cur.dtype), cur.nunique(), distinct)
+    resolved = m.resolve_method(judged_as, method, len(ref), distinct)
     limit = m.DEFAULT_THRESHOLDS[resolved] if threshold is None else float(threshold)
     if len(ref) == 0 or len(cur) == 0:
         return FeatureDrift(name, resolved, math.nan, limit, False, len(ref), len(cur))
-    statistic = _STATISTICS[kind](ref, cur, resolved)
+    statistic = _STATISTICS[judged_as](ref, cur, resolved)
     drifted = m.is_drift(resolved, statistic, limit)
     return FeatureDrift(name, resolved, statistic, limit, drifted, len(ref), len(cur))
 
@@ -132,13 +145,14 @@ def summarize(features: tuple[FeatureDrift, ...], drift_share: float) -> Dataset
     return DatasetDrift(features=features, share=share, drift_share=drift_share, drifted=share >= drift_share)
 
 
-def _numeric_statistic(ref: np.ndarray, cur: np.ndarray, method: str) -> float:
+def _numeric_statistic(ref: pd.Series, cur: pd.Series, method: str) -> float:
+    ref, cur = ref.to_numpy(), cur.to_numpy()
     if method == "ks":
         return m.ks_pvalue(ref, cur)
     if method == "wasserstein":
         return m.normed_wasserstein(stats.wasserstein_distance(ref, cur), float(np.std(ref)))
     edges = m.quantile_edges(ref, m.NUMERIC_BINS[method])
-    return _COUNT_MEASURES[method](m.bin_counts(ref, edges), m.bin_counts(cur, edges))
+    return m.COUNT_MEASURES[method](m.bin_counts(ref, edges), m.bin_counts(cur, edges))
 
 
 def _categorical_statistic(ref: pd.Series, cur: pd.Series, method: str) -> float:
@@ -147,14 +161,8 @@ def _categorical_statistic(ref: pd.Series, cur: pd.Series, method: str) -> float
     categories = ref_counts.index.union(cur_counts.index, sort=False)
     ref_vector = ref_counts.reindex(categories, fill_value=0).to_numpy()
     cur_vector = cur_counts.reindex(categories, fill_value=0).to_numpy()
-    return _COUNT_MEASURES[method](ref_vector, cur_vector)
+    return m.COUNT_MEASURES[method](ref_vector, cur_vector)
 
-
-_COUNT_MEASURES = {
-    "psi": m.psi_from_counts,
-    "jensenshannon": m.jensenshannon_from_counts,
-    "chisquare": m.chisquare_from_counts,
-}
 _STATISTICS = {"numeric": _numeric_statistic, "categorical": _categorical_statistic}
 
 

@@ -42,7 +42,7 @@ DRIFT_WINDOWS = 40
 NOMINAL_ALPHA = 0.05
 MAX_CRON_INSTANTS = 5000
 # Methods whose threshold is a significance level (drift when p < threshold); the others are distances.
-P_VALUE_METHODS = ("ks", "chisquare")
+P_VALUE_METHODS = ("ks", "chisquare", "chisquare_gof", "z")
 
 
 class PropertyFailed(AssertionError):

@@ -7,7 +7,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ctsim.drift import HistogramSketch, dataset_drift, dataset_sketch_drift, sample_edges
+from ctsim.drift import (
+    HistogramSketch,
+    dataset_drift,
+    dataset_sketch_drift,
+    feature_drift,
+    sample_edges,
+    sketch_drift,
+)
 from ctsim.drift.reference import TickSketches, needs_raw_reference
 from ctsim.settings import DriftTriggerSettings
 
@@ -70,6 +77,7 @@ def test_tail_bins_reach_beyond_the_sample():
 
 @pytest.mark.parametrize(("method", "rows", "raw"), [
     ("ks", 10**6, True), ("auto", 1000, True), ("auto", 1001, False), ("wasserstein", 10, False),
+    ("auto_two_sample", 1000, True), ("auto_two_sample", 1001, False),
     ("psi", 500, False),
 ])
 def test_only_tests_that_need_rows_read_the_reference(method, rows, raw):
@@ -97,3 +105,22 @@ def test_sketch_reference_decides_as_the_exact_test(seed, shift, reference_ticks
         assert abs(a.statistic - b.statistic) <= 0.015
         if abs(a.statistic - a.threshold) > 0.015:
             assert a.drifted == b.drifted
+
+
+def test_tick_sketches_keep_exact_value_counts_so_auto_judges_a_flag_as_evidently_on_large_references():
+    rng = np.random.default_rng(11)
+    frames = [pd.DataFrame({"flag": np.where(rng.random(500) < 0.2, np.nan, (rng.random(500) < 0.3) * 1.0),
+                            "x": rng.normal(size=500)}) for _ in range(4)]
+    sketches = TickSketches({"flag": "numeric", "x": "numeric"}, edge_sample_rows=1000)
+    for tick, frame in enumerate(frames):
+        sketches.add(tick, frame)
+    reference = pd.concat(frames[:3], ignore_index=True)
+    assert not needs_raw_reference("auto", sketches.rows(0, 2))
+    window = sketches.window(0, 2)
+    for column in ("flag", "x"):
+        exact = feature_drift(reference[column], frames[3][column], "numeric")
+        sketched = sketch_drift(window[column], frames[3][column], column=column)
+        assert sketched.method == exact.method == ("jensenshannon" if column == "flag" else "wasserstein")
+    assert sketch_drift(window["flag"], frames[3]["flag"]).statistic == pytest.approx(
+        feature_drift(reference["flag"], frames[3]["flag"], "numeric").statistic)
+    assert window["x"].value_counts is None  # a continuous column stops counting values

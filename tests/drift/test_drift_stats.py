@@ -29,7 +29,7 @@ def _categories(seed: int, n: int, p=(0.5, 0.3, 0.2)) -> np.ndarray:
     [
         ("numeric", 1000, "ks"),
         ("numeric", 1001, "wasserstein"),
-        ("categorical", 1000, "chisquare"),
+        ("categorical", 1000, "chisquare_gof"),
         ("categorical", 1001, "jensenshannon"),
     ],
 )
@@ -37,7 +37,7 @@ def test_auto_switches_from_test_to_distance_above_1000_reference_rows(kind, row
     make = _normal if kind == "numeric" else _categories
     result = feature_drift(make(1, rows), make(2, 500), kind)
     assert result.method == expected
-    assert result.threshold == (0.05 if expected in ("ks", "chisquare") else 0.1)
+    assert result.threshold == (0.05 if expected in ("ks", "chisquare_gof") else 0.1)
 
 
 def test_auto_counts_reference_rows_after_dropping_missing_values():
@@ -115,16 +115,59 @@ def test_jensenshannon_uses_the_union_of_categories():
 def test_chisquare_is_a_two_sample_test_that_accepts_new_categories():
     reference = ["a"] * 60 + ["b"] * 40
     current = ["a"] * 30 + ["b"] * 30 + ["c"] * 10
-    result = feature_drift(reference, current, "categorical")
+    result = feature_drift(reference, current, "categorical", "auto_two_sample")
     table = [[60, 40, 0], [30, 30, 10]]
     assert result.method == "chisquare"
     assert result.statistic == pytest.approx(stats.chi2_contingency(table, correction=False).pvalue)
     assert result.drifted
 
 
-def test_chisquare_with_a_single_category_on_both_sides_is_no_drift():
-    result = feature_drift(["a"] * 10, ["a"] * 5, "categorical")
+@pytest.mark.parametrize("method", ["chisquare", "chisquare_gof", "z", "auto"])
+def test_a_single_category_on_both_sides_is_no_drift(method):
+    result = feature_drift(["a"] * 10, ["a"] * 5, "categorical", method)
     assert result.statistic == 1.0 and not result.drifted
+
+
+def test_evidentlys_chisquare_is_goodness_of_fit_against_the_reference_shares():
+    reference = ["a"] * 60 + ["b"] * 30 + ["c"] * 10
+    current = ["a"] * 30 + ["b"] * 30 + ["c"] * 10
+    result = feature_drift(reference, current, "categorical")
+    assert result.method == "chisquare_gof"
+    expected = stats.chisquare([30, 30, 10], [60 * 0.7, 30 * 0.7, 10 * 0.7]).pvalue
+    assert result.statistic == pytest.approx(expected)
+    # a category the reference never saw has expected count 0: p = 0, drift (as Evidently)
+    assert feature_drift(reference, current + ["d"], "categorical").statistic == 0.0
+
+
+def test_a_binary_column_gets_evidentlys_pooled_two_proportion_z_test():
+    reference = np.array([0] * 150 + [1] * 50, dtype=float)
+    current = np.array([0] * 60 + [1] * 40, dtype=float)
+    result = feature_drift(reference, current, "numeric")
+    p1, p2 = 0.25, 0.4
+    pooled = (50 + 40) / 300
+    z = (p1 - p2) / np.sqrt(pooled * (1 - pooled) * (1 / 200 + 1 / 100))
+    assert result.method == "z"
+    assert result.statistic == pytest.approx(2 * (1 - stats.norm.cdf(abs(z))))
+    assert result.drifted
+
+
+@pytest.mark.parametrize(
+    ("values", "rows", "expected"),
+    [
+        (np.array([0.0, 1.0, np.nan]), 400, "z"),  # NaN makes a flag float: still two values
+        (np.array([1.5, 2.5, 3.5]), 400, "chisquare_gof"),
+        (np.array([1.5, 2.5, 3.5, np.inf]), 4000, "jensenshannon"),
+        (np.arange(8), 400, "chisquare_gof"),  # integer dtype with <= 10 values: categorical
+        (np.arange(8) + 0.5, 400, "ks"),  # the same spread as float: numeric
+        (np.arange(8) + 0.5, 4000, "wasserstein"),
+        (np.arange(30), 400, "ks"),  # integer with more than 10 values: numeric
+    ],
+)
+def test_auto_judges_low_cardinality_numeric_columns_as_evidently_does(values, rows, expected):
+    rng = np.random.default_rng(3)
+    reference, current = rng.choice(values, rows), rng.choice(values, 300)
+    assert feature_drift(reference, current, "numeric").method == expected
+    assert feature_drift(reference, current, "numeric", "ks").method == "ks"  # explicit methods are kept
 
 
 @pytest.mark.parametrize(

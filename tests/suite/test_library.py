@@ -9,7 +9,8 @@ from ctsim.scenario import loader
 from ctsim.scenario.data import open_source
 
 LIBRARY = ("gradual-drift", "recurring-drift", "label-shift", "concept-drift", "schema-break", "delayed-labels",
-           "volume-spike", "store-outage", "incremental-retraining", "full-retraining", "river-phishing")
+           "volume-spike", "store-outage", "incremental-retraining", "full-retraining", "river-phishing",
+           "nannyml-employment", "nannyml-california")
 ROOT = Path(loader.SHIPPED_DIR).parent
 
 
@@ -48,3 +49,20 @@ def test_river_fixture_is_the_documented_dataset_and_replays():
     source = open_source(scenario, loader.SHIPPED_DIR)
     assert sum(len(source.batch(t).production) for t in range(scenario.clock.ticks)) == 1250
     assert "phishing.csv" in (ROOT / "fixtures" / "README.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(("file", "rows", "target"), [("employment_ma.csv", 2400, "employed"),
+                                                      ("california_housing.csv", 3516, "clf_target")])
+def test_nannyml_fixtures_are_the_documented_files_and_replay_in_16_ticks(file, rows, target):
+    import hashlib
+    import re
+
+    path = ROOT / "fixtures" / file
+    documented = re.search(rf"{re.escape(file)}\s+`([0-9a-f]{{64}})`", (ROOT / "fixtures" / "README.md").read_text())
+    assert documented and hashlib.sha256(path.read_bytes()).hexdigest() == documented.group(1)
+    frame = pd.read_csv(path)
+    assert len(frame) == rows and set(frame[target]) == {0, 1}
+    name = "nannyml-employment" if file.startswith("employment") else "nannyml-california"
+    scenario = loader.load(name)
+    source = open_source(scenario, loader.SHIPPED_DIR)
+    assert sum(len(source.batch(t).production) for t in range(scenario.clock.ticks)) == rows

@@ -1,0 +1,59 @@
+"""A stand-in replay for `ctsim tune` (imported by spawned children: keep it light).
+
+It writes the timeline a policy would produce on a concept drift at tick 8, without the pipeline,
+with a served metric and retrains that depend on the triggers, so the search has a real trade-off:
+a performance trigger with a small max_drop recovers fast for one retrain, a loose one late; a drift
+trigger recovers fast but retrains every other tick; a schedule retrains weekly; cooldown delays.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import yaml
+
+TICKS = 16
+ONSET = 8
+
+
+def _story(triggers: dict) -> tuple[int, int | None]:
+    """(retrains, tick the metric recovers at, or None)."""
+    cooldown = triggers.get("cooldown_ticks", 2)
+    options: list[tuple[int, int | None]] = [(0, None)]
+    if "performance" in triggers:
+        late = 1 if triggers["performance"]["max_drop"] < 0.05 else 5
+        options.append((1, ONSET + late + cooldown // 3))
+    if "drift" in triggers:
+        options.append((TICKS // 2, ONSET + 1))
+    if "schedule" in triggers:
+        options.append((2, ONSET + 3))
+    retrains = sum(r for r, _ in options)
+    recovered = min((t for _, t in options if t is not None), default=None)
+    return retrains, recovered
+
+
+def timeline_by_triggers(path: str, runs_dir: str, runner: str) -> dict:
+    if os.environ.get("TUNE_WORKER_SLEEP"):
+        import time
+
+        time.sleep(float(os.environ["TUNE_WORKER_SLEEP"]))
+    triggers = yaml.safe_load(Path(path).read_text(encoding="utf-8"))["triggers"]
+    retrains, recovered = _story(triggers)
+    curve = [None] + [0.9] * (ONSET - 1) + [
+        0.9 if recovered is not None and tick >= recovered else 0.5 for tick in range(ONSET, TICKS)]
+    events = [{"tick": ONSET, "kind": "scripted", "message": "concept_drift begins", "data": {"event": "concept_drift"}}]
+    runs = []
+    for i in range(retrains):
+        events.append({"tick": ONSET, "kind": "pipeline-run", "message": f"run-{i}", "data": {"trigger": "x"}})
+        runs.append({"run_id": f"run-{i}", "tick": ONSET, "trigger": "x", "status": "succeeded", "seconds": 10.0})
+    ticks = [{"tick": i, "time": "", "rows": 300, "champion": "v0001", "canary": None, "canary_weight": 0,
+              "canary_phase": "idle", "labelled": 0 if v is None else 300, "served_metric": v, "champion_metric": v}
+             for i, v in enumerate(curve)]
+    run_dir = Path(runs_dir) / "run"
+    run_dir.mkdir(parents=True)
+    (run_dir / "timeline.json").write_text(json.dumps({"scenario": "concept-drift", "seed": 41, "metric": "accuracy",
+                                                       "events": events, "ticks": ticks, "runs": runs}))
+    return {"name": "concept-drift", "status": "passed", "run_dir": str(run_dir), "pipeline_sha256": "",
+            "seconds": 1.0, "ticks": len(ticks), "pipeline_runs": len(runs), "error": ""}
