@@ -15,6 +15,7 @@ import sys
 from typing import Sequence
 
 from rich.console import Console
+from rich.markup import escape
 
 from ctsim.errors import CtsimError
 
@@ -42,7 +43,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.handler(args, console)
     except CtsimError as exc:
-        errors.print(f"[bold red]{type(exc).__name__}[/]: {exc}", markup=True, soft_wrap=True)
+        # The message is text, not markup: "pip install 'ctsim[plot]'" must keep its brackets.
+        errors.print(f"[bold red]{type(exc).__name__}[/]: {escape(str(exc))}", markup=True, soft_wrap=True)
         return exc.exit_code
     except KeyboardInterrupt:
         errors.print("interrupted")

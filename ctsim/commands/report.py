@@ -32,7 +32,7 @@ def add_report_flags(parser: argparse.ArgumentParser) -> None:
                         help="write the whole result as JSON (schema ctsim.report, version 1; see README 'Reports')")
     parser.add_argument("--junit", type=Path, metavar="PATH", help="write JUnit XML: one testcase per expectation")
     parser.add_argument("--plot", type=Path, metavar="PATH",
-                        help="write a plot of the metric over ticks with event markers (.png or .svg)")
+                        help="write a plot of the metric over ticks with event markers (.png, .svg or .pdf)")
 
 
 def report_run(args: argparse.Namespace, console: Console) -> int:

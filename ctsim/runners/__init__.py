@@ -58,6 +58,9 @@ class LocalRunner:
         from kfp import components, local
 
         if kind == "docker":
+            from ctsim.extras import require
+
+            require("docker", "--runner docker")
             if not docker_engine_answers():
                 raise RunnerUnavailable("--runner docker needs a Docker engine, and none answers on this machine "
                                         "(the docker CLI alone is not enough). Use --runner subprocess.")

@@ -91,12 +91,21 @@ def test_plot_svg_shows_the_drift_window_and_every_marker_kind_of_the_run(tmp_pa
         assert label in svg
 
 
+def test_run_report_and_compare_accept_the_same_plot_formats(tmp_path, capsys):
+    out = tmp_path / "plot.pdf"
+    write_reports(load_run(CANARY_REGRESSION), ReportPaths(plot=out))
+    assert out.read_bytes().startswith(b"%PDF")
+    runs = tmp_path / "runs"
+    assert main(["compare", "sudden-drift", "--runs-dir", str(runs), "--plot", str(tmp_path / "c.jpg")]) == 2
+    assert ".png, .svg or .pdf" in capsys.readouterr().err and not runs.exists()
+
+
 def test_bad_plot_suffix_is_exit_2_before_anything_runs_or_is_written(tmp_path, capsys):
     bad = tmp_path / "plot.jpg"
     runs = tmp_path / "runs"
     assert main(["run", "scenario", "sudden-drift", "--runs-dir", str(runs), "--plot", str(bad)]) == 2
     err = capsys.readouterr().err
-    assert ".png or .svg" in err and "Traceback" not in err
+    assert ".png, .svg or .pdf" in err and "Traceback" not in err
     assert not runs.exists() and not bad.exists()
     assert main(["report", str(SUDDEN_DRIFT), "--json", str(tmp_path / "r.json"), "--plot", str(bad)]) == 2
     assert list(tmp_path.iterdir()) == [], "a refused flag writes none of the other files either"
