@@ -60,7 +60,7 @@ def list_runs_command(args: argparse.Namespace, console: Console) -> int:
         console.print(f"no runs in {args.runs_dir} yet: ctsim run scenario sudden-drift")
         return 0
     redact = Redactor.from_env().text
-    styles = {"passed": "bold green", "failed": "bold red", "crashed": "bold magenta"}
+    styles = {"passed": "bold green", "failed": "bold red", "crashed": "bold magenta", "compared": "bold cyan"}
     width = max(len(r["scenario"]) for r in rows) + 2
     # Plain padded lines rather than a table: one line per run even in an 80-column pipe.
     console.print(Text(f"{'started (UTC)':<21}{'scenario':<{width}}{'verdict':<10}{'duration':>9}  "
@@ -70,6 +70,9 @@ def list_runs_command(args: argparse.Namespace, console: Console) -> int:
         seconds = f"{row['seconds']:.0f} s" if row["seconds"] is not None else "-"
         console.print(Text.assemble(f"{started:<21}{redact(row['scenario']):<{width}}",
                                     (f"{row['status'].upper():<10}", styles.get(row["status"], "yellow")),
-                                    f"{seconds:>9}  {row['pipeline_sha256'][:12] or '-':<14}{redact(row['path'])}"))
-    console.print(f"re-render one: ctsim report {rows[0]['path']}")
+                                    f"{seconds:>9}  {row['pipeline_sha256'][:12] or '-':<14}{redact(row['path'])}",
+                                    (f"  {redact(row['note'])}" if row.get("note") else "", "dim")))
+    newest_run = next((row for row in rows if row["kind"] == "run"), None)
+    if newest_run is not None:
+        console.print(f"re-render one: ctsim report {newest_run['path']}")
     return 0

@@ -32,10 +32,11 @@ FINAL_TICKS = 3
 @dataclass(frozen=True)
 class StepTiming:
     step: str
-    wall: float | None  # the task's wall time in kfp.local (process start, imports, I/O, own work)
+    wall: float | None  # the task's wall time in kfp.local, all attempts (process start, imports, I/O, own work)
     own: float | None  # the step's own work as the step recorded it
-    status: str
+    status: str  # the last attempt's
     cache_hit: bool
+    attempts: int = 1  # kfp.local executions of the task: 1 + its retries (set_retry)
 
     @property
     def overhead(self) -> float | None:
@@ -157,21 +158,37 @@ def drift_windows(timeline: Timeline) -> list[DriftWindow]:
 
 
 def run_steps(timeline: Timeline, logs: Mapping[str, Any] | None = None) -> list[RunSteps]:
-    """Each pipeline run's tasks: wall time from kfp.local, own work from the step records, cache hits from logs."""
+    """Each pipeline run's tasks: wall time and attempts from the run's own task records, own work from the step
+    records, cache hits from logs.
+
+    The run record lists every execution kfp.local made, in order: a task retried by ``set_retry`` appears once
+    per attempt (FAILURE ... then SUCCESS or FAILURE). So its attempts are counted, not guessed from log text.
+    """
     logs = logs or {}
     result = []
     for run in timeline.runs:
         facts = logs.get(run["run_id"])
         hits = set(getattr(facts, "cache_hits", ()) or ())
         own = run.get("step_seconds") or {}
-        steps = [StepTiming(t["task"], t.get("seconds"), own.get(t["task"]), t.get("status", "?"), t["task"] in hits)
-                 for t in run.get("tasks", [])]
+        steps = [StepTiming(name, wall, own.get(name), status, name in hits, attempts)
+                 for name, wall, status, attempts in _attempts(run.get("tasks", []))]
         seen = {s.step for s in steps}
         # A step that recorded its work but whose task timing is missing from the log still shows its own work.
         steps += [StepTiming(name, None, seconds, "?", name in hits) for name, seconds in own.items() if name not in seen]
         result.append(RunSteps(run["run_id"], run["tick"], run["trigger"], run["status"], run.get("seconds", 0.0),
-                               tuple(steps), getattr(facts, "task_retries", 0), run.get("error") or ""))
+                               tuple(steps), sum(s.attempts - 1 for s in steps), run.get("error") or ""))
     return result
+
+
+def _attempts(tasks: list[dict[str, Any]]) -> list[tuple[str, float | None, str, int]]:
+    """(task, wall of all attempts, last status, attempts) per task, in the order the tasks first ran."""
+    grouped: dict[str, tuple[float | None, str, int]] = {}
+    for task in tasks:
+        wall, _, attempts = grouped.get(task["task"], (0.0, "?", 0))
+        seconds = task.get("seconds")
+        total = None if wall is None or seconds is None else round(wall + seconds, 3)
+        grouped[task["task"]] = (total, task.get("status", "?"), attempts + 1)
+    return [(name, wall, status, attempts) for name, (wall, status, attempts) in grouped.items()]
 
 
 def step_trends(runs: list[RunSteps]) -> dict[str, dict[str, Any]]:
