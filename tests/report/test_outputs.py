@@ -1,6 +1,7 @@
 """--json, --junit and --plot from a recorded run, through the CLI, as CI would call them."""
 
 import json
+import os
 from dataclasses import replace
 
 import pytest
@@ -89,6 +90,17 @@ def test_plot_svg_shows_the_drift_window_and_every_marker_kind_of_the_run(tmp_pa
     svg = out.read_text()
     for label in ("rollback", "canary start", "retrain", "trigger", "live accuracy"):
         assert label in svg
+
+
+@pytest.mark.parametrize("umask, mode", [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+def test_report_files_get_ordinary_permissions_under_the_umask(tmp_path, umask, mode):
+    paths = ReportPaths(json=tmp_path / "r.json", junit=tmp_path / "r.xml")
+    previous = os.umask(umask)
+    try:
+        write_reports(load_run(SUDDEN_DRIFT), paths)
+    finally:
+        os.umask(previous)
+    assert {p.name: p.stat().st_mode & 0o777 for p in paths.written()} == {"r.json": mode, "r.xml": mode}
 
 
 def test_run_report_and_compare_accept_the_same_plot_formats(tmp_path, capsys):
