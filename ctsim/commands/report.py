@@ -19,6 +19,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     report.add_argument("run_dir", type=Path, metavar="RUN_DIR", help="a run directory, e.g. runs/sudden-drift-2026...")
     add_report_flags(report)
     report.add_argument("--quiet", action="store_true", help="print only the verdict line")
+    report.add_argument("--steps", action="store_true",
+                        help="also show the per-step timing table (task wall and own work per run; always in --json)")
     report.set_defaults(handler=report_run)
     runs = commands.add_parser("runs", help="list past runs, newest first",
                                description="List the run directories under --runs-dir, newest first, with verdicts.")
@@ -44,7 +46,7 @@ def report_run(args: argparse.Namespace, console: Console) -> int:
     if args.quiet:
         console.print(f"{record.timeline.scenario}: {'PASSED' if record.verdict.passed else 'FAILED'} ({args.run_dir})")
     else:
-        render_record(console, record)
+        render_record(console, record, steps=args.steps)
     for path in write_reports(record, paths):
         console.print(f"wrote {path}")
     return record.verdict.exit_code

@@ -70,6 +70,45 @@ class RunSteps:
 
 
 @dataclass(frozen=True)
+class Labels:
+    """How the live metric's labels relate to serving, so a report can say what a number is scored against."""
+
+    delay_ticks: int = 0  # a tick's metric scores the rows served this many ticks earlier
+    poisoned_served: frozenset[int] = frozenset()  # ticks whose served rows got poisoned labels (label_flip/noise)
+
+    @property
+    def poisoned_scored(self) -> frozenset[int]:
+        """Ticks whose live metric is scored against poisoned labels (they land ``delay_ticks`` after serving)."""
+        return frozenset(t + self.delay_ticks for t in self.poisoned_served)
+
+    def window_poisoned(self, first: int, last: int) -> bool:
+        """Whether training data of ticks ``first..last`` (and so its holdout) holds poisoned labels."""
+        return any(first <= t <= last for t in self.poisoned_served)
+
+
+def labels_of(scenario: Any, last_tick_: int) -> Labels:
+    """Label delay and poisoned ticks from the scenario the run replayed (None: nothing known, nothing claimed)."""
+    if scenario is None:
+        return Labels()
+    poisoned: set[int] = set()
+    for event in scenario.events:
+        if getattr(event, "kind", "") == "bad_model" and getattr(event, "mode", "") in ("label_flip", "label_noise"):
+            end = last_tick_ if event.ticks is None else min(last_tick_, event.at + event.ticks - 1)
+            poisoned.update(range(event.at, end + 1))
+    return Labels(int(scenario.data.label_delay_ticks), frozenset(poisoned))
+
+
+def final_champion(timeline: Timeline, ticks: int = FINAL_TICKS) -> tuple[float | None, int]:
+    """The champion's metric over the last ``ticks`` ticks, pooled over labelled rows, and how many rows.
+
+    The one "final" number: the same pooling as the ``final_champion_metric`` expectation.
+    """
+    recent = [(t.labelled, t.champion_metric) for t in timeline.ticks[-ticks:] if t.champion_metric is not None]
+    rows = sum(n for n, _ in recent)
+    return (round(sum(n * m for n, m in recent) / rows, 4) if rows else None), rows
+
+
+@dataclass(frozen=True)
 class DriftWindow:
     start: int
     end: int  # the recovering rollout's tick, or the last tick when nothing recovered

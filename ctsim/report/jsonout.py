@@ -82,7 +82,8 @@ def _summary(record: RunRecord) -> dict[str, Any]:
     return {"incidents": incidents, "decisions": decisions,
             "recovery": asdict(facts.recovery(timeline, first)),
             "drift_windows": [asdict(w) for w in facts.drift_windows(timeline)],
-            "in_short": summary_lines(timeline)}
+            "final_champion": dict(zip(("value", "labelled_rows"), facts.final_champion(timeline))),
+            "in_short": summary_lines(timeline, facts.labels_of(record.scenario, facts.last_tick(timeline)))}
 
 
 def _run(run: facts.RunSteps) -> dict[str, Any]:

@@ -40,6 +40,7 @@ class RunRecord:
     info: dict[str, Any] = field(default_factory=dict)
     audit: dict[str, Any] | None = None
     logs: dict[str, LogFacts] = field(default_factory=dict)
+    scenario: Any = None  # the Scenario the run replayed (its scenario.yaml), when the run directory holds it
 
     @property
     def pipeline_sha256(self) -> str:
@@ -80,7 +81,17 @@ def load_run(run_dir: Path | str) -> RunRecord:
     if not info.get("pipeline_sha256") and (run_dir / "pipeline.sha256").exists():
         info = {**info, "pipeline_sha256": (run_dir / "pipeline.sha256").read_text(encoding="utf-8").strip()}
     logs = {run["run_id"]: _log_facts(run_dir / "logs" / f"{run['run_id']}.log") for run in timeline.runs}
-    return RunRecord(timeline, verdict, str(run_dir), info, audit, logs)
+    return RunRecord(timeline, verdict, str(run_dir), info, audit, logs, _scenario(run_dir / "scenario.yaml"))
+
+
+def _scenario(path: Path) -> Any:
+    """The scenario copy a run directory keeps, or None: the report then claims nothing about labels."""
+    from ctsim.scenario.loader import parse
+
+    try:
+        return parse(path.read_text(encoding="utf-8"), str(path))
+    except (OSError, CtsimError):
+        return None
 
 
 def started_at(run_dir: Path) -> datetime | None:

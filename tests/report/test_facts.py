@@ -138,3 +138,24 @@ def test_a_task_that_exhausts_its_retries_counts_every_retry_and_ends_failed():
     (steps,) = run_steps(make([0.9], runs=[run("run-001", 0, "schedule", "failed", tasks)]))
     (only,) = steps.steps
     assert (only.attempts, only.status, only.wall, steps.task_retries) == (3, "FAILURE", 3.0, 2)
+
+
+def test_labels_say_which_ticks_are_scored_on_poisoned_labels():
+    from ctsim.report.facts import labels_of
+    from ctsim.scenario.loader import parse
+
+    def scenario(events, delay=1):
+        return parse(f"""
+name: s
+clock: {{ticks: 20}}
+data: {{generator: {{label_delay_ticks: {delay}}}}}
+events: {events}
+""")
+
+    flipped = labels_of(scenario("[{kind: bad_model, at: 6, ticks: 4, mode: label_flip}]"), 19)
+    assert flipped.poisoned_served == frozenset(range(6, 10)) and flipped.poisoned_scored == frozenset(range(7, 11))
+    assert flipped.window_poisoned(7, 9) and not flipped.window_poisoned(10, 12)
+    late = labels_of(scenario("[{kind: bad_model, at: 15, mode: label_noise, ticks: 100}]", delay=3), 19)
+    assert late.poisoned_served == frozenset(range(15, 20)) and min(late.poisoned_scored) == 18
+    assert labels_of(scenario("[{kind: bad_model, at: 6, mode: sabotage}]"), 19).poisoned_served == frozenset()
+    assert labels_of(None, 19).poisoned_scored == frozenset()
