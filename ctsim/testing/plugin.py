@@ -61,6 +61,8 @@ def _apply(config: pytest.Config, chosen: str) -> str:
     current = settings.get_current_profile_name()
     if flag:
         return f"ctsim: {profiles.ENV_VAR}={chosen} ignored, --hypothesis-profile={flag} was given"
+    if current == profiles.registered_name(chosen):
+        return f"ctsim: hypothesis profile {current!r} (from {profiles.ENV_VAR})"
     if current not in _NOT_A_CHOICE:
         return f"ctsim: {profiles.ENV_VAR}={chosen} ignored, the project loaded hypothesis profile {current!r}"
     profiles.load(chosen)
