@@ -259,6 +259,8 @@ def health(timeline: Timeline, logs: Mapping[str, Any] | None = None) -> dict[st
         "runs_failed": sum(r.status != "succeeded" for r in runs),
         "runs_retried": sum(r.trigger == "retry" for r in runs),
         "task_retries": sum(r.task_retries for r in runs),
+        "retried_tasks": [{"run_id": r.run_id, "step": s.step, "attempts": s.attempts, "status": s.status}
+                          for r in runs for s in r.steps if s.attempts > 1],
         "cache_hits": sum(r.cache_hits for r in runs),
         "logs_read": sum(bool(getattr((logs or {}).get(r.run_id), "found", False)) for r in runs),
         "tasks_run": sum(len(r.steps) for r in runs),

@@ -226,7 +226,8 @@ def format_health(health: dict[str, Any], width: int = WIDTH) -> Text:
              Text.assemble(f"runs {h['runs_started']} started, {h['runs_succeeded']} ok, ",
                            (f"{h['runs_failed']} failed", "red" if h["runs_failed"] else ""),
                            f", {h['runs_retried']} retried"),
-             Text(f"task retries {h['task_retries']}", style="yellow" if h["task_retries"] else ""),
+             Text(f"task retries {h['task_retries']}" + _retried(h["retried_tasks"]),
+                  style="yellow" if h["task_retries"] else ""),
              # kfp.local caches only when asked (ctsim does not), so hits are shown only when there are some
              *([Text(f"cache hits {h['cache_hits']}/{h['tasks_run']}")] if h["cache_hits"] else []),
              Text(f"{h['pipeline_seconds']:.1f}s wall ({h['own_work_seconds']:.1f}s own work)")]
@@ -239,6 +240,14 @@ def format_health(health: dict[str, Any], width: int = WIDTH) -> Text:
     text.append("\n")
     text.append_text(_flow(second, width, " · ", lead="  "))
     return text
+
+
+def _retried(tasks: list[dict[str, Any]]) -> str:
+    """Which tasks kfp.local ran more than once: "(run-002 collect-data ran 3×, failed)"."""
+    shown = [f"{t['run_id']} {t['step']} ran {t['attempts']}×{'' if t['status'] == 'SUCCESS' else ', failed'}"
+             for t in tasks[:2]]
+    more = f", +{len(tasks) - 2} more" if len(tasks) > 2 else ""
+    return f" ({'; '.join(shown)}{more})" if shown else ""
 
 
 def _flow(parts: list[Text], width: int, separator: str, indent: str = "  ", lead: str = "") -> Text:

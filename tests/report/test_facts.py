@@ -131,6 +131,10 @@ def test_retries_and_timings_of_a_real_kfp_2_17_run_with_set_retry():
     assert flaky.wall == round(tasks[0]["seconds"] + tasks[1]["seconds"], 3) and flaky.wall > 6.0  # 4.0 s + 2.5 s
     assert (after.attempts, after.status) == (1, "SUCCESS")
     assert steps.task_retries == 1 and health(timeline)["task_retries"] == 1
+    assert health(timeline)["retried_tasks"] == [{"run_id": "run-001", "step": "flaky", "attempts": 2,
+                                                  "status": "SUCCESS"}]
+    from ctsim.report.terminal import format_health
+    assert "task retries 1 (run-001 flaky ran 2×)" in format_health(health(timeline)).plain
 
 
 def test_a_task_that_exhausts_its_retries_counts_every_retry_and_ends_failed():
