@@ -26,10 +26,8 @@ WORKDIR /opt/ctsim
 COPY pyproject.toml ./
 RUN mkdir ctsim && touch ctsim/__init__.py README.md && pip install . && pip uninstall -y ctsim && rm -rf ctsim build README.md
 
-# An editable install keeps the shipped scenarios/ beside the package, where the loader looks for them.
-COPY README.md ./
+# The shipped scenarios are package data (ctsim/_data), so copying the package brings them.
 COPY ctsim ./ctsim
-COPY scenarios ./scenarios
 RUN pip install --no-deps -e . && python -c "import kfp, ctsim.pipeline.tasks" \
     && useradd --create-home --uid 10001 ctsim && mkdir -p /opt/ctsim/runs && chown ctsim /opt/ctsim/runs
 USER ctsim

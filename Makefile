@@ -4,12 +4,13 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo demo-docker docker-setup test test-fast test-e2e test-docker install clean bench
+.PHONY: demo demo-docker docker-setup test test-fast test-e2e test-docker install clean bench lock
 
-$(STAMP): pyproject.toml
+# Everything the tests need (runtime + every extra + the test kit), pinned by the CI lock file.
+$(STAMP): pyproject.toml ci/constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[test]"
+	$(BIN)/pip install --quiet -c ci/constraints.txt -e ".[test,all]"
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -32,6 +33,11 @@ test: $(STAMP)
 
 test-fast: $(STAMP)
 	CTSIM_HYPOTHESIS_PROFILE=ci $(BIN)/pytest -q -m "not e2e"
+
+# Refresh the lock file from a working environment (review the diff, then run `make test`).
+lock: $(STAMP)
+	{ echo "# CI lock file (pip constraints) for Python 3.11: make install uses it; refresh with make lock."; \
+	  $(BIN)/pip freeze --exclude-editable | grep -v '^ctsim'; } > ci/constraints.txt
 
 test-e2e: $(STAMP)
 	CTSIM_HYPOTHESIS_PROFILE=ci $(BIN)/pytest -q -m e2e

@@ -18,6 +18,7 @@ import threading
 from typing import Sequence
 
 from rich.console import Console
+from rich.markup import escape
 
 from ctsim.errors import CtsimError
 
@@ -47,7 +48,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         with _terminate_as_interrupt():
             return args.handler(args, console)
     except CtsimError as exc:
-        errors.print(f"[bold red]{type(exc).__name__}[/]: {exc}", markup=True, soft_wrap=True)
+        # The message is text, not markup: "pip install 'ctsim[plot]'" must keep its brackets.
+        errors.print(f"[bold red]{type(exc).__name__}[/]: {escape(str(exc))}", markup=True, soft_wrap=True)
         return exc.exit_code
     except Terminated:
         errors.print("terminated")

@@ -12,7 +12,8 @@
     ├── PipelineError                   the KFP pipeline could not be compiled or run
     ├── RunnerUnavailable               the requested runner cannot work here (e.g. no Docker engine)
     ├── PromotionRefused                no passing scenario suite for this pipeline's sha256 (exit 1)
-    └── ClusterError                    a cluster, its API or a tool it needs (docker, kind, kubectl) is unreachable
+    ├── ClusterError                    a cluster, its API or a tool it needs (docker, kind, kubectl) is unreachable
+    └── MissingExtra                    a feature needs an optional dependency: names the extra to install
 
 Adapters translate third-party errors at the boundary (``from exc``); the CLI
 catches only ``CtsimError``.
@@ -77,3 +78,7 @@ class PromotionRefused(CtsimError):
 
 class ClusterError(CtsimError):
     """A cluster, its KFP API, its kube context or a tool it needs cannot be used."""
+
+
+class MissingExtra(CtsimError):
+    """A feature needs a package of an optional extra (``ctsim[plot]``, ``ctsim[testing]``, ``ctsim[docker]``)."""

@@ -30,7 +30,7 @@ def register(commands: argparse._SubParsersAction) -> None:
                          help="what the winner is best at (default: auc, the mean served metric)")
     compare.add_argument("--tolerance", type=float, default=DEFAULT_TOLERANCE,
                          help=f"recovered = back within this of the pre-drift level (default {DEFAULT_TOLERANCE})")
-    compare.add_argument("--plot", type=Path, default=None, metavar="PATH", help="write the metric-over-time plot (png/svg/pdf)")
+    compare.add_argument("--plot", type=Path, default=None, metavar="PATH", help="write the metric-over-time plot (.png, .svg or .pdf)")
     compare.add_argument("-j", "--jobs", type=positive_int, default=None, help="worker processes (default: one per core)")
     compare.add_argument("--runner", choices=("subprocess", "docker"), default="subprocess", help="kfp.local runner")
     compare.add_argument("--runs-dir", type=Path, default=Path("runs"), help="where the comparison goes (default: runs/)")
@@ -41,9 +41,12 @@ def compare_policies(args: argparse.Namespace, console: Console) -> int:
     from ctsim.errors import CtsimError
     from ctsim.policy.compare import plan, run_compare
     from ctsim.policy.plot import write_plot
+    from ctsim.report.plot import check_plot_path
 
     if not 0 < args.tolerance < 1:
         raise CtsimError(f"--tolerance must be between 0 and 1. Got {args.tolerance} instead.")
+    if args.plot is not None:
+        check_plot_path(args.plot)  # the same formats as run and report, refused before any replay
     planned = plan(args.scenario, args.policy, args.policies)
     console.print(f"comparing {len(planned.policies)} policies on {planned.scenario.name} (seed {planned.scenario.seed}): "
                   f"{', '.join(p.name for p in planned.policies)}")

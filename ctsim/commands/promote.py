@@ -50,7 +50,7 @@ def promote_pipeline(args: argparse.Namespace, console: Console) -> int:
     records, ignored = gate.load_suites(args.runs_dir)
     for path in ignored:
         console.print(f"note: ignored unreadable suite record {path}", markup=False)
-    outcome = gate.promotion_gate(records, prepared.training.sha256, force=args.force)
+    outcome = gate.promotion_gate(records, prepared.training.sha256, prepared.scenario.name, force=args.force)
     if not outcome.allowed and not args.dry_run:
         raise PromotionRefused(outcome.reason)
     if outcome.forced:

@@ -19,6 +19,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     report.add_argument("run_dir", type=Path, metavar="RUN_DIR", help="a run directory, e.g. runs/sudden-drift-2026...")
     add_report_flags(report)
     report.add_argument("--quiet", action="store_true", help="print only the verdict line")
+    report.add_argument("--steps", action="store_true",
+                        help="also show the per-step timing table (task wall and own work per run; always in --json)")
     report.set_defaults(handler=report_run)
     runs = commands.add_parser("runs", help="list past runs, newest first",
                                description="List the run directories under --runs-dir, newest first, with verdicts.")
@@ -32,7 +34,7 @@ def add_report_flags(parser: argparse.ArgumentParser) -> None:
                         help="write the whole result as JSON (schema ctsim.report, version 1; see README 'Reports')")
     parser.add_argument("--junit", type=Path, metavar="PATH", help="write JUnit XML: one testcase per expectation")
     parser.add_argument("--plot", type=Path, metavar="PATH",
-                        help="write a plot of the metric over ticks with event markers (.png or .svg)")
+                        help="write a plot of the metric over ticks with event markers (.png, .svg or .pdf)")
 
 
 def report_run(args: argparse.Namespace, console: Console) -> int:
@@ -44,7 +46,7 @@ def report_run(args: argparse.Namespace, console: Console) -> int:
     if args.quiet:
         console.print(f"{record.timeline.scenario}: {'PASSED' if record.verdict.passed else 'FAILED'} ({args.run_dir})")
     else:
-        render_record(console, record)
+        render_record(console, record, steps=args.steps)
     for path in write_reports(record, paths):
         console.print(f"wrote {path}")
     return record.verdict.exit_code
@@ -60,7 +62,7 @@ def list_runs_command(args: argparse.Namespace, console: Console) -> int:
         console.print(f"no runs in {args.runs_dir} yet: ctsim run scenario sudden-drift")
         return 0
     redact = Redactor.from_env().text
-    styles = {"passed": "bold green", "failed": "bold red", "crashed": "bold magenta"}
+    styles = {"passed": "bold green", "failed": "bold red", "crashed": "bold magenta", "compared": "bold cyan"}
     width = max(len(r["scenario"]) for r in rows) + 2
     # Plain padded lines rather than a table: one line per run even in an 80-column pipe.
     console.print(Text(f"{'started (UTC)':<21}{'scenario':<{width}}{'verdict':<10}{'duration':>9}  "
@@ -70,6 +72,9 @@ def list_runs_command(args: argparse.Namespace, console: Console) -> int:
         seconds = f"{row['seconds']:.0f} s" if row["seconds"] is not None else "-"
         console.print(Text.assemble(f"{started:<21}{redact(row['scenario']):<{width}}",
                                     (f"{row['status'].upper():<10}", styles.get(row["status"], "yellow")),
-                                    f"{seconds:>9}  {row['pipeline_sha256'][:12] or '-':<14}{redact(row['path'])}"))
-    console.print(f"re-render one: ctsim report {rows[0]['path']}")
+                                    f"{seconds:>9}  {row['pipeline_sha256'][:12] or '-':<14}{redact(row['path'])}",
+                                    (f"  {redact(row['note'])}" if row.get("note") else "", "dim")))
+    newest_run = next((row for row in rows if row["kind"] == "run"), None)
+    if newest_run is not None:
+        console.print(f"re-render one: ctsim report {newest_run['path']}")
     return 0

@@ -6,6 +6,8 @@ import argparse
 
 from rich.console import Console
 
+from ctsim.errors import CtsimError
+
 
 def register(commands: argparse._SubParsersAction) -> None:
     listing = commands.add_parser("scenarios", help="list the shipped scenarios", description="List the shipped scenarios.")
@@ -19,9 +21,12 @@ def register(commands: argparse._SubParsersAction) -> None:
 def list_scenarios(args: argparse.Namespace, console: Console) -> int:
     from ctsim.scenario import loader
 
-    for name in loader.shipped_names():
+    names = loader.shipped_names()
+    if not names:  # a broken install must not look like an empty catalogue
+        raise CtsimError(f"{loader.SHIPPED_DIR}: no shipped scenarios found; the ctsim installation is incomplete")
+    for name in names:
         scenario = loader.load(name)
-        console.print(f"{name:<24} {scenario.description}")
+        console.print(f"{name:<24} {scenario.description}", markup=False)
     return 0
 
 

@@ -34,6 +34,9 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def verify_gates(args: argparse.Namespace, console: Console) -> int:
+    from ctsim.extras import require
+
+    require("testing", "ctsim verify-gates")
     from ctsim.testing import profiles
     from ctsim.testing.verify import load_subject, verify
 

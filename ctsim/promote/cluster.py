@@ -15,13 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
+from ctsim import _data
 from ctsim.errors import ClusterError
 
 KFP_VERSION = "2.17.3"
 MANIFESTS = "github.com/kubeflow/pipelines/manifests/kustomize"
 CLUSTER_SCOPED = f"{MANIFESTS}/cluster-scoped-resources?ref={KFP_VERSION}"
 PLATFORM_AGNOSTIC = f"{MANIFESTS}/env/platform-agnostic?ref={KFP_VERSION}"
-KIND_CONFIG = Path(__file__).resolve().parents[2] / "ci" / "kind-config.yaml"
+KIND_CONFIG = _data.KIND_CONFIG  # package data; ci/kind-config.yaml in a clone links to it
 DEFAULT_NAME = "ctsim"
 API_PORT = 8888
 TOOLS = ("docker", "kind", "kubectl")

@@ -2,9 +2,11 @@
 
 ``promotion_gate`` is a pure function over suite records already loaded;
 ``load_suites`` is the thin reader of ``runs/suite-*/suite.json``. A record
-counts only if it is internally consistent: it says ``passed``, names this
-sha256, and every scenario in it passed against the same sha256. A suite file
-that claims ``passed`` while one of its scenarios failed is not trusted.
+vouches for promoting scenario S with pipeline sha256 H only if it is
+internally consistent (it says ``passed`` and every scenario in it passed)
+and it ran S itself against H. A passing suite of other scenarios says
+nothing about S: S's triggers and data contract are what gets deployed.
+A suite file that claims ``passed`` while one of its scenarios failed is not trusted.
 """
 
 from __future__ import annotations
@@ -44,9 +46,10 @@ class SuiteRecord:
         return cls(source, str(data["pipeline_sha256"]), data["passed"] is True, str(data.get("finished", "")),
                    scenarios)
 
-    def vouches_for(self, sha256: str) -> bool:
-        return (self.passed and self.pipeline_sha256 == sha256 and bool(self.scenarios)
-                and all(s.status == "passed" and s.pipeline_sha256 == sha256 for s in self.scenarios))
+    def vouches_for(self, sha256: str, scenario: str) -> bool:
+        """Green throughout, and ``scenario`` itself ran and passed against exactly ``sha256``."""
+        return (self.passed and bool(self.scenarios) and all(s.status == "passed" for s in self.scenarios)
+                and any(s.name == scenario and s.pipeline_sha256 == sha256 for s in self.scenarios))
 
 
 @dataclass(frozen=True)
@@ -57,26 +60,32 @@ class GateOutcome:
     evidence: SuiteRecord | None = None
 
 
-def promotion_gate(records: list[SuiteRecord], sha256: str, force: bool = False) -> GateOutcome:
-    """Allow promotion when some suite vouches for ``sha256`` (the latest such one is the evidence)."""
-    vouching = sorted((r for r in records if r.vouches_for(sha256)), key=lambda r: (r.finished, r.source))
+def promotion_gate(records: list[SuiteRecord], sha256: str, scenario: str, force: bool = False) -> GateOutcome:
+    """Allow promoting ``scenario`` with pipeline ``sha256`` when some suite vouches for both (the latest is the evidence)."""
+    vouching = sorted((r for r in records if r.vouches_for(sha256, scenario)), key=lambda r: (r.finished, r.source))
     if vouching:
         best = vouching[-1]
         names = ", ".join(s.name for s in best.scenarios)
         return GateOutcome(True, False, f"suite {best.source} passed for pipeline {sha256[:12]} ({names})", best)
-    why = _why_not(records, sha256)
+    why = _why_not(records, sha256, scenario)
     if force:
-        return GateOutcome(True, True, f"FORCED: promoting pipeline {sha256[:12]} without a passing suite ({why})")
-    return GateOutcome(False, False, f"no passing scenario suite for pipeline sha256 {sha256[:12]} ({why}); "
-                                     f"run `{SUITE_COMMAND}` first (or pass --force)")
+        return GateOutcome(True, True, f"FORCED: promoting '{scenario}' with pipeline {sha256[:12]} without a "
+                                       f"passing suite ({why})")
+    return GateOutcome(False, False, f"no passing scenario suite ran '{scenario}' with pipeline sha256 "
+                                     f"{sha256[:12]} ({why}); run `{SUITE_COMMAND}` on a folder holding it first "
+                                     "(or pass --force)")
 
 
-def _why_not(records: list[SuiteRecord], sha256: str) -> str:
-    same = [r for r in records if r.pipeline_sha256 == sha256]
+def _why_not(records: list[SuiteRecord], sha256: str, scenario: str) -> str:
     if not records:
         return "no suite records found"
+    ran = [r for r in records if any(s.name == scenario for s in r.scenarios)]
+    if not ran:
+        return f"{len(records)} suite record(s), none ran scenario '{scenario}'"
+    same = [r for r in ran if any(s.name == scenario and s.pipeline_sha256 == sha256 for s in r.scenarios)]
     if not same:
-        return f"{len(records)} suite record(s), none for this pipeline: the pipeline changed since the last suite"
+        return (f"{len(ran)} suite record(s) ran '{scenario}', none with this pipeline: "
+                "the pipeline changed since the last suite")
     failed = [s.name for r in same for s in r.scenarios if s.status != "passed"]
     if failed:
         return f"the suite for this pipeline did not pass: {', '.join(sorted(set(failed)))}"

@@ -13,7 +13,7 @@ from statistics import fmean
 
 from rich.text import Text
 
-from ctsim.report.facts import MARKERS, markers, series
+from ctsim.report.facts import MARKERS, Labels, markers, series
 from ctsim.sim.timeline import Timeline
 from ctsim.steps.metrics import metric_label
 
@@ -122,8 +122,13 @@ def axis(timeline: Timeline, layout: Layout) -> Text:
     return Text(" " * (_LABEL_WIDTH + 1) + "".join(line), style="dim")
 
 
-def format_chart(timeline: Timeline, width: int = 100, height: int = 5) -> Text:
-    """The chart as one Text: caption, bars with a y-axis, tick axis, marker rows and their legend."""
+def format_chart(timeline: Timeline, width: int = 100, height: int = 5, labels: Labels | None = None) -> Text:
+    """The chart as one Text: caption, bars with a y-axis, tick axis, marker rows and their legend.
+
+    The caption says what the bars are scored against: labels that land ``delay`` ticks after serving, and
+    the ticks whose labels were poisoned (their bars are drawn in red).
+    """
+    labels = labels or Labels()
     values = [v for _, v in series(timeline)]
     known = [v for v in values if v is not None]
     title = f"live {metric_label(timeline.metric)} per tick"
@@ -132,10 +137,18 @@ def format_chart(timeline: Timeline, width: int = 100, height: int = 5) -> Text:
     layout = plan(len(values), width - _LABEL_WIDTH - 1)
     low, high = bounds(known)
     text = Text.assemble((title, "bold"), (f"  ({layout.caption()}; blank = no labels yet)", "dim"), "\n")
+    notes = _label_notes(timeline, labels)
+    if notes:
+        text.append(f"{'':>{_LABEL_WIDTH}} {notes}\n", style="dim")
+    first = timeline.ticks[0].tick if timeline.ticks else 0
+    poisoned = {layout.column_of(t - first) + c for t in labels.poisoned_scored if 0 <= t - first < layout.ticks
+                for c in range(layout.cell if layout.ticks_per_column == 1 else 1)}
     for row, bars in enumerate(bar_rows(columns(values, layout), low, high, height)):
         label = {0: f"{high:.2f}", height // 2: f"{(low + high) / 2:.2f}", height - 1: f"{low:.2f}"}.get(row, "")
         text.append(f"{label:>{_LABEL_WIDTH}}┤", style="dim")
-        text.append(bars + "\n", style="cyan")
+        for column, bar in enumerate(bars):
+            text.append(bar, style="red" if column in poisoned else "cyan")
+        text.append("\n")
     text.append_text(axis(timeline, layout))
     for row in marker_rows(timeline, layout):
         text.append("\n")
@@ -149,3 +162,24 @@ def format_chart(timeline: Timeline, width: int = 100, height: int = 5) -> Text:
                 text.append(symbol, style=MARKER_STYLE[kind])
                 text.append(f" {label}  ", style="dim")
     return text
+
+
+def _label_notes(timeline: Timeline, labels: Labels) -> str:
+    """What the bars are scored on, when it is not plain same-tick labels."""
+    notes = []
+    if labels.delay_ticks > 1:
+        notes.append(f"each tick scores the rows served {labels.delay_ticks} ticks earlier (labels arrive late)")
+    scored = sorted(t for t in labels.poisoned_scored if any(r.tick == t for r in timeline.ticks))
+    if scored:
+        notes.append(f"ticks {_ranges(scored)} (red) are scored against POISONED labels, not the truth")
+    return "; ".join(notes)
+
+
+def _ranges(ticks: list[int]) -> str:
+    spans: list[list[int]] = []
+    for tick in ticks:
+        if spans and tick == spans[-1][1] + 1:
+            spans[-1][1] = tick
+        else:
+            spans.append([tick, tick])
+    return ", ".join(f"{a}" if a == b else f"{a}-{b}" for a, b in spans)

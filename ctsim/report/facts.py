@@ -33,10 +33,11 @@ FINAL_TICKS = 3
 @dataclass(frozen=True)
 class StepTiming:
     step: str
-    wall: float | None  # the task's wall time in kfp.local (process start, imports, I/O, own work)
+    wall: float | None  # the task's wall time in kfp.local, all attempts (process start, imports, I/O, own work)
     own: float | None  # the step's own work as the step recorded it
-    status: str
+    status: str  # the last attempt's
     cache_hit: bool
+    attempts: int = 1  # kfp.local executions of the task: 1 + its retries (set_retry)
 
     @property
     def overhead(self) -> float | None:
@@ -67,6 +68,45 @@ class RunSteps:
     @property
     def overhead(self) -> float:
         return round(sum(s.overhead or 0.0 for s in self.steps), 4)
+
+
+@dataclass(frozen=True)
+class Labels:
+    """How the live metric's labels relate to serving, so a report can say what a number is scored against."""
+
+    delay_ticks: int = 0  # a tick's metric scores the rows served this many ticks earlier
+    poisoned_served: frozenset[int] = frozenset()  # ticks whose served rows got poisoned labels (label_flip/noise)
+
+    @property
+    def poisoned_scored(self) -> frozenset[int]:
+        """Ticks whose live metric is scored against poisoned labels (they land ``delay_ticks`` after serving)."""
+        return frozenset(t + self.delay_ticks for t in self.poisoned_served)
+
+    def window_poisoned(self, first: int, last: int) -> bool:
+        """Whether training data of ticks ``first..last`` (and so its holdout) holds poisoned labels."""
+        return any(first <= t <= last for t in self.poisoned_served)
+
+
+def labels_of(scenario: Any, last_tick_: int) -> Labels:
+    """Label delay and poisoned ticks from the scenario the run replayed (None: nothing known, nothing claimed)."""
+    if scenario is None:
+        return Labels()
+    poisoned: set[int] = set()
+    for event in scenario.events:
+        if getattr(event, "kind", "") == "bad_model" and getattr(event, "mode", "") in ("label_flip", "label_noise"):
+            end = last_tick_ if event.ticks is None else min(last_tick_, event.at + event.ticks - 1)
+            poisoned.update(range(event.at, end + 1))
+    return Labels(int(scenario.data.label_delay_ticks), frozenset(poisoned))
+
+
+def final_champion(timeline: Timeline, ticks: int = FINAL_TICKS) -> tuple[float | None, int]:
+    """The champion's metric over the last ``ticks`` ticks, pooled over labelled rows, and how many rows.
+
+    The one "final" number: the same pooling as the ``final_champion_metric`` expectation.
+    """
+    recent = [(t.labelled, t.champion_metric) for t in timeline.ticks[-ticks:] if t.champion_metric is not None]
+    rows = sum(n for n, _ in recent)
+    return (round(sum(n * m for n, m in recent) / rows, 4) if rows else None), rows
 
 
 @dataclass(frozen=True)
@@ -173,21 +213,37 @@ def drift_windows(timeline: Timeline) -> list[DriftWindow]:
 
 
 def run_steps(timeline: Timeline, logs: Mapping[str, Any] | None = None) -> list[RunSteps]:
-    """Each pipeline run's tasks: wall time from kfp.local, own work from the step records, cache hits from logs."""
+    """Each pipeline run's tasks: wall time and attempts from the run's own task records, own work from the step
+    records, cache hits from logs.
+
+    The run record lists every execution kfp.local made, in order: a task retried by ``set_retry`` appears once
+    per attempt (FAILURE ... then SUCCESS or FAILURE). So its attempts are counted, not guessed from log text.
+    """
     logs = logs or {}
     result = []
     for run in timeline.runs:
         facts = logs.get(run["run_id"])
         hits = set(getattr(facts, "cache_hits", ()) or ())
         own = run.get("step_seconds") or {}
-        steps = [StepTiming(t["task"], t.get("seconds"), own.get(t["task"]), t.get("status", "?"), t["task"] in hits)
-                 for t in run.get("tasks", [])]
+        steps = [StepTiming(name, wall, own.get(name), status, name in hits, attempts)
+                 for name, wall, status, attempts in _attempts(run.get("tasks", []))]
         seen = {s.step for s in steps}
         # A step that recorded its work but whose task timing is missing from the log still shows its own work.
         steps += [StepTiming(name, None, seconds, "?", name in hits) for name, seconds in own.items() if name not in seen]
         result.append(RunSteps(run["run_id"], run["tick"], run["trigger"], run["status"], run.get("seconds", 0.0),
-                               tuple(steps), getattr(facts, "task_retries", 0), run.get("error") or ""))
+                               tuple(steps), sum(s.attempts - 1 for s in steps), run.get("error") or ""))
     return result
+
+
+def _attempts(tasks: list[dict[str, Any]]) -> list[tuple[str, float | None, str, int]]:
+    """(task, wall of all attempts, last status, attempts) per task, in the order the tasks first ran."""
+    grouped: dict[str, tuple[float | None, str, int]] = {}
+    for task in tasks:
+        wall, _, attempts = grouped.get(task["task"], (0.0, "?", 0))
+        seconds = task.get("seconds")
+        total = None if wall is None or seconds is None else round(wall + seconds, 3)
+        grouped[task["task"]] = (total, task.get("status", "?"), attempts + 1)
+    return [(name, wall, status, attempts) for name, (wall, status, attempts) in grouped.items()]
 
 
 def step_trends(runs: list[RunSteps]) -> dict[str, dict[str, Any]]:
@@ -219,6 +275,8 @@ def health(timeline: Timeline, logs: Mapping[str, Any] | None = None) -> dict[st
         "runs_failed": sum(r.status != "succeeded" for r in runs),
         "runs_retried": sum(r.trigger == "retry" for r in runs),
         "task_retries": sum(r.task_retries for r in runs),
+        "retried_tasks": [{"run_id": r.run_id, "step": s.step, "attempts": s.attempts, "status": s.status}
+                          for r in runs for s in r.steps if s.attempts > 1],
         "cache_hits": sum(r.cache_hits for r in runs),
         "logs_read": sum(bool(getattr((logs or {}).get(r.run_id), "found", False)) for r in runs),
         "tasks_run": sum(len(r.steps) for r in runs),

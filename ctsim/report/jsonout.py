@@ -10,15 +10,17 @@ Top-level keys (all always present; ``audit`` may be null)::
                        decisions: [{run_id, tick, trigger, status, model_gate?, data_gate?, version?, fate?}],
                        recovery: {before, low, low_tick, recovered_tick, final},
                        drift_windows: [{start, end, recovered_tick, rollout_tick}],
+                       final_champion: {value, labelled_rows}   the one "final" number (as the expectation pools it)
                        in_short: [str]}   the same sentences as the terminal's "In short"
-    health            {runs_started, runs_succeeded, runs_failed, runs_retried, task_retries, cache_hits, logs_read,
+    health            {runs_started, runs_succeeded, runs_failed, runs_retried, task_retries,
+                       retried_tasks: [{run_id, step, attempts, status}], cache_hits, logs_read,
                        tasks_run, pipeline_seconds, own_work_seconds, overhead_seconds, last_training_tick,
                        ticks_since_training, last_promotion_tick, ticks_since_promotion, triggers_fired,
                        triggers_held, gate_blocks, rollbacks, alerts, alerts_by_kind,
                        step_trends: {step: {wall: [s], own: [s], runs: [run_id], mean_wall, change}}}
     pipeline_runs     [{run_id, tick, trigger, status, seconds, error, task_retries, cache_hits, own_seconds,
                         overhead_seconds, steps: [{step, wall_seconds, own_seconds, overhead_seconds, status,
-                        cache_hit}]}]
+                        cache_hit, attempts}]}]   wall and status over all attempts (set_retry)
     markers           [{tick, kind, symbol, label}]   kinds: drift trigger retrain run-failed block canary
                                                        rollout rollback
     timeline          the run's timeline.json as written by the simulator (its own schema_version inside)
@@ -82,7 +84,8 @@ def _summary(record: RunRecord) -> dict[str, Any]:
     return {"incidents": incidents, "decisions": decisions,
             "recovery": asdict(facts.recovery(timeline, first)),
             "drift_windows": [asdict(w) for w in facts.drift_windows(timeline)],
-            "in_short": summary_lines(timeline)}
+            "final_champion": dict(zip(("value", "labelled_rows"), facts.final_champion(timeline))),
+            "in_short": summary_lines(timeline, facts.labels_of(record.scenario, facts.last_tick(timeline)))}
 
 
 def _run(run: facts.RunSteps) -> dict[str, Any]:
@@ -90,5 +93,6 @@ def _run(run: facts.RunSteps) -> dict[str, Any]:
             "seconds": run.seconds, "error": run.error, "task_retries": run.task_retries,
             "cache_hits": run.cache_hits, "own_seconds": run.own, "overhead_seconds": run.overhead,
             "steps": [{"step": s.step, "wall_seconds": s.wall, "own_seconds": s.own,
-                       "overhead_seconds": s.overhead, "status": s.status, "cache_hit": s.cache_hit}
+                       "overhead_seconds": s.overhead, "status": s.status, "cache_hit": s.cache_hit,
+                       "attempts": s.attempts}
                       for s in run.steps]}

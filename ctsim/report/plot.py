@@ -1,4 +1,4 @@
-"""``--plot PATH.png|.svg``: the live metric over ticks, drift windows shaded, one marker lane per event kind.
+"""``--plot PATH.png|.svg|.pdf``: the live metric over ticks, drift windows shaded, one marker lane per event kind.
 
 matplotlib with the Agg backend (no display needed); the file type follows the suffix. A bad suffix is a
 ``CtsimError`` raised by ``check_plot_path`` before any run starts or any file is written.
@@ -13,7 +13,7 @@ from ctsim.report import facts
 from ctsim.report.record import RunRecord
 from ctsim.steps.metrics import metric_label
 
-FORMATS = {".png": "png", ".svg": "svg"}
+FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
 # Marker kind -> (matplotlib marker, colour); the terminal chart uses the same kinds and labels.
 STYLE = {"drift": ("v", "#8e24aa"), "trigger": ("^", "#f9a825"), "retrain": ("o", "#1e88e5"),
          "run-failed": ("x", "#c62828"), "block": ("s", "#e53935"), "canary": ("D", "#00acc1"),
@@ -21,11 +21,14 @@ STYLE = {"drift": ("v", "#8e24aa"), "trigger": ("^", "#f9a825"), "retrain": ("o"
 
 
 def check_plot_path(path: Path) -> str:
-    """The format for ``path``, or a CtsimError that says what is accepted."""
+    """The format for ``path``, or a CtsimError that says what is accepted (or which extra brings matplotlib)."""
+    from ctsim.extras import require
+
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
-        raise CtsimError(f"--plot {path}: the plot file must end in .png or .svg (got "
+        raise CtsimError(f"--plot {path}: the plot file must end in .png, .svg or .pdf (got "
                          f"'{path.suffix or 'no suffix'}')")
+    require("plot", "--plot")
     return fmt
 
 

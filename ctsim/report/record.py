@@ -1,8 +1,8 @@
 """What a report is made from, read from a run directory (the only I/O on the reading side of report/).
 
 A run directory ``runs/<scenario>-<timestamp>/`` holds ``timeline.json``, ``verdict.json``, ``run.json`` and,
-when the run was audited, ``audit.json``; kfp.local's per-run logs under ``logs/`` tell cache hits and task
-retries. Missing or broken files are named in a ``CtsimError`` (exit 2); ``audit.json`` and the logs may be absent.
+when the run was audited, ``audit.json``; kfp.local's per-run logs under ``logs/`` tell cache hits (task
+attempts and retries come from the run's own task records in the timeline, see ``facts.run_steps``). Missing or broken files are named in a ``CtsimError`` (exit 2); ``audit.json`` and the logs may be absent.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from ctsim.verdict import ExpectationResult, Verdict
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _CACHE_HIT = re.compile(r"Task '?([\w.-]+)'? cache hit")
-_RETRY = re.compile(r"Task '?([\w.-]+)'? failed \(attempt (\d+)/(\d+)\)")
 _STARTED = re.compile(r"-(\d{8}T\d{6})(\d*)Z$")
 
 
@@ -30,7 +29,6 @@ class LogFacts:
     """What kfp.local's log of one pipeline run says beyond task timings."""
 
     cache_hits: tuple[str, ...] = ()
-    task_retries: int = 0
     found: bool = False
 
 
@@ -42,6 +40,7 @@ class RunRecord:
     info: dict[str, Any] = field(default_factory=dict)
     audit: dict[str, Any] | None = None
     logs: dict[str, LogFacts] = field(default_factory=dict)
+    scenario: Any = None  # the Scenario the run replayed (its scenario.yaml), when the run directory holds it
 
     @property
     def pipeline_sha256(self) -> str:
@@ -61,11 +60,14 @@ class RunRecord:
 
 
 def parse_log(text: str) -> LogFacts:
-    """Cache hits and retries as kfp.local logs them ("Task X cache hit", "Task X failed (attempt 1/3)")."""
+    """Cache hits as kfp.local logs them ("Task X cache hit (key=...)", when caching is on).
+
+    Retries are not read here: kfp 2.17 logs "Task X failed (attempt 1/3)" to the root logger, which is
+    silent at its default level, so the text never reaches the run's log. Each attempt's "Executing task"
+    line does, and the runner records it (see ``facts.run_steps``).
+    """
     text = _ANSI.sub("", text)
-    hits = tuple(m.group(1) for m in _CACHE_HIT.finditer(text))
-    retries = len(_RETRY.findall(text))
-    return LogFacts(hits, retries, True)
+    return LogFacts(tuple(m.group(1) for m in _CACHE_HIT.finditer(text)), True)
 
 
 def load_run(run_dir: Path | str) -> RunRecord:
@@ -79,7 +81,17 @@ def load_run(run_dir: Path | str) -> RunRecord:
     if not info.get("pipeline_sha256") and (run_dir / "pipeline.sha256").exists():
         info = {**info, "pipeline_sha256": (run_dir / "pipeline.sha256").read_text(encoding="utf-8").strip()}
     logs = {run["run_id"]: _log_facts(run_dir / "logs" / f"{run['run_id']}.log") for run in timeline.runs}
-    return RunRecord(timeline, verdict, str(run_dir), info, audit, logs)
+    return RunRecord(timeline, verdict, str(run_dir), info, audit, logs, _scenario(run_dir / "scenario.yaml"))
+
+
+def _scenario(path: Path) -> Any:
+    """The scenario copy a run directory keeps, or None: the report then claims nothing about labels."""
+    from ctsim.scenario.loader import parse
+
+    try:
+        return parse(path.read_text(encoding="utf-8"), str(path))
+    except (OSError, CtsimError):
+        return None
 
 
 def started_at(run_dir: Path) -> datetime | None:
@@ -92,7 +104,12 @@ def started_at(run_dir: Path) -> datetime | None:
 
 
 def list_runs(runs_dir: Path) -> list[dict[str, Any]]:
-    """One summary per run directory, newest first; unreadable or unfinished runs are listed as such."""
+    """One summary per run, suite or comparison directory, newest first; unreadable or unfinished ones as such.
+
+    A row: run (directory name), path, kind (run | suite | compare), scenario (what it ran, as a label),
+    status (passed | failed | crashed | compared | unfinished | unreadable ...), pipeline_sha256, started, seconds,
+    and for suites and comparisons a note (the scenarios that did not pass; the policies and the winner).
+    """
     if not runs_dir.is_dir():
         raise CtsimError(f"{runs_dir}: no such runs directory (runs go to runs/ unless --runs-dir says otherwise)")
     rows = [_summary(path) for path in runs_dir.iterdir() if path.is_dir()]
@@ -101,6 +118,10 @@ def list_runs(runs_dir: Path) -> list[dict[str, Any]]:
 
 
 def _summary(path: Path) -> dict[str, Any]:
+    if (path / "suite.json").exists() or path.name.startswith("suite-"):
+        return _suite_summary(path)
+    if (path / "compare.json").exists() or path.name.startswith("compare-"):
+        return _compare_summary(path)
     info: dict[str, Any] = {}
     if (path / "run.json").exists():
         try:
@@ -115,9 +136,57 @@ def _summary(path: Path) -> dict[str, Any]:
     sha = info.get("pipeline_sha256") or ""
     if not sha and (path / "pipeline.sha256").exists():
         sha = (path / "pipeline.sha256").read_text(encoding="utf-8").strip()
-    return {"run": path.name, "path": str(path), "scenario": info.get("scenario", "?"),
+    return {"run": path.name, "path": str(path), "kind": "run", "scenario": info.get("scenario", "?"),
             "status": info.get("status", "unfinished"), "pipeline_sha256": sha, "started": started,
             "seconds": seconds}
+
+
+def _suite_summary(path: Path) -> dict[str, Any]:
+    """A ``ctsim run suite`` directory: passed only when suite.json says so (the promotion gate's reading)."""
+    row = {"run": path.name, "path": str(path), "kind": "suite", "scenario": "suite", "status": "unfinished",
+           "pipeline_sha256": "", "started": started_at(path), "seconds": None}
+    record = _record(path / "suite.json")
+    if record is None:
+        return {**row, "status": "unreadable suite.json" if (path / "suite.json").exists() else "unfinished"}
+    scenarios = record.get("scenarios") or []
+    failing = [s.get("name", "?") for s in scenarios if s.get("status") != "passed"]
+    return {**row, "scenario": f"suite of {len(scenarios)}", "note": f"not passed: {', '.join(failing)}" if failing else "",
+            "status": "passed" if record.get("passed") is True else "failed",
+            "pipeline_sha256": str(record.get("pipeline_sha256") or ""),
+            "seconds": _between(record.get("started"), record.get("finished"))}
+
+
+def _compare_summary(path: Path) -> dict[str, Any]:
+    """A ``ctsim compare`` directory: compared (with its winner) or crashed when a policy's replay crashed."""
+    row = {"run": path.name, "path": str(path), "kind": "compare", "scenario": "compare", "status": "unfinished",
+           "pipeline_sha256": "", "started": started_at(path), "seconds": None}
+    record = _record(path / "compare.json")
+    if record is None:
+        return {**row, "status": "unreadable compare.json" if (path / "compare.json").exists() else "unfinished"}
+    policies = record.get("policies") or []
+    crashed = any(p.get("status") == "crashed" for p in policies)
+    winner = record.get("winner") or "none"
+    seconds = None
+    if row["started"] is not None:
+        ended = datetime.fromtimestamp((path / "compare.json").stat().st_mtime, tz=timezone.utc)
+        seconds = max(0.0, (ended - row["started"]).total_seconds())
+    return {**row, "scenario": f"compare {record.get('scenario', '?')}", "status": "crashed" if crashed else "compared",
+            "note": f"{len(policies)} policies, winner {winner}", "seconds": seconds}
+
+
+def _record(path: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _between(started: Any, finished: Any) -> float | None:
+    try:
+        return max(0.0, (datetime.fromisoformat(str(finished)) - datetime.fromisoformat(str(started))).total_seconds())
+    except ValueError:
+        return None
 
 
 def _log_facts(path: Path) -> LogFacts:

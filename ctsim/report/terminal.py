@@ -1,9 +1,12 @@
 """The terminal report: pure ``format_*`` functions that return rich renderables; ``render`` prints them.
 
-The final report is one screen (about 50 lines at width 120), read top to bottom as: what happened (the
-condensed story), the chart of the live metric with its markers, the pipeline's steps and health, then, at
-the bottom where a terminal leaves them visible, the story in short (drift began, detected, decided,
-recovered), the expectations and the verdict. Everything is rendered from a redacted ``RunRecord``.
+The final report fits one 120x50 screen with its title and verdict on it (tested at 120 and 80 columns),
+read top to bottom as: what happened (the condensed story, at most ``MAX_STORY`` lines), the chart of the
+live metric with its markers, the pipeline's health, then, at the bottom where a terminal leaves them
+visible, the story in short (drift began, detected, decided, recovered), the expectations and the verdict.
+The per-step timing table is one flag away (``ctsim report RUN --steps``) and always in ``--json``.
+Numbers scored on poisoned labels say so, and "final" is one number: the champion's, pooled like the
+``final_champion_metric`` expectation. Everything is rendered from a redacted ``RunRecord``.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from rich.text import Text
 from ctsim.report import facts
 from ctsim.report.chart import format_chart
 from ctsim.report.record import RunRecord
+from ctsim.reasons import reading
 from ctsim.report.redact import Redactor
 from ctsim.sim.timeline import Event, Timeline
 from ctsim.steps.metrics import metric_label
@@ -28,6 +32,7 @@ _STYLE = {"trigger": "yellow", "gate-block": "red", "rollback": "bold red", "ale
           "canary": "cyan", "drift-onset": "magenta", "outage": "magenta", "scripted": "magenta",
           "pipeline-run": "blue", "run-failed": "bold red"}
 MAX_RUN_COLUMNS = 6
+MAX_STORY = 12  # story lines shown; the rest are counted, and all are in timeline.json and --json
 WIDTH = 120
 
 
@@ -46,7 +51,7 @@ def format_expectations(verdict: Verdict) -> Table:
 
 
 # the story -------------------------------------------------------------------------------------------------
-def story_lines(timeline: Timeline) -> list[tuple[int, str, str]]:
+def story_lines(timeline: Timeline, labels: facts.Labels | None = None) -> list[tuple[int, str, str]]:
     """(tick, label, detail): one line per notable moment. A pipeline run's gate, registration and canary
     start are folded into its own line; canary steps are left out (the rollout or rollback line ends them)."""
     lines: list[tuple[int, str, str]] = []
@@ -55,7 +60,7 @@ def story_lines(timeline: Timeline) -> list[tuple[int, str, str]]:
         if index in consumed or event.kind not in NOTABLE or _quiet(event):
             continue
         if event.kind == "pipeline-run":
-            detail, used = _run_line(timeline.events, index)
+            detail, used = _run_line(timeline.events, index, labels or facts.Labels())
             consumed |= used
             label = "pipeline-run" if event.data.get("status") == "succeeded" else "run-failed"
             lines.append((event.tick, label, detail))
@@ -64,16 +69,27 @@ def story_lines(timeline: Timeline) -> list[tuple[int, str, str]]:
     return lines
 
 
-def format_story(timeline: Timeline, width: int = 120) -> Table:
+def format_story(timeline: Timeline, width: int = 120, labels: facts.Labels | None = None) -> Table:
     table = _table(f"What happened in {timeline.scenario} (seed {timeline.seed}, {len(timeline.ticks)} ticks)")
+    narrow = width < 100  # at 80 columns the date goes: the tick says when, the detail needs the room
     table.add_column("tick", justify="right", no_wrap=True)
-    table.add_column("day" if _daily(timeline) else "time", no_wrap=True, min_width=10 if _daily(timeline) else 16)
+    if not narrow:
+        table.add_column("day" if _daily(timeline) else "time", no_wrap=True,
+                         min_width=10 if _daily(timeline) else 16)
     table.add_column("event", no_wrap=True, min_width=12)
     # One line per moment, cut with an ellipsis: the full messages are in timeline.json and --json.
-    table.add_column("detail", overflow="ellipsis", no_wrap=True, max_width=width - 34)
+    # At 80 columns a cut detail loses the decision, so it wraps there (under its own column) instead.
+    table.add_column("detail", overflow="fold" if narrow else "ellipsis", no_wrap=not narrow,
+                     max_width=width - (22 if narrow else 34))
     times = {t.tick: (t.time[:10] if _daily(timeline) else t.time[:16]) for t in timeline.ticks}
-    for tick, label, detail in story_lines(timeline):
-        table.add_row(str(tick), times.get(tick, ""), Text(label, style=_STYLE.get(label, "")), detail)
+    lines = story_lines(timeline, labels)
+    if len(lines) > MAX_STORY:  # the first moments set the scene, the last ones lead to the verdict
+        head, tail = MAX_STORY // 2, MAX_STORY - MAX_STORY // 2 - 1
+        hidden = len(lines) - head - tail
+        lines = lines[:head] + [(-1, "…", f"{hidden} more moments (ctsim report RUN --json; timeline.json)")] + lines[-tail:]
+    for tick, label, detail in lines:
+        when = [] if narrow else [times.get(tick, "")]
+        table.add_row("" if tick < 0 else str(tick), *when, Text(label, style=_STYLE.get(label, "")), detail)
     return table
 
 
@@ -84,12 +100,14 @@ def _quiet(event: Event) -> bool:
     return event.kind == "canary" and event.data.get("action") in ("step", "promote", "hold", "none")
 
 
-def _run_line(events: list[Event], index: int) -> tuple[str, set[int]]:
+def _run_line(events: list[Event], index: int, labels: facts.Labels) -> tuple[str, set[int]]:
     run = events[index]
     run_id = run.data.get("run_id")
     window = run.data.get("window") or ["?", "?"]
     status = "" if run.data.get("status") == "succeeded" else f" {str(run.data.get('status')).upper()}"
-    parts = [f"{run_id} ({run.data.get('trigger')}, data t{window[0]}-{window[-1]}){status}"]
+    poisoned = isinstance(window[0], int) and labels.window_poisoned(window[0], window[-1])
+    data = f"data t{window[0]}-{window[-1]}" + (", poisoned labels" if poisoned else "")
+    parts = [f"{run_id} ({run.data.get('trigger')}, {data}){status}"]
     used = {index}
     for j in range(index + 1, len(events)):
         e = events[j]
@@ -144,7 +162,8 @@ def _event_detail(event: Event) -> str:
 
 
 def _reason(reason: dict[str, Any]) -> str:
-    return f"{reason.get('rule')}: {_num(reason.get('observed'))} vs {_num(reason.get('threshold'))}"
+    """Forwards, as what was seen: "share of drifted features (4 of 7) 0.571 > 0.5 (drift_share)"."""
+    return reading(str(reason.get("rule")), reason.get("observed"), reason.get("threshold"))
 
 
 # pipeline runs and health ----------------------------------------------------------------------------------
@@ -200,24 +219,51 @@ def _trend(entry: dict[str, Any]) -> Text:
     return Text(f"{change:+.2f}", style="red" if change > 0.5 else "green" if change < -0.5 else "dim")
 
 
-def format_health(health: dict[str, Any]) -> Text:
+def format_health(health: dict[str, Any], width: int = WIDTH) -> Text:
+    """Two lines at 120 columns; narrower, the phrases wrap whole (never "6" on one line and "held" on the next)."""
     h = health
-    since_training = _ticks_ago(h["ticks_since_training"], h["last_training_tick"])
-    since_promotion = _ticks_ago(h["ticks_since_promotion"], h["last_promotion_tick"])
     kinds = ", ".join(f"{k} {v}" for k, v in h["alerts_by_kind"].items())
-    line2 = (f"  trained {since_training}, promoted {since_promotion} · triggers {h['triggers_fired']} fired, "
-             f"{h['triggers_held']} held · blocks {h['gate_blocks']} · rollbacks {h['rollbacks']} · ")
-    alerts = f"alerts {h['alerts']}"
-    return Text.assemble(
-        ("Pipeline health  ", "bold"),
-        f"runs {h['runs_started']} started, {h['runs_succeeded']} ok, ",
-        (f"{h['runs_failed']} failed", "red" if h["runs_failed"] else ""),
-        f", {h['runs_retried']} retried · task retries {h['task_retries']} · cache hits {h['cache_hits']}/"
-        f"{h['tasks_run']}{'' if h['logs_read'] == h['runs_started'] else ' (no logs)'} · "
-        f"{h['pipeline_seconds']:.1f}s wall\n",
-        line2,
-        (alerts + (f" ({kinds})" if kinds and len(line2 + alerts + kinds) < WIDTH - 4 else ""),
-         "red" if h["alerts"] else ""))
+    first = [Text("Pipeline health", style="bold"),
+             Text.assemble(f"runs {h['runs_started']} started, {h['runs_succeeded']} ok, ",
+                           (f"{h['runs_failed']} failed", "red" if h["runs_failed"] else ""),
+                           f", {h['runs_retried']} retried"),
+             Text(f"task retries {h['task_retries']}" + _retried(h["retried_tasks"]),
+                  style="yellow" if h["task_retries"] else ""),
+             # kfp.local caches only when asked (ctsim does not), so hits are shown only when there are some
+             *([Text(f"cache hits {h['cache_hits']}/{h['tasks_run']}")] if h["cache_hits"] else []),
+             Text(f"{h['pipeline_seconds']:.1f}s wall ({h['own_work_seconds']:.1f}s own work)")]
+    second = [Text(f"trained {_ticks_ago(h['ticks_since_training'], h['last_training_tick'])}, promoted "
+                   f"{_ticks_ago(h['ticks_since_promotion'], h['last_promotion_tick'])}"),
+              Text(f"triggers {h['triggers_fired']} fired, {h['triggers_held']} held"),
+              Text(f"blocks {h['gate_blocks']}"), Text(f"rollbacks {h['rollbacks']}"),
+              Text(f"alerts {h['alerts']}" + (f" ({kinds})" if kinds else ""), style="red" if h["alerts"] else "")]
+    text = _flow(first, width, " · ")
+    text.append("\n")
+    text.append_text(_flow(second, width, " · ", lead="  "))
+    return text
+
+
+def _retried(tasks: list[dict[str, Any]]) -> str:
+    """Which tasks kfp.local ran more than once: "(run-002 collect-data ran 3×, failed)"."""
+    shown = [f"{t['run_id']} {t['step']} ran {t['attempts']}×{'' if t['status'] == 'SUCCESS' else ', failed'}"
+             for t in tasks[:2]]
+    more = f", +{len(tasks) - 2} more" if len(tasks) > 2 else ""
+    return f" ({'; '.join(shown)}{more})" if shown else ""
+
+
+def _flow(parts: list[Text], width: int, separator: str, indent: str = "  ", lead: str = "") -> Text:
+    """``lead`` then the parts joined by ``separator``; a new, indented line before a part that would cross ``width``."""
+    text, column = Text(lead), len(lead)
+    for index, part in enumerate(parts):
+        if index and column + len(separator) + len(part.plain) > width:
+            text.append("\n" + indent)
+            column = len(indent)
+        elif index:
+            text.append(separator, style="dim")
+            column += len(separator)
+        text.append_text(part)
+        column += len(part.plain)
+    return text
 
 
 def _ticks_ago(ago: int | None, tick: int | None) -> str:
@@ -225,7 +271,7 @@ def _ticks_ago(ago: int | None, tick: int | None) -> str:
 
 
 # the story in short ----------------------------------------------------------------------------------------
-def summary_lines(timeline: Timeline) -> list[str]:
+def summary_lines(timeline: Timeline, labels: facts.Labels | None = None) -> list[str]:
     """When it began, when it was detected, what the pipeline decided, how the metric went: plain sentences."""
     incidents = [e for e in timeline.events if e.kind in facts.INCIDENT_KINDS][:3]
     lines = []
@@ -242,17 +288,17 @@ def summary_lines(timeline: Timeline) -> list[str]:
                for e in timeline.of_kind("pipeline-run") if e.tick >= since]
     more = f"; +{len(decided) - 3} more" if len(decided) > 3 else ""
     lines.append("Decided: " + ("; ".join(decided[:3]) + more if decided else "no pipeline run after it") + ".")
-    lines.append(_recovery_line(timeline, incidents[0].tick if incidents else None))
+    lines.append(_recovery_line(timeline, incidents[0].tick if incidents else None, labels or facts.Labels()))
     return lines
 
 
-def format_summary(timeline: Timeline) -> Table:
+def format_summary(timeline: Timeline, labels: facts.Labels | None = None) -> Table:
     """The sentences as a grid, so a long one wraps under its own text rather than past the screen's edge."""
     grid = Table.grid(padding=(0, 1))
     grid.title, grid.title_justify, grid.title_style = "In short", "left", "bold"
     grid.add_column(no_wrap=True)
     grid.add_column(overflow="fold")
-    for line in summary_lines(timeline):
+    for line in summary_lines(timeline, labels):
         grid.add_row("•", line)
     return grid
 
@@ -290,24 +336,25 @@ def _decision(outcome: dict[str, Any]) -> str:
     return parts[0] + ", ".join(parts[1:])
 
 
-def _recovery_line(timeline: Timeline, since: int | None) -> str:
+def _recovery_line(timeline: Timeline, since: int | None, labels: facts.Labels) -> str:
     r = facts.recovery(timeline, since)
     metric = f"Live {metric_label(timeline.metric)}"
-    final = f"final {_num3(r.final)} (last {facts.FINAL_TICKS})"
+    value, _ = facts.final_champion(timeline)
+    final = f"final champion {_num3(value)} (last {facts.FINAL_TICKS} ticks)"
     if r.final is None:
         return f"{metric}: no labelled traffic."
-    low, worse = ("low", "lower") if facts.higher_is_better(timeline.metric) else ("high", "higher")
+    low_word, worse = ("low", "lower") if facts.higher_is_better(timeline.metric) else ("high", "higher")
+    low = (f"{low_word} {_num3(r.low)} (tick {r.low_tick}"
+           f"{', poisoned labels' if r.low_tick in labels.poisoned_scored else ''})")
     if since is None or r.before is None:
-        return f"{metric}: {low} {_num3(r.low)} at tick {r.low_tick}, {final}."
+        return f"{metric}: {low}, {final}."
     if r.low is None or not facts.worse_than(timeline.metric, r.low, r.before):
         return f"{metric}: {_num3(r.before)} before, never more than {facts.RECOVERY_TOLERANCE} {worse}; {final}."
     if r.recovered_tick is None:
-        return (f"{metric} {_num3(r.before)} before → {low} {_num3(r.low)} (tick {r.low_tick}) → NOT recovered → "
-                f"{final}.")
+        return f"{metric} {_num3(r.before)} before → {low} → NOT recovered → {final}."
     rollouts = [w.rollout_tick for w in facts.drift_windows(timeline) if w.rollout_tick is not None]
     after = f" after the t{rollouts[0]} rollout" if rollouts else ""
-    return (f"{metric} {_num3(r.before)} before → {low} {_num3(r.low)} (tick {r.low_tick}) → recovered tick "
-            f"{r.recovered_tick}{after} → {final}.")
+    return f"{metric} {_num3(r.before)} before → {low} → recovered tick {r.recovered_tick}{after} → {final}."
 
 
 # audit, header, the whole report ---------------------------------------------------------------------------
@@ -326,20 +373,22 @@ def format_audit(audit: dict[str, Any] | None) -> Text | None:
 
 def format_report(timeline: Timeline, verdict: Verdict, run_dir: str, pipeline_sha256: str, *,
                   audit: dict[str, Any] | None = None, logs: dict[str, Any] | None = None,
-                  width: int = WIDTH) -> Group:
+                  width: int = WIDTH, labels: facts.Labels | None = None, steps: bool = False) -> Group:
     verdict_text = Text("PASSED" if verdict.passed else "FAILED", style="bold green" if verdict.passed else "bold red")
-    footer = Text.assemble(("verdict ", "bold"), verdict_text, "  run directory ", (run_dir, "bold"),
-                           f"  pipeline sha256 {pipeline_sha256[:16]}")
+    footer = _flow([Text.assemble(("verdict ", "bold"), verdict_text), Text.assemble("run directory ", (run_dir, "bold")),
+                    Text(f"pipeline sha256 {pipeline_sha256[:16]}")], width, "  ", indent="")
     parts: list[RenderableType | None] = [
-        format_story(timeline, width), format_chart(timeline, width=min(width, WIDTH)), format_runs(timeline, logs),
-        format_health(facts.health(timeline, logs)), format_summary(timeline), format_expectations(verdict),
+        format_story(timeline, width, labels), format_chart(timeline, width=min(width, WIDTH), labels=labels),
+        format_runs(timeline, logs) if steps else None,
+        format_health(facts.health(timeline, logs), width), format_summary(timeline, labels), format_expectations(verdict),
         format_audit(audit), footer]
     return Group(*[p for p in parts if p is not None])
 
 
-def format_record(record: RunRecord, width: int = WIDTH) -> Group:
+def format_record(record: RunRecord, width: int = WIDTH, steps: bool = False) -> Group:
+    labels = facts.labels_of(record.scenario, facts.last_tick(record.timeline))
     return format_report(record.timeline, record.verdict, record.run_dir, record.pipeline_sha256,
-                         audit=record.audit, logs=record.logs, width=width)
+                         audit=record.audit, logs=record.logs, width=width, labels=labels, steps=steps)
 
 
 def render(console: Console, timeline: Timeline, verdict: Verdict, run_dir: str, pipeline_sha256: str,
@@ -347,13 +396,13 @@ def render(console: Console, timeline: Timeline, verdict: Verdict, run_dir: str,
     render_record(console, RunRecord(timeline, verdict, run_dir, {"pipeline_sha256": pipeline_sha256}), redactor)
 
 
-def render_record(console: Console, record: RunRecord, redactor: Redactor | None = None) -> None:
+def render_record(console: Console, record: RunRecord, redactor: Redactor | None = None, steps: bool = False) -> None:
     record = record.redacted(redactor or Redactor.from_env())
     saved = console.width
     if not console.is_terminal and saved < WIDTH:
         console.width = WIDTH  # a pipe or CI log has no width of its own: use the report's, not rich's 80
     try:
-        console.print(format_record(record, width=console.width))
+        console.print(format_record(record, width=console.width, steps=steps))
     finally:
         console.width = saved
 

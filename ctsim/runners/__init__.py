@@ -65,8 +65,10 @@ class LocalRunner:
 
         self._docker: DockerTasks | None = None
         if kind == "docker":
+            from ctsim.extras import require
             from ctsim.runners.docker import DockerTasks
 
+            require("docker", "--runner docker")
             self._docker = DockerTasks(pipeline_yaml, run_dir)  # engine, images and disk checked; RunnerUnavailable
             runner: Any = self._docker.runner
         else:

@@ -14,14 +14,15 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from ctsim.drift._measures import check_method
+from ctsim._data import SCENARIOS
 from ctsim.errors import ScenarioError, SettingError
 from ctsim.scenario.checks import task_problems
 from ctsim.scenario.model import BadDataEvent, DriftEvent, Scenario
 
 Loc = tuple[str | int, ...]
 
-# Shipped scenarios live beside the package, at the top of the repository.
-SHIPPED_DIR = Path(__file__).resolve().parents[2] / "scenarios"
+# Shipped scenarios are package data (a wheel holds them); ``scenarios/`` in a clone links here.
+SHIPPED_DIR = SCENARIOS
 
 
 class _Loader(yaml.SafeLoader):
@@ -35,7 +36,10 @@ _Loader.yaml_implicit_resolvers = {
 
 
 def resolve(name_or_path: str) -> Path:
-    """A shipped scenario by name, or a path to a file."""
+    """A path to a file, or a shipped scenario by name (``baseline``, ``faults/fault-gauntlet``).
+
+    A path that exists wins, so a user's own ``baseline.yaml`` or folder is never shadowed by a shipped name.
+    """
     path = Path(name_or_path)
     if path.suffix in (".yaml", ".yml") or path.exists():
         if not path.is_file():
@@ -52,7 +56,8 @@ def resolve(name_or_path: str) -> Path:
 
 
 def shipped_names() -> list[str]:
-    return sorted(path.stem for path in SHIPPED_DIR.glob("*.yaml"))
+    """Every shipped scenario, by the name ``resolve`` takes: the path below the shipped folder, without ``.yaml``."""
+    return sorted(path.relative_to(SHIPPED_DIR).with_suffix("").as_posix() for path in SHIPPED_DIR.rglob("*.yaml"))
 
 
 def load(name_or_path: str) -> Scenario:

@@ -341,6 +341,11 @@ def _count_above(draw: st.DrawFn, share: float, rows: int, most: int) -> int:
     return draw(st.integers(_smallest_count_above(share, rows), most))
 
 
+def _is_text(series: pd.Series) -> bool:
+    """A text column: ``object`` in pandas 2, the ``str`` dtype in pandas 3 (neither numeric nor bool)."""
+    return not (pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_bool_dtype(series.dtype))
+
+
 def _pick_rows(rng: np.random.Generator, frame: pd.DataFrame, count: int) -> np.ndarray:
     return np.sort(rng.choice(len(frame), size=count, replace=False))
 
@@ -360,9 +365,10 @@ class _Nulls(_Injector):
     def inject(self, draw, frame, contract, settings, rng):
         column = draw(st.sampled_from([*contract.feature_names, contract.label]))
         count = _count_above(draw, settings.max_null_share, len(frame), len(frame))
-        if frame[column].dtype != object:
+        text = _is_text(frame[column])
+        if not text:
             frame[column] = frame[column].astype(float)  # integer labels cannot hold NaN
-        frame.loc[_pick_rows(rng, frame, count), column] = None if frame[column].dtype == object else math.nan
+        frame.loc[_pick_rows(rng, frame, count), column] = None if text else math.nan
         return FaultyBatch(frame, Fault("nulls", column, count, "null_share"))
 
 

@@ -48,12 +48,13 @@ def training_sha(tmp_path_factory) -> str:
     return compile_pipeline(tmp_path_factory.mktemp("compiled") / "pipeline.yaml").sha256
 
 
-def write_suite(runs: Path, sha: str, passed: bool = True, stamp: str = "20260302T100000Z") -> Path:
+def write_suite(runs: Path, sha: str, passed: bool = True, stamp: str = "20260302T100000Z",
+                names: tuple[str, ...] = ("baseline",)) -> Path:
     status = "passed" if passed else "failed"
     record = {"schema_version": 1, "pipeline_sha256": sha, "passed": passed, "started": "2026-03-02T10:00:00Z",
               "finished": "2026-03-02T10:05:00Z",
-              "scenarios": [{"name": "baseline", "status": status, "run_dir": f"runs/baseline-{stamp}",
-                             "pipeline_sha256": sha}]}
+              "scenarios": [{"name": name, "status": status, "run_dir": f"runs/{name}-{stamp}",
+                             "pipeline_sha256": sha} for name in names]}
     directory = runs / f"suite-{stamp}"
     directory.mkdir(parents=True)
     (directory / "suite.json").write_text(json.dumps(record))

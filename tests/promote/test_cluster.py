@@ -2,6 +2,7 @@
 
 import os
 import stat
+from pathlib import Path
 
 import pytest
 
@@ -13,7 +14,8 @@ def test_up_plan_creates_kind_installs_pinned_kfp_waits_and_port_forwards():
     steps = cluster.up_plan("demo", image="img:1")
     argvs = [step.argv for step in steps]
     assert argvs[0][:5] == ("kind", "create", "cluster", "--name", "demo")
-    assert argvs[0][argvs[0].index("--config") + 1].endswith("ci/kind-config.yaml")
+    config = argvs[0][argvs[0].index("--config") + 1]
+    assert config.endswith("kind-config.yaml") and Path(config).is_file()  # package data, there in a wheel too
     applied = [a[a.index("-k") + 1] for a in argvs if "apply" in a]
     assert applied == [f"github.com/kubeflow/pipelines/manifests/kustomize/cluster-scoped-resources?ref={cluster.KFP_VERSION}",
                        f"github.com/kubeflow/pipelines/manifests/kustomize/env/platform-agnostic?ref={cluster.KFP_VERSION}"]

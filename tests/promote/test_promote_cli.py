@@ -60,6 +60,14 @@ def test_promote_without_a_passing_suite_is_refused_before_any_request(api, kind
     assert err.count("\n") == 1 and "ctsim run suite" in err and "baseline" in err
 
 
+def test_a_passing_suite_of_other_scenarios_does_not_unlock_promoting_baseline(api, kind_context, training_sha,
+                                                                               capsys, tmp_path):
+    write_suite(tmp_path / "runs", training_sha, names=("sudden-drift", "label-shift"))
+    code, _, err = promote(capsys, "--host", api.url, "--scenario", "baseline")
+    assert code == 1 and api.requests == []
+    assert err.count("\n") == 1 and "none ran scenario 'baseline'" in err
+
+
 def test_force_promotes_anyway_and_says_so(api, kind_context, capsys):
     code, out, _ = promote(capsys, "--host", api.url, "--force")
     assert code == 0 and api.calls("POST", "/recurringruns")
@@ -118,8 +126,9 @@ def test_run_now_starts_one_forced_trigger_check_that_launches_the_promoted_vers
     assert api.violations == []
 
 
-def test_a_scenario_without_triggers_deploys_the_pipeline_but_no_recurring_run(api, kind_context, passing_suite,
+def test_a_scenario_without_triggers_deploys_the_pipeline_but_no_recurring_run(api, kind_context, training_sha,
                                                                                tmp_path, capsys):
+    write_suite(tmp_path / "runs", training_sha, names=("baseline", "bare"))
     bare = tmp_path / "bare.yaml"
     bare.write_text(yaml.safe_dump({"name": "bare", "clock": {"ticks": 5}}))
     code, out, _ = promote(capsys, "--host", api.url, "--scenario", str(bare))

@@ -74,6 +74,35 @@ def test_runs_lists_newest_first_with_verdict_sha_and_duration(tmp_path, capsys)
     assert sha in body[1] and "42 s" in body[2]
 
 
+def test_runs_knows_suites_and_comparisons_and_their_verdicts(tmp_path, capsys):
+    runs = tmp_path / "runs"
+    green, red, compared, running = (runs / "suite-20260101T000000Z", runs / "suite-20260102T000000Z",
+                                     runs / "compare-sudden-drift-20260103T000000Z", runs / "suite-20260104T000000Z")
+    for folder in (green, red, compared, running):
+        folder.mkdir(parents=True)
+    sha = "c" * 64
+    scenarios = [{"name": "baseline", "status": "passed", "run_dir": "x", "pipeline_sha256": sha, "seconds": 1.0},
+                 {"name": "sudden-drift", "status": "passed", "run_dir": "y", "pipeline_sha256": sha, "seconds": 1.0}]
+    suite = {"schema_version": 1, "pipeline_sha256": sha, "passed": True, "started": "2026-01-01T00:00:00+00:00",
+             "finished": "2026-01-01T00:01:30+00:00", "scenarios": scenarios}
+    (green / "suite.json").write_text(json.dumps(suite))
+    (red / "suite.json").write_text(json.dumps({**suite, "passed": False,
+                                                "scenarios": [scenarios[0], {**scenarios[1], "status": "failed"}]}))
+    (compared / "compare.json").write_text(json.dumps(
+        {"schema_version": 1, "scenario": "sudden-drift", "winner": "drift-only",
+         "policies": [{"policy": "drift-only", "status": "ran"}, {"policy": "schedule-only", "status": "ran"}]}))
+    assert main(["runs", "--runs-dir", str(runs)]) == 0
+    out = capsys.readouterr().out
+    assert "?" not in out, "every suite and comparison is named and judged, none is '? UNFINISHED'"
+    by_dir = {next(w for w in line.split() if "runs/" in w): line for line in out.splitlines() if "runs/" in line}
+    assert "PASSED" in by_dir[str(green)] and "suite of 2" in by_dir[str(green)] and sha[:12] in by_dir[str(green)]
+    assert "90 s" in by_dir[str(green)]
+    assert "FAILED" in by_dir[str(red)] and "not passed: sudden-drift" in by_dir[str(red)]
+    assert "COMPARED" in by_dir[str(compared)] and "compare sudden-drift" in by_dir[str(compared)]
+    assert "2 policies, winner drift-only" in by_dir[str(compared)]
+    assert "UNFINISHED" in by_dir[str(running)]
+
+
 def test_runs_on_a_missing_directory_is_exit_2(tmp_path):
     assert main(["runs", "--runs-dir", str(tmp_path / "absent")]) == 2
 

@@ -3,10 +3,16 @@
 import json
 
 from ctsim.report.facts import drift_windows, health, markers, recovery, run_outcome, run_steps
+from pathlib import Path
+
 from ctsim.report.record import LogFacts, parse_log
+from ctsim.runners import parse_task_timings
 from ctsim.sim.timeline import TickRecord, Timeline
 
 from conftest import SUDDEN_DRIFT
+
+# A real kfp 2.17.3 log: task 'flaky' (set_retry, 2 retries) fails once, succeeds on attempt 2; 'after' runs once.
+REAL_RETRY_LOG = Path(__file__).parent / "fixtures" / "kfp-2.17" / "set-retry-first-attempt-fails.log"
 
 
 def make(values, events=(), runs=()):
@@ -39,7 +45,11 @@ def test_health_counts_failures_retries_blocks_rollbacks_and_alerts():
     runs = [run("run-001", 2, "bootstrap", "succeeded"),
             run("run-002", 5, "schedule", "failed", (("collect-data", 1.0, "FAILURE"),)),
             run("run-003", 6, "retry", "succeeded")]
-    h = health(make([0.9] * 12, events, runs), {"run-003": LogFacts(("train-model",), 2, True)})
+    runs[2]["tasks"] = [{"task": "collect-data", "seconds": 1.0, "status": "FAILURE"},
+                        {"task": "collect-data", "seconds": 1.0, "status": "FAILURE"},
+                        {"task": "collect-data", "seconds": 1.0, "status": "SUCCESS"},
+                        {"task": "train-model", "seconds": 2.0, "status": "SUCCESS"}]
+    h = health(make([0.9] * 12, events, runs), {"run-003": LogFacts(("train-model",), True)})
     assert (h["runs_started"], h["runs_succeeded"], h["runs_failed"], h["runs_retried"]) == (3, 2, 1, 1)
     assert h["task_retries"] == 2 and h["cache_hits"] == 1 and h["logs_read"] == 1
     assert h["gate_blocks"] == 1 and h["rollbacks"] == 1 and h["triggers_fired"] == 1 and h["triggers_held"] == 1
@@ -58,7 +68,7 @@ def test_overhead_is_task_wall_minus_own_work_and_cache_hits_come_from_the_log()
     timeline = make([0.9], runs=[run("run-001", 0, "bootstrap", "succeeded",
                                      (("collect-data", 1.5, "SUCCESS"), ("finish-run", 0.5, "SUCCESS")),
                                      {"collect-data": 0.25})])
-    (steps,) = run_steps(timeline, {"run-001": LogFacts(("collect-data",), 0, True)})
+    (steps,) = run_steps(timeline, {"run-001": LogFacts(("collect-data",), True)})
     by_name = {s.step: s for s in steps.steps}
     assert by_name["collect-data"].overhead == 1.25 and by_name["collect-data"].cache_hit
     assert by_name["finish-run"].overhead == 0.5 and not by_name["finish-run"].cache_hit
@@ -102,11 +112,54 @@ def test_markers_and_run_outcome_follow_a_blocked_run():
     assert outcome["model_gate"] == {"passed": False, "candidate": 0.3, "champion": 0.9} and "version" not in outcome
 
 
-def test_log_parsing_counts_cache_hits_and_task_retries_through_ansi_colour():
+def test_log_parsing_finds_cache_hits_through_ansi_colour():
     log = ("12:00:00.000 - INFO - Task \x1b[96m'collect-data'\x1b[0m cache hit (key=abc123); skipping execution.\n"
-           "12:00:01.000 - INFO - Task train-model cache hit (key=def456); skipping execution.\n"
-           "12:00:02.000 - INFO - Task validate-data failed (attempt 1/3). Retrying in 1.0s...\n"
-           "12:00:03.000 - INFO - Task validate-data failed (attempt 2/3). Retrying in 2.0s...\n")
-    facts = parse_log(log)
-    assert facts.cache_hits == ("collect-data", "train-model") and facts.task_retries == 2
+           "12:00:01.000 - INFO - Task train-model cache hit (key=def456); skipping execution.\n")
+    assert parse_log(log).cache_hits == ("collect-data", "train-model")
     assert parse_log("12:00:00.000 - INFO - Executing task 'collect-data'\n").cache_hits == ()
+
+
+def test_retries_and_timings_of_a_real_kfp_2_17_run_with_set_retry():
+    """The runner's record of what kfp.local really did, then the report's reading of it: 1 retry, both attempts timed."""
+    tasks = [{"task": t.task, "seconds": t.seconds, "status": t.status}
+             for t in parse_task_timings(REAL_RETRY_LOG.read_text(encoding="utf-8"))]
+    assert [(t["task"], t["status"]) for t in tasks] == [("flaky", "FAILURE"), ("flaky", "SUCCESS"), ("after", "SUCCESS")]
+    timeline = make([0.9], runs=[{**run("run-001", 0, "bootstrap", "succeeded"), "tasks": tasks}])
+    (steps,) = run_steps(timeline, {"run-001": parse_log(REAL_RETRY_LOG.read_text(encoding="utf-8"))})
+    flaky, after = steps.steps
+    assert (flaky.step, flaky.attempts, flaky.status) == ("flaky", 2, "SUCCESS")
+    assert flaky.wall == round(tasks[0]["seconds"] + tasks[1]["seconds"], 3) and flaky.wall > 6.0  # 4.0 s + 2.5 s
+    assert (after.attempts, after.status) == (1, "SUCCESS")
+    assert steps.task_retries == 1 and health(timeline)["task_retries"] == 1
+    assert health(timeline)["retried_tasks"] == [{"run_id": "run-001", "step": "flaky", "attempts": 2,
+                                                  "status": "SUCCESS"}]
+    from ctsim.report.terminal import format_health
+    assert "task retries 1 (run-001 flaky ran 2×)" in format_health(health(timeline)).plain
+
+
+def test_a_task_that_exhausts_its_retries_counts_every_retry_and_ends_failed():
+    tasks = (("collect-data", 1.0, "FAILURE"),) * 3
+    (steps,) = run_steps(make([0.9], runs=[run("run-001", 0, "schedule", "failed", tasks)]))
+    (only,) = steps.steps
+    assert (only.attempts, only.status, only.wall, steps.task_retries) == (3, "FAILURE", 3.0, 2)
+
+
+def test_labels_say_which_ticks_are_scored_on_poisoned_labels():
+    from ctsim.report.facts import labels_of
+    from ctsim.scenario.loader import parse
+
+    def scenario(events, delay=1):
+        return parse(f"""
+name: s
+clock: {{ticks: 20}}
+data: {{generator: {{label_delay_ticks: {delay}}}}}
+events: {events}
+""")
+
+    flipped = labels_of(scenario("[{kind: bad_model, at: 6, ticks: 4, mode: label_flip}]"), 19)
+    assert flipped.poisoned_served == frozenset(range(6, 10)) and flipped.poisoned_scored == frozenset(range(7, 11))
+    assert flipped.window_poisoned(7, 9) and not flipped.window_poisoned(10, 12)
+    late = labels_of(scenario("[{kind: bad_model, at: 15, mode: label_noise, ticks: 100}]", delay=3), 19)
+    assert late.poisoned_served == frozenset(range(15, 20)) and min(late.poisoned_scored) == 18
+    assert labels_of(scenario("[{kind: bad_model, at: 6, mode: sabotage}]"), 19).poisoned_served == frozenset()
+    assert labels_of(None, 19).poisoned_scored == frozenset()

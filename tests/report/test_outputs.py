@@ -1,6 +1,7 @@
 """--json, --junit and --plot from a recorded run, through the CLI, as CI would call them."""
 
 import json
+import os
 from dataclasses import replace
 
 import pytest
@@ -91,12 +92,32 @@ def test_plot_svg_shows_the_drift_window_and_every_marker_kind_of_the_run(tmp_pa
         assert label in svg
 
 
+@pytest.mark.parametrize("umask, mode", [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+def test_report_files_get_ordinary_permissions_under_the_umask(tmp_path, umask, mode):
+    paths = ReportPaths(json=tmp_path / "r.json", junit=tmp_path / "r.xml")
+    previous = os.umask(umask)
+    try:
+        write_reports(load_run(SUDDEN_DRIFT), paths)
+    finally:
+        os.umask(previous)
+    assert {p.name: p.stat().st_mode & 0o777 for p in paths.written()} == {"r.json": mode, "r.xml": mode}
+
+
+def test_run_report_and_compare_accept_the_same_plot_formats(tmp_path, capsys):
+    out = tmp_path / "plot.pdf"
+    write_reports(load_run(CANARY_REGRESSION), ReportPaths(plot=out))
+    assert out.read_bytes().startswith(b"%PDF")
+    runs = tmp_path / "runs"
+    assert main(["compare", "sudden-drift", "--runs-dir", str(runs), "--plot", str(tmp_path / "c.jpg")]) == 2
+    assert ".png, .svg or .pdf" in capsys.readouterr().err and not runs.exists()
+
+
 def test_bad_plot_suffix_is_exit_2_before_anything_runs_or_is_written(tmp_path, capsys):
     bad = tmp_path / "plot.jpg"
     runs = tmp_path / "runs"
     assert main(["run", "scenario", "sudden-drift", "--runs-dir", str(runs), "--plot", str(bad)]) == 2
     err = capsys.readouterr().err
-    assert ".png or .svg" in err and "Traceback" not in err
+    assert ".png, .svg or .pdf" in err and "Traceback" not in err
     assert not runs.exists() and not bad.exists()
     assert main(["report", str(SUDDEN_DRIFT), "--json", str(tmp_path / "r.json"), "--plot", str(bad)]) == 2
     assert list(tmp_path.iterdir()) == [], "a refused flag writes none of the other files either"

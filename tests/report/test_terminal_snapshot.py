@@ -23,11 +23,13 @@ from conftest import CANARY_REGRESSION, SUDDEN_DRIFT
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 
 
-def rendered(run_dir: Path) -> str:
+def rendered(run_dir: Path, width: int = 120, steps: bool = False) -> str:
     record = load_run(run_dir)
     record = replace(record, run_dir=f"runs/{run_dir.name}")  # stable across checkouts
-    console = Console(record=True, width=120, no_color=True, color_system=None, file=open(os.devnull, "w"))
-    render_record(console, record, Redactor())
+    # A terminal of exactly this width (a pipe would be widened to 120).
+    console = Console(record=True, width=width, no_color=True, color_system=None, force_terminal=True,
+                      file=open(os.devnull, "w"))
+    render_record(console, record, Redactor(), steps=steps)
     return console.export_text(styles=False)
 
 
@@ -41,15 +43,64 @@ def check_snapshot(name: str, text: str) -> None:
     assert text == expected, f"the report differs from {path}; if intended: CTSIM_UPDATE_SNAPSHOTS=1 pytest {__file__}"
 
 
+@pytest.mark.parametrize("width", [120, 80])
 @pytest.mark.parametrize("run_dir", [SUDDEN_DRIFT, CANARY_REGRESSION], ids=lambda p: p.name.split("-2026")[0])
-def test_report_matches_its_snapshot(run_dir):
-    check_snapshot(run_dir.name.split("-2026")[0], rendered(run_dir))
+def test_report_matches_its_snapshot(run_dir, width):
+    name = run_dir.name.split("-2026")[0] + ("" if width == 120 else f"-{width}")
+    check_snapshot(name, rendered(run_dir, width))
 
 
-def test_sudden_drift_report_fits_one_screen_at_width_120():
-    lines = rendered(SUDDEN_DRIFT).splitlines()
-    assert len(lines) <= 50, f"{len(lines)} lines: the final report must fit one screen"
+@pytest.mark.parametrize("run_dir", [SUDDEN_DRIFT, CANARY_REGRESSION], ids=lambda p: p.name.split("-2026")[0])
+def test_the_report_fits_a_120x50_terminal_with_title_and_verdict_on_screen(run_dir):
+    lines = rendered(run_dir).splitlines()
+    assert len(lines) <= 49, f"{len(lines)} lines: with the prompt under it, the title must stay on a 50-line screen"
+    assert lines[0].startswith("What happened in ") and lines[-1].startswith("verdict PASSED")
     assert max(len(line) for line in lines) <= 120
+
+
+@pytest.mark.parametrize("run_dir", [SUDDEN_DRIFT, CANARY_REGRESSION], ids=lambda p: p.name.split("-2026")[0])
+def test_at_80_columns_nothing_is_cut_and_no_phrase_breaks(run_dir):
+    text = rendered(run_dir, 80)
+    lines = text.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    assert "…" not in text, "at 80 columns details wrap under their column instead of being cut"
+    flat = " ".join(line.strip() for line in lines)
+    for phrase in ("held · blocks", "task retries 0", "pipeline sha256"):
+        assert any(phrase.split(" · ")[0] in line for line in lines) and phrase.split(" · ")[0] in flat
+    health = [line for line in lines if "held" in line]
+    assert health and all(" held" in line and "fired, " in line for line in health), "'N held' stays with its count"
+
+
+def test_reasons_read_forwards_as_what_was_observed():
+    text = rendered(SUDDEN_DRIFT)
+    assert "drift: share of drifted features (4 of 7) 0.571 > 0.5 (drift_share)" in text
+    assert "below drift_share" not in text and "vs 0.5" not in text
+
+
+def test_metrics_on_poisoned_labels_are_labelled_as_such():
+    text = rendered(CANARY_REGRESSION)
+    assert "ticks 7-10 (red) are scored against POISONED labels" in text  # labels of ticks 6-9 land a tick later
+    assert "low 0.092 (tick 9, poisoned labels)" in text
+    assert "run-002 (schedule, data t7-9, poisoned labels)" in text
+    assert "POISONED" not in rendered(SUDDEN_DRIFT) and "poisoned" not in rendered(SUDDEN_DRIFT)
+
+
+@pytest.mark.parametrize("run_dir", [SUDDEN_DRIFT, CANARY_REGRESSION], ids=lambda p: p.name.split("-2026")[0])
+def test_there_is_one_final_number_and_it_is_the_expectations(run_dir):
+    import re
+
+    text = rendered(run_dir)
+    finals = re.findall(r"final champion (\d\.\d+)", text)
+    measured = re.findall(r"measured (\d\.\d+) on", text)
+    assert len(finals) == 1 and len(measured) == 1
+    assert float(finals[0]) == pytest.approx(float(measured[0]), abs=0.0005)
+    assert "final 0." not in text, "no second, differently computed 'final'"
+
+
+def test_the_step_table_is_one_flag_away():
+    assert "Pipeline steps" not in rendered(SUDDEN_DRIFT)
+    with_steps = rendered(SUDDEN_DRIFT, steps=True)
+    assert "Pipeline steps: task wall s (own work s) on kfp.local" in with_steps and "train-model" in with_steps
 
 
 def test_sudden_drift_story_says_when_drift_began_was_detected_decided_and_recovered():

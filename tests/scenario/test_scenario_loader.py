@@ -337,7 +337,31 @@ SHIPPED = sorted(SHIPPED_DIR.glob("*.yaml"))
 
 def test_there_are_shipped_scenarios():
     assert SHIPPED
-    assert shipped_names() == [path.stem for path in SHIPPED]
+    assert shipped_names() == sorted([path.stem for path in SHIPPED] + ["faults/fault-gauntlet"])
+
+
+def test_a_nested_shipped_scenario_resolves_by_its_listed_name():
+    assert resolve("faults/fault-gauntlet") == SHIPPED_DIR / "faults" / "fault-gauntlet.yaml"
+
+
+def test_shipped_scenarios_are_package_data_and_the_clone_links_to_them():
+    """One copy: scenarios/ at the top of a clone is the package's own folder, so edits cannot drift apart."""
+    import ctsim
+
+    package = Path(ctsim.__file__).parent
+    assert SHIPPED_DIR == package / "_data" / "scenarios"
+    top = package.parent / "scenarios"
+    if top.exists():  # a clone (an installed wheel has no top-level folder)
+        assert top.resolve() == SHIPPED_DIR.resolve()
+        assert (package.parent / "fixtures" / "phishing.csv").resolve() == (package / "_data/fixtures/phishing.csv")
+        assert (package.parent / "ci" / "kind-config.yaml").resolve() == package / "_data" / "kind-config.yaml"
+
+
+def test_a_path_that_exists_wins_over_a_shipped_name(tmp_path: Path, monkeypatch):
+    own = tmp_path / "baseline"
+    own.write_text(SHIPPED_DIR.joinpath("sudden-drift.yaml").read_text())
+    monkeypatch.chdir(tmp_path)
+    assert resolve("baseline") == Path("baseline")
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=[path.stem for path in SHIPPED])

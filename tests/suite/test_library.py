@@ -11,7 +11,7 @@ from ctsim.scenario.data import open_source
 LIBRARY = ("gradual-drift", "recurring-drift", "label-shift", "concept-drift", "schema-break", "delayed-labels",
            "volume-spike", "store-outage", "incremental-retraining", "full-retraining", "river-phishing",
            "nannyml-employment", "nannyml-california")
-ROOT = Path(loader.SHIPPED_DIR).parent
+ROOT = Path(__file__).resolve().parents[2]  # the repository: README.md, fixtures/
 
 
 @pytest.mark.parametrize("name", LIBRARY)

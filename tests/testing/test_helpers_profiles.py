@@ -16,15 +16,15 @@ from ctsim.testing.helpers import scenario_yaml, timeline_violations
 
 def test_the_three_profiles_are_registered_and_ci_is_derandomized() -> None:
     profiles.register()
-    assert settings.get_profile("ci").derandomize is True
-    assert settings.get_profile("dev").derandomize is False
-    assert settings.get_profile("nightly").max_examples > settings.get_profile("ci").max_examples
+    assert settings.get_profile("ctsim-ci").derandomize is True
+    assert settings.get_profile("ctsim-dev").derandomize is False
+    assert settings.get_profile("ctsim-nightly").max_examples > settings.get_profile("ctsim-ci").max_examples
 
 
 def test_the_session_runs_the_profile_the_variable_names(monkeypatch) -> None:
     expected = profiles.selected()
-    assert settings.default.max_examples == settings.get_profile(expected).max_examples
-    assert settings.default.derandomize == settings.get_profile(expected).derandomize
+    assert settings.default.max_examples == settings.get_profile(profiles.registered_name(expected)).max_examples
+    assert settings.default.derandomize == settings.get_profile(profiles.registered_name(expected)).derandomize
 
 
 def test_selection_order_is_argument_then_variable_then_default(monkeypatch) -> None:
