@@ -119,12 +119,11 @@ def engineer_features(namespace: str, run_id: str, train_path: str, contract_jso
 def train_model(namespace: str, run_id: str, features_path: str, contract_json: str, training_json: str, seed: int,
                 through_tick: int, sabotage: bool, model_path: str) -> str:
     """Fit the candidate; the incremental strategy continues from the verified champion."""
-    import pickle
-
     import pandas as pd
 
     from ctsim.settings import TrainingSettings
     from ctsim.steps.training import train
+    from ctsim.trust import SigningKey, write_sealed_model
 
     with recorded(namespace, run_id, "train-model") as record:
         settings = TrainingSettings.model_validate_json(training_json)
@@ -133,8 +132,8 @@ def train_model(namespace: str, run_id: str, features_path: str, contract_json: 
         warm = registry.load(champion.version) if champion and settings.strategy == "incremental" else None
         model = train(pd.read_parquet(features_path), _contract(contract_json), settings, seed=seed,
                       through_tick=through_tick, warm_start=warm, sabotage=sabotage)
-        with open(model_path, "wb") as handle:
-            pickle.dump(model, handle, protocol=5)
+        # Sealed with the run's key: evaluate and register refuse a file anyone else wrote.
+        write_sealed_model(SigningKey.required(), model, model_path)
         record.update(strategy=settings.strategy, warm_start=champion.version if warm else None, sabotaged=sabotage)
     return settings.strategy
 
@@ -142,20 +141,18 @@ def train_model(namespace: str, run_id: str, features_path: str, contract_json: 
 def evaluate_model(namespace: str, run_id: str, model_path: str, holdout_path: str, contract_json: str,
                    gate_json: str) -> tuple[bool, float, float, str, str]:
     """Score candidate and champion on the same fresh holdout and apply the model gate."""
-    import pickle
-
     import pandas as pd
 
     from ctsim.gates.model_gate import check_model
     from ctsim.settings import ModelGateSettings
     from ctsim.steps.training import score
+    from ctsim.trust import SigningKey, read_sealed_model
 
     with recorded(namespace, run_id, "evaluate-model") as record:
         settings = ModelGateSettings.model_validate_json(gate_json)
         label = _contract(contract_json).label
         holdout = pd.read_parquet(holdout_path)
-        with open(model_path, "rb") as handle:
-            candidate = pickle.load(handle)  # written by this run's own train step, never from outside
+        candidate = read_sealed_model(SigningKey.required(), model_path)  # verified: sealed by train
         candidate_score = score(candidate, holdout, label, settings.metric)
         registry = _registry(namespace)
         champion = registry.alias("champion")
@@ -171,10 +168,12 @@ def evaluate_model(namespace: str, run_id: str, model_path: str, holdout_path: s
 
 def register_model(namespace: str, run_id: str, model_path: str, metric: str, candidate_score: float,
                    pipeline_sha256: str, first_tick: int, last_tick: int, as_of_tick: int) -> str:
+    from ctsim.trust import SigningKey, read_sealed_payload
+
     with recorded(namespace, run_id, "register-model") as record:
-        with open(model_path, "rb") as handle:
-            # This run's own pickle, registered as bytes: unpickling would import scikit-learn (~1 s) for nothing.
-            artifact = handle.read()
+        # The train step's sealed pickle, verified and registered as bytes: unpickling would import
+        # scikit-learn (~1 s) for nothing.
+        artifact = read_sealed_payload(SigningKey.required(), model_path)
         registered = _registry(namespace).register_artifact(
             artifact, metric=metric, metrics={metric: candidate_score}, run_id=run_id, pipeline_sha256=pipeline_sha256,
             data_snapshot={"first_tick": first_tick, "last_tick": last_tick, "as_of_tick": as_of_tick},

@@ -28,6 +28,7 @@ from ctsim.sim.engine import Progress, Simulation, World
 from ctsim.sim.environment import scoped_environment
 from ctsim.sim.timeline import Timeline
 from ctsim.store import EmbeddedS3, Layout, ObjectStore, OutageRelay, StoreConfig, safe_name
+from ctsim.trust import SigningKey
 from ctsim.verdict import ExpectationResult, Verdict, check
 
 __all__ = ["RunResult", "fresh_directory", "run_scenario", "store_session"]
@@ -82,7 +83,10 @@ def _run(scenario, source, path, run_dir, run_id, config, runner_kind, progress,
     stack.callback(relay.stop)
     object_store = ObjectStore(relay.config)
     object_store.ensure_bucket()
-    stack.enter_context(scoped_environment(relay.config.to_env()))  # components find the store as on a cluster
+    # Components find the store as on a cluster, and the run's signing key (configured, or random for this
+    # run) by environment only: never argv, never the bucket or the run directory.
+    signing_key = SigningKey.from_env() or SigningKey.generate()
+    stack.enter_context(scoped_environment({**relay.config.to_env(), **signing_key.to_env()}))
     world = World(scenario, source, object_store, relay, Layout(run_id), LocalRunner(compiled.path, run_dir, runner_kind),
                   compiled.sha256, run_dir)
     simulation = Simulation(world, progress)
