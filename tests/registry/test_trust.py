@@ -114,7 +114,7 @@ def test_an_unsigned_legacy_record_is_refused(registry: Registry, tmp_path: Path
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(target=st.sampled_from(["record", "artifact"]), position=st.floats(0, 1, exclude_max=True),
        flip=st.integers(1, 255))
-def test_any_flipped_byte_in_a_record_or_artifact_is_caught_before_unpickling(
+def test_a_flipped_byte_in_a_record_or_artifact_never_loads_anything_but_the_signed_model(
         registry: Registry, target: str, position: float, flip: int):
     # Each example registers a version of its own, so sharing the namespace is harmless.
     version = registry.register({"model": "honest", "weights": list(range(20))}, metric="accuracy",
@@ -125,8 +125,12 @@ def test_any_flipped_byte_in_a_record_or_artifact_is_caught_before_unpickling(
     data[int(position * len(data))] ^= flip
     registry.store.put(key, bytes(data))
 
-    with pytest.raises(CtsimError):
-        registry.load(version)
+    try:
+        loaded = registry.load(version)
+    except CtsimError:
+        return
+    # Only a flip the JSON parser cannot see (whitespace into other whitespace) may pass, and it changes nothing.
+    assert target == "record" and loaded == {"model": "honest", "weights": list(range(20))}
 
 
 def test_the_honest_path_still_loads(registry: Registry):
