@@ -26,6 +26,7 @@ from ctsim.scenario.model import Scenario
 from ctsim.sim.audit import Audit, audit_run
 from ctsim.sim.engine import Progress, Simulation, World
 from ctsim.sim.environment import scoped_environment
+from ctsim.sim.files import write_json_atomic
 from ctsim.sim.timeline import Timeline
 from ctsim.store import EmbeddedS3, Layout, ObjectStore, OutageRelay, StoreConfig, safe_name
 from ctsim.trust import SigningKey
@@ -69,8 +70,12 @@ def run_scenario(name_or_path: str, runs_dir: Path = Path("runs"), runner: Runne
         with contextlib.ExitStack() as stack:
             config = store or stack.enter_context(store_session())
             result = _run(scenario, source, path, run_dir, run_id, config, runner, progress, stack)
-    except BaseException:
-        (run_dir / "run.json").write_text(json.dumps({"status": "crashed", "scenario": scenario.name}), encoding="utf-8")
+    except BaseException as exc:
+        # Ctrl-C or SIGTERM (KeyboardInterrupt) is "interrupted"; anything else "crashed". Best effort: a full
+        # disk must not hide the error that got us here.
+        status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "crashed"
+        with contextlib.suppress(CtsimError):
+            write_json_atomic(run_dir / "run.json", {"status": status, "scenario": scenario.name})
         raise
     return result
 
@@ -97,11 +102,11 @@ def _run(scenario, source, path, run_dir, run_id, config, runner_kind, progress,
     timeline.write(run_dir / "timeline.json")
     (run_dir / "audit.json").write_text(json.dumps(audit.to_dict(), indent=1), encoding="utf-8")
     (run_dir / "verdict.json").write_text(json.dumps(verdict.to_dict(), indent=1), encoding="utf-8")
-    (run_dir / "run.json").write_text(json.dumps({
+    write_json_atomic(run_dir / "run.json", {
         "status": "passed" if verdict.passed else "failed", "scenario": scenario.name, "seed": scenario.seed,
         "pipeline_sha256": compiled.sha256, "runner": runner_kind, "namespace": run_id,
         "store": "embedded" if StoreConfig.from_env() is None else "configured",
-    }, indent=1), encoding="utf-8")
+    })
     return RunResult(scenario, timeline, verdict, run_dir, compiled.sha256, config.endpoint, audit)
 
 

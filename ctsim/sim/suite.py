@@ -3,7 +3,8 @@
 ``runs/suite-<UTC timestamp>/suite.json`` is the record the promotion gate reads::
 
     {"schema_version": 1, "pipeline_sha256": hex, "passed": bool, "started": iso, "finished": iso,
-     "scenarios": [{"name", "status": "passed"|"failed"|"crashed", "run_dir", "pipeline_sha256", "seconds"}]}
+     "status": "finished"|"interrupted",
+     "scenarios": [{"name", "status": "passed"|"failed"|"crashed"|"interrupted", "run_dir", "pipeline_sha256", "seconds"}]}
 
 A crash in one scenario never stops the others: the worker catches it and reports it as
 ``crashed`` with the error's first line. Workers are started with ``spawn`` (kfp.local,
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
@@ -23,7 +25,9 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from ctsim.errors import CtsimError
+from ctsim.processes import die_with_parent, end_descendants, stop_on_sigterm
 from ctsim.sim import fresh_directory
+from ctsim.sim.files import write_json_atomic
 
 __all__ = ["SCHEMA_VERSION", "ScenarioOutcome", "SuiteResult", "discover", "fresh_directory", "replay_in_worker",
            "run_parallel", "run_suite", "suite_document", "write_json"]
@@ -35,7 +39,7 @@ Worker = Callable[[str, str, str], dict[str, Any]]
 @dataclass(frozen=True)
 class ScenarioOutcome:
     name: str
-    status: str                 # passed | failed | crashed
+    status: str                 # passed | failed | crashed | interrupted
     run_dir: str
     pipeline_sha256: str
     seconds: float
@@ -55,10 +59,11 @@ class SuiteResult:
     started: datetime
     finished: datetime
     outcomes: list[ScenarioOutcome] = field(default_factory=list)
+    interrupted: bool = False
 
     @property
     def passed(self) -> bool:
-        return bool(self.outcomes) and all(o.status == "passed" and o.pipeline_sha256 == self.pipeline_sha256
+        return not self.interrupted and bool(self.outcomes) and all(o.status == "passed" and o.pipeline_sha256 == self.pipeline_sha256
                                            for o in self.outcomes)
 
     @property
@@ -91,6 +96,10 @@ def replay_in_worker(path: str, runs_dir: str, runner: str) -> dict[str, Any]:
 
         name = loader.load(path).name
         result = run_scenario(path, runs_dir=Path(runs_dir), runner=runner, progress=None)  # type: ignore[arg-type]
+    except KeyboardInterrupt as exc:  # Ctrl-C reached this worker, or the suite stopped it (SIGTERM)
+        end_descendants()  # kfp.local's task processes
+        return asdict(ScenarioOutcome(name, "interrupted", _only_child(Path(runs_dir)), "",
+                                      round(time.perf_counter() - started, 3), error=first_line(exc) or "interrupted"))
     except BaseException as exc:  # a crash is this scenario's outcome, not the suite's end
         return asdict(ScenarioOutcome.crashed(name, _only_child(Path(runs_dir)), first_line(exc),
                                               time.perf_counter() - started))
@@ -125,8 +134,9 @@ def run_parallel(tasks: Sequence[tuple[str, str, str]], jobs: int, worker: Worke
 def _pool_round(tasks, indices, jobs, worker, results, on_done, last=False) -> list[int]:
     """One pool over ``indices``; returns the tasks lost to a broken pool (reported crashed when ``last``)."""
     broken = []
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
-                             max_tasks_per_child=1) as pool:
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
+                               max_tasks_per_child=1, initializer=_worker_started, initargs=(os.getpid(),))
+    try:
         futures = {pool.submit(worker, *tasks[index]): index for index in indices}
         for future in as_completed(futures):
             index = futures[future]
@@ -141,7 +151,32 @@ def _pool_round(tasks, indices, jobs, worker, results, on_done, last=False) -> l
                 results[index] = _crashed_task(tasks[index], first_line(exc))
             if on_done is not None:
                 on_done(index, results[index])
+    except KeyboardInterrupt:
+        _stop_now(pool)  # no scenario starts after an interrupt, and none runs on
+        raise
+    pool.shutdown(wait=True)
     return sorted(broken)
+
+
+def _worker_started(parent: int) -> None:
+    """In each worker: SIGTERM unwinds the scenario (its server stopped, run.json says interrupted), and
+    the worker goes when the suite's process dies, even by ``kill -9``."""
+    die_with_parent(signal.SIGTERM, expected_parent=parent)
+    stop_on_sigterm()
+
+
+def _stop_now(pool: ProcessPoolExecutor, grace_s: float = 5.0) -> None:
+    """Cancel what has not started, SIGTERM the workers, SIGKILL any still there after ``grace_s``."""
+    workers = list(getattr(pool, "_processes", {}).values())  # 3.11 has no public way to end workers
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in workers:
+        process.terminate()
+    deadline = time.monotonic() + grace_s
+    for process in workers:
+        process.join(max(0.0, deadline - time.monotonic()))
+        if process.is_alive():
+            process.kill()
+            process.join(1.0)
 
 
 def _crashed_task(task: tuple[str, str, str], error: str) -> dict[str, Any]:
@@ -159,8 +194,23 @@ def run_suite(folder: Path, runs_dir: Path = Path("runs"), jobs: int | None = No
     directory = fresh_directory(runs_dir, f"suite-{started:%Y%m%dT%H%M%SZ}")
     sha256 = compile_pipeline(directory / "pipeline.yaml").sha256
     tasks = [(str(path), str(directory / path.stem), runner) for path in paths]
-    done = (lambda index, raw: on_done(_outcome(raw))) if on_done else None
-    raw = run_parallel(tasks, jobs or os.cpu_count() or 1, worker, done)
+    finished: dict[int, ScenarioOutcome] = {}
+
+    def done(index: int, raw: dict[str, Any]) -> None:
+        finished[index] = _outcome(raw)
+        if on_done is not None:
+            on_done(finished[index])
+
+    try:
+        raw = run_parallel(tasks, jobs or os.cpu_count() or 1, worker, done)
+    except KeyboardInterrupt:
+        # The record says so: what finished, and every other scenario as interrupted.
+        outcomes = [finished.get(index) or ScenarioOutcome(Path(path).stem, "interrupted", str(directory / Path(path).stem),
+                                                           "", 0.0, error="interrupted")
+                    for index, (path, _, _) in enumerate(tasks)]
+        result = SuiteResult(directory, sha256, started, datetime.now(timezone.utc), outcomes, interrupted=True)
+        write_json(directory / "suite.json", suite_document(result))
+        raise
     result = SuiteResult(directory, sha256, started, datetime.now(timezone.utc), [_outcome(r) for r in raw])
     write_json(directory / "suite.json", suite_document(result))
     return result
@@ -174,6 +224,7 @@ def suite_document(result: SuiteResult) -> dict[str, Any]:
     """suite.json. A scenario that crashed before compiling names the suite's pipeline, which it would have run."""
     return {
         "schema_version": SCHEMA_VERSION, "pipeline_sha256": result.pipeline_sha256, "passed": result.passed,
+        "status": "interrupted" if result.interrupted else "finished",
         "started": result.started.isoformat(), "finished": result.finished.isoformat(),
         "scenarios": [{"name": o.name, "status": o.status, "run_dir": o.run_dir,
                        "pipeline_sha256": o.pipeline_sha256 or result.pipeline_sha256, "seconds": o.seconds}
@@ -183,8 +234,4 @@ def suite_document(result: SuiteResult) -> dict[str, Any]:
 
 def write_json(path: Path, document: dict[str, Any]) -> None:
     """Write atomically: a reader (the promotion gate) never sees half a file."""
-    import json
-
-    partial = path.with_suffix(path.suffix + ".partial")
-    partial.write_text(json.dumps(document, indent=1), encoding="utf-8")
-    partial.replace(path)
+    write_json_atomic(path, document)
