@@ -111,10 +111,15 @@ def _run(scenario, source, path, run_dir, run_id, config, runner_kind, progress,
 
 
 def fresh_directory(parent: Path, name: str) -> Path:
-    """A new directory ``parent/name``; never reuses one, so a run cannot mix with another's files."""
-    directory = parent / name
-    try:
-        directory.mkdir(parents=True, exist_ok=False)
-    except OSError as exc:
-        raise CtsimError(f"cannot create {directory}: {exc}") from exc
-    return directory
+    """A new directory ``parent/name`` (``name-2``, ``name-3``… if taken, e.g. two suites started in the same
+    second); never reuses one, so a run cannot mix with another's files."""
+    for attempt in range(1, 101):
+        directory = parent / (name if attempt == 1 else f"{name}-{attempt}")
+        try:
+            directory.mkdir(parents=True, exist_ok=False)
+            return directory
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            raise CtsimError(f"cannot create {directory}: {exc.strerror or type(exc).__name__}") from None
+    raise CtsimError(f"cannot create a fresh {parent / name}: 100 directories of that name exist")

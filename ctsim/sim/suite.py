@@ -17,8 +17,7 @@ import multiprocessing
 import os
 import signal
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.connection import Connection, wait
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -117,62 +116,81 @@ def _only_child(folder: Path) -> str:
 
 def run_parallel(tasks: Sequence[tuple[str, str, str]], jobs: int, worker: Worker = replay_in_worker,
                  on_done: Callable[[int, dict[str, Any]], None] | None = None) -> list[dict[str, Any]]:
-    """Run ``worker(*task)`` for every task in fresh spawned processes, ``jobs`` at a time; results in task order.
-    ``on_done(index, result)`` is called as each task ends.
+    """Run ``worker(*task)`` for every task, each in a fresh spawned process, ``jobs`` at a time; results in
+    task order. ``on_done(index, result)`` is called as each task ends.
 
-    A worker that dies outright (killed, out of memory) breaks the whole pool and every task still in it.
-    Those tasks run again, one at a time, each in a pool of its own, so only a task that dies alone is
-    reported crashed (rare, so the second round trades speed for a clear verdict).
+    One process per task, so a worker that dies outright (killed, out of memory) is that task's crash and
+    nothing else's. On Ctrl-C or SIGTERM no task starts any more; running ones get SIGTERM (they unwind and
+    record "interrupted"), SIGKILL after a grace period, and the interrupt is re-raised.
     """
+    context = multiprocessing.get_context("spawn")
     results: dict[int, dict[str, Any]] = {}
-    broken = _pool_round(tasks, range(len(tasks)), max(1, jobs), worker, results, on_done)
-    for index in broken:
-        _pool_round(tasks, [index], 1, worker, results, on_done, last=True)
+    waiting = list(range(len(tasks)))
+    running: dict[int, tuple[Any, Connection]] = {}
+    try:
+        while waiting or running:
+            while waiting and len(running) < max(1, jobs):
+                index = waiting.pop(0)
+                receiver, sender = context.Pipe(duplex=False)
+                process = context.Process(target=_child, args=(worker, tasks[index], sender, os.getpid()))
+                process.start()
+                sender.close()
+                running[index] = (process, receiver)
+            wait([conn for _, conn in running.values()] + [process.sentinel for process, _ in running.values()])
+            for index, (process, receiver) in list(running.items()):
+                result = _collect(tasks[index], process, receiver)
+                if result is None:
+                    continue
+                del running[index]
+                results[index] = result
+                if on_done is not None:
+                    on_done(index, result)
+    except KeyboardInterrupt:
+        _stop_now([process for process, _ in running.values()])
+        raise
     return [results[index] for index in range(len(tasks))]
 
 
-def _pool_round(tasks, indices, jobs, worker, results, on_done, last=False) -> list[int]:
-    """One pool over ``indices``; returns the tasks lost to a broken pool (reported crashed when ``last``)."""
-    broken = []
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
-                               max_tasks_per_child=1, initializer=_worker_started, initargs=(os.getpid(),))
-    try:
-        futures = {pool.submit(worker, *tasks[index]): index for index in indices}
-        for future in as_completed(futures):
-            index = futures[future]
-            try:
-                results[index] = future.result()
-            except BrokenProcessPool as exc:
-                if not last:
-                    broken.append(index)
-                    continue
-                results[index] = _crashed_task(tasks[index], f"the worker process died ({first_line(exc)})")
-            except Exception as exc:  # the worker could not even start or return (e.g. unpicklable)
-                results[index] = _crashed_task(tasks[index], first_line(exc))
-            if on_done is not None:
-                on_done(index, results[index])
-    except KeyboardInterrupt:
-        _stop_now(pool)  # no scenario starts after an interrupt, and none runs on
-        raise
-    pool.shutdown(wait=True)
-    return sorted(broken)
-
-
-def _worker_started(parent: int) -> None:
-    """In each worker: SIGTERM unwinds the scenario (its server stopped, run.json says interrupted), and
-    the worker goes when the suite's process dies, even by ``kill -9``."""
+def _child(worker: Worker, task: tuple[str, str, str], sender: Connection, parent: int) -> None:
+    """A worker process: SIGTERM unwinds the scenario (its server stopped, run.json says interrupted), and
+    it goes when the suite's process dies, even by ``kill -9``."""
     die_with_parent(signal.SIGTERM, expected_parent=parent)
     stop_on_sigterm()
+    try:
+        answer: tuple[str, Any] = ("result", worker(*task))
+    except BaseException as exc:  # the worker could not even produce an outcome
+        answer = ("error", first_line(exc))
+    sender.send(answer)
+    sender.close()
 
 
-def _stop_now(pool: ProcessPoolExecutor, grace_s: float = 5.0) -> None:
-    """Cancel what has not started, SIGTERM the workers, SIGKILL any still there after ``grace_s``."""
-    workers = list(getattr(pool, "_processes", {}).values())  # 3.11 has no public way to end workers
-    pool.shutdown(wait=False, cancel_futures=True)
-    for process in workers:
+def _collect(task: tuple[str, str, str], process: Any, receiver: Connection) -> dict[str, Any] | None:
+    """The task's result once its process answered or died; None while it still runs."""
+    if receiver.poll():
+        try:
+            kind, value = receiver.recv()
+        except (EOFError, OSError):
+            kind, value = "error", None
+    elif process.is_alive():
+        return None
+    else:
+        kind, value = "error", None
+    process.join(5.0)
+    if process.is_alive():
+        process.kill()
+        process.join()
+    receiver.close()
+    if kind == "result":
+        return value
+    return _crashed_task(task, value or f"the worker process died (exit code {process.exitcode})")
+
+
+def _stop_now(processes: list[Any], grace_s: float = 5.0) -> None:
+    """SIGTERM every running worker, SIGKILL any still there after ``grace_s``."""
+    for process in processes:
         process.terminate()
     deadline = time.monotonic() + grace_s
-    for process in workers:
+    for process in processes:
         process.join(max(0.0, deadline - time.monotonic()))
         if process.is_alive():
             process.kill()
