@@ -164,7 +164,7 @@ def test_outage_makes_every_call_unavailable_and_recovery_restores_data(outage_r
         "exists": lambda: store.exists(key),
     }
     for name, call in calls.items():
-        with pytest.raises(StoreUnavailable, match=outage_relay.config.endpoint):
+        with pytest.raises(StoreUnavailable, match=outage_relay.config.shown_endpoint):
             call()
             pytest.fail(f"{name} succeeded while the store was down")
 
