@@ -22,8 +22,8 @@ from minio.error import InvalidResponseError, MinioException, S3Error
 
 from ctsim.errors import ConflictError, MissingObject, StoreError, StoreUnavailable
 from ctsim.store.config import StoreConfig
-from ctsim.store.deadline import deadline_pool_manager
-from ctsim.store.deadline import operation as deadline_operation
+from ctsim.deadline import deadline_pool_manager
+from ctsim.deadline import operation as deadline_operation
 
 T = TypeVar("T")
 
@@ -153,7 +153,10 @@ class ObjectStore:
         with deadline_operation(self.deadline_s) as running:
             while True:
                 try:
-                    return operation()
+                    result = operation()
+                    if running.expired:  # cut mid-reply: what came back may be partial
+                        raise TimeoutError("the operation's deadline has passed")
+                    return result
                 except S3Error as exc:
                     raise _translate_s3(exc, what) from exc
                 except ValueError as exc:  # minio's own checks: a bucket name S3 cannot take, a reply not S3's

@@ -1,4 +1,4 @@
-"""A total deadline on every store operation, not only a timeout per socket read.
+"""A total deadline on every network operation (S3, the KFP API), not only a timeout per socket read.
 
 A per-read timeout never fires against an endpoint that drips a byte a second. So each
 operation (all its attempts, the request, the response body) runs under a deadline; a
@@ -60,9 +60,13 @@ class _Watchdog:
                     self._running[ident] = outer
 
     def attach(self, connection: Any) -> None:
+        """Watch ``connection`` for this thread's operation; no new request starts once it is out of time."""
         with self._lock:
             current = self._running.get(threading.get_ident())
             if current is not None:
+                if current.expired or current.remaining() <= 0:
+                    current.expired = True
+                    raise TimeoutError("the operation's deadline has passed")
                 current.connections.append(connection)
 
     def _watch(self) -> None:
