@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import shutil
+import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -91,7 +92,10 @@ def _run(scenario, source, path, run_dir, run_id, config, runner_kind, progress,
     # Components find the store as on a cluster, and the run's signing key (configured, or random for this
     # run) by environment only: never argv, never the bucket or the run directory.
     signing_key = SigningKey.from_env() or SigningKey.generate()
-    stack.enter_context(scoped_environment({**relay.config.to_env(), **signing_key.to_env()}))
+    # kfp.local's task command writes each component's source to `mktemp -d`: one scratch folder per run,
+    # removed with it, instead of a directory per task left in /tmp.
+    scratch = stack.enter_context(tempfile.TemporaryDirectory(prefix="ctsim-tasks-"))
+    stack.enter_context(scoped_environment({**relay.config.to_env(), **signing_key.to_env(), "TMPDIR": scratch}))
     world = World(scenario, source, object_store, relay, Layout(run_id), LocalRunner(compiled.path, run_dir, runner_kind),
                   compiled.sha256, run_dir)
     simulation = Simulation(world, progress)
