@@ -21,8 +21,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-__all__ = ["INTERRUPTED_EXIT", "TERMINATED_EXIT", "Terminated", "adopt_orphans", "descendants", "die_with_parent", "end_descendants",
-           "exit_code_of", "stop_on_sigterm"]
+__all__ = ["INTERRUPTED_EXIT", "TERMINATED_EXIT", "Terminated", "adopt_orphans", "descendants", "die_with_parent",
+           "end_descendants", "exit_code_of", "stop_on_sigterm"]
 
 INTERRUPTED_EXIT = 130  # 128 + SIGINT
 TERMINATED_EXIT = 143  # 128 + SIGTERM

@@ -25,8 +25,8 @@ from typing import Mapping
 
 from ctsim.errors import IntegrityError, SettingError
 
-__all__ = ["KEY_FILE_VAR", "KEY_VAR", "SigningKey", "load_model", "read_sealed_model", "read_sealed_payload", "seal", "unseal",
-           "write_sealed_model"]
+__all__ = ["KEY_FILE_VAR", "KEY_VAR", "SigningKey", "load_model", "read_sealed_model", "read_sealed_payload", "seal",
+           "unseal", "write_sealed_model"]
 
 KEY_VAR = "CTSIM_SIGNING_KEY"
 KEY_FILE_VAR = "CTSIM_SIGNING_KEY_FILE"

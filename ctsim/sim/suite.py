@@ -62,8 +62,8 @@ class SuiteResult:
 
     @property
     def passed(self) -> bool:
-        return not self.interrupted and bool(self.outcomes) and all(o.status == "passed" and o.pipeline_sha256 == self.pipeline_sha256
-                                           for o in self.outcomes)
+        return not self.interrupted and bool(self.outcomes) and all(
+            o.status == "passed" and o.pipeline_sha256 == self.pipeline_sha256 for o in self.outcomes)
 
     @property
     def exit_code(self) -> int:
