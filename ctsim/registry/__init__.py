@@ -166,23 +166,35 @@ class Registry:
 
     # aliases ----------------------------------------------------------------
     def alias(self, name: str) -> AliasPointer | None:
+        """Where ``name`` points, or None when it was never set or has been cleared."""
         stored = self.store.get_or_none(self.layout.alias(name))
-        if stored is None:
-            return None
-        return AliasPointer(name, json.loads(stored.data)["version"], stored.etag)
+        version = _alias_version(stored.data, name) if stored is not None else None
+        return AliasPointer(name, version, stored.etag) if stored is not None and version else None
 
     def set_alias(self, name: str, version: str, *, expected: AliasPointer | None, tick: int, reason: str) -> AliasPointer:
-        """Point ``name`` at a verified version, only if the alias is still as the caller last saw it."""
+        """Point ``name`` at a verified version, only if the alias is still as the caller last saw it
+        (``expected=None``: unset or cleared)."""
         self.verify(version)
         body = json.dumps({"version": version, "tick": tick, "reason": reason}, sort_keys=True).encode()
         key = self.layout.alias(name)
-        etag = (self.store.put_if_absent(key, body) if expected is None
-                else self.store.put_if_match(key, body, expected.etag))
+        if expected is not None:
+            etag = self.store.put_if_match(key, body, expected.etag)
+        else:
+            current = self.store.get_or_none(key)
+            if current is None:
+                etag = self.store.put_if_absent(key, body)
+            elif _alias_version(current.data, name) is None:
+                etag = self.store.put_if_match(key, body, current.etag)  # over the cleared marker, if still there
+            else:
+                raise ConflictError(f"alias {name!r} is already set in {self.layout.registry}")
         self._append_event({"event": "alias-set", "alias": name, "version": version, "tick": tick, "reason": reason})
         return AliasPointer(name, version, etag)
 
     def clear_alias(self, pointer: AliasPointer, *, tick: int, reason: str) -> None:
-        self.store.delete_if_match(self.layout.alias(pointer.alias), pointer.etag)
+        """Clear the alias only if it is still ``pointer``: a conditional write of a cleared marker, never a
+        check-then-delete (which could drop a move made between the check and the delete)."""
+        body = json.dumps({"version": None, "tick": tick, "reason": reason}, sort_keys=True).encode()
+        self.store.put_if_match(self.layout.alias(pointer.alias), body, pointer.etag)
         self._append_event({"event": "alias-cleared", "alias": pointer.alias, "version": pointer.version,
                             "tick": tick, "reason": reason})
 
@@ -228,3 +240,14 @@ class Registry:
             except ConflictError:
                 seq += 1
         raise ConflictError("could not append to the registry's event log")
+
+
+def _alias_version(data: bytes, name: str) -> str | None:
+    """The version an alias object names; None for a cleared alias."""
+    try:
+        version = json.loads(data).get("version")
+    except (ValueError, AttributeError):
+        raise IntegrityError(f"alias {name!r} is not a ctsim alias object; refusing it") from None
+    if version is not None and not isinstance(version, str):
+        raise IntegrityError(f"alias {name!r} names a version that is not text; refusing it")
+    return version or None

@@ -132,13 +132,6 @@ class ObjectStore:
     def delete(self, key: str) -> None:
         self._call(lambda: self._client.remove_object(self.bucket, key), f"deleting {self.bucket}/{key}")
 
-    def delete_if_match(self, key: str, etag: str) -> None:
-        """Delete only if the object still has ``etag`` (checked, then deleted: S3 has no conditional DELETE everywhere)."""
-        current = self.get(key)
-        if current.etag != etag.strip('"'):
-            raise ConflictError(f"{self.bucket}/{key} changed since it was read (ETag {etag} is now {current.etag})")
-        self.delete(key)
-
     def _put(self, key: str, data: bytes, headers: dict[str, str]) -> str:
         # minio-py 7.2 exposes no conditional-write headers on put_object; its
         # _put_object sends headers verbatim and is what put_object calls itself.

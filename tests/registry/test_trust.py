@@ -205,3 +205,32 @@ def test_a_record_from_json_that_is_not_a_record_is_an_integrity_error():
         ModelRecord.from_json(b'{"version": "v1", "unexpected": 1}')
     with pytest.raises(IntegrityError):
         ModelRecord.from_json(b"\xff not json")
+
+
+# clearing an alias races with moving it: the move is never lost -------------------------
+def test_a_clear_racing_a_move_never_loses_the_move(registry: Registry):
+    from fixtures_store import race
+
+    from ctsim.errors import ConflictError
+
+    first = champion(registry)
+    second = registry.register({"model": "second"}, metric="accuracy", metrics={"accuracy": 0.8}, run_id="r2",
+                               pipeline_sha256="p" * 64, data_snapshot={}, created_tick=1).version
+    for round_ in range(15):
+        pointer = registry.set_alias("canary", first, expected=registry.alias("canary"), tick=round_, reason="start")
+
+        def attempt(i: int) -> str:
+            try:
+                if i == 0:
+                    registry.clear_alias(pointer, tick=round_, reason="rollback")
+                    return "cleared"
+                registry.set_alias("canary", second, expected=pointer, tick=round_, reason="move")
+                return "moved"
+            except ConflictError:
+                return "lost"
+
+        outcome = sorted(race(2, attempt))
+        assert outcome in (["cleared", "lost"], ["lost", "moved"]), outcome
+        now = registry.alias("canary")
+        assert (now is None) == ("cleared" in outcome)
+        assert now is None or now.version == second

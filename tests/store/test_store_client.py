@@ -84,28 +84,6 @@ def test_put_if_match_on_missing_key_does_not_create_it(object_store: ObjectStor
     assert not object_store.exists(key)
 
 
-@pytest.mark.store
-def test_delete_if_match_with_stale_etag_keeps_the_object(object_store: ObjectStore, store_layout: Layout):
-    key = store_layout.alias("canary")
-    stale = object_store.put(key, b"one")
-    object_store.put(key, b"two")
-
-    with pytest.raises(ConflictError):
-        object_store.delete_if_match(key, stale)
-
-    assert object_store.get(key).data == b"two"
-
-
-@pytest.mark.store
-def test_delete_if_match_with_current_etag_deletes(object_store: ObjectStore, store_layout: Layout):
-    key = store_layout.alias("canary")
-    etag = object_store.put(key, b"one")
-
-    object_store.delete_if_match(key, etag)
-
-    assert not object_store.exists(key)
-
-
 # reading ---------------------------------------------------------------------
 
 @pytest.mark.store
