@@ -9,10 +9,8 @@ module under ``ctsim.commands``.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import importlib
 import os
-import signal
 import sys
 import threading
 from typing import Sequence
@@ -21,6 +19,8 @@ from rich.console import Console
 from rich.markup import escape
 
 from ctsim.errors import CtsimError
+from ctsim.processes import Terminated, adopt_orphans, end_descendants, exit_code_of, stop_on_sigterm
+from ctsim.report.redact import Redactor
 
 # A pipe or a CI log has no width of its own; rich's default of 80 would wrap every table.
 PIPE_WIDTH = 120
@@ -39,44 +39,32 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    if threading.current_thread() is threading.main_thread():
+        stop_on_sigterm()  # SIGTERM unwinds like Ctrl-C: servers stopped, records written, exit 143
+        adopt_orphans()  # so an interrupt can end even the processes whose parent already died
     args = build_parser().parse_args(argv)
     console = Console(no_color=bool(os.environ.get("NO_COLOR")) or None, highlight=False, soft_wrap=True)
     if not console.is_terminal:
         console.width = PIPE_WIDTH
     errors = Console(stderr=True, highlight=False)
     try:
-        with _terminate_as_interrupt():
-            return args.handler(args, console)
+        return args.handler(args, console)
     except CtsimError as exc:
-        # The message is text, not markup: "pip install 'ctsim[plot]'" must keep its brackets.
-        errors.print(f"[bold red]{type(exc).__name__}[/]: {escape(str(exc))}", markup=True, soft_wrap=True)
+        errors.print(f"[bold red]{type(exc).__name__}[/]: {escape(error_text(exc))}", markup=True, soft_wrap=True)
         return exc.exit_code
-    except Terminated:
-        errors.print("terminated")
-        return 128 + signal.SIGTERM
-    except KeyboardInterrupt:
-        errors.print("interrupted")
-        return 130
+    except KeyboardInterrupt as interrupt:
+        # Whatever is still running below us (task processes, workers, servers) goes too.
+        end_descendants()
+        errors.print("interrupted" if not isinstance(interrupt, Terminated) else "terminated (SIGTERM)")
+        return exit_code_of(interrupt)
 
 
-class Terminated(KeyboardInterrupt):
-    """SIGTERM, raised like Ctrl-C so every ``finally`` runs: the store, the warm task server and its tasks end."""
-
-
-@contextlib.contextmanager
-def _terminate_as_interrupt():
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def terminate(signum: int, frame: object) -> None:
-        raise Terminated()
-
-    previous = signal.signal(signal.SIGTERM, terminate)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+def error_text(exc: BaseException) -> str:
+    """An error as the user sees it: secrets masked, control characters escaped (a message from the
+    store or a file could hold an escape sequence or a carriage return), one line per problem."""
+    text = Redactor.from_env().text(str(exc))
+    return "\n".join(line if line.isprintable() else line.encode("unicode_escape").decode("ascii")
+                     for line in text.splitlines())
 
 
 if __name__ == "__main__":

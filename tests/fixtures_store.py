@@ -18,6 +18,7 @@ import pytest
 
 from ctsim.registry import Registry
 from ctsim.store import EmbeddedS3, Layout, ObjectStore, OutageRelay, Retry
+from ctsim.trust import SigningKey
 
 __all__ = ["embedded_s3", "eventually", "object_store", "outage_relay", "race", "register_version", "registry",
            "store_layout"]
@@ -46,7 +47,7 @@ def store_layout() -> Layout:
 
 @pytest.fixture
 def registry(object_store: ObjectStore, store_layout: Layout) -> Registry:
-    return Registry(object_store, store_layout)
+    return Registry(object_store, store_layout, SigningKey.generate())
 
 
 @pytest.fixture

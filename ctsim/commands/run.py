@@ -65,7 +65,7 @@ def run_suite_command(args: argparse.Namespace, console: Console) -> int:
     from ctsim.scenario.loader import SHIPPED_DIR
     from ctsim.sim.suite import run_suite
 
-    styles = {"passed": "bold green", "failed": "bold red", "crashed": "bold magenta"}
+    styles = {"passed": "bold green", "failed": "bold red", "crashed": "bold magenta", "interrupted": "bold yellow"}
 
     def finished(outcome) -> None:
         console.print(Text.assemble((f"{outcome.status:>7} ", styles[outcome.status]), outcome.name,

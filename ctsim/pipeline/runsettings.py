@@ -2,7 +2,9 @@
 
 The data contract (every column and category), the gates' and training settings would make a task's
 command line unbounded, so they travel through the store: the simulator writes them before the run, the
-components read them by ``(namespace, run_id)``. Stdlib and pydantic only: every task imports this.
+components read them by ``(namespace, run_id)``. The record is sealed with the deployment's signing key
+(``ctsim.trust``): it names code a task imports (``training.estimator``, ``training.features``), so a
+record written by anyone without the key is refused. Stdlib and pydantic only: every task imports this.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from ctsim.settings import DataGateSettings, ModelGateSettings, TrainingSettings
 if TYPE_CHECKING:
     from ctsim.contract import DataContract
     from ctsim.store import Layout, ObjectStore
+    from ctsim.trust import SigningKey
 
 SCHEMA_VERSION = 1
 
@@ -53,17 +56,28 @@ class RunSettings(BaseModel):
         return json.dumps(self.model_dump(mode="json"), sort_keys=True, indent=1).encode()
 
 
-def write_run_settings(store: ObjectStore, layout: Layout, run_id: str, settings: RunSettings) -> str:
+_PURPOSE = "run-settings"
+
+
+def write_run_settings(store: ObjectStore, layout: Layout, run_id: str, settings: RunSettings,
+                       signing_key: SigningKey | None = None) -> str:
+    """Seal and store the run's settings (the key from the environment unless given)."""
+    from ctsim.trust import SigningKey, seal
+
     key = layout.run_settings(run_id)
-    store.put(key, settings.to_json(), content_type="application/json")
+    store.put(key, seal(signing_key or SigningKey.required(), settings.to_json(), _PURPOSE),
+              content_type="application/octet-stream")
     return key
 
 
-def read_run_settings(store: ObjectStore, layout: Layout, run_id: str) -> RunSettings:
+def read_run_settings(store: ObjectStore, layout: Layout, run_id: str,
+                      signing_key: SigningKey | None = None) -> RunSettings:
+    """The run's settings, once their seal holds: ``IntegrityError`` for a record the key did not sign."""
     from ctsim.errors import StoreError
+    from ctsim.trust import SigningKey, unseal
 
     key = layout.run_settings(run_id)
-    data = store.get(key).data
+    data = unseal(signing_key or SigningKey.required(), store.get(key).data, key, _PURPOSE)
     try:
         return RunSettings.model_validate_json(data)
     except ValueError as exc:

@@ -226,16 +226,36 @@ def raise_alert(namespace: str, run_id: str, kind: str, message: str) -> None:
     print(f"ALERT ({kind}): {message}")
 
 
+WEBHOOK_DEADLINE_S = 10.0
+
+
 def post_webhook(alert: dict[str, Any]) -> None:
-    url = os.environ.get(WEBHOOK_VAR, "")
+    """POST the alert as JSON, all of it within WEBHOOK_DEADLINE_S. ``https://user:password@host/...`` works:
+    the user-info becomes a Basic Authorization header. Failures print their kind only (the URL holds tokens)."""
+    url = os.environ.get(WEBHOOK_VAR, "").strip()
     if not url:
         return
-    import urllib.request
+    from urllib.parse import unquote, urlsplit, urlunsplit
 
-    request = urllib.request.Request(url, data=json.dumps(alert).encode(), headers={"Content-Type": "application/json"})
+    import urllib3
+
+    from ctsim.deadline import deadline_pool_manager, operation
+
+    headers = {"Content-Type": "application/json"}
     try:
-        urllib.request.urlopen(request, timeout=5).close()
-    except OSError as exc:
+        parts = urlsplit(url)
+        if parts.username is not None:
+            credentials = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
+            headers.update(urllib3.util.make_headers(basic_auth=credentials))
+            url = urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+        with operation(WEBHOOK_DEADLINE_S) as running:
+            response = deadline_pool_manager(connect_s=3.0, read_s=5.0, maxsize=1).request(
+                "POST", url, body=json.dumps(alert).encode(), headers=headers)
+        if running.expired:
+            print(f"alert webhook failed: no answer within {WEBHOOK_DEADLINE_S:g} s")
+        elif response.status >= 400:
+            print(f"alert webhook failed: HTTP {response.status}")
+    except (urllib3.exceptions.HTTPError, OSError, ValueError) as exc:
         print(f"alert webhook failed: {type(exc).__name__}")
 
 

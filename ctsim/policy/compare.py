@@ -59,7 +59,8 @@ class Comparison:
     onsets: tuple[int, ...]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"schema_version": 1, "scenario": self.scenario, "seed": self.seed, "metric": self.metric,
+        return {"schema_version": 1, "scenario": self.scenario, "status": "finished", "seed": self.seed,
+                "metric": self.metric,
                 "objective": self.objective, "objective_means": OBJECTIVES[self.objective],
                 "tolerance": self.tolerance, "onsets": list(self.onsets), "winner": self.winner,
                 "policies": [{"policy": r.policy, "status": r.status, "run_dir": r.run_dir, "error": r.error,
@@ -107,7 +108,15 @@ def run_compare(planned: Plan, runs_dir: Path = Path("runs"), jobs: int | None =
         rewritten.write_text(rewrite_scenario(planned.path, policy, planned.scenario), encoding="utf-8")
         tasks.append((str(rewritten), str(folder / "runs"), runner))
     done = (lambda index, raw: on_done(planned.policies[index].name, raw)) if on_done else None
-    raw = run_parallel(tasks, jobs or os.cpu_count() or 1, worker, done)
+    try:
+        raw = run_parallel(tasks, jobs or os.cpu_count() or 1, worker, done)
+    except KeyboardInterrupt:
+        # Ctrl-C or SIGTERM: the workers are gone (run_parallel stopped them); the record says so.
+        write_json(directory / "compare.json", {"schema_version": 1, "scenario": planned.scenario.name,
+                                                "status": "interrupted", "winner": None,
+                                                "policies": [{"policy": p.name, "status": "interrupted"}
+                                                             for p in planned.policies]})
+        raise
     runs = tuple(_collect(policy.name, outcome, tolerance) for policy, outcome in zip(planned.policies, raw))
     measured = [r.metrics for r in runs if r.metrics is not None]
     onsets = next((tuple(drift_onsets(r.timeline)) for r in runs if r.timeline is not None), ())

@@ -18,11 +18,16 @@ import warnings
 from dataclasses import dataclass
 from typing import Any, Iterator
 
+from ctsim.deadline import deadline_pool_manager
+from ctsim.deadline import operation as deadline_operation
 from ctsim.errors import ClusterError, CtsimError
 from ctsim.promote.plan import PipelinePlan, PromotionPlan, RecurringRunPlan, run_prefixes
 
 HEALTHZ = "/apis/v2beta1/healthz"
 PREFLIGHT_TIMEOUT = 5.0
+API_CONNECT_TIMEOUT_S = 5.0
+API_READ_TIMEOUT_S = 30.0
+API_DEADLINE_S = 120.0  # one block of KFP API calls (a whole promotion), however slowly the server answers
 
 
 @dataclass(frozen=True)
@@ -55,15 +60,28 @@ def preflight(host: str) -> None:
 
 
 @contextlib.contextmanager
-def translated(host: str) -> Iterator[None]:
-    """kfp/kfp_server_api/urllib3 failures as one ClusterError line; kfp's prints swallowed."""
+def translated(host: str, deadline_s: float | None = None) -> Iterator[None]:
+    """kfp/kfp_server_api/urllib3 failures as one ClusterError line; kfp's prints swallowed. The whole block
+    runs within ``deadline_s`` (default ``API_DEADLINE_S``): a server that stalls or drips is cut off."""
     import kfp_server_api
     import urllib3
 
+    limit = API_DEADLINE_S if deadline_s is None else deadline_s
     try:
-        with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
+        with deadline_operation(limit) as running, contextlib.redirect_stdout(io.StringIO()), \
+                warnings.catch_warnings():
             warnings.simplefilter("ignore", FutureWarning)
-            yield
+            late = ClusterError(f"the KFP API at {host} did not finish within {limit:g} s "
+                                "(it answers too slowly or not at all)")
+            try:
+                yield
+            except (urllib3.exceptions.HTTPError, OSError, TimeoutError, ValueError,
+                    kfp_server_api.ApiException) as exc:
+                if running.expired:
+                    raise late from None
+                raise exc
+            if running.expired:  # a reply cut at the deadline may have looked complete
+                raise late
     except CtsimError:
         raise
     except kfp_server_api.ApiException as exc:
@@ -84,7 +102,17 @@ def connect(host: str):
 
     preflight(host)
     with translated(host):
-        return kfp.Client(host=host)
+        client = kfp.Client(host=host)
+    _bound_every_call(client)
+    return client
+
+
+def _bound_every_call(client: Any) -> None:
+    """Give kfp's REST client connect and read timeouts and sockets the deadline watchdog can cut
+    (kfp.Client sets neither: a call to a stalled server waits for ever)."""
+    rest = getattr(getattr(getattr(client, "_run_api", None), "api_client", None), "rest_client", None)
+    if rest is not None and type(getattr(rest, "pool_manager", None)).__name__ == "PoolManager":  # not a proxy
+        rest.pool_manager = deadline_pool_manager(connect_s=API_CONNECT_TIMEOUT_S, read_s=API_READ_TIMEOUT_S)
 
 
 def apply_plan(client: Any, plan: PromotionPlan) -> list[Action]:

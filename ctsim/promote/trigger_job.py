@@ -174,14 +174,15 @@ def _read_state(store: ObjectStore, namespace: str) -> CheckState:
 def launch_run(host: str, pipeline_name: str, version_name: str, experiment_name: str, run_id: str,
                params: dict[str, Any]) -> str:
     """Start one run of the named pipeline version; returns the KFP run id."""
-    from ctsim.promote.deploy import connect, find_version
+    from ctsim.promote.deploy import connect, find_version, translated
 
     client = connect(host)
-    pipeline_id = client.get_pipeline_id(pipeline_name)
-    version_id = find_version(client, pipeline_id, version_name) if pipeline_id else None
-    if version_id is None:
-        raise ClusterError(f"pipeline {pipeline_name} version {version_name} is not on {host}; promote it first")
-    experiment = client.create_experiment(experiment_name)
-    run = client.run_pipeline(experiment.experiment_id, run_id, pipeline_id=pipeline_id, version_id=version_id,
-                              params=params)
+    with translated(host):  # every call within one total deadline
+        pipeline_id = client.get_pipeline_id(pipeline_name)
+        version_id = find_version(client, pipeline_id, version_name) if pipeline_id else None
+        if version_id is None:
+            raise ClusterError(f"pipeline {pipeline_name} version {version_name} is not on {host}; promote it first")
+        experiment = client.create_experiment(experiment_name)
+        run = client.run_pipeline(experiment.experiment_id, run_id, pipeline_id=pipeline_id, version_id=version_id,
+                                  params=params)
     return run.run_id

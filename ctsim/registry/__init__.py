@@ -3,20 +3,28 @@
 A version is complete when its ``record.json`` exists: the artifact is written
 first, read back and checked against its sha256, and only then is the record
 created. Aliases (champion, canary, previous) are small JSON objects moved
-with conditional writes, so of two writers exactly one wins. A model is
-unpickled only after its bytes match the sha256 in its record.
+with conditional writes, so of two writers exactly one wins.
+
+Trust: a record carries an HMAC of itself and of its artifact, made with the
+deployment's signing key (``ctsim.trust``), which the bucket never holds. A
+model is unpickled only after its record's signature, the record's version,
+the artifact's sha256 and the artifact's own signature all check out, so
+nothing a bucket writer puts there can run as code in ctsim. An alias is only
+a pointer: whoever can write the bucket can point it at another *signed*
+version (a rollback), never at bytes the key did not sign.
 """
 
 from __future__ import annotations
 
 import json
 import pickle
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from ctsim import failpoints
 from ctsim.errors import ConflictError, IntegrityError, MissingObject
 from ctsim.store import Layout, ObjectStore, sha256_hex
+from ctsim.trust import SigningKey, load_model
 
 __all__ = ["ALIASES", "AliasPointer", "ModelRecord", "Registry"]
 
@@ -35,17 +43,31 @@ class ModelRecord:
     pipeline_sha256: str
     data_snapshot: dict[str, Any] = field(default_factory=dict)
     created_tick: int = 0
+    artifact_signature: str = ""  # HMAC of the artifact bytes ("artifact" purpose)
+    signature: str = ""  # HMAC of every other field ("record" purpose)
 
     @property
     def score(self) -> float:
         return float(self.metrics.get(self.metric, float("nan")))
+
+    def signed_bytes(self) -> bytes:
+        """What the record's signature covers: every field but the signature, canonically."""
+        fields = asdict(self)
+        fields.pop("signature")
+        return json.dumps(fields, sort_keys=True, separators=(",", ":")).encode()
+
+    def signed(self, key: SigningKey) -> "ModelRecord":
+        return replace(self, signature=key.sign(self.signed_bytes(), "record"))
 
     def to_json(self) -> bytes:
         return json.dumps(asdict(self), sort_keys=True, indent=1).encode()
 
     @classmethod
     def from_json(cls, data: bytes) -> "ModelRecord":
-        return cls(**json.loads(data))
+        try:
+            return cls(**json.loads(data))
+        except (ValueError, TypeError) as exc:
+            raise IntegrityError(f"a registry record is not a ctsim record ({type(exc).__name__}); refusing it") from None
 
 
 @dataclass(frozen=True)
@@ -56,9 +78,13 @@ class AliasPointer:
 
 
 class Registry:
-    def __init__(self, store: ObjectStore, layout: Layout):
+    """Versions and aliases of one namespace. ``key`` signs and verifies; when omitted it is the
+    key configured in the environment (``CTSIM_SIGNING_KEY``), as a pipeline task finds it."""
+
+    def __init__(self, store: ObjectStore, layout: Layout, key: SigningKey | None = None):
         self.store = store
         self.layout = layout
+        self.key = key or SigningKey.required()
 
     # versions ---------------------------------------------------------------
     def register(self, model: object, *, metric: str, metrics: dict[str, float], run_id: str,
@@ -78,13 +104,20 @@ class Registry:
         digest = sha256_hex(artifact)
         if sha256_hex(self.store.get(key).data) != digest:
             raise IntegrityError(f"{key} read back differently from what was written; version {version} left unrecorded")
-        record = ModelRecord(version, digest, key, metric, metrics, run_id, pipeline_sha256, data_snapshot, created_tick)
+        record = ModelRecord(version, digest, key, metric, metrics, run_id, pipeline_sha256, data_snapshot, created_tick,
+                             artifact_signature=self.key.sign(artifact, "artifact")).signed(self.key)
         self.store.put_if_absent(self.layout.record(version), record.to_json())
         self._append_event({"event": "registered", "version": version, "tick": created_tick, "run_id": run_id})
         return record
 
     def record(self, version: str) -> ModelRecord:
-        return ModelRecord.from_json(self.store.get(self.layout.record(version)).data)
+        """The version's record, after checking it is signed by this deployment's key and is about ``version``."""
+        key = self.layout.record(version)
+        record = ModelRecord.from_json(self.store.get(key).data)
+        self.key.verify(record.signed_bytes(), record.signature, "record", f"registry record {key}")
+        if record.version != version:
+            raise IntegrityError(f"registry record {key} is about {record.version!r}, not {version!r}; refusing it")
+        return record
 
     def versions(self) -> list[str]:
         prefix = self.layout.registry + "versions/"
@@ -103,9 +136,10 @@ class Registry:
         return record
 
     def load(self, version: str) -> object:
-        """Unpickle a model, but only after its bytes match the recorded sha256."""
+        """Unpickle a model, but only after its signed record vouches for exactly these bytes."""
         record = self.record(version)
-        return pickle.loads(self._verified_bytes(record))
+        return load_model(self.key, self._verified_bytes(record), record.artifact_signature,
+                          f"artifact {record.artifact_key} of {version}")
 
     def _verified_bytes(self, record: ModelRecord) -> bytes:
         try:
@@ -116,6 +150,7 @@ class Registry:
         if actual != record.artifact_sha256:
             raise IntegrityError(f"artifact {record.artifact_key} has sha256 {actual[:12]}…, "
                                  f"its record says {record.artifact_sha256[:12]}…; refusing to load it")
+        self.key.verify(data, record.artifact_signature, "artifact", f"artifact {record.artifact_key} of {record.version}")
         return data
 
     def _claim_version(self) -> str:
@@ -131,23 +166,35 @@ class Registry:
 
     # aliases ----------------------------------------------------------------
     def alias(self, name: str) -> AliasPointer | None:
+        """Where ``name`` points, or None when it was never set or has been cleared."""
         stored = self.store.get_or_none(self.layout.alias(name))
-        if stored is None:
-            return None
-        return AliasPointer(name, json.loads(stored.data)["version"], stored.etag)
+        version = _alias_version(stored.data, name) if stored is not None else None
+        return AliasPointer(name, version, stored.etag) if stored is not None and version else None
 
     def set_alias(self, name: str, version: str, *, expected: AliasPointer | None, tick: int, reason: str) -> AliasPointer:
-        """Point ``name`` at a verified version, only if the alias is still as the caller last saw it."""
+        """Point ``name`` at a verified version, only if the alias is still as the caller last saw it
+        (``expected=None``: unset or cleared)."""
         self.verify(version)
         body = json.dumps({"version": version, "tick": tick, "reason": reason}, sort_keys=True).encode()
         key = self.layout.alias(name)
-        etag = (self.store.put_if_absent(key, body) if expected is None
-                else self.store.put_if_match(key, body, expected.etag))
+        if expected is not None:
+            etag = self.store.put_if_match(key, body, expected.etag)
+        else:
+            current = self.store.get_or_none(key)
+            if current is None:
+                etag = self.store.put_if_absent(key, body)
+            elif _alias_version(current.data, name) is None:
+                etag = self.store.put_if_match(key, body, current.etag)  # over the cleared marker, if still there
+            else:
+                raise ConflictError(f"alias {name!r} is already set in {self.layout.registry}")
         self._append_event({"event": "alias-set", "alias": name, "version": version, "tick": tick, "reason": reason})
         return AliasPointer(name, version, etag)
 
     def clear_alias(self, pointer: AliasPointer, *, tick: int, reason: str) -> None:
-        self.store.delete_if_match(self.layout.alias(pointer.alias), pointer.etag)
+        """Clear the alias only if it is still ``pointer``: a conditional write of a cleared marker, never a
+        check-then-delete (which could drop a move made between the check and the delete)."""
+        body = json.dumps({"version": None, "tick": tick, "reason": reason}, sort_keys=True).encode()
+        self.store.put_if_match(self.layout.alias(pointer.alias), body, pointer.etag)
         self._append_event({"event": "alias-cleared", "alias": pointer.alias, "version": pointer.version,
                             "tick": tick, "reason": reason})
 
@@ -193,3 +240,14 @@ class Registry:
             except ConflictError:
                 seq += 1
         raise ConflictError("could not append to the registry's event log")
+
+
+def _alias_version(data: bytes, name: str) -> str | None:
+    """The version an alias object names; None for a cleared alias."""
+    try:
+        version = json.loads(data).get("version")
+    except (ValueError, AttributeError):
+        raise IntegrityError(f"alias {name!r} is not a ctsim alias object; refusing it") from None
+    if version is not None and not isinstance(version, str):
+        raise IntegrityError(f"alias {name!r} names a version that is not text; refusing it")
+    return version or None

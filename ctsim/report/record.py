@@ -128,6 +128,8 @@ def _summary(path: Path) -> dict[str, Any]:
             info = json.loads((path / "run.json").read_text(encoding="utf-8"))
         except (OSError, ValueError):
             info = {"status": "unreadable run.json"}
+        if not isinstance(info, dict):
+            info = {"status": "unreadable run.json"}
     started = started_at(path)
     seconds = None
     if started is not None and (path / "run.json").exists():

@@ -15,7 +15,7 @@ from typing import Any, Iterable, Mapping
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 # The names are repeated here (not imported from ctsim.store) so report/ depends on the timeline and verdict only.
-SECRET_VARS = ("CTSIM_S3_ACCESS_KEY", "CTSIM_S3_SECRET_KEY")
+SECRET_VARS = ("CTSIM_S3_ACCESS_KEY", "CTSIM_S3_SECRET_KEY", "CTSIM_SIGNING_KEY")
 WEBHOOK_VAR = "CTSIM_ALERT_WEBHOOK"
 MASK = "***"
 MIN_SECRET_LENGTH = 4

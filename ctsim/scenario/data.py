@@ -85,12 +85,7 @@ class SyntheticSource(DataSource):
         self.batch = lru_cache(maxsize=generator.label_delay_ticks + 1)(self._make_batch)  # type: ignore[method-assign]
 
     def rows_at(self, tick: int) -> int:
-        growth = self.spec.growth
-        base = self.spec.rows_per_tick
-        if growth.kind == "linear":
-            base *= max(0.0, 1 + growth.rate * tick)
-        elif growth.kind == "exponential":
-            base *= (1 + growth.rate) ** tick
+        base = self.spec.rows_per_tick * self.spec.growth.scale(tick)
         factor = np.prod([e.factor for e in self.scenario.events_of(TrafficSpikeEvent) if e.active(tick)] or [1.0])
         return max(1, int(round(base * factor)))
 

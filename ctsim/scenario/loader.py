@@ -2,11 +2,19 @@
 
 Errors read ``file:line: key.path: what was expected`` so the user can jump
 straight to the problem; the line comes from the YAML node of the key.
+
+Hostile files are refused before they cost anything: the file's size, the
+nesting depth and integer literals are checked on the YAML event stream (no
+tree built yet), the document's size with every alias expanded on the node
+tree (an alias bomb is small as nodes, enormous as data), then the number of
+events and the data volume the scenario would generate.
 """
 
 from __future__ import annotations
 
 import difflib
+import math
+import reprlib
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -17,7 +25,7 @@ from ctsim.drift._measures import check_method
 from ctsim._data import SCENARIOS
 from ctsim.errors import ScenarioError, SettingError
 from ctsim.scenario.checks import task_problems
-from ctsim.scenario.model import BadDataEvent, DriftEvent, Scenario
+from ctsim.scenario.model import BadDataEvent, DriftEvent, Scenario, TrafficSpikeEvent
 
 Loc = tuple[str | int, ...]
 
@@ -25,7 +33,20 @@ Loc = tuple[str | int, ...]
 SHIPPED_DIR = SCENARIOS
 
 
-class _Loader(yaml.SafeLoader):
+# Bounds on a scenario file, each refused in one line (see ``check_bounds``, ``volume_problems``).
+MAX_FILE_BYTES = 256 * 1024
+MAX_DEPTH = 32
+MAX_NODES = 50_000  # YAML nodes with every alias expanded
+MAX_INT_DIGITS = 20
+MAX_EVENTS = 1_000
+MAX_EXPECTATIONS = 1_000
+MAX_ROWS_PER_TICK = 2_000_000
+MAX_CELLS = 50_000_000  # generated values over the whole run: rows × columns, ~400 MB as float64
+_EXTRA_COLUMNS = 3  # row id, tick, label
+_SafeBase: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: ~50x faster
+
+
+class _Loader(_SafeBase):  # type: ignore[misc,valid-type]
     """Safe YAML without implicit timestamps: dates stay text and pydantic validates them with their key and line."""
 
 
@@ -33,6 +54,7 @@ _Loader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+_INT_TAG = "tag:yaml.org,2002:int"
 
 
 def resolve(name_or_path: str) -> Path:
@@ -63,21 +85,78 @@ def shipped_names() -> list[str]:
 def load(name_or_path: str) -> Scenario:
     path = resolve(name_or_path)
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)  # never more than the limit, whatever the file's size
+        if len(raw) > MAX_FILE_BYTES:
+            raise ScenarioError(f"{path}: the scenario file is larger than {MAX_FILE_BYTES} bytes "
+                                f"({path.stat().st_size} bytes); scenarios describe data, they do not hold it")
+        text = raw.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"{path}: cannot read the scenario file ({exc})") from exc
+        raise ScenarioError(f"{path}: cannot read the scenario file ({type(exc).__name__}: "
+                            f"{_clipped(getattr(exc, 'strerror', None) or exc)})") from None
     return parse(text, str(path))
 
 
 def read_yaml(text: str, source: str) -> tuple[yaml.Node | None, Any]:
     """The document and its node tree (which knows every key's line); bad YAML is a ScenarioError at its line."""
+    if len(text.encode("utf-8", errors="replace")) > MAX_FILE_BYTES:
+        raise ScenarioError(f"{source}: the scenario is larger than {MAX_FILE_BYTES} bytes")
     try:
-        return yaml.compose(text, Loader=_Loader), yaml.load(text, Loader=_Loader)
+        check_bounds(text, source)
+        loader = _Loader(text)
+        try:
+            root = loader.get_single_node()
+            _check_expanded_size(root, source)
+            return root, loader.construct_document(root) if root is not None else None
+        finally:
+            loader.dispose()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{source}:{mark.line + 1}" if mark else source
         problem = getattr(exc, "problem", None) or str(exc)
-        raise ScenarioError(f"{where}: not valid YAML: {problem}") from None
+        raise ScenarioError(f"{where}: not valid YAML: {_clipped(problem)}") from None
+
+
+def check_bounds(text: str, source: str) -> None:
+    """Depth and integer size, read off the event stream before any tree exists (deep trees overflow the stack)."""
+    depth = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise ScenarioError(f"{source}:{event.start_mark.line + 1}: the document nests deeper than "
+                                    f"{MAX_DEPTH} levels")
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+        elif isinstance(event, yaml.ScalarEvent) and event.implicit[0] and _is_long_int(event.value):
+            raise ScenarioError(f"{source}:{event.start_mark.line + 1}: an integer of {len(event.value)} characters; "
+                                f"numbers in a scenario have at most {MAX_INT_DIGITS} digits")
+
+
+def _is_long_int(value: str) -> bool:
+    return len(value) > MAX_INT_DIGITS and _Loader.resolve(_Loader, yaml.ScalarNode, value, (True, False)) == _INT_TAG
+
+
+def _check_expanded_size(root: yaml.Node | None, source: str) -> None:
+    """Refuse a document whose aliases expand past MAX_NODES (a billion-laughs bomb is a few hundred nodes)."""
+    sizes: dict[int, int] = {}
+
+    def size(node: yaml.Node) -> int:
+        known = sizes.get(id(node))
+        if known is not None:
+            return known
+        children: list[yaml.Node] = []
+        if isinstance(node, yaml.SequenceNode):
+            children = node.value
+        elif isinstance(node, yaml.MappingNode):
+            children = [part for pair in node.value for part in pair]
+        total = 1 + sum(min(size(child), MAX_NODES + 1) for child in children)
+        sizes[id(node)] = total = min(total, MAX_NODES + 1)
+        return total
+
+    if root is not None and size(root) > MAX_NODES:
+        raise ScenarioError(f"{source}:1: the document expands to more than {MAX_NODES} values (aliases included); "
+                            "a scenario needs far fewer")
 
 
 def parse(text: str, source: str = "<scenario>") -> Scenario:
@@ -85,11 +164,15 @@ def parse(text: str, source: str = "<scenario>") -> Scenario:
     if not isinstance(document, dict):
         raise ScenarioError(f"{source}:1: a scenario must be a mapping of keys (name, clock, data, ...); "
                             f"got {type(document).__name__}")
+    for key, limit in (("events", MAX_EVENTS), ("expectations", MAX_EXPECTATIONS)):
+        entries = document.get(key)
+        if isinstance(entries, list) and len(entries) > limit:
+            raise ScenarioError(f"{where(source, root, (key,))}: {key}: {len(entries)} entries; at most {limit}")
     try:
         scenario = Scenario.model_validate(document)
     except ValidationError as exc:
         raise ScenarioError(describe(exc, root, source)) from None
-    problems = cross_check(scenario, Path(source).parent)
+    problems = cross_check(scenario, Path(source).parent) + volume_problems(scenario)
     if problems:
         raise ScenarioError("\n".join(f"{where(source, root, loc)}: {dotted(loc)}: {message}" for loc, message in problems))
     return scenario
@@ -131,6 +214,48 @@ def cross_check(scenario: Scenario, base_dir: Path) -> list[tuple[Loc, str]]:
     return problems
 
 
+def volume_problems(scenario: Scenario) -> list[tuple[Loc, str]]:
+    """The generated data must fit: rows at the busiest tick and values over the run, growth and spikes included.
+
+    Computed in log space, so exponential growth over thousands of ticks is a number, not an overflow.
+    """
+    generator = scenario.data.generator
+    if generator is None:
+        return []
+    ticks = scenario.clock.ticks
+    spikes = [0.0] * (ticks + 1)  # a difference array of log factors: O(events + ticks)
+    for event in scenario.events_of(TrafficSpikeEvent):
+        if event.at < ticks:
+            spikes[event.at] += math.log(event.factor)
+            spikes[min(ticks, event.at + event.ticks if event.ticks else ticks)] -= math.log(event.factor)
+    columns = generator.numeric_features + int(generator.categorical) + _EXTRA_COLUMNS
+    peak_rows, peak_tick, cells, spike = 0.0, 0, 0.0, 0.0
+    for tick in range(ticks):
+        spike += spikes[tick]
+        rows = _exp(math.log(generator.rows_per_tick) + generator.growth.log_scale(tick) + spike)
+        if rows > peak_rows:
+            peak_rows, peak_tick = rows, tick
+        cells += (rows + generator.external_rows_per_tick) * columns
+    # One problem, the first limit hit: a busiest tick over the limit always overflows the run's total too.
+    if peak_rows > MAX_ROWS_PER_TICK:
+        return [(("data", "generator", "rows_per_tick"),
+                 f"tick {peak_tick} would generate {_amount(peak_rows)} rows (growth and traffic spikes included); "
+                 f"at most {MAX_ROWS_PER_TICK} rows per tick")]
+    if cells > MAX_CELLS:
+        return [(("data", "generator"),
+                 f"the run would generate {_amount(cells)} values ({columns} columns over {ticks} ticks, growth "
+                 f"and traffic spikes included); at most {MAX_CELLS:.3g}")]
+    return []
+
+
+def _exp(log_value: float) -> float:
+    return math.exp(log_value) if log_value < 700 else math.inf
+
+
+def _amount(value: float) -> str:
+    return f"{value:.3g}" if math.isfinite(value) else "more than 1e+300"
+
+
 def drift_method_problems(scenario: Scenario, kinds: Iterable[str]) -> list[tuple[Loc, str]]:
     """A drift method must suit every kind of column the data has (KS cannot judge a category)."""
     drift = scenario.triggers.drift
@@ -169,6 +294,7 @@ def _message(error: dict[str, Any], loc: Loc, owner: type[BaseModel] | None) -> 
     setting = f"The '{key}' setting of the {getattr(owner, 'label', 'scenario')}"
     bounds = {"greater_than_equal": f"at least {ctx.get('ge')}", "greater_than": f"greater than {ctx.get('gt')}",
               "less_than_equal": f"at most {ctx.get('le')}", "less_than": f"less than {ctx.get('lt')}"}
+    got = _Shown(got)
     if kind in bounds:
         return f"{setting} must be {bounds[kind]}. Got {got!r} instead."
     if kind == "missing":
@@ -266,6 +392,30 @@ def _shown(part: object) -> str:
     """A key as text; keys with line breaks or control characters are escaped so a message stays one line."""
     text = str(part)
     return text if text.isprintable() else repr(text)
+
+
+_REPR = reprlib.Repr()  # keyword arguments only from Python 3.12
+_REPR.maxstring, _REPR.maxother, _REPR.maxlist, _REPR.maxdict, _REPR.maxlevel = 60, 60, 4, 4, 2
+
+
+class _Shown:
+    """A bad value as a message shows it: short (a huge input is never repeated back) and on one line."""
+
+    def __init__(self, value: object):
+        self.value = value
+
+    def __repr__(self) -> str:
+        return _clipped(_REPR.repr(self.value))
+
+    def __format__(self, spec: str) -> str:
+        return repr(self)
+
+
+def _clipped(text: object, limit: int = 160) -> str:
+    """Text for a one-line message: control characters escaped, at most ``limit`` characters."""
+    shown = str(text)
+    shown = shown if shown.isprintable() else shown.encode("unicode_escape").decode("ascii")
+    return shown if len(shown) <= limit else shown[:limit] + "…"
 
 
 def locate(path: Path, loc: Loc) -> str:

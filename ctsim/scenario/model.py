@@ -6,6 +6,7 @@ errors into ``file:line: key: message``.
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import datetime, timedelta
 from typing import Annotated, ClassVar, Literal, Union
@@ -54,6 +55,24 @@ class Growth(Settings):
 
     kind: Literal["constant", "linear", "exponential"] = "constant"
     rate: float = Field(0.0, ge=-0.5, le=10)
+
+    def scale(self, tick: int) -> float:
+        """How many times the base volume tick ``tick`` carries (inf when it overflows a float)."""
+        if self.kind == "linear":
+            return max(0.0, 1 + self.rate * tick)
+        if self.kind == "exponential":
+            try:
+                return (1 + self.rate) ** tick
+            except OverflowError:
+                return math.inf
+        return 1.0
+
+    def log_scale(self, tick: int) -> float:
+        """``log(scale(tick))``, exact where ``scale`` overflows (-inf for a volume that shrank to nothing)."""
+        if self.kind == "exponential":
+            return tick * math.log1p(self.rate) if self.rate > -1 else -math.inf
+        scale = self.scale(tick)
+        return math.log(scale) if scale > 0 else -math.inf
 
 
 class Generator(Settings):

@@ -28,9 +28,11 @@ from ctsim.scenario.model import Scenario
 from ctsim.sim.audit import Audit, audit_run
 from ctsim.sim.engine import Progress, Simulation, World
 from ctsim.sim.environment import scoped_environment
+from ctsim.sim.files import write_json_atomic
 from ctsim.sim.pipelines import prepare_pipeline
 from ctsim.sim.timeline import Timeline
 from ctsim.store import EmbeddedS3, Layout, ObjectStore, OutageRelay, StoreConfig, safe_name
+from ctsim.trust import SigningKey
 from ctsim.verdict import ExpectationResult, Verdict, check, contract_results
 
 __all__ = ["RunResult", "fresh_directory", "run_scenario", "store_session"]
@@ -81,8 +83,12 @@ def run_scenario(name_or_path: str, runs_dir: Path = Path("runs"), runner: Runne
     except RunnerUnavailable:
         shutil.rmtree(run_dir, ignore_errors=True)  # checked before any task ran: leave no run directory behind
         raise
-    except BaseException:
-        (run_dir / "run.json").write_text(json.dumps({"status": "crashed", "scenario": scenario.name}), encoding="utf-8")
+    except BaseException as exc:
+        # Ctrl-C or SIGTERM (KeyboardInterrupt) is "interrupted"; anything else "crashed". Best effort: a full
+        # disk must not hide the error that got us here.
+        status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "crashed"
+        with contextlib.suppress(CtsimError):
+            write_json_atomic(run_dir / "run.json", {"status": status, "scenario": scenario.name})
         raise
     return result
 
@@ -95,7 +101,13 @@ def _run(scenario, source, path, run_dir, run_id, config, runner_kind, progress,
     stack.callback(relay.stop)
     object_store = ObjectStore(relay.config)
     object_store.ensure_bucket()
-    stack.enter_context(scoped_environment(relay.config.to_env()))  # components find the store as on a cluster
+    # Components find the store as on a cluster, and the run's signing key (configured, or random for this
+    # run) by environment only: never argv, never the bucket or the run directory.
+    signing_key = SigningKey.from_env() or SigningKey.generate()
+    # kfp.local's task command writes each component's source to `mktemp -d`: one scratch folder per run,
+    # removed with it, instead of a directory per task left in /tmp.
+    scratch = stack.enter_context(tempfile.TemporaryDirectory(prefix="ctsim-tasks-"))
+    stack.enter_context(scoped_environment({**relay.config.to_env(), **signing_key.to_env(), "TMPDIR": scratch}))
     runner = LocalRunner(compiled.path, run_dir, runner_kind, tasks)
     stack.callback(runner.close)  # the warm task server ends with the run, however the run ends
     world = World(scenario, source, object_store, relay, Layout(run_id), runner, pipeline, run_dir)
@@ -109,20 +121,25 @@ def _run(scenario, source, path, run_dir, run_id, config, runner_kind, progress,
     timeline.write(run_dir / "timeline.json")
     (run_dir / "audit.json").write_text(json.dumps(audit.to_dict(), indent=1), encoding="utf-8")
     (run_dir / "verdict.json").write_text(json.dumps(verdict.to_dict(), indent=1), encoding="utf-8")
-    (run_dir / "run.json").write_text(json.dumps({
+    write_json_atomic(run_dir / "run.json", {
         "status": "passed" if verdict.passed else "failed", "scenario": scenario.name, "seed": scenario.seed,
         "pipeline_sha256": compiled.sha256, "pipeline": pipeline.label, "runner": runner_kind, "namespace": run_id,
         "task_processes": "warm" if runner.warm is not None else "cold",
         "store": "embedded" if StoreConfig.from_env() is None else "configured",
-    }, indent=1), encoding="utf-8")
+    })
     return RunResult(scenario, timeline, verdict, run_dir, compiled.sha256, config.endpoint, audit)
 
 
 def fresh_directory(parent: Path, name: str) -> Path:
-    """A new directory ``parent/name``; never reuses one, so a run cannot mix with another's files."""
-    directory = parent / name
-    try:
-        directory.mkdir(parents=True, exist_ok=False)
-    except OSError as exc:
-        raise CtsimError(f"cannot create {directory}: {exc}") from exc
-    return directory
+    """A new directory ``parent/name`` (``name-2``, ``name-3``… if taken, e.g. two suites started in the same
+    second); never reuses one, so a run cannot mix with another's files."""
+    for attempt in range(1, 101):
+        directory = parent / (name if attempt == 1 else f"{name}-{attempt}")
+        try:
+            directory.mkdir(parents=True, exist_ok=False)
+            return directory
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            raise CtsimError(f"cannot create {directory}: {exc.strerror or type(exc).__name__}") from None
+    raise CtsimError(f"cannot create a fresh {parent / name}: 100 directories of that name exist")

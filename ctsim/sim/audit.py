@@ -17,6 +17,7 @@ from typing import Any, Iterable
 
 from ctsim.errors import CtsimError
 from ctsim.registry import ALIASES, Registry
+from ctsim.trust import SigningKey
 from ctsim.sim.timeline import Timeline
 from ctsim.store import Layout, ObjectStore, sha256_hex
 
@@ -117,9 +118,10 @@ def _first(keys: list[str], shown: int = 3) -> str:
 
 # gathering -----------------------------------------------------------------------
 def audit_run(store: ObjectStore, layout: Layout, produced: dict[str, str], pending: int,
-              timeline: Timeline) -> Audit:
-    """Read the lake and the registry back from the store and run the three checks."""
-    registry = Registry(store, layout)
+              timeline: Timeline, key: SigningKey | None = None) -> Audit:
+    """Read the lake and the registry back from the store and run the three checks (``key``: the run's
+    signing key, by default the one in the environment)."""
+    registry = Registry(store, layout, key)
     try:
         stored = {key: sha256_hex(store.get(key).data) for key in store.list(layout.lake)}
         pointers = {alias: pointer.version for alias in ALIASES if (pointer := registry.alias(alias))}

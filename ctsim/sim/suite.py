@@ -3,7 +3,8 @@
 ``runs/suite-<UTC timestamp>/suite.json`` is the record the promotion gate reads::
 
     {"schema_version": 1, "pipeline_sha256": hex, "passed": bool, "started": iso, "finished": iso,
-     "scenarios": [{"name", "status": "passed"|"failed"|"crashed", "run_dir", "pipeline_sha256", "seconds"}]}
+     "status": "finished"|"interrupted",
+     "scenarios": [{"name", "status": "passed"|"failed"|"crashed"|"interrupted", "run_dir", "pipeline_sha256", "seconds"}]}
 
 A crash in one scenario never stops the others: the worker catches it and reports it as
 ``crashed`` with the error's first line. Workers are started with ``spawn`` (kfp.local,
@@ -14,17 +15,19 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.connection import Connection, wait
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from ctsim.errors import CtsimError
+from ctsim.processes import die_with_parent, end_descendants, stop_on_sigterm
 from ctsim.runners import TaskProcesses
 from ctsim.sim import fresh_directory
+from ctsim.sim.files import write_json_atomic
 
 __all__ = ["SCHEMA_VERSION", "ScenarioOutcome", "SuiteResult", "discover", "fresh_directory", "replay_in_worker",
            "run_parallel", "run_suite", "suite_document", "write_json"]
@@ -36,7 +39,7 @@ Worker = Callable[..., dict[str, Any]]  # (path, runs_dir, runner[, task process
 @dataclass(frozen=True)
 class ScenarioOutcome:
     name: str
-    status: str                 # passed | failed | crashed
+    status: str                 # passed | failed | crashed | interrupted
     run_dir: str
     pipeline_sha256: str
     seconds: float
@@ -56,10 +59,11 @@ class SuiteResult:
     started: datetime
     finished: datetime
     outcomes: list[ScenarioOutcome] = field(default_factory=list)
+    interrupted: bool = False
 
     @property
     def passed(self) -> bool:
-        return bool(self.outcomes) and all(o.status == "passed" for o in self.outcomes)
+        return not self.interrupted and bool(self.outcomes) and all(o.status == "passed" for o in self.outcomes)
 
     @property
     def exit_code(self) -> int:
@@ -92,6 +96,10 @@ def replay_in_worker(path: str, runs_dir: str, runner: str, tasks: TaskProcesses
         name = loader.load(path).name
         result = run_scenario(path, runs_dir=Path(runs_dir), runner=runner, progress=None,  # type: ignore[arg-type]
                               tasks=tasks)
+    except KeyboardInterrupt as exc:  # Ctrl-C reached this worker, or the suite stopped it (SIGTERM)
+        end_descendants()  # kfp.local's task processes
+        return asdict(ScenarioOutcome(name, "interrupted", _only_child(Path(runs_dir)), "",
+                                      round(time.perf_counter() - started, 3), error=first_line(exc) or "interrupted"))
     except BaseException as exc:  # a crash is this scenario's outcome, not the suite's end
         return asdict(ScenarioOutcome.crashed(name, _only_child(Path(runs_dir)), first_line(exc),
                                               time.perf_counter() - started))
@@ -109,40 +117,85 @@ def _only_child(folder: Path) -> str:
 
 def run_parallel(tasks: Sequence[tuple[Any, ...]], jobs: int, worker: Worker = replay_in_worker,
                  on_done: Callable[[int, dict[str, Any]], None] | None = None) -> list[dict[str, Any]]:
-    """Run ``worker(*task)`` for every task in fresh spawned processes, ``jobs`` at a time; results in task order.
-    ``on_done(index, result)`` is called as each task ends.
+    """Run ``worker(*task)`` for every task, each in a fresh spawned process, ``jobs`` at a time; results in
+    task order. ``on_done(index, result)`` is called as each task ends.
 
-    A worker that dies outright (killed, out of memory) breaks the whole pool and every task still in it.
-    Those tasks run again, one at a time, each in a pool of its own, so only a task that dies alone is
-    reported crashed (rare, so the second round trades speed for a clear verdict).
+    One process per task, so a worker that dies outright (killed, out of memory) is that task's crash and
+    nothing else's. On Ctrl-C or SIGTERM no task starts any more; running ones get SIGTERM (they unwind and
+    record "interrupted"), SIGKILL after a grace period, and the interrupt is re-raised.
     """
+    context = multiprocessing.get_context("spawn")
     results: dict[int, dict[str, Any]] = {}
-    broken = _pool_round(tasks, range(len(tasks)), max(1, jobs), worker, results, on_done)
-    for index in broken:
-        _pool_round(tasks, [index], 1, worker, results, on_done, last=True)
+    waiting = list(range(len(tasks)))
+    running: dict[int, tuple[Any, Connection]] = {}
+    try:
+        while waiting or running:
+            while waiting and len(running) < max(1, jobs):
+                index = waiting.pop(0)
+                receiver, sender = context.Pipe(duplex=False)
+                process = context.Process(target=_child, args=(worker, tasks[index], sender, os.getpid()))
+                process.start()
+                sender.close()
+                running[index] = (process, receiver)
+            wait([conn for _, conn in running.values()] + [process.sentinel for process, _ in running.values()])
+            for index, (process, receiver) in list(running.items()):
+                result = _collect(tasks[index], process, receiver)
+                if result is None:
+                    continue
+                del running[index]
+                results[index] = result
+                if on_done is not None:
+                    on_done(index, result)
+    except KeyboardInterrupt:
+        _stop_now([process for process, _ in running.values()])
+        raise
     return [results[index] for index in range(len(tasks))]
 
 
-def _pool_round(tasks, indices, jobs, worker, results, on_done, last=False) -> list[int]:
-    """One pool over ``indices``; returns the tasks lost to a broken pool (reported crashed when ``last``)."""
-    broken = []
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
-                             max_tasks_per_child=1) as pool:
-        futures = {pool.submit(worker, *tasks[index]): index for index in indices}
-        for future in as_completed(futures):
-            index = futures[future]
-            try:
-                results[index] = future.result()
-            except BrokenProcessPool as exc:
-                if not last:
-                    broken.append(index)
-                    continue
-                results[index] = _crashed_task(tasks[index], f"the worker process died ({first_line(exc)})")
-            except Exception as exc:  # the worker could not even start or return (e.g. unpicklable)
-                results[index] = _crashed_task(tasks[index], first_line(exc))
-            if on_done is not None:
-                on_done(index, results[index])
-    return sorted(broken)
+def _child(worker: Worker, task: tuple[Any, ...], sender: Connection, parent: int) -> None:
+    """A worker process: SIGTERM unwinds the scenario (its server stopped, run.json says interrupted), and
+    it goes when the suite's process dies, even by ``kill -9``."""
+    die_with_parent(signal.SIGTERM, expected_parent=parent)
+    stop_on_sigterm()
+    try:
+        answer: tuple[str, Any] = ("result", worker(*task))
+    except BaseException as exc:  # the worker could not even produce an outcome
+        answer = ("error", first_line(exc))
+    sender.send(answer)
+    sender.close()
+
+
+def _collect(task: tuple[Any, ...], process: Any, receiver: Connection) -> dict[str, Any] | None:
+    """The task's result once its process answered or died; None while it still runs."""
+    if receiver.poll():
+        try:
+            kind, value = receiver.recv()
+        except (EOFError, OSError):
+            kind, value = "error", None
+    elif process.is_alive():
+        return None
+    else:
+        kind, value = "error", None
+    process.join(5.0)
+    if process.is_alive():
+        process.kill()
+        process.join()
+    receiver.close()
+    if kind == "result":
+        return value
+    return _crashed_task(task, value or f"the worker process died (exit code {process.exitcode})")
+
+
+def _stop_now(processes: list[Any], grace_s: float = 5.0) -> None:
+    """SIGTERM every running worker, SIGKILL any still there after ``grace_s``."""
+    for process in processes:
+        process.terminate()
+    deadline = time.monotonic() + grace_s
+    for process in processes:
+        process.join(max(0.0, deadline - time.monotonic()))
+        if process.is_alive():
+            process.kill()
+            process.join(1.0)
 
 
 def _crashed_task(task: tuple[Any, ...], error: str) -> dict[str, Any]:
@@ -160,8 +213,24 @@ def run_suite(folder: Path, runs_dir: Path = Path("runs"), jobs: int | None = No
     directory = fresh_directory(runs_dir, f"suite-{started:%Y%m%dT%H%M%SZ}")
     extra = (tasks,) if tasks is not None else ()
     work = [(str(path), str(directory / path.stem), runner, *extra) for path in paths]
-    done = (lambda index, raw: on_done(_outcome(raw))) if on_done else None
-    raw = run_parallel(work, jobs or os.cpu_count() or 1, worker, done)
+    finished: dict[int, ScenarioOutcome] = {}
+
+    def done(index: int, raw: dict[str, Any]) -> None:
+        finished[index] = _outcome(raw)
+        if on_done is not None:
+            on_done(finished[index])
+
+    try:
+        raw = run_parallel(work, jobs or os.cpu_count() or 1, worker, done)
+    except KeyboardInterrupt:
+        # The record says so: what finished, and every other scenario as interrupted.
+        outcomes = [finished.get(index) or ScenarioOutcome(Path(path).stem, "interrupted", str(directory / Path(path).stem),
+                                                           "", 0.0, error="interrupted")
+                    for index, (path, *_) in enumerate(work)]
+        result = SuiteResult(directory, suite_pipeline(outcomes), started, datetime.now(timezone.utc), outcomes,
+                             interrupted=True)
+        write_json(directory / "suite.json", suite_document(result))
+        raise
     outcomes = [_outcome(r) for r in raw]
     result = SuiteResult(directory, suite_pipeline(outcomes), started, datetime.now(timezone.utc), outcomes)
     write_json(directory / "suite.json", suite_document(result))
@@ -185,6 +254,7 @@ def suite_document(result: SuiteResult) -> dict[str, Any]:
     """suite.json: per scenario, its verdict and the sha256 of the pipeline it ran ("" if it crashed before)."""
     return {
         "schema_version": SCHEMA_VERSION, "pipeline_sha256": result.pipeline_sha256, "passed": result.passed,
+        "status": "interrupted" if result.interrupted else "finished",
         "started": result.started.isoformat(), "finished": result.finished.isoformat(),
         "scenarios": [{"name": o.name, "status": o.status, "run_dir": o.run_dir,
                        "pipeline_sha256": o.pipeline_sha256, "seconds": o.seconds}
@@ -194,8 +264,4 @@ def suite_document(result: SuiteResult) -> dict[str, Any]:
 
 def write_json(path: Path, document: dict[str, Any]) -> None:
     """Write atomically: a reader (the promotion gate) never sees half a file."""
-    import json
-
-    partial = path.with_suffix(path.suffix + ".partial")
-    partial.write_text(json.dumps(document, indent=1), encoding="utf-8")
-    partial.replace(path)
+    write_json_atomic(path, document)

@@ -1,27 +1,36 @@
 """The only place that talks S3: the minio SDK behind a small, typed surface.
 
 Every failure becomes a ctsim error naming the object (``... while reading
-mlpipeline/lake/...``). Unavailability is retried with bounded exponential
-backoff; precondition failures of conditional writes become ConflictError.
+mlpipeline/lake/...``) and the endpoint the user configured. Unavailability is
+retried with bounded exponential backoff, all within one total deadline per
+operation; precondition failures of conditional writes become ConflictError.
 """
 
 from __future__ import annotations
 
 import hashlib
-
+import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TypeVar
+from xml.etree.ElementTree import ParseError
 
 import urllib3
 from minio import Minio
-from minio.error import MinioException, S3Error
+from minio.error import InvalidResponseError, MinioException, S3Error
 
 from ctsim.errors import ConflictError, MissingObject, StoreError, StoreUnavailable
 from ctsim.store.config import StoreConfig
+from ctsim.deadline import deadline_pool_manager
+from ctsim.deadline import operation as deadline_operation
 
 T = TypeVar("T")
+
+CONNECT_TIMEOUT_S = 2.0
+READ_TIMEOUT_S = 20.0
+DEADLINE_S = 60.0  # one operation, every attempt and the whole body included
+_ENDPOINT = re.compile(r"(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?")
 
 _MISSING_CODES = {"NoSuchKey", "NoSuchBucket", "NoSuchObject"}
 _CONFLICT_CODES = {"PreconditionFailed", "ConditionalRequestConflict"}
@@ -58,17 +67,20 @@ def sha256_hex(data: bytes) -> str:
 class ObjectStore:
     """A bucket on an S3 endpoint."""
 
-    def __init__(self, config: StoreConfig, retry: Retry = Retry()):
+    def __init__(self, config: StoreConfig, retry: Retry = Retry(), deadline_s: float = DEADLINE_S):
         self.config = config
         self.bucket = config.bucket
         self.retry = retry
-        http = urllib3.PoolManager(
-            timeout=urllib3.Timeout(connect=2.0, read=20.0),
-            retries=urllib3.Retry(total=0, raise_on_status=False),
-            maxsize=8,
-        )
-        self._client = Minio(config.endpoint, access_key=config.access_key, secret_key=config.secret_key,
-                             secure=config.secure, http_client=http)
+        self.deadline_s = deadline_s
+        http = deadline_pool_manager(connect_s=CONNECT_TIMEOUT_S, read_s=READ_TIMEOUT_S)
+        if not _ENDPOINT.fullmatch(config.endpoint) or int(config.endpoint.rpartition(":")[2] or 0) > 65535:
+            raise StoreError(f"The object store endpoint must be host[:port]. Got {config.shown_endpoint!r} instead.")
+        try:
+            self._client = Minio(config.endpoint, access_key=config.access_key, secret_key=config.secret_key,
+                                 secure=config.secure, http_client=http)
+        except ValueError as exc:
+            raise StoreError(f"The object store endpoint must be host[:port]. Got {config.shown_endpoint!r} "
+                             f"instead ({exc}).") from None
 
     def ensure_bucket(self) -> None:
         def create() -> None:
@@ -120,13 +132,6 @@ class ObjectStore:
     def delete(self, key: str) -> None:
         self._call(lambda: self._client.remove_object(self.bucket, key), f"deleting {self.bucket}/{key}")
 
-    def delete_if_match(self, key: str, etag: str) -> None:
-        """Delete only if the object still has ``etag`` (checked, then deleted: S3 has no conditional DELETE everywhere)."""
-        current = self.get(key)
-        if current.etag != etag.strip('"'):
-            raise ConflictError(f"{self.bucket}/{key} changed since it was read (ETag {etag} is now {current.etag})")
-        self.delete(key)
-
     def _put(self, key: str, data: bytes, headers: dict[str, str]) -> str:
         # minio-py 7.2 exposes no conditional-write headers on put_object; its
         # _put_object sends headers verbatim and is what put_object calls itself.
@@ -135,18 +140,39 @@ class ObjectStore:
         return self._call(write, f"writing {self.bucket}/{key}")
 
     def _call(self, operation: Callable[[], T], what: str) -> T:
+        """Run one operation with bounded retries, all of it within ``deadline_s`` (see ``deadline``)."""
         delays = self.retry.delays()
-        while True:
-            try:
-                return operation()
-            except S3Error as exc:
-                raise _translate_s3(exc, what) from exc
-            except (urllib3.exceptions.HTTPError, OSError, MinioException) as exc:
-                delay = next(delays, None)
-                if delay is None:
-                    raise StoreUnavailable(f"object store at {self.config.endpoint} unavailable while {what}: "
-                                           f"{type(exc).__name__}") from exc
-                time.sleep(delay)
+        where = f"object store at {self.config.shown_endpoint}"
+        with deadline_operation(self.deadline_s) as running:
+            while True:
+                try:
+                    result = operation()
+                    if running.expired:  # cut mid-reply: what came back may be partial
+                        raise TimeoutError("the operation's deadline has passed")
+                    return result
+                except S3Error as exc:
+                    raise _translate_s3(exc, what) from exc
+                except ValueError as exc:  # minio's own checks: a bucket name S3 cannot take, a reply not S3's
+                    raise StoreError(f"{where} failed {what}: {exc}") from None
+                except (urllib3.exceptions.HTTPError, OSError, MinioException, ParseError) as exc:
+                    if running.expired or running.remaining() <= 0:
+                        raise StoreUnavailable(f"{where} did not finish {what} within {self.deadline_s:g} s "
+                                               f"(a slow or stalled endpoint)") from exc
+                    if isinstance(exc, (ParseError, InvalidResponseError)):
+                        raise StoreError(f"{where} answered {what} with something that is not S3 "
+                                         f"({_reason(exc)}); is CTSIM_S3_ENDPOINT an S3 server?") from None
+                    delay = next(delays, None)
+                    if delay is None:
+                        raise StoreUnavailable(f"{where} unavailable while {what}: {_reason(exc)}") from exc
+                    time.sleep(min(delay, max(0.0, running.remaining())))
+
+
+def _reason(exc: BaseException) -> str:
+    """Why a call failed, in a few words: the type, and for minio's own errors (a reply that is not S3) its first line."""
+    if isinstance(exc, MinioException) and not isinstance(exc, S3Error):
+        first = (str(exc).strip().splitlines() or [""])[0][:120]
+        return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+    return type(exc).__name__
 
 
 def _translate_s3(exc: S3Error, what: str) -> StoreError:

@@ -14,6 +14,7 @@ ACCESS_KEY_VAR = "CTSIM_S3_ACCESS_KEY"
 SECRET_KEY_VAR = "CTSIM_S3_SECRET_KEY"
 BUCKET_VAR = "CTSIM_S3_BUCKET"
 SECURE_VAR = "CTSIM_S3_SECURE"
+SHOWN_VAR = "CTSIM_S3_SHOWN_ENDPOINT"  # set by ctsim for its task processes when they go through a relay
 
 # KFP's own conventions, so the local layout matches a cluster's.
 DEFAULT_BUCKET = "mlpipeline"
@@ -32,6 +33,13 @@ class StoreConfig:
     secret_key: str = field(repr=False)
     bucket: str = DEFAULT_BUCKET
     secure: bool = False
+    # The endpoint to name in messages when this config reaches it through a relay (the outage relay's
+    # random port means nothing to the user).
+    shown_as: str = field(default="", compare=False)
+
+    @property
+    def shown_endpoint(self) -> str:
+        return self.shown_as or self.endpoint
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "StoreConfig | None":
@@ -47,6 +55,7 @@ class StoreConfig:
             secret_key=env.get(SECRET_KEY_VAR, EMBEDDED_SECRET_KEY),
             bucket=env.get(BUCKET_VAR, DEFAULT_BUCKET),
             secure=secure,
+            shown_as=env.get(SHOWN_VAR, "").strip(),
         )
 
     def to_env(self) -> dict[str, str]:
@@ -58,6 +67,7 @@ class StoreConfig:
             SECRET_KEY_VAR: self.secret_key,
             BUCKET_VAR: self.bucket,
             SECURE_VAR: "true" if self.secure else "false",
+            SHOWN_VAR: self.shown_endpoint,
             "AWS_ENDPOINT_URL": f"{'https' if self.secure else 'http'}://{self.endpoint}",
             "AWS_ACCESS_KEY_ID": self.access_key,
             "AWS_SECRET_ACCESS_KEY": self.secret_key,

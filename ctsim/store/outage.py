@@ -33,7 +33,7 @@ class OutageRelay:
     def config(self) -> StoreConfig:
         port = self._listener.getsockname()[1]
         return StoreConfig(f"127.0.0.1:{port}", self.upstream.access_key, self.upstream.secret_key,
-                           self.upstream.bucket, self.upstream.secure)
+                           self.upstream.bucket, self.upstream.secure, shown_as=self.upstream.shown_endpoint)
 
     @property
     def is_down(self) -> bool:

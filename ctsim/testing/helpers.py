@@ -48,8 +48,9 @@ def new_registry(store):
     """A registry in a namespace of its own on ``store``: one per hypothesis example, so examples never meet."""
     from ctsim.registry import Registry
     from ctsim.store import Layout
+    from ctsim.trust import SigningKey
 
-    return Registry(store, Layout(f"test-{uuid.uuid4().hex}"))
+    return Registry(store, Layout(f"test-{uuid.uuid4().hex}"), SigningKey.generate())
 
 
 def timeline_violations(timeline) -> list[str]:

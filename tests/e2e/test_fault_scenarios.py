@@ -35,18 +35,20 @@ class _Webhook(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def gauntlet(tmp_path_factory, embedded_s3: EmbeddedS3):
-    """One run of the gauntlet with secrets nobody else uses: a store key pair and a webhook token."""
+    """One run of the gauntlet with secrets nobody else uses: a store key pair, a webhook token, a signing key."""
     access, secret, token = (secrets.token_hex(12) for _ in range(3))
+    signing = secrets.token_hex(32)
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Webhook)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     config = StoreConfig(embedded_s3.config.endpoint, access, secret)  # moto takes any key pair
-    env = {**config.to_env(), "CTSIM_ALERT_WEBHOOK": f"http://127.0.0.1:{server.server_port}/hooks/{token}"}
+    env = {**config.to_env(), "CTSIM_ALERT_WEBHOOK": f"http://127.0.0.1:{server.server_port}/hooks/{token}",
+           "CTSIM_SIGNING_KEY": signing}
     with pytest.MonkeyPatch.context() as patch:
         for name, value in env.items():
             patch.setenv(name, value)
         result = run_scenario(str(GAUNTLET), runs_dir=tmp_path_factory.mktemp("runs"))
     server.shutdown()
-    return result, (access, secret, token)
+    return result, (access, secret, token, signing)
 
 
 def _events(result, kind: str, **match):

@@ -71,7 +71,10 @@ def test_one_tick_on_the_cluster_launches_the_promoted_version_when_drift_fires(
     (check,) = [run for run in plan.recurring_runs if run.pipeline == "trigger-check"]
     params = {**check.parameters, "kfp_host": api.url}  # in the cluster: the in-cluster service URL
 
-    for key, value in embedded_s3.config.to_env().items():
+    from ctsim.trust import SigningKey
+
+    signing_key = SigningKey.generate()  # on a cluster, from the deployment's secret
+    for key, value in {**embedded_s3.config.to_env(), **signing_key.to_env()}.items():
         monkeypatch.setenv(key, value)
     scenario = loader.load("sudden-drift")
     fill_lake(object_store, store_layout, open_source(scenario, tmp_path), range(9, 14))  # drift starts at 12

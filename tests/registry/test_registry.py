@@ -190,7 +190,7 @@ def test_promote_canary_shifts_previous_champion_and_clears_canary(registry: Reg
     assert registry.alias("champion").version == "v0003"
     assert registry.alias("previous").version == "v0002"
     assert registry.alias("canary") is None
-    assert not registry.store.exists(registry.layout.alias("canary"))
+    assert json.loads(registry.store.get(registry.layout.alias("canary")).data)["version"] is None  # cleared marker
     tail = [(e["event"], e["alias"], e["version"]) for e in registry.events()[-3:]]
     assert tail == [("alias-set", "previous", "v0002"), ("alias-set", "champion", "v0003"),
                     ("alias-cleared", "canary", "v0003")]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import re
+import time
 
 import pytest
 import yaml
@@ -151,3 +152,40 @@ def test_a_key_with_a_line_break_is_escaped_so_the_error_stays_on_one_line(key: 
     lines = str(raised.value).splitlines()
     assert len(lines) == 1 and WHERE.match(lines[0]), lines
     assert repr(key) in lines[0]
+
+
+# hostile shapes: each must be refused (or loaded) quickly, never exhaust time or memory -------------
+@st.composite
+def hostile_texts(draw) -> str:
+    """A valid document with one hostile shape spliced in: deep nesting, an alias chain, a long integer,
+    a long event list, or a generator whose volume may not fit."""
+    base = dump(FULL)
+    shape = draw(st.sampled_from(["nesting", "aliases", "integer", "events", "volume"]))
+    if shape == "nesting":
+        depth = draw(st.integers(1, 3000))
+        flow = draw(st.booleans())
+        nested = "[" * depth + "]" * depth if flow else "".join(f"\n{'  ' * (i + 1)}k{i}:" for i in range(depth)) + " 1"
+        return base + f"description: {nested}\n"
+    if shape == "aliases":
+        levels, fanout = draw(st.integers(1, 15)), draw(st.integers(1, 15))
+        chain = ['z0: &z0 ["lol"]'] + [f"z{i}: &z{i} [{', '.join([f'*z{i - 1}'] * fanout)}]" for i in range(1, levels + 1)]
+        return base + "\n".join(chain) + f"\ndescription: *z{levels}\n"
+    if shape == "integer":
+        digits = draw(st.integers(1, 10_000))
+        return base.replace("seed: 3", "seed: " + "7" * digits)
+    if shape == "events":
+        count = draw(st.integers(0, 3000))
+        return base + "\n".join(["events:"] + ["- {kind: outage, at: 1}"] * count) + "\n"
+    rows, ticks, rate = draw(st.integers(1, 2_000_000)), draw(st.integers(1, 5000)), draw(st.floats(0, 10))
+    document = copy.deepcopy(FULL)
+    document["clock"]["ticks"] = ticks
+    document["data"]["generator"].update(rows_per_tick=rows, growth={"kind": "exponential", "rate": rate})
+    return dump(document)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(hostile_texts())
+def test_hostile_shapes_give_a_scenario_or_one_located_error_quickly(text: str):
+    started = time.perf_counter()
+    parse_or_scenario_error(text)
+    assert time.perf_counter() - started < 2.0

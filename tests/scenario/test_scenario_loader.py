@@ -208,7 +208,7 @@ def test_broken_document_names_file_line_and_key(text: str, line: int, path: str
 
 @pytest.mark.parametrize(("text", "line", "fragment"), [
     ("name: x\nclock:\n  ticks: [1, 2\n", 4, "not valid YAML"),
-    ("name: x\nclock:\n ticks: 3\n  start: 1\n", 4, "not valid YAML: mapping values are not allowed here"),
+    ("name: x\nclock:\n ticks: 3\n  start: 1\n", 4, "not valid YAML: mapping values are not allowed"),
     ("name: x\n\tclock: 1\n", 2, "not valid YAML"),
     ("--- {name: a}\n--- {name: b}\n", 2, "not valid YAML"),
     ("name: !!python/object/apply:os.system ['true']\n", 1, "not valid YAML"),

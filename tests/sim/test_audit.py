@@ -122,10 +122,10 @@ def test_audit_reads_the_store_back_and_catches_a_lost_batch(object_store: Objec
     assert writer.flush() == 3
     timeline = Timeline("s", 1, "accuracy")
 
-    clean = audit_run(object_store, store_layout, writer.produced, 0, timeline)
+    clean = audit_run(object_store, store_layout, writer.produced, 0, timeline, registry.key)
     lost = store_layout.lake_batch("production", 1)
     object_store.delete(lost)
-    damaged = audit_run(object_store, store_layout, writer.produced, 0, timeline)
+    damaged = audit_run(object_store, store_layout, writer.produced, 0, timeline, registry.key)
 
     assert clean.ok, clean.to_dict()
     assert not damaged.ok

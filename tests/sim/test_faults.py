@@ -45,7 +45,8 @@ def test_a_process_killed_after_writing_the_artifact_leaves_an_incomplete_versio
                           pipeline_sha256="p" * 64, data_snapshot={{}}, created_tick=1)
         print("survived")
     """)
-    env = {**embedded_s3.config.to_env(), failpoints.ENV: failpoints.CRASH_AFTER_ARTIFACT, "PATH": ""}
+    env = {**embedded_s3.config.to_env(), **registry.key.to_env(), failpoints.ENV: failpoints.CRASH_AFTER_ARTIFACT,
+           "PATH": ""}
 
     crashed = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60)
 
@@ -57,7 +58,7 @@ def test_a_process_killed_after_writing_the_artifact_leaves_an_incomplete_versio
         registry.set_alias("canary", "v0002", expected=None, tick=1, reason="must not happen")
     assert registry.load(registry.alias("champion").version) == {"tick": 0}
     assert register_version(registry, 2) == "v0003"
-    audit = audit_run(registry.store, store_layout, {}, 0, champion_timeline("v0001", "v0003"))
+    audit = audit_run(registry.store, store_layout, {}, 0, champion_timeline("v0001", "v0003"), registry.key)
     assert audit.ok, audit.to_dict()
     assert "v0002" in audit.summary() and "never aliased" in audit.summary()
 

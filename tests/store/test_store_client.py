@@ -84,28 +84,6 @@ def test_put_if_match_on_missing_key_does_not_create_it(object_store: ObjectStor
     assert not object_store.exists(key)
 
 
-@pytest.mark.store
-def test_delete_if_match_with_stale_etag_keeps_the_object(object_store: ObjectStore, store_layout: Layout):
-    key = store_layout.alias("canary")
-    stale = object_store.put(key, b"one")
-    object_store.put(key, b"two")
-
-    with pytest.raises(ConflictError):
-        object_store.delete_if_match(key, stale)
-
-    assert object_store.get(key).data == b"two"
-
-
-@pytest.mark.store
-def test_delete_if_match_with_current_etag_deletes(object_store: ObjectStore, store_layout: Layout):
-    key = store_layout.alias("canary")
-    etag = object_store.put(key, b"one")
-
-    object_store.delete_if_match(key, etag)
-
-    assert not object_store.exists(key)
-
-
 # reading ---------------------------------------------------------------------
 
 @pytest.mark.store
@@ -164,7 +142,7 @@ def test_outage_makes_every_call_unavailable_and_recovery_restores_data(outage_r
         "exists": lambda: store.exists(key),
     }
     for name, call in calls.items():
-        with pytest.raises(StoreUnavailable, match=outage_relay.config.endpoint):
+        with pytest.raises(StoreUnavailable, match=outage_relay.config.shown_endpoint):
             call()
             pytest.fail(f"{name} succeeded while the store was down")
 

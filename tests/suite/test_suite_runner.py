@@ -45,7 +45,8 @@ def test_run_suite_writes_the_record_the_promotion_gate_reads(tmp_path, monkeypa
     (directory,) = (tmp_path / "runs").iterdir()
     assert re.fullmatch(r"suite-\d{8}T\d{6}Z", directory.name)
     document = json.loads((directory / "suite.json").read_text())
-    assert set(document) == {"schema_version", "pipeline_sha256", "passed", "started", "finished", "scenarios"}
+    assert set(document) == {"schema_version", "pipeline_sha256", "passed", "status", "started", "finished", "scenarios"}
+    assert document["status"] == "finished"
     assert document["schema_version"] == 1 and document["passed"] is True and document["pipeline_sha256"] == sha
     assert datetime.fromisoformat(document["started"]) <= datetime.fromisoformat(document["finished"])
     for entry, name in zip(document["scenarios"], ("one", "two")):
@@ -77,3 +78,10 @@ def test_discover_takes_yaml_files_of_the_folder_only(tmp_path):
         discover(tmp_path / "missing")
     with pytest.raises(CtsimError, match="holds no scenario files"):
         discover(_scenarios(tmp_path / "empty", {}))
+
+
+def test_two_suites_started_in_the_same_second_get_a_directory_each(tmp_path):
+    from ctsim.sim import fresh_directory
+
+    first, second = fresh_directory(tmp_path, "suite-x"), fresh_directory(tmp_path, "suite-x")
+    assert first != second and first.is_dir() and second.is_dir()
