@@ -81,10 +81,16 @@ class _RecordingEnviron(os._Environ):  # type: ignore[name-defined,misc]
         return super().__iter__()
 
 
+# Variables a preloaded module set itself (scikit-learn sets KMP_DUPLICATE_LIB_OK and KMP_INIT_AT_FORK): a task
+# whose environment lacks them is what a fresh interpreter would be before that same import sets them.
+SET_BY_PRELOAD: set[str] = set()
+
+
 def preload(modules: list[str]) -> tuple[list[str], dict[str, str], list[str]]:
     import importlib
 
     loaded, failed = [], {}
+    before = dict(os.environ)
     plain = os.environ.__class__
     os.environ.__class__ = _RecordingEnviron
     try:
@@ -96,6 +102,7 @@ def preload(modules: list[str]) -> tuple[list[str], dict[str, str], list[str]]:
                 failed[name] = f"{type(exc).__name__}: {exc}"
     finally:
         os.environ.__class__ = plain
+    SET_BY_PRELOAD.update(k for k, v in os.environ.items() if before.get(k) != v)
     return loaded, failed, sorted(_RecordingEnviron.read)
 
 
@@ -104,7 +111,8 @@ def refusal(env: dict[str, str], env_read: list[str]) -> str | None:
     if "*" in env_read:
         return "a preloaded module read the whole environment at import"
     keys = set(env_read) | {k for k in set(env) | set(os.environ) if k.startswith(NATIVE_PREFIXES)}
-    changed = sorted(k for k in keys if env.get(k) != os.environ.get(k))
+    changed = sorted(k for k in keys if env.get(k) != os.environ.get(k)
+                     and not (k in SET_BY_PRELOAD and k not in env))
     return f"the task's environment differs in {', '.join(changed)}, read at import" if changed else None
 
 

@@ -309,3 +309,13 @@ def test_a_suite_hands_every_worker_the_same_task_processes(tmp_path):
     assert told == [{"warm": False, "preload": list(cold.preload)}] * 2
     default = run_suite(folder, tmp_path / "runs2", jobs=1, worker=suite_worker.record_tasks)
     assert [json.loads((Path(o.run_dir) / "tasks.json").read_text()) for o in default.outcomes] == [None, None]
+
+
+def test_a_variable_a_preloaded_module_set_itself_does_not_send_a_task_cold(monkeypatch):
+    """scikit-learn sets KMP_* at import: a task whose environment lacks them is a fresh interpreter's."""
+    monkeypatch.setattr(forkserver, "SET_BY_PRELOAD", {"KMP_INIT_AT_FORK"})
+    monkeypatch.setenv("KMP_INIT_AT_FORK", "FALSE")
+    environment = {k: v for k, v in os.environ.items() if k != "KMP_INIT_AT_FORK"}
+    assert forkserver.refusal(environment, ["KMP_INIT_AT_FORK"]) is None
+    # ... but a task that sets it to something else still runs cold.
+    assert "KMP_INIT_AT_FORK" in forkserver.refusal({**environment, "KMP_INIT_AT_FORK": "TRUE"}, ["KMP_INIT_AT_FORK"])
