@@ -19,7 +19,8 @@ from rich.console import Console
 from rich.markup import escape
 
 from ctsim.errors import CtsimError
-from ctsim.processes import Terminated, adopt_orphans, end_descendants, exit_code_of, stop_on_sigterm
+from ctsim.processes import (Terminated, adopt_orphans, descendants, end_descendants, exit_code_of,
+                             stop_on_sigterm)
 from ctsim.report.redact import Redactor
 
 # A pipe or a CI log has no width of its own; rich's default of 80 would wrap every table.
@@ -39,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    already_running = set(descendants())  # not ours to end: a host process's own children (a test session's)
     if threading.current_thread() is threading.main_thread():
         stop_on_sigterm()  # SIGTERM unwinds like Ctrl-C: servers stopped, records written, exit 143
         adopt_orphans()  # so an interrupt can end even the processes whose parent already died
@@ -54,7 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt as interrupt:
         # Whatever is still running below us (task processes, workers, servers) goes too.
-        end_descendants()
+        end_descendants(spare=already_running)
         errors.print("interrupted" if not isinstance(interrupt, Terminated) else "terminated (SIGTERM)")
         return exit_code_of(interrupt)
 

@@ -19,7 +19,7 @@ import os
 import signal
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Collection
 
 __all__ = ["INTERRUPTED_EXIT", "TERMINATED_EXIT", "Terminated", "adopt_orphans", "descendants", "die_with_parent",
            "end_descendants", "exit_code_of", "stop_on_sigterm"]
@@ -90,14 +90,18 @@ def descendants(pid: int | None = None) -> list[int]:
     return found
 
 
-def end_descendants(grace_s: float = 3.0) -> list[int]:
-    """SIGTERM every descendant, wait up to ``grace_s`` for them to go, SIGKILL the rest; returns their pids."""
-    pids = descendants()
+def end_descendants(grace_s: float = 3.0, spare: Collection[int] = ()) -> list[int]:
+    """SIGTERM every descendant, wait up to ``grace_s`` for them to go, SIGKILL the rest; returns their pids.
+
+    ``spare``: processes that were already running before this work began (a caller's own servers, when ctsim
+    runs inside another program such as a test session): ctsim ends what it started, not its host's."""
+    pids = [pid for pid in descendants() if pid not in spare]
     _signal_all(pids, signal.SIGTERM)
     deadline = time.monotonic() + grace_s
     while time.monotonic() < deadline and any(_alive(pid) for pid in pids):
         time.sleep(0.05)
-    _signal_all([pid for pid in pids if _alive(pid)] + descendants(), signal.SIGKILL)
+    _signal_all([pid for pid in pids if _alive(pid)] + [pid for pid in descendants() if pid not in spare],
+                signal.SIGKILL)
     return pids
 
 

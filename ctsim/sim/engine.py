@@ -3,6 +3,7 @@ the pipeline runs, the canary moves. Every notable thing goes on the timeline.""
 
 from __future__ import annotations
 
+import contextlib
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -236,7 +237,7 @@ class Simulation:
         self.state.runs += 1
         run_id = f"run-{self.state.runs:03d}"
         champion = self.deployment.champion
-        through = self._record(champion).data_snapshot.get("as_of_tick") if champion else None
+        through = self._trained_through(champion)
         window = training_window(self.scenario, tick, through)
         sabotage = any(e.mode == "sabotage" and e.active(tick) for e in self.scenario.events_of(BadModelEvent))
         pipeline = self.world.pipeline
@@ -290,6 +291,8 @@ class Simulation:
         if registered:
             self.timeline.add(tick, "registered", f"{registered['version']} registered", version=registered["version"],
                               artifact_sha256=registered["artifact_sha256"])
+            with contextlib.suppress(StoreUnavailable):
+                self._record(registered["version"])  # read now, while the store answers
         if not started:
             return
         if started["alias"] == "champion":
@@ -302,10 +305,18 @@ class Simulation:
                               version=started["version"], action=decision.action, weight=self.deployment.state.weight)
 
     def _record(self, version: str) -> ModelRecord:
-        """A version's registry record; records never change once written, so each is read once."""
+        """A version's registry record; records never change once written, so each is read once (as it is
+        registered, while the store answers: an outage later does not hide the champion's record)."""
         if version not in self._records:
             self._records[version] = self.registry.record(version)
         return self._records[version]
+
+    def _trained_through(self, champion: str | None) -> int | None:
+        """The last tick the champion's training saw (its labels' as-of tick), for the incremental window."""
+        try:
+            return self._record(champion).data_snapshot.get("as_of_tick") if champion else None
+        except StoreUnavailable:
+            return None  # the store is down: this run fails at its first step anyway
 
     def _stale_writer(self, tick: int) -> None:
         try:

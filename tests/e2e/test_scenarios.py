@@ -39,7 +39,7 @@ def test_sudden_drift_retrains_rolls_out_and_recovers(runs):
     drift_fired = [e.tick for e in _kinds(timeline, "trigger", trigger="drift")]
     assert drift_fired and drift_fired[0] >= 12, "the drift trigger must not fire before the drift begins"
     drift_runs = _kinds(timeline, "pipeline-run", trigger="drift", status="succeeded")
-    assert drift_runs and set(drift_runs[0].data["steps"]) == PIPELINE_STEPS
+    assert drift_runs and set(drift_runs[0].data["steps"]) == PIPELINE_STEPS | {"finish-run"}  # and the exit handler
     assert _kinds(timeline, "rollout", action="rollout")
     dip = min(t.served_metric for t in timeline.ticks[12:16] if t.served_metric is not None)
     final = timeline.ticks[-1].champion_metric

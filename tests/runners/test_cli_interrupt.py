@@ -1,5 +1,5 @@
 """``ctsim run scenario`` stopped by SIGTERM or Ctrl-C mid-pipeline leaves no process behind: not the task, not
-the warm task server, not the embedded store; the run is recorded as crashed and the exit code says why."""
+the warm task server, not the embedded store; the run is recorded as interrupted and the exit code says why."""
 
 import json
 import os
@@ -37,7 +37,7 @@ def test_a_replay_stopped_mid_pipeline_leaves_nothing_behind(tmp_path, how, code
         assert run.wait(60) == code
         assert _gone(spawned), f"left behind: {[pid for pid in spawned if _alive(pid)]}"
         (run_dir,) = tmp_path.iterdir()
-        assert json.loads((run_dir / "run.json").read_text())["status"] == "crashed"
+        assert json.loads((run_dir / "run.json").read_text())["status"] == "interrupted"
         assert b"Traceback" not in run.stderr.read()
     finally:
         if run.poll() is None:
