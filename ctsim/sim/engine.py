@@ -18,16 +18,33 @@ from ctsim.reasons import Reason
 from ctsim.registry import ModelRecord, Registry
 from ctsim.runners import LocalRunner
 from ctsim.scenario.data import DataSource
-from ctsim.scenario.model import BadModelEvent, DriftEvent, FaultEvent, OutageEvent, Scenario
+from ctsim.scenario.model import (
+    BadModelEvent,
+    DriftEvent,
+    FaultEvent,
+    OutageEvent,
+    Scenario,
+)
 from ctsim.serving import Deployment, LiveMetrics
 from ctsim.sim.faults import FaultPlan
 from ctsim.sim.follow import TaskFollower
 from ctsim.sim.lakewriter import LakeWriter
-from ctsim.sim.launch import RunReport, launch, pipeline_arguments, run_settings, training_window
+from ctsim.sim.launch import RunReport, launch, pipeline_arguments, run_settings
 from ctsim.sim.timeline import TickRecord, Timeline
 from ctsim.store import Layout, ObjectStore, OutageRelay
-from ctsim.triggers import (Arbitration, LiveScore, TriggerState, arbitrate, drift_decision,
-                            drift_decision_from_sketches, performance_decision, schedule_decision, volume_decision)
+from ctsim.triggers import (
+    Arbitration,
+    LiveScore,
+    TrainingWindow,
+    TriggerState,
+    arbitrate,
+    drift_decision,
+    drift_decision_from_sketches,
+    performance_decision,
+    schedule_decision,
+    training_window,
+    volume_decision,
+)
 
 Progress = Callable[[str, dict], None]
 
@@ -235,9 +252,7 @@ class Simulation:
     def _train(self, tick: int, trigger: str) -> None:
         self.state.runs += 1
         run_id = f"run-{self.state.runs:03d}"
-        champion = self.deployment.champion
-        through = self._record(champion).data_snapshot.get("as_of_tick") if champion else None
-        window = training_window(self.scenario, tick, through)
+        window = self._window(tick)
         sabotage = any(e.mode == "sabotage" and e.active(tick) for e in self.scenario.events_of(BadModelEvent))
         pipeline = self.world.pipeline
         arguments = pipeline_arguments(self.scenario, pipeline, self.world.layout.namespace, run_id, window)
@@ -259,6 +274,12 @@ class Simulation:
         if report.outcome.succeeded:
             self.state.labelled_since_run = 0
             self._follow_registry(tick, report)
+
+    def _window(self, tick: int) -> TrainingWindow:
+        """The run's window by the shared policy, from the champion's data (``ctsim.triggers.policy``)."""
+        champion = self.deployment.champion
+        through = self._record(champion).data_snapshot.get("as_of_tick") if champion else None
+        return training_window(self.scenario.training, tick, through, self.scenario.data.label_delay_ticks)
 
     def _record_run(self, tick: int, trigger: str, window, report: RunReport) -> None:
         outcome = report.outcome
