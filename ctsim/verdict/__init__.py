@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from ctsim.scenario.model import (FinalChampionMetric, GateBlocks, NoWorsePromotion, Promotions, Rollback, Scenario,
                                   TriggerFires, TriggerNever)
-from ctsim.sim.timeline import Timeline
 from ctsim.steps.metrics import worsening
+
+if TYPE_CHECKING:  # only for annotations: ctsim.sim imports this module to judge a run
+    from ctsim.sim.timeline import Timeline
 
 __all__ = ["DECIDED", "ExpectationResult", "Verdict", "check", "contract_results"]
 
