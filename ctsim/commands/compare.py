@@ -6,10 +6,10 @@ import argparse
 from pathlib import Path
 
 from rich.console import Console
-
-from ctsim.commands import positive_int
 from rich.table import Table
 from rich.text import Text
+
+from ctsim.commands import positive_int
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -30,7 +30,8 @@ def register(commands: argparse._SubParsersAction) -> None:
                          help="what the winner is best at (default: auc, the mean served metric)")
     compare.add_argument("--tolerance", type=float, default=DEFAULT_TOLERANCE,
                          help=f"recovered = back within this of the pre-drift level (default {DEFAULT_TOLERANCE})")
-    compare.add_argument("--plot", type=Path, default=None, metavar="PATH", help="write the metric-over-time plot (.png, .svg or .pdf)")
+    compare.add_argument("--plot", type=Path, default=None, metavar="PATH",
+                         help="write the metric-over-time plot (.png, .svg or .pdf)")
     compare.add_argument("-j", "--jobs", type=positive_int, default=None, help="worker processes (default: one per core)")
     compare.add_argument("--runner", choices=("subprocess", "docker"), default="subprocess", help="kfp.local runner")
     compare.add_argument("--runs-dir", type=Path, default=Path("runs"), help="where the comparison goes (default: runs/)")

@@ -15,8 +15,9 @@ import json
 import urllib.error
 import urllib.request
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 from ctsim.deadline import deadline_pool_manager
 from ctsim.deadline import operation as deadline_operation

@@ -10,7 +10,8 @@ trigger functions (``ctsim.triggers``):
 * drift: the last ``window_ticks`` ticks of production rows against the
   ``window_ticks`` ticks that ended at the last training run.
 
-When one fires (and the cooldown allows: ``plan_launch``, the simulator's policy from ``ctsim.triggers.policy``), or when ``force`` is set (the schedule
+When one fires (and the cooldown allows: ``plan_launch``, the simulator's policy from
+``ctsim.triggers.policy``), or when ``force`` is set (the schedule
 trigger's recurring run, ``promote --run-once``), it writes the run's
 ``settings.json`` (the promoted scenario's contract, gates and training settings
 with this run's window), launches the promoted training pipeline version through

@@ -20,8 +20,9 @@ line is rendered at every refresh, so the step in flight and its elapsed seconds
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, TimeElapsedColumn
@@ -101,7 +102,7 @@ class LiveView:
         self._progress: Progress | None = None
         self._task = None
 
-    def __enter__(self) -> "LiveView":
+    def __enter__(self) -> LiveView:
         if self.enabled and self.interactive:
             self.console.file = self.console.file  # pinned: the runner swaps sys.stdout for the run's log
             line = _StateColumn(lambda: self._redact(self.state.describe(time.monotonic())))

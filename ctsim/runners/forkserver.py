@@ -223,7 +223,7 @@ def _standard_streams(env: dict[str, str]):  # type: ignore[no-untyped-def]
     encoding = env.get("PYTHONIOENCODING", "utf-8").split(":")[0] or "utf-8"
 
     def stream(fd: int, mode: str, errors: str, line: bool):  # type: ignore[no-untyped-def]
-        raw = io.open(fd, mode + "b", buffering=0 if unbuffered and mode == "w" else -1, closefd=False)
+        raw = open(fd, mode + "b", buffering=0 if unbuffered and mode == "w" else -1, closefd=False)
         return io.TextIOWrapper(raw, encoding=encoding, errors=errors, line_buffering=line,
                                 write_through=unbuffered)
 

@@ -15,14 +15,15 @@ from __future__ import annotations
 import difflib
 import math
 import reprlib
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from ctsim.drift._measures import check_method
 from ctsim._data import SCENARIOS
+from ctsim.drift._measures import check_method
 from ctsim.errors import ScenarioError, SettingError
 from ctsim.scenario.checks import task_problems
 from ctsim.scenario.model import BadDataEvent, DriftEvent, Scenario, TrafficSpikeEvent

@@ -48,7 +48,7 @@ class CanaryTrial:
     canary_sum: float = 0.0
     champion_sum: float = 0.0
 
-    def add(self, observation: Observation) -> "CanaryTrial":
+    def add(self, observation: Observation) -> CanaryTrial:
         if not observation.samples or observation.canary_metric is None or observation.champion_metric is None:
             return self
         n = observation.samples

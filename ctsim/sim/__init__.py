@@ -14,10 +14,10 @@ import contextlib
 import json
 import shutil
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Iterator
 
 from ctsim.errors import CtsimError, RunnerUnavailable, ScenarioError
 from ctsim.pipeline.compile import CompiledPipeline
@@ -72,7 +72,7 @@ def run_scenario(name_or_path: str, runs_dir: Path = Path("runs"), runner: Runne
     with tempfile.TemporaryDirectory(prefix="ctsim-pipeline-") as staging:
         # The team's pipeline is imported, compiled and checked before the run directory exists.
         staged = prepare_pipeline(scenario, path, Path(staging) / "pipeline.yaml")
-        run_id = f"{safe_name(scenario.name, 'scenario name')}-{datetime.now(timezone.utc):%Y%m%dT%H%M%S%fZ}"
+        run_id = f"{safe_name(scenario.name, 'scenario name')}-{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}"
         run_dir = fresh_directory(runs_dir, run_id)
         shutil.copyfile(staged.path, run_dir / "pipeline.yaml")
     pipeline = PreparedPipeline(staged.label, CompiledPipeline(run_dir / "pipeline.yaml", staged.sha256), staged.shape)

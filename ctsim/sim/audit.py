@@ -13,14 +13,15 @@ Three checks, each a pure function of what was gathered from the store:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from typing import Any, Iterable
+from typing import Any
 
 from ctsim.errors import CtsimError
 from ctsim.registry import ALIASES, Registry
-from ctsim.trust import SigningKey
 from ctsim.sim.timeline import Timeline
 from ctsim.store import Layout, ObjectStore, sha256_hex
+from ctsim.trust import SigningKey
 
 __all__ = ["Audit", "AuditCheck", "audit_run", "check_aliases", "check_history", "check_lake"]
 

@@ -4,9 +4,9 @@ the pipeline runs, the canary moves. Every notable thing goes on the timeline.""
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import pandas as pd
 

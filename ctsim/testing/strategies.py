@@ -37,7 +37,8 @@ from ctsim.settings import (
     TriggerSettings,
     VolumeTriggerSettings,
 )
-from ctsim.steps.metrics import METRICS as METRIC_REGISTRY, metric_spec
+from ctsim.steps.metrics import METRICS as METRIC_REGISTRY
+from ctsim.steps.metrics import metric_spec
 
 __all__ = [
     "CRONS",

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
-from ctsim.scenario.model import (FinalChampionMetric, GateBlocks, NoWorsePromotion, Promotions, Rollback, Scenario,
-                                  TriggerFires, TriggerNever)
+from ctsim.scenario.model import (
+    FinalChampionMetric,
+    GateBlocks,
+    NoWorsePromotion,
+    Promotions,
+    Rollback,
+    Scenario,
+    TriggerFires,
+    TriggerNever,
+)
 from ctsim.steps.metrics import worsening
 
 if TYPE_CHECKING:  # only for annotations: ctsim.sim imports this module to judge a run

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from fixtures_store import register_version
+
 from ctsim.gates import CanaryState, Phase
 from ctsim.registry import Registry
 from ctsim.serving import Deployment

@@ -8,8 +8,8 @@ import pytest
 
 import ctsim.triggers
 import ctsim.triggers.arbitration
-import ctsim.triggers.policy
 import ctsim.triggers.decisions
+import ctsim.triggers.policy
 from ctsim.drift import sketch_frame
 from ctsim.settings import (
     DriftTriggerSettings,
