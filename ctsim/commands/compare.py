@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import cast
 
-from rich.console import Console
+from rich.console import Console, JustifyMethod
 from rich.table import Table
 from rich.text import Text
 
@@ -71,7 +72,7 @@ def format_comparison(comparison) -> Table:
     for column, justify in (("", "left"), ("policy", "left"), ("auc", "right"), ("recovery", "right"),
                             ("retrains", "right"), ("pipeline s", "right"), ("gate blocks", "right"),
                             ("rollbacks", "right")):
-        table.add_column(column, justify=justify, no_wrap=column in ("policy", "auc"))
+        table.add_column(column, justify=cast(JustifyMethod, justify), no_wrap=column in ("policy", "auc"))
     for run in comparison.runs:
         mark = Text("★", style="bold yellow") if run.policy == comparison.winner else ""
         m = run.metrics

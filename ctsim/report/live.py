@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
 from ctsim.report.redact import Redactor
@@ -100,7 +100,7 @@ class LiveView:
         self.state = LiveState()
         self._redact = (redactor or Redactor.from_env()).text
         self._progress: Progress | None = None
-        self._task = None
+        self._task: TaskID | None = None
 
     def __enter__(self) -> LiveView:
         if self.enabled and self.interactive:
@@ -121,7 +121,7 @@ class LiveView:
         if not self.enabled:
             return
         line = self.state.apply(kind, data)
-        if self._progress is not None:
+        if self._progress is not None and self._task is not None:
             self._progress.update(self._task, completed=self.state.tick, total=self.state.ticks)
         elif line is not None:
             self.console.print(f"  … {self._redact(line)}", markup=False, highlight=False)

@@ -47,7 +47,7 @@ _EXTRA_COLUMNS = 3  # row id, tick, label
 _SafeBase: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: ~50x faster
 
 
-class _Loader(_SafeBase):  # type: ignore[misc,valid-type]
+class _Loader(_SafeBase):
     """Safe YAML without implicit timestamps: dates stay text and pydantic validates them with their key and line."""
 
 

@@ -130,7 +130,7 @@ class DataSpec(Settings):
 
     @property
     def label_delay_ticks(self) -> int:
-        source = self.replay or self.generator
+        source = self.replay or self.generator or Generator()  # one of them is set once validated
         return source.label_delay_ticks
 
 

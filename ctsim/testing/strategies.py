@@ -172,7 +172,7 @@ def model_gate_settings(draw: st.DrawFn, metrics: tuple[str, ...] = tuple(METRIC
     metric = draw(st.sampled_from(metrics))
     bound = ({"min_value": draw(metric_values())} if metric_spec(metric).higher_is_better
              else {"max_value": draw(st.none() | metric_values())})
-    return ModelGateSettings(metric=metric, max_regression=draw(metric_values()), **bound)
+    return ModelGateSettings.model_validate({"metric": metric, "max_regression": draw(metric_values()), **bound})
 
 
 @st.composite

@@ -30,7 +30,7 @@ def simulator_runs(arrivals, promoted, triggers, training, label_delay):
                                  data=SimpleNamespace(label_delay_ticks=label_delay)),
         timeline=SimpleNamespace(add=lambda *args, **kwargs: None),
         progress=lambda *args: None)
-    sim._trigger_decisions = lambda tick: Simulation._trigger_decisions(sim, tick)
+    sim._trigger_decisions = lambda tick, champion: Simulation._trigger_decisions(sim, tick, champion)
     sim._record = lambda version: SimpleNamespace(data_snapshot={"as_of_tick": through["as_of"]})
     runs = []
     for tick, rows in enumerate(arrivals):
