@@ -83,8 +83,10 @@ def plan_launch(decisions: list[TriggerDecision], state: TriggerState, latest_ti
                 force: bool = False) -> tuple[Arbitration, TrainingWindow | None]:
     """Whether to launch at ``latest_tick`` and with which window: the simulator's policy (``ctsim.triggers.policy``).
 
-    The cluster has no simulated canary to wait for, so nothing is busy; ``force`` (the schedule trigger's
-    recurring run) launches whatever the cooldown says, as the scheduler already chose the moment. Pure.
+    The cluster has no simulated canary to wait for, so nothing is busy. ``force`` (the schedule trigger's
+    recurring run, ``promote --run-once``) launches without consulting the cooldown: the scheduler already chose
+    the moment. This is the one place the cluster departs from the simulator, where a schedule trigger inside
+    the cooldown is held. Pure.
     """
     if force:
         arbitration = Arbitration(True, "schedule", Reason("the schedule trigger's recurring run", "forced", "", True))
