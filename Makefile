@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo demo-docker docker-setup test test-fast test-e2e test-docker install clean bench lock
+.PHONY: demo demo-docker docker-setup lint test test-fast test-e2e test-docker install clean bench lock
 
 # Everything the tests need (runtime + every extra + the test kit), pinned by the CI lock file.
 $(STAMP): pyproject.toml ci/constraints.txt
@@ -27,8 +27,14 @@ docker-setup: $(STAMP)
 demo-docker: docker-setup
 	$(BIN)/ctsim run scenario sudden-drift --runner docker
 
-# The whole suite, hypothesis derandomized (the `ci` profile).
-test: $(STAMP)
+# The house rules that a linter can check: ruff (lint, not format) and mypy, both configured in pyproject.toml.
+# The architecture rules and "every module imports alone" are tests (tests/test_architecture.py).
+lint: $(STAMP)
+	$(BIN)/ruff check ctsim tests bench examples
+	$(BIN)/mypy
+
+# Lint, then the whole suite, hypothesis derandomized (the `ci` profile).
+test: lint
 	CTSIM_HYPOTHESIS_PROFILE=ci $(BIN)/pytest -q
 
 test-fast: $(STAMP)

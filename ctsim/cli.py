@@ -13,7 +13,7 @@ import importlib
 import os
 import sys
 import threading
-from typing import Sequence
+from collections.abc import Sequence
 
 from rich.console import Console
 from rich.markup import escape

@@ -52,7 +52,7 @@ class DataContract:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "DataContract":
+    def from_dict(cls, data: dict[str, Any]) -> DataContract:
         features = tuple(
             ColumnSpec(**{**column, "categories": tuple(column.get("categories", ()))})
             for column in data["features"]

@@ -14,9 +14,6 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from ctsim.pipeline.artifacts import load_model, save_model
-from ctsim.pipeline.tasks import run_settings
-
 _LIBRARY = ("COMPONENT_IMAGE", "collect_data", "components_on", "ctsim_component", "evaluate_model", "exit_handler", "finish_run",
             "on_cluster", "raise_alert", "register_model", "split_data", "start_canary", "validate_data",
             "with_store_secret")

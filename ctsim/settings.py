@@ -101,7 +101,7 @@ class CanarySettings(Settings):
     progress_deadline_ticks: int = Field(10, ge=1, le=10_000)
 
     @model_validator(mode="after")
-    def _weights_ordered(self) -> "CanarySettings":
+    def _weights_ordered(self) -> CanarySettings:
         if self.step_weight > self.max_weight:
             raise ValueError(
                 f"The 'step_weight' setting of the canary must be at most max_weight ({self.max_weight}). "
@@ -193,7 +193,7 @@ class TrainingSettings(Settings):
         return value
 
     @model_validator(mode="after")
-    def _incremental_needs_partial_fit(self) -> "TrainingSettings":
+    def _incremental_needs_partial_fit(self) -> TrainingSettings:
         if self.strategy == "incremental" and self.model != "sgd" and self.estimator is None:
             raise ValueError(
                 "The 'model' setting of training must be 'sgd' when strategy is 'incremental' "

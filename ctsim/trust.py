@@ -19,14 +19,13 @@ import hmac
 import os
 import pickle
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
 
 from ctsim.errors import IntegrityError, SettingError
 
-__all__ = ["KEY_FILE_VAR", "KEY_VAR", "SigningKey", "load_model", "read_sealed_model", "read_sealed_payload", "seal",
-           "unseal", "write_sealed_model"]
+__all__ = ["KEY_FILE_VAR", "KEY_VAR", "SigningKey", "load_model", "seal", "unseal"]
 
 KEY_VAR = "CTSIM_SIGNING_KEY"
 KEY_FILE_VAR = "CTSIM_SIGNING_KEY_FILE"
@@ -47,11 +46,11 @@ class SigningKey:
             raise SettingError(f"The signing key must be at least {MIN_KEY_BYTES} bytes. Got {len(self.secret)} instead.")
 
     @classmethod
-    def generate(cls) -> "SigningKey":
+    def generate(cls) -> SigningKey:
         return cls(secrets.token_bytes(MIN_KEY_BYTES))
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> "SigningKey | None":
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> SigningKey | None:
         """The configured key (``CTSIM_SIGNING_KEY`` hex, else the file ``CTSIM_SIGNING_KEY_FILE``), or None."""
         env = os.environ if environ is None else environ
         text = env.get(KEY_VAR, "").strip()
@@ -73,7 +72,7 @@ class SigningKey:
                                "print(secrets.token_hex(32))'`).") from None
 
     @classmethod
-    def required(cls, environ: Mapping[str, str] | None = None) -> "SigningKey":
+    def required(cls, environ: Mapping[str, str] | None = None) -> SigningKey:
         """The configured key; a task process without one refuses to load or vouch for any model."""
         key = cls.from_env(environ)
         if key is None:

@@ -15,7 +15,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     actions = cluster.add_subparsers(dest="action", required=True, metavar="ACTION")
     up = actions.add_parser("up", help="create the cluster, install KFP, wait, port-forward the API to :8888")
     up.add_argument("--name", default="ctsim", help="kind cluster name (context kind-NAME; default: ctsim)")
-    up.add_argument("--config", type=Path, help="kind config (default: the one shipped with ctsim; ci/kind-config.yaml in a clone)")
+    up.add_argument("--config", type=Path,
+                    help="kind config (default: the one shipped with ctsim; ci/kind-config.yaml in a clone)")
     up.add_argument("--load-image", action="store_true", help="kind-load the component image (build it first)")
     up.add_argument("--wait", type=int, default=900, help="seconds to wait for KFP to be ready (default: 900)")
     up.add_argument("--dry-run", action="store_true", help="print the commands; run nothing")

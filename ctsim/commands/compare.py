@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import cast
 
-from rich.console import Console
-
-from ctsim.commands import positive_int
+from rich.console import Console, JustifyMethod
 from rich.table import Table
 from rich.text import Text
+
+from ctsim.commands import positive_int
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -30,7 +31,8 @@ def register(commands: argparse._SubParsersAction) -> None:
                          help="what the winner is best at (default: auc, the mean served metric)")
     compare.add_argument("--tolerance", type=float, default=DEFAULT_TOLERANCE,
                          help=f"recovered = back within this of the pre-drift level (default {DEFAULT_TOLERANCE})")
-    compare.add_argument("--plot", type=Path, default=None, metavar="PATH", help="write the metric-over-time plot (.png, .svg or .pdf)")
+    compare.add_argument("--plot", type=Path, default=None, metavar="PATH",
+                         help="write the metric-over-time plot (.png, .svg or .pdf)")
     compare.add_argument("-j", "--jobs", type=positive_int, default=None, help="worker processes (default: one per core)")
     compare.add_argument("--runner", choices=("subprocess", "docker"), default="subprocess", help="kfp.local runner")
     compare.add_argument("--runs-dir", type=Path, default=Path("runs"), help="where the comparison goes (default: runs/)")
@@ -70,7 +72,7 @@ def format_comparison(comparison) -> Table:
     for column, justify in (("", "left"), ("policy", "left"), ("auc", "right"), ("recovery", "right"),
                             ("retrains", "right"), ("pipeline s", "right"), ("gate blocks", "right"),
                             ("rollbacks", "right")):
-        table.add_column(column, justify=justify, no_wrap=column in ("policy", "auc"))
+        table.add_column(column, justify=cast(JustifyMethod, justify), no_wrap=column in ("policy", "auc"))
     for run in comparison.runs:
         mark = Text("★", style="bold yellow") if run.policy == comparison.winner else ""
         m = run.metrics

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import cast
 
-from rich.console import Console
+from rich.console import Console, JustifyMethod
 
 from ctsim.commands import positive_int
 
@@ -76,7 +77,7 @@ def run_suite_command(args: argparse.Namespace, console: Console) -> int:
     table = Table(title=f"Suite {result.directory}", title_justify="left")
     for column, justify in (("scenario", "left"), ("verdict", "left"), ("ticks", "right"), ("pipeline runs", "right"),
                             ("wall s", "right"), ("detail", "left")):
-        table.add_column(column, justify=justify, overflow="fold")
+        table.add_column(column, justify=cast(JustifyMethod, justify), overflow="fold")
     for o in result.outcomes:
         table.add_row(o.name, Text(o.status.upper(), style=styles[o.status]), str(o.ticks), str(o.pipeline_runs),
                       f"{o.seconds:.1f}", o.error)

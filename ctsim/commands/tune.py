@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import cast
 
-from rich.console import Console
+from rich.console import Console, JustifyMethod
 from rich.table import Table
 from rich.text import Text
 
@@ -104,7 +105,7 @@ def format_front(tuning) -> Table:
                   "★ = recommended", caption_justify="left")
     for column, justify in (("", "left"), ("policy", "left"), ("served", "right"), ("retrains", "right"),
                             ("pipeline s", "right"), ("triggers", "left")):
-        table.add_column(column, justify=justify, no_wrap=column != "triggers")
+        table.add_column(column, justify=cast(JustifyMethod, justify), no_wrap=column != "triggers")
     chosen = tuning.recommendation.choice
     rows = list(tuning.front) + [None] + list(tuning.baselines)
     for result in rows:

@@ -13,9 +13,19 @@ registry and the canary comes from ``ctsim.pipeline.library`` (public as ``ctsim
 from kfp import dsl
 from kfp.dsl import Dataset, Input, Model, Output
 
-from ctsim.pipeline.library import (COMPONENT_IMAGE, collect_data, ctsim_component, evaluate_model, exit_handler,
-                                    on_cluster, raise_alert, register_model, start_canary, validate_data,
-                                    with_store_secret)
+from ctsim.pipeline.library import (
+    COMPONENT_IMAGE,
+    collect_data,
+    ctsim_component,
+    evaluate_model,
+    exit_handler,
+    on_cluster,
+    raise_alert,
+    register_model,
+    start_canary,
+    validate_data,
+    with_store_secret,
+)
 
 PIPELINE_NAME = "ctsim-continuous-training"
 

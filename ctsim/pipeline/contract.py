@@ -12,8 +12,9 @@ serves only what the registry holds. Pure functions of the IR document: no impor
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 REQUIRED_PARAMETERS = {"namespace": "STRING", "run_id": "STRING", "first_tick": "NUMBER_INTEGER",
                        "last_tick": "NUMBER_INTEGER"}

@@ -9,14 +9,22 @@ not judged: a policy may well break them, that is what is being compared.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from ctsim.errors import ScenarioError
-from ctsim.policy.metrics import (DEFAULT_TOLERANCE, OBJECTIVES, Objective, PolicyMetrics, choose_winner,
-                                  drift_onsets, measure)
+from ctsim.policy.metrics import (
+    DEFAULT_TOLERANCE,
+    OBJECTIVES,
+    Objective,
+    PolicyMetrics,
+    choose_winner,
+    drift_onsets,
+    measure,
+)
 from ctsim.policy.policies import Policy, builtin_policy, load_policies, rewrite_scenario
 from ctsim.scenario import loader
 from ctsim.scenario.data import open_source
@@ -98,7 +106,7 @@ def run_compare(planned: Plan, runs_dir: Path = Path("runs"), jobs: int | None =
                 on_done: Callable[[str, dict[str, Any]], None] | None = None) -> Comparison:
     if objective not in OBJECTIVES:
         raise ScenarioError(f"--objective must be one of {', '.join(OBJECTIVES)}. Got {objective!r} instead.")
-    stamp = datetime.now(timezone.utc)
+    stamp = datetime.now(UTC)
     directory = fresh_directory(runs_dir, f"compare-{planned.scenario.name}-{stamp:%Y%m%dT%H%M%SZ}")
     tasks = []
     for policy in planned.policies:

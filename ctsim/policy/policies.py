@@ -27,8 +27,13 @@ from pydantic import ValidationError
 from ctsim.errors import ScenarioError
 from ctsim.scenario import loader
 from ctsim.scenario.model import Scenario
-from ctsim.settings import (DriftTriggerSettings, PerformanceTriggerSettings, ScheduleTriggerSettings,
-                            TriggerSettings, VolumeTriggerSettings)
+from ctsim.settings import (
+    DriftTriggerSettings,
+    PerformanceTriggerSettings,
+    ScheduleTriggerSettings,
+    TriggerSettings,
+    VolumeTriggerSettings,
+)
 
 __all__ = ["BUILTIN", "Policy", "builtin_policy", "load_policies", "rewrite_scenario", "volume_rows"]
 

@@ -31,10 +31,11 @@ import json
 import math
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable, Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import ValidationError
@@ -301,7 +302,7 @@ def run_tune(scenario_arg: str, space_path: Path, trials: int, *, runs_dir: Path
     chosen = tuple(builtin_policy(name, scenario, rows) for name in baselines)
     started = time.monotonic()
     if resume is None:
-        stamp = datetime.now(timezone.utc)
+        stamp = datetime.now(UTC)
         directory = fresh_directory(runs_dir, f"tune-{scenario.name}-{stamp:%Y%m%dT%H%M%SZ}")
         (directory / "space.yaml").write_text(space_path.read_text(encoding="utf-8"), encoding="utf-8")
         study = _study(directory, scenario.seed if seed is None else seed, create=True)

@@ -71,7 +71,7 @@ def read_kubeconfig(environ: dict[str, str] | None = None) -> KubeConfig | None:
             continue
         sources.append(str(path))
         current = current or document.get("current-context") or None  # the first file that sets it wins, as kubectl
-        contexts += [c.get("name") for c in document.get("contexts") or [] if isinstance(c, dict) and c.get("name")]
+        contexts += [str(c["name"]) for c in document.get("contexts") or [] if isinstance(c, dict) and c.get("name")]
     if not sources:
         return None
     return KubeConfig(current, tuple(contexts), ", ".join(sources))

@@ -8,7 +8,8 @@ the two dialects spell differently:
 * day-of-week 7 means Sunday to croniter but is out of range for robfig (0-6):
   terms that reach 7 are expanded to explicit days with 7 written as 0;
 * croniter extensions robfig lacks (``L``, ``W``, ``#``, descending ranges)
-  and weekday ``N/step`` (croniter and robfig disagree on it) are refused with a clear message instead of deploying a schedule that fires
+  and weekday ``N/step`` (croniter and robfig disagree on it) are refused with a clear message instead of
+  deploying a schedule that fires
   at different instants.
 """
 

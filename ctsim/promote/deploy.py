@@ -15,8 +15,9 @@ import json
 import urllib.error
 import urllib.request
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 from ctsim.deadline import deadline_pool_manager
 from ctsim.deadline import operation as deadline_operation
@@ -187,7 +188,7 @@ def _disable_superseded(client: Any, plan: PromotionPlan, existing: dict[str, An
 
 
 def _ensure_recurring_run(client: Any, experiment_id: str, run: RecurringRunPlan, version: tuple[str, str],
-                          existing: dict[str, str], actions: list[Action]) -> None:
+                          existing: dict[str, Any], actions: list[Action]) -> None:
     if run.name in existing:
         actions.append(Action("reused", "recurring run", run.name, existing[run.name].recurring_run_id))
         return

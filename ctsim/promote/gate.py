@@ -37,7 +37,7 @@ class SuiteRecord:
     scenarios: tuple[ScenarioRecord, ...]
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any], source: str) -> "SuiteRecord":
+    def from_dict(cls, data: dict[str, Any], source: str) -> SuiteRecord:
         """Raises KeyError/TypeError/ValueError on a record that does not follow schema 1."""
         if data.get("schema_version") != 1:
             raise ValueError(f"schema_version {data.get('schema_version')!r} is not 1")

@@ -87,6 +87,7 @@ def launch_document(scenario: Scenario, contract: dict[str, Any], namespace: str
                            first_tick=0, last_tick=0, as_of_tick=0, pipeline_sha256=pipeline.sha256)
     window = {"first_tick", "last_tick", "as_of_tick"}
     return {"parameters": arguments(pipeline.shape, fixed, scenario.parameters),
+            "label_delay_ticks": scenario.data.label_delay_ticks,  # the incremental window reaches back this far
             "declared": sorted(p.name for p in pipeline.shape.parameters if p.name in window),
             "settings": settings.model_dump(mode="json", exclude=window)}
 

@@ -10,7 +10,8 @@ trigger functions (``ctsim.triggers``):
 * drift: the last ``window_ticks`` ticks of production rows against the
   ``window_ticks`` ticks that ended at the last training run.
 
-When one fires (and the cooldown allows), or when ``force`` is set (the schedule
+When one fires (and the cooldown allows: ``plan_launch``, the simulator's policy from
+``ctsim.triggers.policy``), or when ``force`` is set (the schedule
 trigger's recurring run, ``promote --run-once``), it writes the run's
 ``settings.json`` (the promoted scenario's contract, gates and training settings
 with this run's window), launches the promoted training pipeline version through
@@ -30,15 +31,22 @@ import pandas as pd
 from ctsim import lake
 from ctsim.contract import TICK, DataContract
 from ctsim.errors import ClusterError, StoreError
-from ctsim.reasons import TriggerDecision
+from ctsim.reasons import Reason, TriggerDecision
 from ctsim.settings import TrainingSettings, TriggerSettings
 from ctsim.store import Layout, ObjectStore, StoreConfig, tick_of_key
-from ctsim.triggers import LiveScore, drift_decision, performance_decision, volume_decision
-
-
-@dataclass(frozen=True)
-class CheckState:
-    last_trained_tick: int = -1
+from ctsim.triggers import (
+    Arbitration,
+    LiveScore,
+    TrainingWindow,
+    TriggerState,
+    arbitrate,
+    drift_decision,
+    performance_decision,
+    state_from_dict,
+    state_to_dict,
+    training_window,
+    volume_decision,
+)
 
 
 @dataclass(frozen=True)
@@ -70,22 +78,23 @@ def decide(triggers: TriggerSettings, obs: Observations, contract: DataContract)
     return decisions
 
 
-def should_launch(decisions: list[TriggerDecision], state: CheckState, latest_tick: int, cooldown_ticks: int) -> bool:
-    """A trigger fired, there is a new tick, and the cooldown since the last launch has passed. Pure."""
-    fresh = latest_tick > state.last_trained_tick
-    cooled = state.last_trained_tick < 0 or latest_tick - state.last_trained_tick >= cooldown_ticks
-    return fresh and cooled and any(decision.fired for decision in decisions)
+def plan_launch(decisions: list[TriggerDecision], state: TriggerState, latest_tick: int, cooldown_ticks: int,
+                training: TrainingSettings, trained_through: int | None, label_delay_ticks: int,
+                force: bool = False) -> tuple[Arbitration, TrainingWindow | None]:
+    """Whether to launch at ``latest_tick`` and with which window: the simulator's policy (``ctsim.triggers.policy``).
 
-
-def training_window(training: TrainingSettings, state: CheckState, latest_tick: int) -> tuple[int, int, int]:
-    """(first, last, as_of) ticks for the launched run, as the simulator's strategies choose them. Pure."""
-    if training.strategy == "window":
-        first = max(0, latest_tick - training.window_ticks + 1)
-    elif training.strategy == "incremental" and state.last_trained_tick >= 0:
-        first = state.last_trained_tick + 1
+    The cluster has no simulated canary to wait for, so nothing is busy. ``force`` (the schedule trigger's
+    recurring run, ``promote --run-once``) launches without consulting the cooldown: the scheduler already chose
+    the moment. This is the one place the cluster departs from the simulator, where a schedule trigger inside
+    the cooldown is held. Pure.
+    """
+    if force:
+        arbitration = Arbitration(True, "schedule", Reason("the schedule trigger's recurring run", "forced", "", True))
     else:
-        first = 0
-    return first, latest_tick, latest_tick
+        arbitration = arbitrate(decisions, latest_tick, state, cooldown_ticks, busy=False)
+    if not arbitration.fire:
+        return arbitration, None
+    return arbitration, training_window(training, max(latest_tick, 0), trained_through, label_delay_ticks)
 
 
 def check_and_launch(namespace: str, triggers_json: str, launch_json: str, pipeline_name: str, version_name: str,
@@ -109,34 +118,37 @@ def check_and_launch(namespace: str, triggers_json: str, launch_json: str, pipel
     obs = observe(store, layout, triggers, contract, state, template["model_gate"].get("metric", "accuracy"))
     decisions = decide(triggers, obs, contract)
     fired = [d.trigger for d in decisions if d.fired] or (["schedule"] if force else [])
-    if not force and not should_launch(decisions, state, obs.latest_tick, triggers.cooldown_ticks):
-        return f"tick {obs.latest_tick}: no launch (fired: {', '.join(fired) or 'none'})"
-    latest = max(obs.latest_tick, 0)
-    first, last, as_of = training_window(TrainingSettings.model_validate(template["training"]), state, latest)
+    arbitration, planned = plan_launch(decisions, state, obs.latest_tick, triggers.cooldown_ticks,
+                                       TrainingSettings.model_validate(template["training"]),
+                                       _trained_through(store, layout), int(launch.get("label_delay_ticks", 1)), force)
+    if planned is None:
+        return f"tick {obs.latest_tick}: no launch (fired: {', '.join(fired) or 'none'}; {arbitration.reason})"
+    latest = planned.last_tick
     run_id = f"trigger-{latest:05d}-{fired[0]}-{uuid.uuid4().hex[:8]}"  # a forced check may launch twice a tick
-    window = {"first_tick": first, "last_tick": last, "as_of_tick": as_of}
+    window = {"first_tick": planned.first_tick, "last_tick": planned.last_tick, "as_of_tick": planned.as_of_tick}
     write_run_settings(store, layout, run_id, RunSettings.model_validate({**template, **window}))
     params = {**launch["parameters"], "run_id": run_id,
               **{name: value for name, value in window.items() if name in launch["declared"]}}
     launch_run(kfp_host, pipeline_name, version_name, experiment_name, run_id, params)
-    store.put(state_key(namespace), json.dumps({"last_trained_tick": obs.latest_tick}).encode(),
+    store.put(state_key(namespace), json.dumps(state_to_dict(state.after_run(latest))).encode(),
               content_type="application/json")
     return f"tick {obs.latest_tick}: launched {run_id} (fired: {', '.join(fired)})"
 
 
 def observe(store: ObjectStore, layout: Layout, triggers: TriggerSettings, contract: DataContract,
-            state: CheckState, metric: str) -> Observations:
+            state: TriggerState, metric: str) -> Observations:
     """Read from the lake and the registry what ``decide`` needs."""
     ticks = [t for key in store.list(layout.lake_source("production")) if (t := tick_of_key(key)) is not None]
     latest = max(ticks, default=-1)
-    since = state.last_trained_tick + 1
+    last_run = -1 if state.last_run_tick is None else state.last_run_tick
+    since = last_run + 1
     labelled = _labelled(store, layout, since, latest) if triggers.volume is not None else pd.DataFrame()
     obs: dict[str, Any] = {"latest_tick": latest, "new_labelled_rows": len(labelled)}
     if triggers.performance is not None:
         obs.update(_performance(store, layout, triggers, contract, latest, metric))
-    if triggers.drift is not None and state.last_trained_tick >= 0:
+    if triggers.drift is not None and last_run >= 0:
         width = triggers.drift.window_ticks
-        end = state.last_trained_tick
+        end = last_run
         obs["drift_reference"] = lake.read_window(store, layout, "production", max(0, end - width + 1), end)
         obs["drift_current"] = lake.read_window(store, layout, "production", max(0, latest - width + 1), latest)
     return Observations(**obs)
@@ -166,9 +178,20 @@ def _performance(store, layout, triggers, contract, latest, metric) -> dict[str,
     return {"live": live, "reference_metric": registry.record(champion.version).score, "metric": metric}
 
 
-def _read_state(store: ObjectStore, namespace: str) -> CheckState:
+def _read_state(store: ObjectStore, namespace: str) -> TriggerState:
     stored = store.get_or_none(state_key(namespace))
-    return CheckState(**json.loads(stored.data)) if stored is not None else CheckState()
+    return state_from_dict(json.loads(stored.data)) if stored is not None else TriggerState()
+
+
+def _trained_through(store: ObjectStore, layout: Layout) -> int | None:
+    """The tick the champion's training data is as of (None: no champion), as the simulator reads it."""
+    from ctsim.registry import Registry
+
+    registry = Registry(store, layout)
+    champion = registry.alias("champion")
+    if champion is None:
+        return None
+    return registry.record(champion.version).data_snapshot.get("as_of_tick")
 
 
 def launch_run(host: str, pipeline_name: str, version_name: str, experiment_name: str, run_id: str,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +54,7 @@ def run_once(client: Any, plan: PromotionPlan, timeout: int, now: datetime | Non
     lake data; waits for the check, returns its final state."""
     from ctsim.promote.deploy import find_version, translated
 
-    stamp = (now or datetime.now(timezone.utc)).strftime("%Y%m%dT%H%M%SZ")
+    stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
     run_name = f"promote-{plan.training.sha256[:12]}-{stamp}"
     check = next((run.parameters for run in plan.recurring_runs), None) or _check_parameters(plan)
     with translated(plan.host):

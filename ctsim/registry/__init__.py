@@ -56,14 +56,14 @@ class ModelRecord:
         fields.pop("signature")
         return json.dumps(fields, sort_keys=True, separators=(",", ":")).encode()
 
-    def signed(self, key: SigningKey) -> "ModelRecord":
+    def signed(self, key: SigningKey) -> ModelRecord:
         return replace(self, signature=key.sign(self.signed_bytes(), "record"))
 
     def to_json(self) -> bytes:
         return json.dumps(asdict(self), sort_keys=True, indent=1).encode()
 
     @classmethod
-    def from_json(cls, data: bytes) -> "ModelRecord":
+    def from_json(cls, data: bytes) -> ModelRecord:
         try:
             return cls(**json.loads(data))
         except (ValueError, TypeError) as exc:

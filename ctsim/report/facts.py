@@ -6,9 +6,10 @@ Everything here feeds all outputs alike (terminal, JSON, JUnit, plot), so they c
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from statistics import fmean
-from typing import Any, Mapping
+from typing import Any
 
 from ctsim.sim.timeline import Event, Timeline
 from ctsim.steps.metrics import METRICS

@@ -20,11 +20,12 @@ line is rendered at every refresh, so the step in flight and its elapsed seconds
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
 from ctsim.report.redact import Redactor
@@ -99,9 +100,9 @@ class LiveView:
         self.state = LiveState()
         self._redact = (redactor or Redactor.from_env()).text
         self._progress: Progress | None = None
-        self._task = None
+        self._task: TaskID | None = None
 
-    def __enter__(self) -> "LiveView":
+    def __enter__(self) -> LiveView:
         if self.enabled and self.interactive:
             self.console.file = self.console.file  # pinned: the runner swaps sys.stdout for the run's log
             line = _StateColumn(lambda: self._redact(self.state.describe(time.monotonic())))
@@ -120,7 +121,7 @@ class LiveView:
         if not self.enabled:
             return
         line = self.state.apply(kind, data)
-        if self._progress is not None:
+        if self._progress is not None and self._task is not None:
             self._progress.update(self._task, completed=self.state.tick, total=self.state.ticks)
         elif line is not None:
             self.console.print(f"  … {self._redact(line)}", markup=False, highlight=False)

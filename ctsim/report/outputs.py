@@ -25,7 +25,7 @@ class ReportPaths:
     junit: Path | None = None
     plot: Path | None = None
 
-    def check(self) -> "ReportPaths":
+    def check(self) -> ReportPaths:
         """Refuse bad paths up front (exit 2), before a minute of simulation is spent."""
         if self.plot is not None:
             check_plot_path(self.plot)

@@ -2,7 +2,8 @@
 
 A run directory ``runs/<scenario>-<timestamp>/`` holds ``timeline.json``, ``verdict.json``, ``run.json`` and,
 when the run was audited, ``audit.json``; kfp.local's per-run logs under ``logs/`` tell cache hits (task
-attempts and retries come from the run's own task records in the timeline, see ``facts.run_steps``). Missing or broken files are named in a ``CtsimError`` (exit 2); ``audit.json`` and the logs may be absent.
+attempts and retries come from the run's own task records in the timeline, see ``facts.run_steps``). Missing or
+broken files are named in a ``CtsimError`` (exit 2); ``audit.json`` and the logs may be absent.
 """
 
 from __future__ import annotations
@@ -10,13 +11,13 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from ctsim.errors import CtsimError
 from ctsim.report.redact import Redactor
-from ctsim.sim.timeline import Event, Timeline, TickRecord
+from ctsim.sim.timeline import Event, TickRecord, Timeline
 from ctsim.verdict import ExpectationResult, Verdict
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -46,7 +47,7 @@ class RunRecord:
     def pipeline_sha256(self) -> str:
         return str(self.info.get("pipeline_sha256", ""))
 
-    def redacted(self, redactor: Redactor) -> "RunRecord":
+    def redacted(self, redactor: Redactor) -> RunRecord:
         """A copy in which every string has been through ``redactor``: what every report renders from."""
         if not redactor.secrets:
             return self
@@ -100,7 +101,7 @@ def started_at(run_dir: Path) -> datetime | None:
     if not match:
         return None
     return datetime.strptime(match.group(1), "%Y%m%dT%H%M%S").replace(
-        microsecond=int((match.group(2) or "0")[:6].ljust(6, "0")), tzinfo=timezone.utc)
+        microsecond=int((match.group(2) or "0")[:6].ljust(6, "0")), tzinfo=UTC)
 
 
 def list_runs(runs_dir: Path) -> list[dict[str, Any]]:
@@ -113,7 +114,7 @@ def list_runs(runs_dir: Path) -> list[dict[str, Any]]:
     if not runs_dir.is_dir():
         raise CtsimError(f"{runs_dir}: no such runs directory (runs go to runs/ unless --runs-dir says otherwise)")
     rows = [_summary(path) for path in runs_dir.iterdir() if path.is_dir()]
-    return sorted(rows, key=lambda row: (row["started"] or datetime.min.replace(tzinfo=timezone.utc), row["run"]),
+    return sorted(rows, key=lambda row: (row["started"] or datetime.min.replace(tzinfo=UTC), row["run"]),
                   reverse=True)
 
 
@@ -133,7 +134,7 @@ def _summary(path: Path) -> dict[str, Any]:
     started = started_at(path)
     seconds = None
     if started is not None and (path / "run.json").exists():
-        ended = datetime.fromtimestamp((path / "run.json").stat().st_mtime, tz=timezone.utc)
+        ended = datetime.fromtimestamp((path / "run.json").stat().st_mtime, tz=UTC)
         seconds = max(0.0, (ended - started).total_seconds())
     sha = info.get("pipeline_sha256") or ""
     if not sha and (path / "pipeline.sha256").exists():
@@ -170,7 +171,7 @@ def _compare_summary(path: Path) -> dict[str, Any]:
     winner = record.get("winner") or "none"
     seconds = None
     if row["started"] is not None:
-        ended = datetime.fromtimestamp((path / "compare.json").stat().st_mtime, tz=timezone.utc)
+        ended = datetime.fromtimestamp((path / "compare.json").stat().st_mtime, tz=UTC)
         seconds = max(0.0, (ended - row["started"]).total_seconds())
     return {**row, "scenario": f"compare {record.get('scenario', '?')}", "status": "crashed" if crashed else "compared",
             "note": f"{len(policies)} policies, winner {winner}", "seconds": seconds}

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 # The names are repeated here (not imported from ctsim.store) so report/ depends on the timeline and verdict only.
@@ -27,14 +28,14 @@ class Redactor:
     secrets: tuple[str, ...] = ()
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, extra: Iterable[str] = ()) -> "Redactor":
+    def from_env(cls, environ: Mapping[str, str] | None = None, extra: Iterable[str] = ()) -> Redactor:
         env = os.environ if environ is None else environ
         values = [env.get(name, "") for name in SECRET_VARS]
         values += webhook_secrets(env.get(WEBHOOK_VAR, ""))
         return cls.of([*values, *extra])
 
     @classmethod
-    def of(cls, values: Iterable[str]) -> "Redactor":
+    def of(cls, values: Iterable[str]) -> Redactor:
         kept = {v for v in values if v and len(v) >= MIN_SECRET_LENGTH}
         # Longest first, so a URL is masked whole before its token is masked inside it.
         return cls(tuple(sorted(kept, key=lambda v: (-len(v), v))))

@@ -11,16 +11,17 @@ Numbers scored on poisoned labels say so, and "final" is one number: the champio
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from ctsim.reasons import reading
 from ctsim.report import facts
 from ctsim.report.chart import format_chart
 from ctsim.report.record import RunRecord
-from ctsim.reasons import reading
 from ctsim.report.redact import Redactor
 from ctsim.sim.timeline import Event, Timeline
 from ctsim.steps.metrics import metric_label

@@ -100,7 +100,8 @@ class LocalRunner:
         started = time.perf_counter()
         error = ""
         # Line-buffered, so whoever follows the log (a fault timed on a step) sees each task start as it happens.
-        with open(log_path, "w", encoding="utf-8", buffering=1) as log, contextlib.redirect_stdout(log), warnings.catch_warnings():
+        with open(log_path, "w", encoding="utf-8", buffering=1) as log, contextlib.redirect_stdout(log), \
+                warnings.catch_warnings():
             # kfp.local warns that cluster-only settings (image, cpu/memory requests) are ignored here: expected.
             warnings.simplefilter("ignore")
             try:

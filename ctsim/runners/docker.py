@@ -22,9 +22,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import yaml
 
@@ -107,7 +108,8 @@ def check_engine() -> Any:
     try:
         import docker
     except ImportError as exc:  # pragma: no cover - docker is a runtime dependency
-        raise RunnerUnavailable(f"--runner docker needs the 'docker' Python package; pip install 'docker>=7' ({SETUP_HINT})") from exc
+        raise RunnerUnavailable(
+            f"--runner docker needs the 'docker' Python package; pip install 'docker>=7' ({SETUP_HINT})") from exc
     try:
         client = docker.from_env(timeout=_ENGINE_TIMEOUT_S)
         client.ping()
@@ -129,7 +131,8 @@ def check_images(client: Any, images: Iterable[str]) -> dict[str, str]:
             found[image] = client.images.get(_with_tag(image)).id
         except docker.errors.ImageNotFound as exc:
             raise RunnerUnavailable(f"the image {image} is not in the local Docker image store: build it "
-                                    f"(ci/docker-setup.sh builds the component image; a team image: docker build -t {image} ...)") from exc
+                                    "(ci/docker-setup.sh builds the component image; a team image: "
+                                    f"docker build -t {image} ...)") from exc
         except docker.errors.APIError as exc:
             raise RunnerUnavailable(f"the Docker engine failed while looking up the image {image}: {exc.explanation}") from exc
     return found

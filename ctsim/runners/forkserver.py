@@ -67,16 +67,16 @@ def _read_exact(conn: socket.socket, size: int) -> bytes:
 
 
 # preload ------------------------------------------------------------------------------------------------
-class _RecordingEnviron(os._Environ):  # type: ignore[name-defined,misc]
+class _RecordingEnviron(os._Environ):
     """os.environ that remembers every key read, so import-time reads are known (``in``/``get`` go through here)."""
 
     read: set[str] = set()
 
-    def __getitem__(self, key):  # type: ignore[no-untyped-def]
+    def __getitem__(self, key):
         _RecordingEnviron.read.add(key)
         return super().__getitem__(key)
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self):
         _RecordingEnviron.read.add("*")  # iterating reads every variable
         return super().__iter__()
 
@@ -224,14 +224,14 @@ def _fresh_process(request: dict, fds: list[int]) -> None:
         sys.modules["numpy"].random.seed()
 
 
-def _standard_streams(env: dict[str, str]):  # type: ignore[no-untyped-def]
+def _standard_streams(env: dict[str, str]):
     import io
 
     unbuffered = bool(env.get("PYTHONUNBUFFERED"))
     encoding = env.get("PYTHONIOENCODING", "utf-8").split(":")[0] or "utf-8"
 
-    def stream(fd: int, mode: str, errors: str, line: bool):  # type: ignore[no-untyped-def]
-        raw = io.open(fd, mode + "b", buffering=0 if unbuffered and mode == "w" else -1, closefd=False)
+    def stream(fd: int, mode: str, errors: str, line: bool):
+        raw = open(fd, mode + "b", buffering=0 if unbuffered and mode == "w" else -1, closefd=False)
         return io.TextIOWrapper(raw, encoding=encoding, errors=errors, line_buffering=line,
                                 write_through=unbuffered)
 

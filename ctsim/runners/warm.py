@@ -20,9 +20,10 @@ import socket
 import subprocess
 import sys
 import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from ctsim.runners import forkserver
 
@@ -30,7 +31,8 @@ __all__ = ["DEFAULT_PRELOAD", "TaskProcesses", "WarmTasks", "parse_task_command"
 
 # The heavy third-party modules ctsim's tasks import (scikit-learn brings scipy). What they read from the environment
 # at import is recorded by the server, which refuses a task whose environment differs there.
-DEFAULT_PRELOAD = ("numpy", "pandas", "pyarrow", "pyarrow.parquet", "sklearn.linear_model", "sklearn.metrics", "sklearn.pipeline", "sklearn.preprocessing",
+DEFAULT_PRELOAD = ("numpy", "pandas", "pyarrow", "pyarrow.parquet", "sklearn.linear_model", "sklearn.metrics",
+                   "sklearn.pipeline", "sklearn.preprocessing",
                    "minio", "urllib3", "pydantic", "yaml", "kfp.dsl", "kfp.dsl.executor")
 READY_DEADLINE_S = 120.0
 STOP_DEADLINE_S = 5.0
@@ -59,7 +61,7 @@ class TaskProcesses:
                 raise SettingError(f"The 'preload' setting of the task processes must be a list of module names "
                                    f"like lightgbm or sklearn.ensemble. Got {name!r} instead.")
 
-    def with_preload(self, extra: tuple[str, ...]) -> "TaskProcesses":
+    def with_preload(self, extra: tuple[str, ...]) -> TaskProcesses:
         return TaskProcesses(self.warm, tuple(dict.fromkeys(self.preload + extra)))
 
 
@@ -193,7 +195,7 @@ class WarmTasks:
         self.started_warm += 1
         return process.stream_and_wait()
 
-    def _spawn(self, command: TaskCommand, env: dict[str, str]) -> "WarmProcess | None":
+    def _spawn(self, command: TaskCommand, env: dict[str, str]) -> WarmProcess | None:
         with self._lock:
             try:
                 if self._conn is None:
@@ -205,7 +207,7 @@ class WarmTasks:
                 self._give_up(f"the fork server failed ({type(exc).__name__}: {exc})")
                 return None
 
-    def _request(self, command: TaskCommand, env: dict[str, str]) -> "WarmProcess | None":
+    def _request(self, command: TaskCommand, env: dict[str, str]) -> WarmProcess | None:
         assert self._conn is not None
         read_end, write_end = os.pipe()
         stdin = 0 if _is_open(0) else os.open(os.devnull, os.O_RDONLY)
@@ -247,7 +249,7 @@ class WarmProcess:
 
     def __init__(self, tasks: WarmTasks, pid: int, read_end: int):
         self.tasks, self.pid = tasks, pid
-        self.stdout = open(read_end, "r", buffering=1, encoding="utf-8", errors="replace")
+        self.stdout = open(read_end, buffering=1, encoding="utf-8", errors="replace")
 
     def stream_and_wait(self) -> int:
         finished = False

@@ -16,8 +16,17 @@ import pandas as pd
 
 from ctsim.contract import EVENT_TIME, ROW_ID, TICK, ColumnSpec, DataContract
 from ctsim.errors import ScenarioError
-from ctsim.scenario.model import (BadDataEvent, BadModelEvent, ConceptDriftEvent, DriftEvent, Generator,
-                                  LabelShiftEvent, Replay, Scenario, TrafficSpikeEvent)
+from ctsim.scenario.model import (
+    BadDataEvent,
+    BadModelEvent,
+    ConceptDriftEvent,
+    DriftEvent,
+    Generator,
+    LabelShiftEvent,
+    Replay,
+    Scenario,
+    TrafficSpikeEvent,
+)
 
 SEGMENTS = ("a", "b", "c")
 FEATURE_BOUND = 50.0
@@ -248,7 +257,8 @@ def read_table(path: Path) -> pd.DataFrame:
             return pd.read_parquet(path)
         return pd.read_csv(path)
     except Exception as exc:  # pandas raises many unrelated types for unreadable files
-        raise ScenarioError(f"{path}: cannot read the replay file as {'Parquet' if path.suffix.lower() in ('.parquet', '.pq') else 'CSV'}: {exc}") from exc
+        kind = "Parquet" if path.suffix.lower() in (".parquet", ".pq") else "CSV"
+        raise ScenarioError(f"{path}: cannot read the replay file as {kind}: {exc}") from exc
 
 
 def time_order(times: pd.Series, path: Path, column: str) -> pd.Series:

@@ -15,14 +15,15 @@ from __future__ import annotations
 import difflib
 import math
 import reprlib
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from ctsim.drift._measures import check_method
 from ctsim._data import SCENARIOS
+from ctsim.drift._measures import check_method
 from ctsim.errors import ScenarioError, SettingError
 from ctsim.scenario.checks import task_problems
 from ctsim.scenario.model import BadDataEvent, DriftEvent, Scenario, TrafficSpikeEvent
@@ -46,7 +47,7 @@ _EXTRA_COLUMNS = 3  # row id, tick, label
 _SafeBase: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: ~50x faster
 
 
-class _Loader(_SafeBase):  # type: ignore[misc,valid-type]
+class _Loader(_SafeBase):
     """Safe YAML without implicit timestamps: dates stay text and pydantic validates them with their key and line."""
 
 

@@ -9,13 +9,19 @@ from __future__ import annotations
 import math
 import re
 from datetime import datetime, timedelta
-from typing import Annotated, ClassVar, Literal, Union
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, field_validator, model_validator
 
 from ctsim.contract import PIPELINE_STEPS, Task
-from ctsim.settings import (CanarySettings, DataGateSettings, ModelGateSettings, Settings, TrainingSettings,
-                            TriggerSettings)
+from ctsim.settings import (
+    CanarySettings,
+    DataGateSettings,
+    ModelGateSettings,
+    Settings,
+    TrainingSettings,
+    TriggerSettings,
+)
 
 TriggerKind = Literal["schedule", "volume", "performance", "drift"]
 _DURATION = re.compile(r"^\s*(\d+)\s*([mhdw])\s*$")
@@ -92,7 +98,7 @@ class Generator(Settings):
     external_rows_per_tick: int = Field(0, ge=0, le=2_000_000)
 
     @model_validator(mode="after")
-    def _informative_within_features(self) -> "Generator":
+    def _informative_within_features(self) -> Generator:
         if self.informative_features > self.numeric_features:
             raise ValueError(f"The 'informative_features' setting of the data generator must be at most "
                              f"numeric_features ({self.numeric_features}). Got {self.informative_features} instead.")
@@ -115,7 +121,7 @@ class DataSpec(Settings):
     replay: Replay | None = None
 
     @model_validator(mode="after")
-    def _one_source(self) -> "DataSpec":
+    def _one_source(self) -> DataSpec:
         if self.generator is not None and self.replay is not None:
             raise ValueError("The data section must have either 'generator' or 'replay', not both.")
         if self.generator is None and self.replay is None:
@@ -124,7 +130,7 @@ class DataSpec(Settings):
 
     @property
     def label_delay_ticks(self) -> int:
-        source = self.replay or self.generator
+        source = self.replay or self.generator or Generator()  # one of them is set once validated
         return source.label_delay_ticks
 
 
@@ -233,8 +239,8 @@ class FaultEvent(_Event):
         return step
 
 
-Event = Annotated[Union[DriftEvent, ConceptDriftEvent, LabelShiftEvent, BadDataEvent, BadModelEvent,
-                        OutageEvent, TrafficSpikeEvent, FaultEvent], Field(discriminator="kind")]
+Event = Annotated[DriftEvent | ConceptDriftEvent | LabelShiftEvent | BadDataEvent | BadModelEvent | OutageEvent
+                  | TrafficSpikeEvent | FaultEvent, Field(discriminator="kind")]
 
 Window = tuple[Annotated[int, Field(ge=0)], Annotated[int, Field(ge=0)]]
 
@@ -286,15 +292,15 @@ class FinalChampionMetric(_Expectation):
     window_ticks: int = Field(3, ge=1)
 
     @model_validator(mode="after")
-    def _one_bound(self) -> "FinalChampionMetric":
+    def _one_bound(self) -> FinalChampionMetric:
         if (self.at_least is None) == (self.at_most is None):
             raise ValueError("a final_champion_metric expectation needs exactly one of 'at_least' (a higher-is-better "
                              "metric) or 'at_most' (a lower-is-better one).")
         return self
 
 
-Expectation = Annotated[Union[TriggerFires, TriggerNever, GateBlocks, Rollback, Promotions, NoWorsePromotion,
-                              FinalChampionMetric], Field(discriminator="expect")]
+Expectation = Annotated[TriggerFires | TriggerNever | GateBlocks | Rollback | Promotions | NoWorsePromotion
+                        | FinalChampionMetric, Field(discriminator="expect")]
 
 
 class Gates(Settings):
@@ -343,7 +349,8 @@ class Scenario(Settings):
     @classmethod
     def _small_scalar_parameters(cls, value: object) -> object:
         if not isinstance(value, dict):
-            raise ValueError(f"The 'parameters' setting of the scenario must be a mapping of name to value. Got {value!r} instead.")
+            raise ValueError("The 'parameters' setting of the scenario must be a mapping of name to value. "
+                             f"Got {value!r} instead.")
         if len(value) > 64:
             raise ValueError(f"The 'parameters' setting of the scenario must have at most 64 entries. Got {len(value)} instead.")
         for name, item in value.items():
@@ -354,7 +361,7 @@ class Scenario(Settings):
                                  f"or a boolean. Got {str(item)[:80]!r} instead.")
         return value
     @model_validator(mode="after")
-    def _regression_model(self) -> "Scenario":
+    def _regression_model(self) -> Scenario:
         # ctsim's default model is a classifier; a regression scenario that names none gets ridge regression.
         if self.task == "regression" and "model" not in self.training.model_fields_set:
             object.__setattr__(self, "training", self.training.model_copy(update={"model": "ridge"}))

@@ -48,7 +48,7 @@ class CanaryTrial:
     canary_sum: float = 0.0
     champion_sum: float = 0.0
 
-    def add(self, observation: Observation) -> "CanaryTrial":
+    def add(self, observation: Observation) -> CanaryTrial:
         if not observation.samples or observation.canary_metric is None or observation.champion_metric is None:
             return self
         n = observation.samples
@@ -159,23 +159,39 @@ class Deployment:
         return decisions
 
     def _promote(self, tick: int) -> CanaryDecision:
+        """Full rollout in the registry. Only ctsim's errors (store, conflict, integrity) are a failed promotion;
+        anything else is a bug and propagates."""
+        version = self.canary
         try:
             self.champion = self.registry.promote_canary(tick=tick)
-            self.state, decision = promotion_result(self.state, True, f"champion is now {self.champion}")
-        except Exception as exc:  # any store or conflict error aborts the rollout, never half-applies it
-            self.state, decision = promotion_result(self.state, False, f"{type(exc).__name__}: {exc}")
-            self._settle_failed_promotion(tick, f"promotion failed: {type(exc).__name__}")
+            succeeded, detail = True, f"champion is now {self.champion}"
+        except CtsimError as exc:
+            succeeded = self._settle_interrupted_promotion(tick, version, f"promotion failed: {type(exc).__name__}")
+            detail = f"champion is now {self.champion} ({type(exc).__name__} after the champion moved: {exc})" \
+                if succeeded else f"{type(exc).__name__}: {exc}"
+        self.state, decision = promotion_result(self.state, succeeded, detail)
         self.canary = None
         return decision
 
-    def _settle_failed_promotion(self, tick: int, reason: str) -> None:
-        """Serve whatever the registry says is champion, and clear a canary alias the rollout left behind."""
+    def _settle_interrupted_promotion(self, tick: int, version: str | None, reason: str) -> bool:
+        """After a rollout stopped half-way, follow the registry; returns whether the promotion took effect.
+
+        The champion write is the rollout's commit point (``Registry.promote_canary`` writes previous, then
+        champion, then clears canary): if the champion alias names the canary, the promotion happened and only
+        the canary alias is left to clear; otherwise it did not, and the canary is rolled back. When the store
+        is still unreachable the deployment keeps what it knew, and the end-of-run audit reports a canary alias
+        left naming the champion (``check_aliases``)."""
         try:
             self.load_aliases()
-            if self.registry.alias("canary") is not None:
+            committed = version is not None and self.champion == version
+            canary = self.registry.alias("canary")
+            if canary is not None and committed:
+                self.registry.clear_alias(canary, tick=tick, reason="rolled out")
+            elif canary is not None:
                 self.registry.rollback_canary(tick=tick, reason=reason)
         except CtsimError:
-            pass  # the store is still unreachable: the end-of-run audit reports what was left
+            pass
+        return version is not None and self.champion == version
 
 
 def _column(values: np.ndarray) -> Any:

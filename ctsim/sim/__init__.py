@@ -3,7 +3,8 @@
 Bad input is rejected before anything is written; the run directory
 ``runs/<scenario>-<timestamp>/`` appears only once the run starts and holds
 ``timeline.json``, ``verdict.json`` (the scenario's expectations plus the end-of-run audit),
-``audit.json``, the compiled pipeline YAML with its sha256
+``audit.json``, ``run.json`` (status, pipeline, runner, and the store really used: ``embedded``,
+``configured`` from CTSIM_S3_*, or ``given`` by the caller), the compiled pipeline YAML with its sha256
 and kfp.local's outputs.
 """
 
@@ -13,10 +14,10 @@ import contextlib
 import json
 import shutil
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Iterator
 
 from ctsim.errors import CtsimError, RunnerUnavailable, ScenarioError
 from ctsim.pipeline.compile import CompiledPipeline
@@ -71,15 +72,18 @@ def run_scenario(name_or_path: str, runs_dir: Path = Path("runs"), runner: Runne
     with tempfile.TemporaryDirectory(prefix="ctsim-pipeline-") as staging:
         # The team's pipeline is imported, compiled and checked before the run directory exists.
         staged = prepare_pipeline(scenario, path, Path(staging) / "pipeline.yaml")
-        run_id = f"{safe_name(scenario.name, 'scenario name')}-{datetime.now(timezone.utc):%Y%m%dT%H%M%S%fZ}"
+        run_id = f"{safe_name(scenario.name, 'scenario name')}-{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}"
         run_dir = fresh_directory(runs_dir, run_id)
         shutil.copyfile(staged.path, run_dir / "pipeline.yaml")
     pipeline = PreparedPipeline(staged.label, CompiledPipeline(run_dir / "pipeline.yaml", staged.sha256), staged.shape)
+    # Read once, here at the edge: inside the run the environment names the run's own relay, not the user's store.
+    configured = StoreConfig.from_env() if store is None else None
+    origin = "given" if store is not None else "configured" if configured is not None else "embedded"
     try:
         with contextlib.ExitStack() as stack:
-            config = store or stack.enter_context(store_session())
-            result = _run(scenario, source, path, run_dir, run_id, config, runner, progress, stack, pipeline,
-                          tasks)
+            config = store or configured or stack.enter_context(EmbeddedS3()).config
+            result = _run(scenario, source, path, run_dir, run_id, (config, origin), runner, progress, stack,
+                          pipeline, tasks)
     except RunnerUnavailable:
         shutil.rmtree(run_dir, ignore_errors=True)  # checked before any task ran: leave no run directory behind
         raise
@@ -93,7 +97,8 @@ def run_scenario(name_or_path: str, runs_dir: Path = Path("runs"), runner: Runne
     return result
 
 
-def _run(scenario, source, path, run_dir, run_id, config, runner_kind, progress, stack, pipeline, tasks) -> RunResult:
+def _run(scenario, source, path, run_dir, run_id, store, runner_kind, progress, stack, pipeline, tasks) -> RunResult:
+    config, origin = store  # the store and where it came from: embedded, configured (CTSIM_S3_*) or given
     shutil.copyfile(path, run_dir / "scenario.yaml")
     compiled = pipeline.compiled
     (run_dir / "pipeline.sha256").write_text(compiled.sha256 + "\n", encoding="utf-8")
@@ -125,7 +130,7 @@ def _run(scenario, source, path, run_dir, run_id, config, runner_kind, progress,
         "status": "passed" if verdict.passed else "failed", "scenario": scenario.name, "seed": scenario.seed,
         "pipeline_sha256": compiled.sha256, "pipeline": pipeline.label, "runner": runner_kind, "namespace": run_id,
         "task_processes": "warm" if runner.warm is not None else "cold",
-        "store": "embedded" if StoreConfig.from_env() is None else "configured",
+        "store": origin, "store_endpoint": config.endpoint,
     })
     return RunResult(scenario, timeline, verdict, run_dir, compiled.sha256, config.endpoint, audit)
 

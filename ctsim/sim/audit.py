@@ -5,21 +5,23 @@ Three checks, each a pure function of what was gathered from the store:
 - lake: every batch the scenario produced is in the lake exactly once, byte for byte, and
   nothing else is there;
 - aliases: every alias points at a complete version whose artifact matches its sha256, and no
-  alias ever pointed at a version a crashed run left incomplete;
+  alias ever pointed at a version a crashed run left incomplete, and the canary alias never names the
+  champion (a rollout stopped after its commit point, the champion write);
 - history: the timeline's registrations, rollouts, canaries and rollbacks are the registry's own
   event log, in the same order, and the final champion is the same on both sides.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from typing import Any, Iterable
+from typing import Any
 
 from ctsim.errors import CtsimError
 from ctsim.registry import ALIASES, Registry
-from ctsim.trust import SigningKey
 from ctsim.sim.timeline import Timeline
 from ctsim.store import Layout, ObjectStore, sha256_hex
+from ctsim.trust import SigningKey
 
 __all__ = ["Audit", "AuditCheck", "audit_run", "check_aliases", "check_history", "check_lake"]
 
@@ -71,6 +73,8 @@ def check_aliases(pointers: dict[str, str], broken: dict[str, str], incomplete: 
     problems = [f"{alias} -> {version}: {broken[version]}" for alias, version in sorted(pointers.items())
                 if version in broken]
     problems += [f"incomplete {version} was aliased" for version in incomplete if version in ever_aliased]
+    if pointers.get("canary") is not None and pointers.get("canary") == pointers.get("champion"):
+        problems.append(f"canary -> {pointers['canary']} is also the champion: a rollout stopped before clearing it")
     if problems:
         return AuditCheck("aliases", False, "; ".join(problems))
     shown = ", ".join(f"{alias} -> {version}" for alias, version in sorted(pointers.items())) or "no aliases set"

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import contextlib
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import pandas as pd
 
@@ -19,16 +19,33 @@ from ctsim.reasons import Reason
 from ctsim.registry import ModelRecord, Registry
 from ctsim.runners import LocalRunner
 from ctsim.scenario.data import DataSource
-from ctsim.scenario.model import BadModelEvent, DriftEvent, FaultEvent, OutageEvent, Scenario
+from ctsim.scenario.model import (
+    BadModelEvent,
+    DriftEvent,
+    FaultEvent,
+    OutageEvent,
+    Scenario,
+)
 from ctsim.serving import Deployment, LiveMetrics
 from ctsim.sim.faults import FaultPlan
 from ctsim.sim.follow import TaskFollower
 from ctsim.sim.lakewriter import LakeWriter
-from ctsim.sim.launch import RunReport, launch, pipeline_arguments, run_settings, training_window
+from ctsim.sim.launch import RunReport, launch, pipeline_arguments, run_settings
 from ctsim.sim.timeline import TickRecord, Timeline
 from ctsim.store import Layout, ObjectStore, OutageRelay
-from ctsim.triggers import (Arbitration, LiveScore, TriggerState, arbitrate, drift_decision,
-                            drift_decision_from_sketches, performance_decision, schedule_decision, volume_decision)
+from ctsim.triggers import (
+    Arbitration,
+    LiveScore,
+    TrainingWindow,
+    TriggerState,
+    arbitrate,
+    drift_decision,
+    drift_decision_from_sketches,
+    performance_decision,
+    schedule_decision,
+    training_window,
+    volume_decision,
+)
 
 Progress = Callable[[str, dict], None]
 
@@ -58,7 +75,7 @@ class LoopState:
     # The drift reference: the champion's window as merged sketches, or raw rows when the exact test needs them.
     reference: pd.DataFrame | dict | None = None
     reference_version: str | None = None
-    sketches: TickSketches | None = None
+    sketches: TickSketches = field(default_factory=lambda: TickSketches({}))  # the run's kinds: Simulation
 
 
 class Simulation:
@@ -140,7 +157,7 @@ class Simulation:
                               batches=written)
 
     def _record_tick(self, tick: int, rows: int, live: LiveMetrics) -> None:
-        if live.champion_samples:
+        if live.champion_samples and live.champion_metric is not None:
             self.state.live.append(LiveScore(live.champion_samples, live.champion_metric, self.deployment.champion))
         deployment = self.deployment
         self.timeline.ticks.append(TickRecord(
@@ -166,7 +183,8 @@ class Simulation:
 
     # triggers ------------------------------------------------------------------
     def _arbitrate(self, tick: int) -> Arbitration | None:
-        if self.deployment.champion is None:
+        champion = self.deployment.champion
+        if champion is None:
             # No model yet: train once enough labelled data exists (or retry a failed first run).
             if tick >= self.scenario.bootstrap_tick:
                 self.progress("step", {"step": "bootstrap training"})
@@ -176,7 +194,7 @@ class Simulation:
         if self.state.retry_pending and not self.world.relay.is_down:
             return Arbitration(True, "retry", Reason("the last pipeline run failed: retry once the store answers",
                                                      "failed", "succeeded", False))
-        decisions = self._trigger_decisions(tick)
+        decisions = self._trigger_decisions(tick, champion)
         arbitration = arbitrate(decisions, tick, self.state.triggers, self.scenario.triggers.cooldown_ticks,
                                 busy=self.deployment.canary_active)
         for decision in decisions:
@@ -189,7 +207,7 @@ class Simulation:
                                   chosen=decision.trigger == arbitration.trigger)
         return arbitration
 
-    def _trigger_decisions(self, tick: int) -> list:
+    def _trigger_decisions(self, tick: int, champion: str) -> list:
         settings = self.scenario.triggers
         clock = self.scenario.clock
         decisions = []
@@ -198,12 +216,11 @@ class Simulation:
         if settings.volume:
             decisions.append(volume_decision(settings.volume, self.state.labelled_since_run))
         if settings.performance:
-            reference = self._record(self.deployment.champion).score
-            decisions.append(performance_decision(settings.performance, self.state.live, reference,
-                                                  metric=self.scenario.gates.model.metric,
-                                                  champion=self.deployment.champion))
+            registered_score = self._record(champion).score
+            decisions.append(performance_decision(settings.performance, self.state.live, registered_score,
+                                                  metric=self.scenario.gates.model.metric, champion=champion))
         if settings.drift and len(self.state.recent) == self.state.recent.maxlen:
-            reference = self._drift_reference(settings.drift.method)
+            reference = self._drift_reference(settings.drift.method, champion)
             current = pd.concat(list(self.state.recent), ignore_index=True)
             if isinstance(reference, dict):
                 decisions.append(drift_decision_from_sketches(settings.drift, reference, current))
@@ -211,13 +228,12 @@ class Simulation:
                 decisions.append(drift_decision(settings.drift, reference, current, self.world.source.contract.kinds))
         return decisions
 
-    def _drift_reference(self, method: str) -> pd.DataFrame | dict | None:
+    def _drift_reference(self, method: str, champion: str) -> pd.DataFrame | dict | None:
         """The champion's training data (production rows of its window), built once per champion.
 
         Merged per-tick sketches (cost in ticks, not rows), unless the exact test needs raw rows
         (KS, or Evidently's "auto" on at most 1000 rows): then those few rows are read from the lake.
         """
-        champion = self.deployment.champion
         if champion != self.state.reference_version:
             try:
                 snapshot = self._record(champion).data_snapshot
@@ -236,9 +252,7 @@ class Simulation:
     def _train(self, tick: int, trigger: str) -> None:
         self.state.runs += 1
         run_id = f"run-{self.state.runs:03d}"
-        champion = self.deployment.champion
-        through = self._trained_through(champion)
-        window = training_window(self.scenario, tick, through)
+        window = self._window(tick)
         sabotage = any(e.mode == "sabotage" and e.active(tick) for e in self.scenario.events_of(BadModelEvent))
         pipeline = self.world.pipeline
         arguments = pipeline_arguments(self.scenario, pipeline, self.world.layout.namespace, run_id, window)
@@ -260,6 +274,11 @@ class Simulation:
         if report.outcome.succeeded:
             self.state.labelled_since_run = 0
             self._follow_registry(tick, report)
+
+    def _window(self, tick: int) -> TrainingWindow:
+        """The run's window by the shared policy, from the champion's data (``ctsim.triggers.policy``)."""
+        through = self._trained_through(self.deployment.champion)
+        return training_window(self.scenario.training, tick, through, self.scenario.data.label_delay_ticks)
 
     def _record_run(self, tick: int, trigger: str, window, report: RunReport) -> None:
         outcome = report.outcome

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 from ctsim import failpoints
 from ctsim.errors import ConflictError, CtsimError
@@ -98,7 +98,7 @@ class _StepOutage:
         self._outage: threading.Thread | None = None
         self._follower = TaskFollower(log_path, self._on_task)
 
-    def __enter__(self) -> "_StepOutage":
+    def __enter__(self) -> _StepOutage:
         self._follower.__enter__()
         return self
 

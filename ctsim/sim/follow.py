@@ -7,8 +7,8 @@ The live view uses it to show the step in flight; a fault uses it to strike when
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from ctsim.runners import started_task
 
@@ -26,7 +26,7 @@ class TaskFollower:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._follow, name="ctsim-task-follower", daemon=True)
 
-    def __enter__(self) -> "TaskFollower":
+    def __enter__(self) -> TaskFollower:
         self._thread.start()
         return self
 

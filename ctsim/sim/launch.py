@@ -14,17 +14,11 @@ from ctsim.pipeline.source import PreparedPipeline
 from ctsim.runners import LocalRunner, RunOutcome
 from ctsim.scenario.model import Scenario
 from ctsim.store import Layout, ObjectStore
+from ctsim.triggers.policy import TrainingWindow
 
 STEPS = PIPELINE_STEPS
 # What a run can report through the library's step records, in the order a run decides.
 DECISION_STEPS = ("validate-data", "evaluate-model", "register-model", "start-canary")
-
-
-@dataclass(frozen=True)
-class TrainingWindow:
-    first_tick: int
-    last_tick: int
-    as_of_tick: int
 
 
 @dataclass(frozen=True)
@@ -57,17 +51,6 @@ class RunReport:
     def task_names(self) -> list[str]:
         """The tasks kfp.local ran, in the order they finished (the DAG's own names)."""
         return list(dict.fromkeys(task.task for task in self.outcome.tasks)) or [s for s in STEPS if s in self.steps]
-
-
-def training_window(scenario: Scenario, tick: int, champion_trained_through: int | None) -> TrainingWindow:
-    settings = scenario.training
-    if settings.strategy == "window":
-        first = max(0, tick - settings.window_ticks + 1)
-    elif settings.strategy == "incremental" and champion_trained_through is not None:
-        first = max(0, min(tick, champion_trained_through + 1 - scenario.data.label_delay_ticks))
-    else:
-        first = 0
-    return TrainingWindow(first, tick, tick)
 
 
 def run_settings(scenario: Scenario, contract_dict: dict[str, Any], window: TrainingWindow, sabotage: bool,

@@ -17,11 +17,12 @@ import multiprocessing
 import os
 import signal
 import time
-from multiprocessing.connection import Connection, wait
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from multiprocessing.connection import Connection, wait
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from ctsim.errors import CtsimError
 from ctsim.processes import die_with_parent, end_descendants, stop_on_sigterm
@@ -48,7 +49,7 @@ class ScenarioOutcome:
     error: str = ""             # crashed: the error's first line; failed: the expectations that failed
 
     @classmethod
-    def crashed(cls, name: str, run_dir: str, error: str, seconds: float = 0.0) -> "ScenarioOutcome":
+    def crashed(cls, name: str, run_dir: str, error: str, seconds: float = 0.0) -> ScenarioOutcome:
         return cls(name, "crashed", run_dir, "", round(seconds, 3), error=error)
 
 
@@ -209,7 +210,7 @@ def run_suite(folder: Path, runs_dir: Path = Path("runs"), jobs: int | None = No
               tasks: TaskProcesses | None = None) -> SuiteResult:
     """``tasks``: how every scenario's pipeline tasks start (default: warm, default preload)."""
     paths = discover(folder)
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     directory = fresh_directory(runs_dir, f"suite-{started:%Y%m%dT%H%M%SZ}")
     extra = (tasks,) if tasks is not None else ()
     work = [(str(path), str(directory / path.stem), runner, *extra) for path in paths]
@@ -227,12 +228,12 @@ def run_suite(folder: Path, runs_dir: Path = Path("runs"), jobs: int | None = No
         outcomes = [finished.get(index) or ScenarioOutcome(Path(path).stem, "interrupted", str(directory / Path(path).stem),
                                                            "", 0.0, error="interrupted")
                     for index, (path, *_) in enumerate(work)]
-        result = SuiteResult(directory, suite_pipeline(outcomes), started, datetime.now(timezone.utc), outcomes,
+        result = SuiteResult(directory, suite_pipeline(outcomes), started, datetime.now(UTC), outcomes,
                              interrupted=True)
         write_json(directory / "suite.json", suite_document(result))
         raise
     outcomes = [_outcome(r) for r in raw]
-    result = SuiteResult(directory, suite_pipeline(outcomes), started, datetime.now(timezone.utc), outcomes)
+    result = SuiteResult(directory, suite_pipeline(outcomes), started, datetime.now(UTC), outcomes)
     write_json(directory / "suite.json", suite_document(result))
     return result
 

@@ -7,9 +7,10 @@ timings of pipeline runs live beside it in ``runs``, never inside events.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 SCHEMA_VERSION = 1
 
@@ -69,7 +70,7 @@ class Timeline:
         path.write_text(json.dumps(self.to_dict(), indent=1, sort_keys=True), encoding="utf-8")
 
     @classmethod
-    def read(cls, path: Path) -> "Timeline":
+    def read(cls, path: Path) -> Timeline:
         data = json.loads(path.read_text(encoding="utf-8"))
         return cls(data["scenario"], data["seed"], data["metric"], [Event(**e) for e in data["events"]],
                    [TickRecord(**t) for t in data["ticks"]], data.get("runs", []))

@@ -18,7 +18,7 @@ class FeatureRecipe:
     categorical: tuple[tuple[str, tuple[str, ...]], ...]
 
     @classmethod
-    def from_contract(cls, contract: DataContract) -> "FeatureRecipe":
+    def from_contract(cls, contract: DataContract) -> FeatureRecipe:
         numeric = tuple(c.name for c in contract.features if c.kind == "numeric")
         categorical = tuple((c.name, c.categories) for c in contract.features if c.kind == "categorical")
         return cls(numeric, categorical)

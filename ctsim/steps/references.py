@@ -37,7 +37,7 @@ def load_reference(reference: str, setting: str = "estimator") -> Callable[..., 
 def call_factory(factory: Callable[..., Any], seed: int) -> Any:
     """``factory(seed=seed)`` when the factory declares a ``seed`` parameter, else ``factory()``."""
     try:
-        parameters = inspect.signature(factory).parameters
+        takes_seed = "seed" in inspect.signature(factory).parameters
     except (TypeError, ValueError):  # a builtin or C class without a signature: call it bare
-        parameters = {}
-    return factory(seed=seed) if "seed" in parameters else factory()
+        takes_seed = False
+    return factory(seed=seed) if takes_seed else factory()

@@ -20,10 +20,10 @@ import urllib3
 from minio import Minio
 from minio.error import InvalidResponseError, MinioException, S3Error
 
-from ctsim.errors import ConflictError, MissingObject, StoreError, StoreUnavailable
-from ctsim.store.config import StoreConfig
 from ctsim.deadline import deadline_pool_manager
 from ctsim.deadline import operation as deadline_operation
+from ctsim.errors import ConflictError, MissingObject, StoreError, StoreUnavailable
+from ctsim.store.config import StoreConfig
 
 T = TypeVar("T")
 

@@ -42,7 +42,7 @@ class StoreConfig:
         return self.shown_as or self.endpoint
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None) -> "StoreConfig | None":
+    def from_env(cls, environ: dict[str, str] | None = None) -> StoreConfig | None:
         """The configured external store, or None when CTSIM_S3_ENDPOINT is unset (outside a KFP pod)."""
         env = os.environ if environ is None else environ
         endpoint = env.get(ENDPOINT_VAR, "").strip() or (CLUSTER_ENDPOINT if env.get(KFP_POD_VAR) else "")

@@ -42,7 +42,7 @@ class EmbeddedS3:
     def pid(self) -> int | None:
         return self._process.pid if self._process is not None else None
 
-    def start(self) -> "EmbeddedS3":
+    def start(self) -> EmbeddedS3:
         fd = self._socket.fileno()
         command = [sys.executable, "-m", "ctsim.store.serve", str(fd), str(self.port), str(os.getpid())]
         self._process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -81,7 +81,7 @@ class EmbeddedS3:
                 process.wait()
         self._socket.close()
 
-    def __enter__(self) -> "EmbeddedS3":
+    def __enter__(self) -> EmbeddedS3:
         return self.start()
 
     def __exit__(self, *exc_info: object) -> None:

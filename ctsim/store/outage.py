@@ -39,7 +39,7 @@ class OutageRelay:
     def is_down(self) -> bool:
         return self._down.is_set()
 
-    def start(self) -> "OutageRelay":
+    def start(self) -> OutageRelay:
         self._thread.start()
         return self
 

@@ -64,7 +64,7 @@ class GateSubject:
     tolerance_source: str
 
     @classmethod
-    def of(cls, scenario: Scenario, contract: DataContract, tolerance: float | None = None) -> "GateSubject":
+    def of(cls, scenario: Scenario, contract: DataContract, tolerance: float | None = None) -> GateSubject:
         stated = [e.tolerance for e in scenario.expectations if isinstance(e, NoWorsePromotion)]
         if tolerance is not None:
             chosen, source = tolerance, "--tolerance"
@@ -375,11 +375,12 @@ def _no_worse_canary(subject: GateSubject) -> Check | str:
     ticks = max(2, math.ceil(canary.max_weight / canary.step_weight) + 1)
 
     def body(stream: list[Observation]) -> None:
-        for tick, _, observation, after, decision in _walk(canary, stream):
+        for tick, _, _observation, _after, decision in _walk(canary, stream):
             if decision.action == "promote":
                 raise PropertyFailed(
                     f"a canary worse than the champion by more than {tolerance} on every tick was promoted at "
-                    f"tick {tick}: canary max_regression {canary.max_regression} > tolerance {tolerance} ({subject.tolerance_source})")
+                    f"tick {tick}: canary max_regression {canary.max_regression} > tolerance {tolerance} "
+                    f"({subject.tolerance_source})")
 
     return Check({"stream": st.lists(worse_ticks, min_size=ticks, max_size=ticks).map(S.ObservationStream)}, body)
 

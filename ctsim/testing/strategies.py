@@ -37,7 +37,8 @@ from ctsim.settings import (
     TriggerSettings,
     VolumeTriggerSettings,
 )
-from ctsim.steps.metrics import METRICS as METRIC_REGISTRY, metric_spec
+from ctsim.steps.metrics import METRICS as METRIC_REGISTRY
+from ctsim.steps.metrics import metric_spec
 
 __all__ = [
     "CRONS",
@@ -171,7 +172,7 @@ def model_gate_settings(draw: st.DrawFn, metrics: tuple[str, ...] = tuple(METRIC
     metric = draw(st.sampled_from(metrics))
     bound = ({"min_value": draw(metric_values())} if metric_spec(metric).higher_is_better
              else {"max_value": draw(st.none() | metric_values())})
-    return ModelGateSettings(metric=metric, max_regression=draw(metric_values()), **bound)
+    return ModelGateSettings.model_validate({"metric": metric, "max_regression": draw(metric_values()), **bound})
 
 
 @st.composite

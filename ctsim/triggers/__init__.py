@@ -1,4 +1,5 @@
-"""Retraining triggers (schedule, volume, performance, drift), cooldown and arbitration. Pure."""
+"""Retraining triggers (schedule, volume, performance, drift) and the one trigger policy (cooldown, hold,
+training window) the simulator and the cluster share. Pure."""
 
 from ctsim.triggers.arbitration import Arbitration, TriggerState, arbitrate
 from ctsim.triggers.decisions import (
@@ -10,10 +11,17 @@ from ctsim.triggers.decisions import (
     schedule_decision,
     volume_decision,
 )
+from ctsim.triggers.policy import (
+    TrainingWindow,
+    state_from_dict,
+    state_to_dict,
+    training_window,
+)
 
 __all__ = [
     "Arbitration",
     "LiveScore",
+    "TrainingWindow",
     "TriggerState",
     "arbitrate",
     "drift_decision",
@@ -21,5 +29,8 @@ __all__ = [
     "drift_decision_from_sketches",
     "performance_decision",
     "schedule_decision",
+    "state_from_dict",
+    "state_to_dict",
+    "training_window",
     "volume_decision",
 ]

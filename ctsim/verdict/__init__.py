@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any
 
-from ctsim.scenario.model import (FinalChampionMetric, GateBlocks, NoWorsePromotion, Promotions, Rollback, Scenario,
-                                  TriggerFires, TriggerNever)
-from ctsim.sim.timeline import Timeline
+from ctsim.scenario.model import (
+    FinalChampionMetric,
+    GateBlocks,
+    NoWorsePromotion,
+    Promotions,
+    Rollback,
+    Scenario,
+    TriggerFires,
+    TriggerNever,
+)
 from ctsim.steps.metrics import worsening
+
+if TYPE_CHECKING:  # only for annotations: ctsim.sim imports this module to judge a run
+    from ctsim.sim.timeline import Timeline
 
 __all__ = ["DECIDED", "ExpectationResult", "Verdict", "check", "contract_results"]
 
@@ -127,7 +138,8 @@ def _final_champion_metric(exp: FinalChampionMetric, timeline: Timeline) -> Expe
     recent = [(t.labelled, t.champion_metric) for t in timeline.ticks[-exp.window_ticks:] if t.champion_metric is not None]
     samples = sum(n for n, _ in recent)
     value = sum(n * m for n, m in recent) / samples if samples else float("nan")
-    comparison, bound = (">=", exp.at_least) if exp.at_least is not None else ("<=", exp.at_most)
+    # The expectation's model requires exactly one of at_least / at_most.
+    comparison, bound = (">=", exp.at_least) if exp.at_least is not None else ("<=", exp.at_most or 0.0)
     met = value >= bound if comparison == ">=" else value <= bound
     return ExpectationResult(f"final champion {timeline.metric} {comparison} {bound} (last {exp.window_ticks} ticks)",
                              samples > 0 and met, f"measured {value:.4f} on {samples} labelled rows")

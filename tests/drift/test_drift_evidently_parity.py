@@ -16,7 +16,8 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ctsim.drift import HistogramSketch, feature_drift, sketch_drift
 

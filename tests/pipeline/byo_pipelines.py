@@ -4,9 +4,17 @@ the working directory, so ``byo_pipelines:<function>`` imports as it would from 
 from kfp import dsl
 from kfp.dsl import Model, Output
 
-from ctsim.kfp import (collect_data, evaluate_model, exit_handler, raise_alert, register_model, split_data,
-                       start_canary, validate_data)
-from ctsim.kfp import ctsim_component
+from ctsim.kfp import (
+    collect_data,
+    ctsim_component,
+    evaluate_model,
+    exit_handler,
+    raise_alert,
+    register_model,
+    split_data,
+    start_canary,
+    validate_data,
+)
 
 NOT_A_PIPELINE = 42
 

@@ -1,5 +1,6 @@
 """A pipeline that finishes without reporting a decision fails the verdict: never PASSED by silence."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ HERE = Path(__file__).parent
 def test_a_pipeline_that_never_reaches_its_registration_fails_the_verdict(tmp_path, monkeypatch):
     from ctsim.sim import run_scenario
 
+    monkeypatch.delenv("CTSIM_S3_ENDPOINT", raising=False)
     monkeypatch.chdir(HERE)  # the team's working directory: byo_pipelines imports from here
     scenario = tmp_path / "silent.yaml"
     scenario.write_text(yaml.safe_dump({
@@ -27,5 +29,7 @@ def test_a_pipeline_that_never_reaches_its_registration_fails_the_verdict(tmp_pa
     silent = by_name["every finished pipeline run reported its decision"]
     assert not silent.passed and "run-001 at tick 1: no-decision" in silent.detail
     assert not by_name["a model was registered and served"].passed
+    run = json.loads((result.run_dir / "run.json").read_text())
+    assert run["store"] == "embedded" and run["store_endpoint"] == result.store_endpoint  # not the run's own relay
     runs = result.timeline.of_kind("pipeline-run")
     assert runs and all(e.data["status"] == "succeeded" and e.data["decision"] == "no-decision" for e in runs)

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from kfp_api_double import KfpApiDouble
 
 

@@ -68,7 +68,7 @@ class KfpApiDouble:
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
-    def __enter__(self) -> "KfpApiDouble":
+    def __enter__(self) -> KfpApiDouble:
         self._thread.start()
         return self
 

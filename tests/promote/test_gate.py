@@ -1,9 +1,9 @@
 """The promotion gate: only a suite that passed for this exact sha256 lets a pipeline go to a cluster."""
 
 import json
+from datetime import UTC
 
 import pytest
-
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -123,11 +123,11 @@ def test_reader_of_a_missing_runs_dir_finds_nothing(tmp_path):
 
 def test_the_gate_reads_what_the_suite_runner_writes(tmp_path):
     """Contract with ctsim.sim.suite: its suite.json, written by its own writer, is what the gate trusts."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from ctsim.sim.suite import ScenarioOutcome, SuiteResult, suite_document, write_json
 
-    now = datetime(2026, 3, 2, tzinfo=timezone.utc)
+    now = datetime(2026, 3, 2, tzinfo=UTC)
     for stamp, status in (("20260302T100000Z", "failed"), ("20260302T110000Z", "passed")):
         outcomes = [ScenarioOutcome("baseline", "passed", "runs/x", SHA, 1.0),
                     ScenarioOutcome("sudden-drift", status, "runs/y", SHA, 1.0)]

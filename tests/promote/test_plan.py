@@ -8,8 +8,8 @@ import yaml
 
 from ctsim.pipeline.compile import CompiledPipeline
 from ctsim.pipeline.contract import Parameter, PipelineShape
-from ctsim.pipeline.source import PreparedPipeline
 from ctsim.pipeline.runsettings import RunSettings
+from ctsim.pipeline.source import PreparedPipeline
 from ctsim.promote.plan import PipelinePlan, build_plan, version_name
 from ctsim.scenario.model import Scenario
 

@@ -3,8 +3,8 @@
 import time
 
 import yaml
-
 from conftest import write_suite
+
 from ctsim.cli import main
 from ctsim.promote.plan import version_name
 

@@ -7,12 +7,12 @@ import pytest
 from ctsim import lake
 from ctsim.promote import trigger_job
 from ctsim.promote.deploy import apply_plan, connect
-from ctsim.promote.trigger_job import CheckState, Observations, decide, should_launch, training_window
+from ctsim.promote.trigger_job import Observations, decide, plan_launch
 from ctsim.reasons import Reason, TriggerDecision
 from ctsim.scenario import loader
 from ctsim.scenario.data import open_source
 from ctsim.settings import TrainingSettings, TriggerSettings
-from ctsim.triggers import LiveScore
+from ctsim.triggers import LiveScore, TriggerState
 
 
 def fired(kind="volume"):
@@ -24,22 +24,21 @@ def quiet(kind="volume"):
 
 
 @pytest.mark.parametrize("decisions, state, latest, launch", [
-    ([fired()], CheckState(-1), 3, True),           # never trained: no cooldown to respect
-    ([quiet(), fired("drift")], CheckState(5), 7, True),
-    ([fired()], CheckState(5), 6, False),           # cooldown of 2 ticks not over
-    ([fired()], CheckState(7), 7, False),           # nothing new since the last launch
-    ([quiet()], CheckState(-1), 9, False),
+    ([fired()], TriggerState(), 3, True),           # never ran: no cooldown to respect
+    ([quiet(), fired("drift")], TriggerState(5), 8, True),
+    ([fired()], TriggerState(5), 7, False),          # cooldown of 2 ticks: 6 and 7 are held, 8 may start
+    ([fired()], TriggerState(7), 7, False),          # nothing new since the last launch
+    ([quiet()], TriggerState(), 9, False),
 ])
-def test_should_launch(decisions, state, latest, launch):
-    assert should_launch(decisions, state, latest, cooldown_ticks=2) is launch
+def test_plan_launch_applies_the_shared_cooldown(decisions, state, latest, launch):
+    arbitration, window = plan_launch(decisions, state, latest, 2, TrainingSettings(), None, 1)
+    assert arbitration.fire is launch and (window is not None) is launch
 
 
-def test_training_window_follows_the_strategy():
-    assert training_window(TrainingSettings(strategy="full"), CheckState(4), 9) == (0, 9, 9)
-    assert training_window(TrainingSettings(strategy="window", window_ticks=3), CheckState(4), 9) == (7, 9, 9)
-    incremental = TrainingSettings(strategy="incremental", model="sgd")
-    assert training_window(incremental, CheckState(4), 9) == (5, 9, 9)
-    assert training_window(incremental, CheckState(-1), 9) == (0, 9, 9)
+def test_a_forced_check_launches_with_the_strategy_window():
+    window = TrainingSettings(strategy="window", window_ticks=3)
+    arbitration, planned = plan_launch([quiet()], TriggerState(8), 9, 2, window, 4, 1, force=True)
+    assert arbitration.trigger == "schedule" and (planned.first_tick, planned.last_tick) == (7, 9)
 
 
 def test_decide_uses_the_same_trigger_rules_as_the_simulator():

@@ -6,10 +6,10 @@ import json
 import pickle
 
 import pytest
+from fixtures_store import race
 
 from ctsim.errors import ConflictError, IntegrityError, MissingObject
 from ctsim.registry import ModelRecord, Registry
-from fixtures_store import race
 from ctsim.store import ObjectStore, sha256_hex
 
 pytestmark = pytest.mark.store

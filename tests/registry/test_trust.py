@@ -230,7 +230,7 @@ def test_a_clear_racing_a_move_never_loses_the_move(registry: Registry):
     for round_ in range(15):
         pointer = registry.set_alias("canary", first, expected=registry.alias("canary"), tick=round_, reason="start")
 
-        def attempt(i: int) -> str:
+        def attempt(i: int, pointer=pointer, round_=round_) -> str:  # this round's, bound now
             try:
                 if i == 0:
                     registry.clear_alias(pointer, tick=round_, reason="rollback")

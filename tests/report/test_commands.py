@@ -5,13 +5,12 @@ import json
 import os
 import shutil
 
+from conftest import CANARY_REGRESSION, SUDDEN_DRIFT
 from rich.console import Console
 
 from ctsim.cli import main
 from ctsim.report import LiveView, load_run, render_record
 from ctsim.report.live import LiveState
-
-from conftest import CANARY_REGRESSION, SUDDEN_DRIFT
 
 
 def test_report_re_renders_a_past_run_and_exits_with_its_verdict(capsys):

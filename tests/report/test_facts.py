@@ -1,15 +1,14 @@
 """Facts behind every report: health counts, staleness, drift windows, per-step timings, log parsing."""
 
 import json
-
-from ctsim.report.facts import drift_windows, health, markers, recovery, run_outcome, run_steps
 from pathlib import Path
 
+from conftest import SUDDEN_DRIFT
+
+from ctsim.report.facts import drift_windows, health, markers, recovery, run_outcome, run_steps
 from ctsim.report.record import LogFacts, parse_log
 from ctsim.runners import parse_task_timings
 from ctsim.sim.timeline import TickRecord, Timeline
-
-from conftest import SUDDEN_DRIFT
 
 # A real kfp 2.17.3 log: task 'flaky' (set_retry, 2 retries) fails once, succeeds on attempt 2; 'after' runs once.
 REAL_RETRY_LOG = Path(__file__).parent / "fixtures" / "kfp-2.17" / "set-retry-first-attempt-fails.log"

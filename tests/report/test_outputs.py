@@ -5,6 +5,7 @@ import os
 from dataclasses import replace
 
 import pytest
+from conftest import CANARY_REGRESSION, SUDDEN_DRIFT
 from junitparser import Failure, JUnitXml
 
 from ctsim.cli import main
@@ -15,8 +16,6 @@ from ctsim.report.jsonout import SCHEMA, SCHEMA_VERSION, result_document
 from ctsim.report.junit import junit_xml
 from ctsim.report.outputs import ReportPaths, write_reports
 from ctsim.verdict import ExpectationResult, Verdict
-
-from conftest import CANARY_REGRESSION, SUDDEN_DRIFT
 
 TOP_LEVEL = {"schema", "schema_version", "run", "verdict", "summary", "health", "pipeline_runs", "markers",
              "timeline", "audit"}

@@ -13,12 +13,11 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from conftest import CANARY_REGRESSION, SUDDEN_DRIFT
 from rich.console import Console
 
 from ctsim.report import Redactor, load_run, render_record
 from ctsim.report.terminal import story_lines, summary_lines
-
-from conftest import CANARY_REGRESSION, SUDDEN_DRIFT
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 

@@ -7,10 +7,8 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
-
 from test_warm import _alive, _descendants, _gone
 
 pytestmark = pytest.mark.e2e

@@ -8,7 +8,8 @@ import time
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ctsim.errors import ScenarioError
 from ctsim.scenario.loader import parse

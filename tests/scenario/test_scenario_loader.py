@@ -392,7 +392,8 @@ def test_missing_scenario_file_is_a_scenario_error(tmp_path: Path):
 ])
 def test_a_drift_method_that_cannot_judge_a_column_of_the_data_is_refused(method: str, categorical: bool,
                                                                            fragment: str):
-    text = f"name: x\ndata: {{generator: {{categorical: {str(categorical).lower()}}}}}\ntriggers:\n  drift: {{method: {method}}}\n"
+    text = (f"name: x\ndata: {{generator: {{categorical: {str(categorical).lower()}}}}}\n"
+            f"triggers:\n  drift: {{method: {method}}}\n")
 
     with pytest.raises(ScenarioError) as raised:
         parse(text, "f.yaml")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-
 import team_code
+
 from ctsim.contract import ROW_ID
 from ctsim.registry import Registry
 from ctsim.serving import Deployment

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ctsim.sim.audit import audit_run, check_aliases, check_history, check_lake
 from ctsim.sim.lakewriter import LakeWriter

@@ -11,8 +11,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from fixtures_store import eventually, register_version
+
 from ctsim import failpoints
 from ctsim.errors import CtsimError, IntegrityError
 from ctsim.registry import Registry

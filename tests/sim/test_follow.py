@@ -6,9 +6,10 @@ import threading
 import time
 from pathlib import Path
 
-from hypothesis import given, settings, strategies as st
-
 from fixtures_store import eventually
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from ctsim.sim.follow import TaskFollower
 
 

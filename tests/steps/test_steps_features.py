@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ctsim.contract import ROW_ID, TICK, ColumnSpec, DataContract
 from ctsim.steps import FeatureRecipe, clean, engineer, split_by_recency

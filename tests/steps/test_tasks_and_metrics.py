@@ -8,9 +8,9 @@ import pickle
 import numpy as np
 import pandas as pd
 import pytest
+import team_code
 from sklearn.metrics import f1_score, log_loss, mean_absolute_error, r2_score, roc_auc_score
 
-import team_code
 from ctsim.errors import SettingError
 from ctsim.scenario.data import SyntheticSource
 from ctsim.scenario.model import Scenario

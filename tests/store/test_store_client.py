@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-
 import pytest
-from hypothesis import given, strategies as st
+from fixtures_store import race
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ctsim.errors import ConflictError, MissingObject, SettingError, StoreError, StoreUnavailable
-from fixtures_store import race
 from ctsim.store import Layout, ObjectStore, Retry, StoreConfig, safe_name, sha256_hex, tick_of_key
 
 FAST_RETRY = Retry(attempts=2, first_delay_s=0.05)

@@ -2,9 +2,9 @@
 
 import json
 
+import fake_workers
 from rich.console import Console
 
-import fake_workers
 from ctsim.commands.compare import format_comparison
 from ctsim.policy.compare import plan, run_compare
 from ctsim.policy.plot import write_plot

@@ -50,9 +50,11 @@ def test_policies_file_is_validated_like_a_triggers_section(tmp_path):
 
 
 @pytest.mark.parametrize("text, expected", [
-    ("fast:\n  performance:\n    max_drop: 3\n", ":3: fast.performance.max_drop: The 'max_drop' setting of the performance trigger must be at most 1.0. Got 3 instead."),
+    ("fast:\n  performance:\n    max_drop: 3\n",
+     ":3: fast.performance.max_drop: The 'max_drop' setting of the performance trigger must be at most 1.0. Got 3 instead."),
     ("fast:\n  drift: {}\n  perfromance: {}\n", ":3: fast.perfromance: unknown key 'perfromance'. Did you mean 'performance'?"),
-    ("ok: {}\nweekly:\n  schedule:\n    cron: every monday\n", ":4: weekly.schedule.cron: The 'cron' setting of the schedule trigger must be a five-field cron"),
+    ("ok: {}\nweekly:\n  schedule:\n    cron: every monday\n",
+     ":4: weekly.schedule.cron: The 'cron' setting of the schedule trigger must be a five-field cron"),
     ("fast: [performance]\n", ":1: fast: must be a triggers section (a mapping), got list"),
     ("- fast\n", ":1: a policies file must be a mapping"),
     ("fast: {performance: {max_drop: 0.1}\n", ": not valid YAML"),
@@ -95,7 +97,8 @@ def test_plan_rejects_repeated_or_too_few_policies_before_writing(tmp_path):
     clash = _write(tmp_path, "drift:\n  drift: {drift_share: 0.2}\n")
     with pytest.raises(ScenarioError, match="more than once"):
         plan("sudden-drift", ["drift", "schedule"], clash)
-    planned = plan("concept-drift", ["drift", "performance"], _write(tmp_path, "both:\n  drift: {}\n  performance: {}\n", "b.yaml"))
+    policies = _write(tmp_path, "both:\n  drift: {}\n  performance: {}\n", "b.yaml")
+    planned = plan("concept-drift", ["drift", "performance"], policies)
     assert [p.name for p in planned.policies] == ["drift", "performance", "both"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["b.yaml", "policies.yaml"], "planning writes nothing"
 

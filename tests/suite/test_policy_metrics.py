@@ -6,11 +6,18 @@ from dataclasses import replace as dataclass_replace
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
-from ctsim.policy.metrics import (PolicyMetrics, Recovery, choose_winner, drift_onsets, measure, recovery_after,
-                                  served_curve)
-from ctsim.sim.timeline import Event
 from timelines import run, timeline
+
+from ctsim.policy.metrics import (
+    PolicyMetrics,
+    Recovery,
+    choose_winner,
+    drift_onsets,
+    measure,
+    recovery_after,
+    served_curve,
+)
+from ctsim.sim.timeline import Event
 
 pytestmark = pytest.mark.property
 

@@ -5,9 +5,9 @@ import re
 from datetime import datetime
 from pathlib import Path
 
+import fake_workers
 import pytest
 
-import fake_workers
 from ctsim.errors import CtsimError
 from ctsim.pipeline.compile import compile_pipeline
 from ctsim.sim.suite import discover, run_parallel, run_suite

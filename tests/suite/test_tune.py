@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
+import tune_workers
 import yaml
 
-import tune_workers
 from ctsim.cli import main
 from ctsim.errors import ScenarioError
 from ctsim.policy import tune

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+from timelines import timeline
 
 from ctsim.scenario.loader import parse
 from ctsim.scenario.model import Scenario
 from ctsim.sim.timeline import Event
 from ctsim.verdict import check
-from timelines import timeline
 
 
 def rmse_scenario(expectations: str) -> Scenario:

@@ -11,7 +11,6 @@ from ctsim.sim.timeline import TickRecord, Timeline
 from ctsim.testing import profiles
 from ctsim.testing.helpers import scenario_yaml, timeline_violations
 
-
 # --- profiles ---------------------------------------------------------------------------------------
 
 def test_the_three_profiles_are_registered_and_ci_is_derandomized() -> None:

@@ -12,9 +12,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
-
 from fixtures_store import register_version
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from ctsim.errors import ConflictError
 from ctsim.testing.helpers import new_registry
 

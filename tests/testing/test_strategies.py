@@ -6,7 +6,8 @@ import math
 
 import pandas as pd
 import pytest
-from hypothesis import Phase, find, given, settings, strategies as st
+from hypothesis import Phase, find, given, settings
+from hypothesis import strategies as st
 
 from ctsim.contract import ColumnSpec, DataContract
 from ctsim.gates import check_data, classify

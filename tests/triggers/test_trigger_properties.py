@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from croniter import croniter
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ctsim.reasons import TriggerDecision
 from ctsim.settings import (

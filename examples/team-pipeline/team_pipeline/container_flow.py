@@ -5,11 +5,20 @@
 
 from kfp import dsl
 
-from ctsim.kfp import (collect_data, components_on, exit_handler, on_cluster, raise_alert, register_model, split_data,
-                       start_canary, validate_data)
+from ctsim.kfp import (
+    collect_data,
+    components_on,
+    exit_handler,
+    on_cluster,
+    raise_alert,
+    register_model,
+    split_data,
+    start_canary,
+    validate_data,
+)
 from team_pipeline.components import train_model
-from team_pipeline.image import TEAM_IMAGE
 from team_pipeline.container_step import summarize_window
+from team_pipeline.image import TEAM_IMAGE
 
 # evaluate_model unpickles our model (and the champion), whose classes live in this package: run it on our image.
 ON_TEAM_IMAGE = components_on(TEAM_IMAGE)

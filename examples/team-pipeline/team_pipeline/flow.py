@@ -7,8 +7,17 @@
 
 from kfp import dsl
 
-from ctsim.kfp import (collect_data, components_on, exit_handler, on_cluster, raise_alert, register_model, split_data,
-                       start_canary, validate_data)
+from ctsim.kfp import (
+    collect_data,
+    components_on,
+    exit_handler,
+    on_cluster,
+    raise_alert,
+    register_model,
+    split_data,
+    start_canary,
+    validate_data,
+)
 from team_pipeline.components import train_model
 from team_pipeline.image import TEAM_IMAGE
 

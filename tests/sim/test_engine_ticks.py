@@ -1,0 +1,71 @@
+"""The engine's tick logic without a pipeline: what ``_arbitrate`` decides from the deployment, the retry flag,
+the store and the shared trigger policy, and what it puts on the timeline."""
+
+from types import SimpleNamespace
+
+import pytest
+
+from ctsim.settings import TrainingSettings, TriggerSettings
+from ctsim.sim.engine import Simulation
+from ctsim.sim.timeline import Timeline
+from ctsim.triggers import TriggerState
+
+
+def engine(*, champion="v1", canary_active=False, retry=False, store_down=False, rows=0, last_run=None,
+           cooldown=2, bootstrap_tick=3, trained_through=None, training=TrainingSettings(), label_delay=1):
+    """The state ``_arbitrate``/``_window`` read, around the engine's own methods."""
+    triggers = TriggerSettings.model_validate({"volume": {"min_new_rows": 10}, "cooldown_ticks": cooldown})
+    sim = SimpleNamespace(
+        deployment=SimpleNamespace(champion=champion, canary_active=canary_active),
+        state=SimpleNamespace(retry_pending=retry, triggers=TriggerState(last_run), labelled_since_run=rows),
+        world=SimpleNamespace(relay=SimpleNamespace(is_down=store_down)),
+        scenario=SimpleNamespace(bootstrap_tick=bootstrap_tick, clock=None, triggers=triggers, training=training,
+                                 data=SimpleNamespace(label_delay_ticks=label_delay)),
+        timeline=Timeline("s", 0, "accuracy"), progress=lambda *args: None)
+    sim._trigger_decisions = lambda tick, champion: Simulation._trigger_decisions(sim, tick, champion)
+    sim._record = lambda version: SimpleNamespace(data_snapshot={"as_of_tick": trained_through})
+    return sim
+
+
+@pytest.mark.parametrize("tick, fires", [(2, False), (3, True), (9, True)])
+def test_without_a_champion_only_bootstrap_training_starts_from_bootstrap_tick(tick, fires):
+    sim = engine(champion=None, rows=1000)  # a volume trigger would fire: it is not consulted yet
+    arbitration = Simulation._arbitrate(sim, tick)
+    assert (arbitration is not None and arbitration.fire) is fires
+    if fires:
+        assert arbitration.trigger == "bootstrap" and arbitration.reason.observed == tick
+    assert not sim.timeline.events
+
+
+def test_a_failed_run_is_retried_once_the_store_answers():
+    assert Simulation._arbitrate(engine(retry=True), 5).trigger == "retry"
+    down = Simulation._arbitrate(engine(retry=True, store_down=True), 5)
+    assert not down.fire and down.trigger is None  # not retried into a store that is still down
+
+
+def test_a_trigger_during_a_canary_is_held_and_says_so_on_the_timeline():
+    sim = engine(canary_active=True, rows=50)
+    arbitration = Simulation._arbitrate(sim, 7)
+    assert not arbitration.fire and arbitration.suppressed == ("volume",)
+    (event,) = sim.timeline.events
+    assert event.kind == "trigger-held" and event.data["trigger"] == "volume" and not event.data["chosen"]
+    assert "no pipeline run or canary in progress" in event.message
+
+
+@pytest.mark.parametrize("tick, fires", [(11, False), (12, False), (13, True)])
+def test_the_cooldown_counts_from_the_last_run(tick, fires):
+    sim = engine(rows=50, last_run=10, cooldown=2)
+    assert Simulation._arbitrate(sim, tick).fire is fires
+    assert [e.kind for e in sim.timeline.events] == ["trigger" if fires else "trigger-held"]
+
+
+def test_a_quiet_tick_records_nothing():
+    sim = engine(rows=9)
+    assert not Simulation._arbitrate(sim, 5).fire and not sim.timeline.events
+
+
+def test_the_window_follows_the_champions_data_not_the_last_run():
+    incremental = TrainingSettings(strategy="incremental", model="sgd")
+    window = Simulation._window(engine(training=incremental, trained_through=6, label_delay=2), 12)
+    assert (window.first_tick, window.last_tick, window.as_of_tick) == (5, 12, 12)
+    assert Simulation._window(engine(champion=None, training=incremental), 4).first_tick == 0
