@@ -16,7 +16,7 @@ import pandas as pd
 
 from ctsim.contract import EVENT_TIME, ROW_ID, TICK, ColumnSpec, DataContract
 from ctsim.errors import ScenarioError
-from ctsim.scenario.model import (BadDataEvent, BadModelEvent, ConceptDriftEvent, DriftEvent, Generator,
+from ctsim.scenario.model import (BadDataEvent, BadModelEvent, Clock, ConceptDriftEvent, DriftEvent, Generator,
                                   LabelShiftEvent, Replay, Scenario, TrafficSpikeEvent)
 
 SEGMENTS = ("a", "b", "c")
@@ -106,7 +106,7 @@ class SyntheticSource(DataSource):
             frame, labels = self._draw_classes(rng, tick, n)
         ids = np.char.add(f"{prefix}{tick:05d}-", np.char.zfill(np.arange(n).astype(str), 7))
         start = self.scenario.clock.time_of(tick)
-        offsets = pd.to_timedelta(np.sort(rng.random(n)) * self.scenario.clock.tick.total_seconds(), unit="s")
+        offsets = pd.to_timedelta(np.sort(rng.random(n)) * self.scenario.clock.length_of(tick).total_seconds(), unit="s")
         meta = pd.DataFrame({ROW_ID: ids, TICK: tick, EVENT_TIME: pd.Timestamp(start) + offsets})
         production = pd.concat([meta, frame], axis=1)
         return production, pd.DataFrame({ROW_ID: ids, "label": labels})
@@ -209,7 +209,13 @@ def corrupt_labels(truth: pd.DataFrame, scenario: Scenario, served_tick: int, rn
 
 
 class ReplaySource(DataSource):
-    """A user's CSV or Parquet file, replayed in the order of its time column, one slice per tick."""
+    """A user's CSV or Parquet file, replayed tick by tick.
+
+    ``slicing: time`` (the default) puts each row on the tick whose interval holds its timestamp and keeps
+    that timestamp as the row's ``event_time``; ticks without rows are empty, rows outside the clock's span
+    are not replayed. ``slicing: rows`` sorts the file by time and cuts it into ``clock.ticks`` equal
+    slices, every row stamped with its tick's start.
+    """
 
     def __init__(self, scenario: Scenario, replay: Replay, base_dir: Path):
         self.scenario = scenario
@@ -220,26 +226,53 @@ class ReplaySource(DataSource):
             if name not in frame.columns:
                 raise ScenarioError(f"{path}: data.replay.{role} names column '{name}', which the file does not have "
                                     f"(columns: {', '.join(map(str, frame.columns))})")
-        if len(frame) < scenario.clock.ticks:
-            raise ScenarioError(f"{path}: holds {len(frame)} rows, fewer than clock.ticks ({scenario.clock.ticks}): "
-                                "every tick replays at least one row")
         order = time_order(frame[replay.time_column], path, replay.time_column)
         frame = frame.iloc[np.argsort(order.to_numpy(), kind="stable")].reset_index(drop=True)
+        order = order.iloc[np.argsort(order.to_numpy(), kind="stable")].reset_index(drop=True)
+        if replay.slicing == "time":
+            self.slices, self.times = time_slices(order, scenario.clock, path, replay.time_column)
+        else:
+            if len(frame) < scenario.clock.ticks:
+                raise ScenarioError(f"{path}: holds {len(frame)} rows, fewer than clock.ticks ({scenario.clock.ticks}): "
+                                    "with data.replay.slicing 'rows' every tick replays at least one row")
+            self.slices, self.times = np.array_split(np.arange(len(frame)), scenario.clock.ticks), None
         frame["label"], labels, names = task_labels(frame[replay.target_column], path, replay.target_column,
                                                     scenario.task)
         features = frame.drop(columns=[replay.time_column, replay.target_column, "label"])
         self.contract = replace(infer_contract(features), task=scenario.task, labels=labels, class_names=names)
-        self.slices = np.array_split(np.arange(len(frame)), scenario.clock.ticks)
         self.frame = pd.concat([features, frame[["label"]]], axis=1)
-        self.times = frame[replay.time_column]
 
     def batch(self, tick: int) -> TickBatch:
         rows = self.frame.iloc[self.slices[tick]].reset_index(drop=True)
         ids = [f"r{tick:05d}-{i:07d}" for i in range(len(rows))]
-        meta = pd.DataFrame({ROW_ID: ids, TICK: tick,
-                             EVENT_TIME: pd.Timestamp(self.scenario.clock.time_of(tick))})
+        stamps = (self.times.iloc[self.slices[tick]].to_numpy() if self.times is not None
+                  else np.full(len(rows), pd.Timestamp(self.scenario.clock.time_of(tick)), dtype="datetime64[ns]"))
+        meta = pd.DataFrame({ROW_ID: pd.Series(ids, dtype=object), TICK: pd.Series(tick, index=range(len(rows)), dtype="int64"),
+                             EVENT_TIME: pd.Series(stamps, dtype="datetime64[ns]")})
         production = pd.concat([meta, rows.drop(columns=["label"])], axis=1)
-        return TickBatch(production, pd.DataFrame({ROW_ID: ids, "label": rows["label"].to_numpy()}), pd.DataFrame())
+        truth = pd.DataFrame({ROW_ID: pd.Series(ids, dtype=object), "label": rows["label"].to_numpy()})
+        return TickBatch(production, truth, pd.DataFrame())
+
+
+def time_slices(times: pd.Series, clock: Clock, path: Path, column: str) -> tuple[list[np.ndarray], pd.Series]:
+    """Row positions per tick by timestamp (``times`` sorted), and the timestamps as naive UTC.
+
+    Tick t holds the rows with time_of(t) <= time < time_of(t + 1).
+    """
+    if not pd.api.types.is_datetime64_any_dtype(times):
+        raise ScenarioError(f"{path}: data.replay.slicing 'time' needs dates/times in time column '{column}'; "
+                            f"it holds numbers (e.g. {times.iloc[0]!r}): use slicing 'rows' or write dates")
+    if getattr(times.dt, "tz", None) is not None:
+        times = times.dt.tz_convert("UTC").dt.tz_localize(None)
+    times = times.astype("datetime64[ns]")
+    edges = pd.DatetimeIndex([clock.time_of(t) for t in range(clock.ticks + 1)]).to_numpy(dtype="datetime64[ns]")
+    tick_of = np.searchsorted(edges, times.to_numpy(), side="right") - 1
+    inside = (tick_of >= 0) & (tick_of < clock.ticks)
+    if not inside.any():
+        raise ScenarioError(f"{path}: no row of time column '{column}' ({times.iloc[0]} to {times.iloc[-1]}) falls in "
+                            f"the clock's span ({edges[0]} to {edges[-1]}); move clock.start or use slicing 'rows'")
+    positions = np.arange(len(times))
+    return [positions[tick_of == t] for t in range(clock.ticks)], times
 
 
 def read_table(path: Path) -> pd.DataFrame:

@@ -173,10 +173,12 @@ def test_out_of_range_fault_writes_values_outside_the_contract():
 
 # replay ----------------------------------------------------------------------
 
-def replay_scenario(tmp_path: Path, csv: str, *, ticks: int = 4, time_column: str = "ts", delay: int = 1) -> Scenario:
+def replay_scenario(tmp_path: Path, csv: str, *, ticks: int = 4, time_column: str = "ts", delay: int = 1,
+                    slicing: str = "rows", clock: str = "") -> Scenario:
     (tmp_path / "rows.csv").write_text(csv)
-    text = (f"name: replay\nclock:\n  ticks: {ticks}\nbootstrap_tick: 0\ndata:\n  replay:\n    path: rows.csv\n"
-            f"    time_column: {time_column}\n    target_column: churned\n    label_delay_ticks: {delay}\n")
+    text = (f"name: replay\nclock:\n  ticks: {ticks}\n{clock}bootstrap_tick: 0\ndata:\n  replay:\n    path: rows.csv\n"
+            f"    time_column: {time_column}\n    target_column: churned\n    label_delay_ticks: {delay}\n"
+            f"    slicing: {slicing}\n")
     path = tmp_path / "replay.yaml"
     path.write_text(text)
     return parse(text, str(path))
@@ -247,7 +249,7 @@ def test_replay_of_a_parquet_file(tmp_path: Path):
     frame.to_parquet(tmp_path / "rows.parquet")
     spec = Scenario.model_validate({"name": "pq", "clock": {"ticks": 2}, "bootstrap_tick": 0,
                                     "data": {"replay": {"path": "rows.parquet", "time_column": "ts",
-                                                        "target_column": "churned"}}})
+                                                        "target_column": "churned", "slicing": "rows"}}})
 
     data = open_source(spec, tmp_path)
 
