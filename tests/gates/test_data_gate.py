@@ -103,6 +103,13 @@ def test_empty_frames_are_blocked_not_raised(frame: pd.DataFrame) -> None:
     assert not reason(decision, "rows").ok
 
 
+def test_a_window_without_any_batch_is_blocked_for_its_rows_alone() -> None:
+    """Empty ticks (time-sliced replays) leave nothing to judge a schema by: the rows rule says why."""
+    decision = check_data(pd.DataFrame(), CONTRACT, GATE)
+    assert [r.rule for r in decision.reasons if not r.ok] == ["rows >= min_rows"]
+    assert "missing" not in decision.summary()
+
+
 # --- nulls --------------------------------------------------------------------------------------
 
 
