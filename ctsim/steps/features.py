@@ -23,6 +23,22 @@ class FeatureRecipe:
         categorical = tuple((c.name, c.categories) for c in contract.features if c.kind == "categorical")
         return cls(numeric, categorical)
 
+    def learnt_from(self, rows: pd.DataFrame) -> "FeatureRecipe":
+        """The recipe with each categorical column's vocabulary cut to the values the training rows hold.
+
+        The contract lists every value of the replayed file, future rows included; a model must not get
+        columns for values it could only know from the future. Unseen values encode as all zeros.
+        """
+        seen = {name: set(rows[name].dropna().astype(str)) if name in rows else set() for name, _ in self.categorical}
+        return FeatureRecipe(self.numeric, tuple((name, tuple(v for v in values if v in seen[name]))
+                                                 for name, values in self.categorical))
+
+    def restricted_to(self, columns: "pd.Index | list[str]") -> "FeatureRecipe":
+        """The recipe whose one-hot columns are those of a matrix it made (``learnt_from`` in another step)."""
+        present = set(columns)
+        return FeatureRecipe(self.numeric, tuple((name, tuple(v for v in values if f"{name}={v}" in present))
+                                                 for name, values in self.categorical))
+
     @property
     def output_columns(self) -> tuple[str, ...]:
         one_hot = tuple(f"{name}={value}" for name, values in self.categorical for value in values)
@@ -68,8 +84,14 @@ def features_for(contract: DataContract, reference: str | None) -> Features:
 
 
 def feature_frame(rows: pd.DataFrame, contract: DataContract, reference: str | None = None) -> pd.DataFrame:
-    """The training matrix: the model's input columns plus the label (what the features step writes)."""
-    matrix = features_for(contract, reference).frame(rows).reset_index(drop=True)
+    """The training matrix: the model's input columns plus the label (what the features step writes).
+
+    ctsim's recipe learns its categorical vocabulary from these rows only (see ``FeatureRecipe.learnt_from``).
+    """
+    features = features_for(contract, reference)
+    if isinstance(features, FeatureRecipe):
+        features = features.learnt_from(rows)
+    matrix = features.frame(rows).reset_index(drop=True)
     matrix[contract.label] = rows[contract.label].to_numpy()
     return matrix
 
