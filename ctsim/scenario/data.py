@@ -7,6 +7,7 @@ Production rows carry features only; their labels arrive later as feedback.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -236,9 +237,12 @@ class ReplaySource(DataSource):
                 raise ScenarioError(f"{path}: holds {len(frame)} rows, fewer than clock.ticks ({scenario.clock.ticks}): "
                                     "with data.replay.slicing 'rows' every tick replays at least one row")
             self.slices, self.times = np.array_split(np.arange(len(frame)), scenario.clock.ticks), None
-        frame["label"], labels, names = task_labels(frame[replay.target_column], path, replay.target_column,
-                                                    scenario.task)
-        features = frame.drop(columns=[replay.time_column, replay.target_column, "label"])
+        refuse_reserved(frame.columns, (replay.time_column, replay.target_column), path)
+        target, labels, names = task_labels(frame[replay.target_column], path, replay.target_column,
+                                            scenario.task, replay.positive_label)
+        features = frame.drop(columns=[replay.time_column, replay.target_column])
+        features = tame_high_cardinality(features, replay, path)
+        frame["label"] = target
         self.contract = replace(infer_contract(features), task=scenario.task, labels=labels, class_names=names)
         self.frame = pd.concat([features, frame[["label"]]], axis=1)
 
@@ -275,6 +279,40 @@ def time_slices(times: pd.Series, clock: Clock, path: Path, column: str) -> tupl
     return [positions[tick_of == t] for t in range(clock.ticks)], times
 
 
+RESERVED = (ROW_ID, TICK, EVENT_TIME, "label")
+HASH_BUCKETS = 32
+log = logging.getLogger(__name__)
+
+
+def refuse_reserved(columns: pd.Index, roles: tuple[str, str], path: Path) -> None:
+    """A feature may not take a name ctsim writes itself: it would be overwritten or crash the lake."""
+    for name in columns:
+        if str(name) in RESERVED and name not in roles:
+            raise ScenarioError(f"{path}: column '{name}' has a name ctsim reserves for its own columns "
+                                f"({', '.join(RESERVED)}); rename it in the file")
+
+
+def tame_high_cardinality(features: pd.DataFrame, replay: Replay, path: Path) -> pd.DataFrame:
+    """Text columns with more than ``max_categories`` values, handled by ``high_cardinality``, with a warning."""
+    for name in list(features.columns):
+        series = features[name]
+        if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
+            continue
+        distinct = int(series.dropna().astype(str).nunique())
+        if distinct <= replay.max_categories:
+            continue
+        action = {"drop": "dropped", "hash": f"hashed into {HASH_BUCKETS} buckets", "keep": "kept as it is"}
+        log.warning("%s: text column '%s' holds %d distinct values (more than max_categories %d): %s "
+                    "(data.replay.high_cardinality: drop, hash or keep)", path, name, distinct, replay.max_categories,
+                    action[replay.high_cardinality])
+        if replay.high_cardinality == "drop":
+            features = features.drop(columns=[name])
+        elif replay.high_cardinality == "hash":
+            buckets = pd.util.hash_pandas_object(series.astype(str), index=False).to_numpy() % HASH_BUCKETS
+            features[name] = np.where(series.isna(), None, np.char.add("h", np.char.zfill(buckets.astype(str), 2)))
+    return features
+
+
 def read_table(path: Path) -> pd.DataFrame:
     try:
         if path.suffix.lower() in (".parquet", ".pq"):
@@ -302,12 +340,13 @@ def time_order(times: pd.Series, path: Path, column: str) -> pd.Series:
 MAX_CLASSES = 50
 
 
-def task_labels(target: pd.Series, path: Path, column: str,
-                task: str = "binary") -> tuple[np.ndarray, tuple[int, ...], tuple[str, ...]]:
+def task_labels(target: pd.Series, path: Path, column: str, task: str = "binary",
+                positive_label: str | None = None) -> tuple[np.ndarray, tuple[int, ...], tuple[str, ...]]:
     """The target as the task needs it: (label column, class codes, class names).
 
-    binary: exactly two values, mapped to 0/1 in sorted order (False/0/'no' -> 0). multiclass: 2 to 50
-    values (text or integers), mapped to 0..k-1 in sorted order. regression: numbers. Never blanks.
+    binary: exactly two values, mapped to 0/1 in sorted order (numbers as numbers, text ignoring case:
+    False/0/'no' -> 0, {2, 10} -> 10 is 1), or ``positive_label`` -> 1. multiclass: 2 to 50 values (text or
+    integers), mapped to 0..k-1 in sorted order. regression: numbers. Never blanks.
     """
     blanks = bool(target.isna().any())
     if task == "regression":
@@ -318,8 +357,7 @@ def task_labels(target: pd.Series, path: Path, column: str,
             raise ScenarioError(f"{path}: target column '{column}' must hold finite numbers for task regression; "
                                 f"data row {row + 1} holds {target.iloc[row]!r}")
         return numbers.to_numpy(dtype=float), (), ()
-    # binary keeps its historical text order; classes sort numbers as numbers (2 before 10)
-    values = sorted(target.dropna().unique().tolist(), key=str if task == "binary" else _class_order)
+    values = sorted(target.dropna().unique().tolist(), key=_class_order)
     fits = len(values) == 2 if task == "binary" else 2 <= len(values) <= MAX_CLASSES
     if not fits or blanks or (task == "multiclass" and _fractional(target)):
         expected = ("exactly two values" if task == "binary"
@@ -327,13 +365,28 @@ def task_labels(target: pd.Series, path: Path, column: str,
         fractions = " with fractions (a numeric target: use task regression)" if _fractional(target) else ""
         raise ScenarioError(f"{path}: target column '{column}' must hold {expected} and no blanks for task {task}. "
                             f"Got {len(values)} distinct values{' and blanks' if blanks else ''}{fractions}.")
+    if positive_label is not None:
+        values = _positive_last(values, positive_label, path, column, task)
     codes = pd.Categorical(target, categories=values).codes.astype(int)
     return codes, tuple(range(len(values))), tuple(str(value) for value in values)
 
 
 def _class_order(value: object) -> tuple:
-    """Numbers in numeric order, then text: 2 before 10, and False/0/'no' before True/1/'yes'."""
-    return (0, float(value), "") if isinstance(value, (int, float, np.number)) else (1, 0.0, str(value))
+    """Numbers in numeric order, then text ignoring case: 2 before 10, False/0/'no' before True/1/'Yes'."""
+    if isinstance(value, (int, float, np.number)):
+        return (0, float(value), "", "")
+    return (1, 0.0, str(value).casefold(), str(value))
+
+
+def _positive_last(values: list, positive_label: str, path: Path, column: str, task: str) -> list:
+    """The two target values with the one written as ``positive_label`` last (class 1)."""
+    named = [value for value in values if str(value) == positive_label]
+    if task != "binary":
+        raise ScenarioError(f"{path}: data.replay.positive_label applies to task binary only. Got task {task} instead.")
+    if not named:
+        raise ScenarioError(f"{path}: data.replay.positive_label must be one of the values of target column "
+                            f"'{column}' ({', '.join(map(str, values))}). Got '{positive_label}' instead.")
+    return [value for value in values if value not in named] + named
 
 
 def _fractional(target: pd.Series) -> bool:

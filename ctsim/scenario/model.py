@@ -132,6 +132,13 @@ class Replay(Settings):
     # time: a row replays on the tick whose interval [time_of(t), time_of(t+1)) holds its timestamp
     # (ticks without rows are empty). rows: the file in time order, cut into clock.ticks equal slices.
     slicing: Literal["time", "rows"] = "time"
+    # binary only: the target value that is class 1 (as written in the file); else numbers in numeric
+    # order and text ignoring case, so {2, 10} makes 10 positive and {"Yes", "no"} makes "Yes" positive
+    positive_label: str | None = None
+    # a text feature with more distinct values than max_categories (an id, a free-text field) is dropped,
+    # hashed into HASH_BUCKETS categories, or kept as it is; a warning names it either way
+    high_cardinality: Literal["drop", "hash", "keep"] = "drop"
+    max_categories: int = Field(100, ge=2, le=100_000)
 
 
 class DataSpec(Settings):
