@@ -36,6 +36,10 @@ class DataGateSettings(Settings):
     max_duplicate_share: float = Field(0.05, ge=0, le=1)
     max_out_of_range_share: float = Field(0.02, ge=0, le=1)
     allow_constant_columns: bool = False
+    # none: a row missing a feature is not trained on, and max_null_share blocks a batch with many.
+    # median: a missing number becomes the training rows' median (a missing category: unknown, all zeros),
+    # in training and serving alike; then only missing labels count towards max_null_share.
+    impute: Literal["none", "median"] = "none"
 
 
 # r2 below 0 is worse than predicting the mean; 0.6 would refuse many useful regressors.

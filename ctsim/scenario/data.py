@@ -54,9 +54,13 @@ class DataSource:
 
 
 def open_source(scenario: Scenario, base_dir: Path) -> DataSource:
+    source: DataSource
     if scenario.data.replay is not None:
-        return ReplaySource(scenario, scenario.data.replay, base_dir)
-    return SyntheticSource(scenario, scenario.data.generator)
+        source = ReplaySource(scenario, scenario.data.replay, base_dir)
+    else:
+        source = SyntheticSource(scenario, scenario.data.generator)
+    source.contract = replace(source.contract, impute=scenario.gates.data.impute)
+    return source
 
 
 class SyntheticSource(DataSource):

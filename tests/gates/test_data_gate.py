@@ -110,6 +110,17 @@ def test_a_window_without_any_batch_is_blocked_for_its_rows_alone() -> None:
     assert "missing" not in decision.summary()
 
 
+def test_imputation_lets_missing_features_through_but_never_missing_labels() -> None:
+    """5% missing in one feature blocks without imputation; with median imputation it is filled later."""
+    frame = clean_frame()
+    frame.loc[: 9, "f2"] = math.nan
+    imputing = GATE.model_copy(update={"impute": "median"})
+    assert not reason(check_data(frame, CONTRACT, GATE), "null_share").ok
+    assert check_data(frame, CONTRACT, imputing).passed
+    frame.loc[: 9, "label"] = math.nan
+    assert not reason(check_data(frame, CONTRACT, imputing), "null_share").ok
+
+
 # --- nulls --------------------------------------------------------------------------------------
 
 

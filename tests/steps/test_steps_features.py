@@ -153,3 +153,36 @@ def test_an_incremental_model_keeps_the_columns_it_was_first_fitted_on():
 
     assert continued.recipe == champion.recipe
     assert len(continued.predict(later)) == 10
+
+
+# imputation ------------------------------------------------------------------
+
+@pytest.mark.property
+@given(values=st.lists(st.one_of(st.floats(-100, 100), st.just(np.nan)), min_size=4, max_size=30),
+       served=st.one_of(st.just(np.nan), st.just(np.inf), st.floats(-100, 100)))
+def test_median_imputation_fills_training_and_serving_with_the_training_median(values: list[float], served: float):
+    from dataclasses import replace
+
+    from ctsim.settings import TrainingSettings
+    from ctsim.steps import feature_frame
+    from ctsim.steps.training import train
+
+    contract = replace(CONTRACT, impute="median")
+    n = len(values)
+    rows = pd.DataFrame({ROW_ID: [f"r{i}" for i in range(n)], TICK: 0, "x0": values, "x1": np.arange(n, dtype=float),
+                         "segment": "a", "label": [i % 2 for i in range(n)]})
+    kept = clean(rows, contract)
+    assert len(kept) == n  # no row is lost for a missing feature
+    finite = [v for v in values if np.isfinite(v)]
+    median = float(np.median(finite)) if finite else 0.0
+    matrix = feature_frame(kept, contract)
+    assert np.allclose(matrix["x0"].to_numpy(), [v if np.isfinite(v) else median for v in kept["x0"]])
+    model = train(matrix, contract, TrainingSettings(), seed=0, through_tick=0)
+    assert model.recipe.fills[0] == pytest.approx(median)
+    live = model.recipe.frame(pd.DataFrame({"x0": [served], "x1": [1.0], "segment": ["a"]}))
+    assert live["x0"].iloc[0] == pytest.approx(served if np.isfinite(served) else median)
+
+
+def test_without_imputation_rows_missing_a_feature_are_not_trained_on():
+    rows = frame(GOOD + [("r9", 2, np.nan, 0.0, "a", 1)])
+    assert "r9" not in clean(rows, CONTRACT)[ROW_ID].tolist()
