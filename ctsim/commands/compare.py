@@ -48,6 +48,8 @@ def compare_policies(args: argparse.Namespace, console: Console) -> int:
     if args.plot is not None:
         check_plot_path(args.plot)  # the same formats as run and report, refused before any replay
     planned = plan(args.scenario, args.policy, args.policies)
+    for line in planned.warnings:
+        console.print(f"warning: {line}", markup=False)
     console.print(f"comparing {len(planned.policies)} policies on {planned.scenario.name} (seed {planned.scenario.seed}): "
                   f"{', '.join(p.name for p in planned.policies)}")
     comparison = run_compare(planned, args.runs_dir, args.jobs, args.runner, args.objective, args.tolerance,

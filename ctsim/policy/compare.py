@@ -20,6 +20,7 @@ from ctsim.policy.metrics import (DEFAULT_TOLERANCE, OBJECTIVES, Objective, Poli
 from ctsim.policy.policies import Policy, builtin_policy, load_policies, rewrite_scenario
 from ctsim.scenario import loader
 from ctsim.scenario.data import open_source
+from ctsim.scenario.traffic import Traffic, traffic_problems
 from ctsim.scenario.model import Scenario
 from ctsim.sim.suite import Worker, fresh_directory, replay_in_worker, run_parallel, write_json
 from ctsim.sim.timeline import Timeline
@@ -34,6 +35,7 @@ class Plan:
     path: Path
     scenario: Scenario
     policies: tuple[Policy, ...]
+    warnings: tuple[str, ...] = ()   # settings of a policy that cannot act at the scenario's traffic
 
 
 @dataclass(frozen=True)
@@ -82,7 +84,18 @@ def plan(scenario_arg: str, policy_names: Sequence[str], policies_file: Path | N
     if len(chosen) < 2:
         raise ScenarioError(f"a comparison needs at least two policies; got {len(chosen)} "
                             "(--policy none|schedule|volume|drift|performance, or --policies FILE)")
-    return Plan(path, scenario, tuple(chosen))
+    return Plan(path, scenario, tuple(chosen), policy_warnings(scenario, path, chosen))
+
+
+def policy_warnings(scenario: Scenario, path: Path, policies: Sequence[Policy]) -> tuple[str, ...]:
+    """Each policy's trigger settings that cannot act at the scenario's traffic, one line each."""
+    traffic = Traffic.of(scenario, open_source(scenario, path.parent))
+    lines = []
+    for policy in policies:
+        applied = scenario.model_copy(update={"triggers": policy.applied_to(scenario), "expectations": ()})
+        lines += [f"policy {policy.name}: {'.'.join(p.loc)}: {p.message}" for p in traffic_problems(applied, traffic)
+                  if p.loc[0] == "triggers"]
+    return tuple(lines)
 
 
 def _rows_per_tick(scenario: Scenario, path: Path) -> float:
@@ -90,7 +103,9 @@ def _rows_per_tick(scenario: Scenario, path: Path) -> float:
     source = open_source(scenario, path.parent)
     generator = scenario.data.generator
     share = generator.feedback_share if generator is not None else 1.0
-    return len(source.batch(scenario.bootstrap_tick).truth) * share + len(source.batch(scenario.bootstrap_tick).external)
+    rows = len(source.batch(scenario.bootstrap_tick).truth) * share + len(source.batch(scenario.bootstrap_tick).external)
+    # an empty bootstrap tick (a time-sliced replay) says nothing of the traffic: the clock's mean does
+    return rows or Traffic.of(scenario, source).labelled_per_tick
 
 
 def run_compare(planned: Plan, runs_dir: Path = Path("runs"), jobs: int | None = None, runner: str = "subprocess",

@@ -96,3 +96,15 @@ def test_run_refuses_an_expectation_the_traffic_cannot_meet_in_one_line(tmp_path
     with pytest.raises(ScenarioError):
         enforce(Scenario.model_validate({**s.model_dump(), "expectations": [
             {"expect": "trigger_fires", "trigger": "performance", "within": [2, 7]}]}), open_source(s, tmp_path), path)
+
+
+def test_compare_warns_about_a_policy_that_cannot_act(tmp_path: Path):
+    from ctsim.policy.compare import plan
+
+    path = tmp_path / "thin.yaml"
+    path.write_text("name: thin\nclock: {ticks: 10}\ndata: {generator: {rows_per_tick: 300}}\nbootstrap_tick: 1\n")
+    (tmp_path / "policies.yaml").write_text("deaf:\n  performance: {min_samples: 5000, window_ticks: 2}\n")
+    planned = plan(str(path), ["performance"], tmp_path / "policies.yaml")
+
+    assert [w for w in planned.warnings if w.startswith("policy deaf: triggers.performance.min_samples")]
+    assert not [w for w in planned.warnings if w.startswith("policy performance:")]  # the built-in scales
