@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from ctsim.errors import ScenarioError
-from ctsim.policy.metrics import (DEFAULT_TOLERANCE, OBJECTIVES, Objective, PolicyMetrics, choose_winner,
-                                  drift_onsets, measure)
+from ctsim.policy.metrics import (DEFAULT_TOLERANCE, OBJECTIVES, Interval, Objective, PolicyMetrics, choose_winner,
+                                  drift_onsets, intervals, measure, served_curve)
 from ctsim.policy.policies import Policy, builtin_policy, load_policies, rewrite_scenario
 from ctsim.scenario import loader
 from ctsim.scenario.data import open_source
@@ -59,12 +59,15 @@ class Comparison:
     runs: tuple[PolicyRun, ...]
     winner: str | None
     onsets: tuple[int, ...]
+    intervals: tuple[Interval, ...] = ()   # each policy's served-metric difference against the best on auc
+    distinguishable: bool = True           # False: some interval reaches zero, so there is no winner on auc
 
     def to_dict(self) -> dict[str, Any]:
         return {"schema_version": 1, "scenario": self.scenario, "status": "finished", "seed": self.seed,
                 "metric": self.metric,
                 "objective": self.objective, "objective_means": OBJECTIVES[self.objective],
                 "tolerance": self.tolerance, "onsets": list(self.onsets), "winner": self.winner,
+                "distinguishable": self.distinguishable, "intervals": [i.to_dict() for i in self.intervals],
                 "policies": [{"policy": r.policy, "status": r.status, "run_dir": r.run_dir, "error": r.error,
                               "metrics": r.metrics.to_dict() if r.metrics else None} for r in self.runs]}
 
@@ -135,10 +138,23 @@ def run_compare(planned: Plan, runs_dir: Path = Path("runs"), jobs: int | None =
     runs = tuple(_collect(policy.name, outcome, tolerance) for policy, outcome in zip(planned.policies, raw))
     measured = [r.metrics for r in runs if r.metrics is not None]
     onsets = next((tuple(drift_onsets(r.timeline)) for r in runs if r.timeline is not None), ())
+    winner = choose_winner(measured, objective)
+    bands = _intervals(runs, measured, planned.scenario.seed)
+    distinguishable = not any(band.spans_zero for band in bands)
+    if objective == "auc" and not distinguishable:
+        winner = None  # the best mean is inside the noise of another policy's
     comparison = Comparison(planned.scenario.name, planned.scenario.seed, planned.scenario.gates.model.metric,
-                            objective, tolerance, directory, runs, choose_winner(measured, objective), onsets)
+                            objective, tolerance, directory, runs, winner, onsets, bands, distinguishable)
     write_json(directory / "compare.json", comparison.to_dict())
     return comparison
+
+
+def _intervals(runs: Sequence[PolicyRun], measured: list[PolicyMetrics], seed: int) -> tuple[Interval, ...]:
+    best = choose_winner(measured, "auc")
+    curves = {r.policy: served_curve(r.timeline) for r in runs if r.timeline is not None}
+    if best is None or best not in curves:
+        return ()
+    return intervals(curves, best, seed, lower_is_better=any(m.lower_is_better for m in measured))
 
 
 def _collect(policy: str, outcome: dict[str, Any], tolerance: float) -> PolicyRun:
