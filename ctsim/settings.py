@@ -144,6 +144,10 @@ class PerformanceTriggerSettings(Settings):
     max_drop: float = Field(0.05, gt=0, le=1)  # worsening in the metric's direction and units
     window_ticks: int = Field(2, ge=1, le=1000)
     min_samples: int = Field(100, ge=1)
+    # holdout: the champion's offline score on its run's freshest rows. live: the champion's own live metric
+    # over its first window_ticks labelled ticks (with at least min_samples rows), what traffic looked like
+    # when it took over; no decision until those ticks are in.
+    reference: Literal["holdout", "live"] = "holdout"
 
 
 DriftMethod = Literal[

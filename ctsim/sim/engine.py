@@ -27,7 +27,8 @@ from ctsim.sim.launch import RunReport, launch, pipeline_arguments, run_settings
 from ctsim.sim.timeline import TickRecord, Timeline
 from ctsim.store import Layout, ObjectStore, OutageRelay
 from ctsim.triggers import (Arbitration, LiveScore, TriggerState, arbitrate, drift_decision,
-                            drift_decision_from_sketches, performance_decision, schedule_decision, volume_decision)
+                            drift_decision_from_sketches, live_reference, performance_decision, schedule_decision,
+                            volume_decision)
 
 Progress = Callable[[str, dict], None]
 
@@ -197,7 +198,8 @@ class Simulation:
         if settings.volume:
             decisions.append(volume_decision(settings.volume, self.state.labelled_since_run))
         if settings.performance:
-            reference = self._record(self.deployment.champion).score
+            reference = (live_reference(settings.performance, self.state.live, self.deployment.champion)
+                         if settings.performance.reference == "live" else self._record(self.deployment.champion).score)
             decisions.append(performance_decision(settings.performance, self.state.live, reference,
                                                   metric=self.scenario.gates.model.metric,
                                                   champion=self.deployment.champion))
