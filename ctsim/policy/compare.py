@@ -106,7 +106,8 @@ def _rows_per_tick(scenario: Scenario, path: Path) -> float:
     source = open_source(scenario, path.parent)
     generator = scenario.data.generator
     share = generator.feedback_share if generator is not None else 1.0
-    rows = len(source.batch(scenario.bootstrap_tick).truth) * share + len(source.batch(scenario.bootstrap_tick).external)
+    batch = source.batch(scenario.bootstrap_tick)
+    rows = len(batch.truth) * share + len(batch.external)
     # an empty bootstrap tick (a time-sliced replay) says nothing of the traffic: the clock's mean does
     return rows or Traffic.of(scenario, source).labelled_per_tick
 

@@ -111,7 +111,8 @@ class SyntheticSource(DataSource):
             frame, labels = self._draw_classes(rng, tick, n)
         ids = np.char.add(f"{prefix}{tick:05d}-", np.char.zfill(np.arange(n).astype(str), 7))
         start = self.scenario.clock.time_of(tick)
-        offsets = pd.to_timedelta(np.sort(rng.random(n)) * self.scenario.clock.length_of(tick).total_seconds(), unit="s")
+        length = self.scenario.clock.length_of(tick).total_seconds()
+        offsets = pd.to_timedelta(np.sort(rng.random(n)) * length, unit="s")
         meta = pd.DataFrame({ROW_ID: ids, TICK: tick, EVENT_TIME: pd.Timestamp(start) + offsets})
         production = pd.concat([meta, frame], axis=1)
         return production, pd.DataFrame({ROW_ID: ids, "label": labels})
@@ -238,8 +239,9 @@ class ReplaySource(DataSource):
             self.slices, self.times = time_slices(order, scenario.clock, path, replay.time_column)
         else:
             if len(frame) < scenario.clock.ticks:
-                raise ScenarioError(f"{path}: holds {len(frame)} rows, fewer than clock.ticks ({scenario.clock.ticks}): "
-                                    "with data.replay.slicing 'rows' every tick replays at least one row")
+                raise ScenarioError(f"{path}: holds {len(frame)} rows, fewer than clock.ticks "
+                                    f"({scenario.clock.ticks}): with data.replay.slicing 'rows' every tick replays "
+                                    "at least one row")
             self.slices, self.times = np.array_split(np.arange(len(frame)), scenario.clock.ticks), None
         refuse_reserved(frame.columns, (replay.time_column, replay.target_column), path)
         target, labels, names = task_labels(frame[replay.target_column], path, replay.target_column,
@@ -255,7 +257,8 @@ class ReplaySource(DataSource):
         ids = [f"r{tick:05d}-{i:07d}" for i in range(len(rows))]
         stamps = (self.times.iloc[self.slices[tick]].to_numpy() if self.times is not None
                   else np.full(len(rows), pd.Timestamp(self.scenario.clock.time_of(tick)), dtype="datetime64[ns]"))
-        meta = pd.DataFrame({ROW_ID: pd.Series(ids, dtype=object), TICK: pd.Series(tick, index=range(len(rows)), dtype="int64"),
+        meta = pd.DataFrame({ROW_ID: pd.Series(ids, dtype=object),
+                             TICK: pd.Series(tick, index=range(len(rows)), dtype="int64"),
                              EVENT_TIME: pd.Series(stamps, dtype="datetime64[ns]")})
         production = pd.concat([meta, rows.drop(columns=["label"])], axis=1)
         truth = pd.DataFrame({ROW_ID: pd.Series(ids, dtype=object), "label": rows["label"].to_numpy()})

@@ -104,8 +104,9 @@ def _canary(scenario: Scenario, traffic: Traffic) -> list[TrafficProblem]:
     if seen >= canary.min_samples:
         return []
     return [TrafficProblem(("canary", "min_samples"),
-                           f"every canary rolls back: {traffic.rows_per_tick:g} rows a tick × {traffic.feedback_share:g} "
-                           f"labelled × step_weight {canary.step_weight}% = {seen:g} labelled requests a tick, below "
+                           f"every canary rolls back: {traffic.rows_per_tick:g} rows a tick × "
+                           f"{traffic.feedback_share:g} labelled × step_weight {canary.step_weight}% = {seen:g} "
+                           "labelled requests a tick, below "
                            f"min_samples {canary.min_samples}", _severity(scenario, promotions=True))]
 
 

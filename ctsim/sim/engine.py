@@ -198,9 +198,9 @@ class Simulation:
         if settings.volume:
             decisions.append(volume_decision(settings.volume, self.state.labelled_since_run))
         if settings.performance:
-            reference = (live_reference(settings.performance, self.state.live, self.deployment.champion)
-                         if settings.performance.reference == "live" else self._record(self.deployment.champion).score)
-            decisions.append(performance_decision(settings.performance, self.state.live, reference,
+            baseline = (live_reference(settings.performance, self.state.live, self.deployment.champion)
+                        if settings.performance.reference == "live" else self._record(self.deployment.champion).score)
+            decisions.append(performance_decision(settings.performance, self.state.live, baseline,
                                                   metric=self.scenario.gates.model.metric,
                                                   champion=self.deployment.champion))
         if settings.drift and len(self.state.recent) == self.state.recent.maxlen:

@@ -58,9 +58,10 @@ def train(matrix: pd.DataFrame, contract: DataContract, settings: TrainingSettin
         recipe = recipe.restricted_to(inputs.columns)
         if contract.impute == "median":  # the matrix's medians are the training rows' (fills add medians only)
             recipe = recipe.with_fills(medians(inputs, recipe.numeric))
-        if settings.strategy == "incremental" and warm_start is not None and isinstance(warm_start.recipe, FeatureRecipe):
+        kept = warm_start.recipe if warm_start is not None and settings.strategy == "incremental" else None
+        if isinstance(kept, FeatureRecipe):
             # a continued model keeps its columns: values new since are unknown to it, gone ones are zeros
-            recipe = warm_start.recipe
+            recipe = kept
             inputs = inputs.reindex(columns=list(recipe.output_columns), fill_value=0.0)
     labels = truth_of(matrix[contract.label], contract.task)
     if sabotage:
