@@ -19,8 +19,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from ctsim.errors import CtsimError
-from ctsim.processes import (Terminated, adopt_orphans, descendants, end_descendants, exit_code_of,
-                             stop_on_sigterm)
+from ctsim.processes import Terminated, adopt_orphans, descendants, end_descendants, exit_code_of, stop_on_sigterm
 from ctsim.report.redact import Redactor
 
 # A pipe or a CI log has no width of its own; rich's default of 80 would wrap every table.

@@ -39,6 +39,7 @@ class DataContract:
     labels: tuple[int, ...] = (0, 1)
     task: Task = "binary"
     class_names: tuple[str, ...] = ()
+    impute: Literal["none", "median"] = "none"  # the data gate's choice for missing feature values
 
     @property
     def feature_names(self) -> tuple[str, ...]:
@@ -58,7 +59,8 @@ class DataContract:
             for column in data["features"]
         )
         return cls(features=features, label=data.get("label", "label"), labels=tuple(data.get("labels", (0, 1))),
-                   task=data.get("task", "binary"), class_names=tuple(data.get("class_names", ())))
+                   task=data.get("task", "binary"), class_names=tuple(data.get("class_names", ())),
+                   impute=data.get("impute", "none"))
 
 # The pipeline's steps as kfp.local names its tasks, in DAG order (the @dsl.pipeline is the one definition;
 # this list is what the simulator and scenarios refer to, and a test keeps the two in step).

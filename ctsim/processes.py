@@ -18,8 +18,9 @@ import ctypes
 import os
 import signal
 import time
+from collections.abc import Collection
 from pathlib import Path
-from typing import Any, Collection
+from typing import Any
 
 __all__ = ["INTERRUPTED_EXIT", "TERMINATED_EXIT", "Terminated", "adopt_orphans", "descendants", "die_with_parent",
            "end_descendants", "exit_code_of", "stop_on_sigterm"]

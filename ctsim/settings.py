@@ -36,6 +36,10 @@ class DataGateSettings(Settings):
     max_duplicate_share: float = Field(0.05, ge=0, le=1)
     max_out_of_range_share: float = Field(0.02, ge=0, le=1)
     allow_constant_columns: bool = False
+    # none: a row missing a feature is not trained on, and max_null_share blocks a batch with many.
+    # median: a missing number becomes the training rows' median (a missing category: unknown, all zeros),
+    # in training and serving alike; then only missing labels count towards max_null_share.
+    impute: Literal["none", "median"] = "none"
 
 
 # r2 below 0 is worse than predicting the mean; 0.6 would refuse many useful regressors.
@@ -140,6 +144,10 @@ class PerformanceTriggerSettings(Settings):
     max_drop: float = Field(0.05, gt=0, le=1)  # worsening in the metric's direction and units
     window_ticks: int = Field(2, ge=1, le=1000)
     min_samples: int = Field(100, ge=1)
+    # holdout: the champion's offline score on its run's freshest rows. live: the champion's own live metric
+    # over its first window_ticks labelled ticks (with at least min_samples rows), what traffic looked like
+    # when it took over; no decision until those ticks are in.
+    reference: Literal["holdout", "live"] = "holdout"
 
 
 DriftMethod = Literal[

@@ -50,6 +50,8 @@ def compare_policies(args: argparse.Namespace, console: Console) -> int:
     if args.plot is not None:
         check_plot_path(args.plot)  # the same formats as run and report, refused before any replay
     planned = plan(args.scenario, args.policy, args.policies)
+    for line in planned.warnings:
+        console.print(f"warning: {line}", markup=False)
     console.print(f"comparing {len(planned.policies)} policies on {planned.scenario.name} (seed {planned.scenario.seed}): "
                   f"{', '.join(p.name for p in planned.policies)}")
     comparison = run_compare(planned, args.runs_dir, args.jobs, args.runner, args.objective, args.tolerance,
@@ -68,18 +70,26 @@ def format_comparison(comparison) -> Table:
                   f"{OBJECTIVES[comparison.objective]}", title_justify="left",
                   caption=f"auc = mean served {comparison.metric} over ticks with labelled feedback; recovery = ticks from "
                   f"each onset {list(comparison.onsets)} until the metric is back within {comparison.tolerance} of "
-                  "its pre-drift level (0 = no dip, — = never)", caption_justify="left")
-    for column, justify in (("", "left"), ("policy", "left"), ("auc", "right"), ("recovery", "right"),
-                            ("retrains", "right"), ("pipeline s", "right"), ("gate blocks", "right"),
-                            ("rollbacks", "right")):
+                  "its pre-drift level (0 = no dip, — = never); Δ auc = difference from the best with its paired "
+                  "block-bootstrap 95% interval; own s = the steps' own work, pipeline s = kfp.local wall clock"
+                  + ("" if comparison.distinguishable else
+                     "\nno policy is distinguishable: an interval holds zero, so no winner on auc is declared"),
+                  caption_justify="left")
+    bands = {i.policy: i for i in comparison.intervals}
+    for column, justify in (("", "left"), ("policy", "left"), ("auc", "right"), ("Δ auc [95%]", "right"),
+                            ("recovery", "right"), ("retrains", "right"), ("own s", "right"), ("pipeline s", "right"),
+                            ("gate blocks", "right"), ("rollbacks", "right")):
         table.add_column(column, justify=cast(JustifyMethod, justify), no_wrap=column in ("policy", "auc"))
     for run in comparison.runs:
         mark = Text("★", style="bold yellow") if run.policy == comparison.winner else ""
         m = run.metrics
         if m is None:
-            table.add_row(mark, run.policy, Text("crashed", style="bold magenta"), run.error, "", "", "", "")
+            table.add_row(mark, run.policy, Text("crashed", style="bold magenta"), "", run.error, "", "", "", "", "")
             continue
         recovery = ", ".join("—" if r.ticks is None else str(r.ticks) for r in m.recoveries) or "no onset"
+        band = bands.get(run.policy)
+        delta = f"{band.difference:+.4f} [{band.low:+.4f}, {band.high:+.4f}]" if band else ""
         table.add_row(mark, Text(run.policy, style="bold" if mark else ""), "—" if m.auc is None else f"{m.auc:.4f}",
-                      recovery, str(m.retrains), f"{m.compute_seconds:.1f}", str(m.gate_blocks), str(m.rollbacks))
+                      delta, recovery, str(m.retrains), f"{m.own_seconds:.1f}", f"{m.compute_seconds:.1f}",
+                      str(m.gate_blocks), str(m.rollbacks))
     return table

@@ -31,11 +31,15 @@ def list_scenarios(args: argparse.Namespace, console: Console) -> int:
 
 
 def validate_scenario(args: argparse.Namespace, console: Console) -> int:
-    from ctsim.scenario import loader
+    from ctsim.scenario import loader, traffic
+    from ctsim.scenario.data import open_source
     from ctsim.sim.pipelines import check_pipeline
 
     path = loader.resolve(args.scenario)
     scenario = loader.load(str(path))
+    source = open_source(scenario, path.parent)  # a replay file's own problems (columns, target, times) are found here too
+    for line in traffic.enforce(scenario, source, path):
+        console.print(f"warning: {line}", markup=False)
     pipeline = check_pipeline(scenario, path)
     console.print(f"{args.scenario}: valid scenario '{scenario.name}' ({scenario.clock.ticks} ticks, "
                   f"{len(scenario.events)} events, {len(scenario.expectations)} expectations); pipeline "

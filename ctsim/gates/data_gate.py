@@ -46,11 +46,16 @@ def check_data(frame: pd.DataFrame, contract: DataContract, settings: DataGateSe
     checked = _checked_columns(contract, columns)
     rows = len(frame.index)
     views = {name: _ColumnView(frame.iloc[:, columns[name]], spec, contract.labels) for name, spec in checked}
+    # imputed features are filled before training and serving: only missing labels make rows unusable
+    nullable = {name for name, spec in checked if spec is None or settings.impute == "none"}
+    # A window without a single batch (the empty ticks of a time-sliced replay) has no schema to judge:
+    # too few rows is then the one honest reason.
+    arrived = rows > 0 or len(frame.columns) > 0
     reasons = (
-        *_schema_reasons(frame, contract, columns),
+        *(_schema_reasons(frame, contract, columns) if arrived else ()),
         Reason("rows >= min_rows", rows, settings.min_rows, rows >= settings.min_rows),
         _worst_share("null_share", "max_null_share", settings.max_null_share, rows,
-                     {name: view.null_count for name, view in views.items()}),
+                     {name: view.null_count for name, view in views.items() if name in nullable}),
         _duplicate_reason(frame, [columns[name] for name, _ in checked], rows, settings),
         _worst_share("out_of_range_share", "max_out_of_range_share", settings.max_out_of_range_share, rows,
                      {name: view.out_of_range_count for name, view in views.items()}),

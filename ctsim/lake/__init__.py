@@ -73,9 +73,13 @@ def read_window(store: ObjectStore, layout: Layout, source: str, first_tick: int
 
 
 def labelled_rows(production: pd.DataFrame, feedback: pd.DataFrame, external: pd.DataFrame) -> pd.DataFrame:
-    """Production rows whose label has arrived, plus external rows (labelled at source)."""
+    """Production rows whose label has arrived, plus external rows (labelled at source).
+
+    Windows of empty ticks (time-sliced replays) give zero rows with the production and label columns,
+    so the data gate reports too few rows rather than missing columns.
+    """
     parts = []
-    if len(production) and len(feedback):
+    if ROW_ID in production.columns and ROW_ID in feedback.columns:
         labels = feedback.drop(columns=[TICK], errors="ignore").drop_duplicates(ROW_ID, keep="last")
         parts.append(production.merge(labels, on=ROW_ID, how="inner"))
     if len(external):

@@ -19,16 +19,20 @@ from ctsim.errors import ScenarioError
 from ctsim.policy.metrics import (
     DEFAULT_TOLERANCE,
     OBJECTIVES,
+    Interval,
     Objective,
     PolicyMetrics,
     choose_winner,
     drift_onsets,
+    intervals,
     measure,
+    served_curve,
 )
 from ctsim.policy.policies import Policy, builtin_policy, load_policies, rewrite_scenario
 from ctsim.scenario import loader
 from ctsim.scenario.data import open_source
 from ctsim.scenario.model import Scenario
+from ctsim.scenario.traffic import Traffic, traffic_problems
 from ctsim.sim.suite import Worker, fresh_directory, replay_in_worker, run_parallel, write_json
 from ctsim.sim.timeline import Timeline
 
@@ -42,6 +46,7 @@ class Plan:
     path: Path
     scenario: Scenario
     policies: tuple[Policy, ...]
+    warnings: tuple[str, ...] = ()   # settings of a policy that cannot act at the scenario's traffic
 
 
 @dataclass(frozen=True)
@@ -65,12 +70,15 @@ class Comparison:
     runs: tuple[PolicyRun, ...]
     winner: str | None
     onsets: tuple[int, ...]
+    intervals: tuple[Interval, ...] = ()   # each policy's served-metric difference against the best on auc
+    distinguishable: bool = True           # False: some interval reaches zero, so there is no winner on auc
 
     def to_dict(self) -> dict[str, Any]:
         return {"schema_version": 1, "scenario": self.scenario, "status": "finished", "seed": self.seed,
                 "metric": self.metric,
                 "objective": self.objective, "objective_means": OBJECTIVES[self.objective],
                 "tolerance": self.tolerance, "onsets": list(self.onsets), "winner": self.winner,
+                "distinguishable": self.distinguishable, "intervals": [i.to_dict() for i in self.intervals],
                 "policies": [{"policy": r.policy, "status": r.status, "run_dir": r.run_dir, "error": r.error,
                               "metrics": r.metrics.to_dict() if r.metrics else None} for r in self.runs]}
 
@@ -90,7 +98,18 @@ def plan(scenario_arg: str, policy_names: Sequence[str], policies_file: Path | N
     if len(chosen) < 2:
         raise ScenarioError(f"a comparison needs at least two policies; got {len(chosen)} "
                             "(--policy none|schedule|volume|drift|performance, or --policies FILE)")
-    return Plan(path, scenario, tuple(chosen))
+    return Plan(path, scenario, tuple(chosen), policy_warnings(scenario, path, chosen))
+
+
+def policy_warnings(scenario: Scenario, path: Path, policies: Sequence[Policy]) -> tuple[str, ...]:
+    """Each policy's trigger settings that cannot act at the scenario's traffic, one line each."""
+    traffic = Traffic.of(scenario, open_source(scenario, path.parent))
+    lines = []
+    for policy in policies:
+        applied = scenario.model_copy(update={"triggers": policy.applied_to(scenario), "expectations": ()})
+        lines += [f"policy {policy.name}: {'.'.join(p.loc)}: {p.message}" for p in traffic_problems(applied, traffic)
+                  if p.loc[0] == "triggers"]
+    return tuple(lines)
 
 
 def _rows_per_tick(scenario: Scenario, path: Path) -> float:
@@ -98,7 +117,10 @@ def _rows_per_tick(scenario: Scenario, path: Path) -> float:
     source = open_source(scenario, path.parent)
     generator = scenario.data.generator
     share = generator.feedback_share if generator is not None else 1.0
-    return len(source.batch(scenario.bootstrap_tick).truth) * share + len(source.batch(scenario.bootstrap_tick).external)
+    batch = source.batch(scenario.bootstrap_tick)
+    rows = len(batch.truth) * share + len(batch.external)
+    # an empty bootstrap tick (a time-sliced replay) says nothing of the traffic: the clock's mean does
+    return rows or Traffic.of(scenario, source).labelled_per_tick
 
 
 def run_compare(planned: Plan, runs_dir: Path = Path("runs"), jobs: int | None = None, runner: str = "subprocess",
@@ -128,10 +150,23 @@ def run_compare(planned: Plan, runs_dir: Path = Path("runs"), jobs: int | None =
     runs = tuple(_collect(policy.name, outcome, tolerance) for policy, outcome in zip(planned.policies, raw))
     measured = [r.metrics for r in runs if r.metrics is not None]
     onsets = next((tuple(drift_onsets(r.timeline)) for r in runs if r.timeline is not None), ())
+    winner = choose_winner(measured, objective)
+    bands = _intervals(runs, measured, planned.scenario.seed)
+    distinguishable = not any(band.spans_zero for band in bands)
+    if objective == "auc" and not distinguishable:
+        winner = None  # the best mean is inside the noise of another policy's
     comparison = Comparison(planned.scenario.name, planned.scenario.seed, planned.scenario.gates.model.metric,
-                            objective, tolerance, directory, runs, choose_winner(measured, objective), onsets)
+                            objective, tolerance, directory, runs, winner, onsets, bands, distinguishable)
     write_json(directory / "compare.json", comparison.to_dict())
     return comparison
+
+
+def _intervals(runs: Sequence[PolicyRun], measured: list[PolicyMetrics], seed: int) -> tuple[Interval, ...]:
+    best = choose_winner(measured, "auc")
+    curves = {r.policy: served_curve(r.timeline) for r in runs if r.timeline is not None}
+    if best is None or best not in curves:
+        return ()
+    return intervals(curves, best, seed, lower_is_better=any(m.lower_is_better for m in measured))
 
 
 def _collect(policy: str, outcome: dict[str, Any], tolerance: float) -> PolicyRun:

@@ -14,7 +14,16 @@ Definitions (the README states them too):
   later tick where it is back within ``tolerance`` and the next tick with a metric (if any)
   is too. Recovery time = that tick minus the onset; no dip means 0; no recovery means None.
 * **retrains** — pipeline runs not started by the bootstrap; **compute seconds** — the wall
-  seconds of all pipeline runs on kfp.local; **gate blocks** and **rollbacks** — their events.
+  seconds of all pipeline runs on kfp.local (start-up included: it depends on the machine's load);
+  **own-work seconds** — what the steps themselves spent (their recorded step seconds); **gate blocks**
+  and **rollbacks** — their events.
+* **interval** — a paired, moving-block bootstrap of the served-metric difference between a policy and the
+  best one (same seed, so the same ticks): per-tick differences on the ticks both have a metric, blocks of
+  ``round(n ** (1/3))`` ticks (keeps the tick-to-tick correlation), ``RESAMPLES`` resamples seeded by the
+  scenario's seed, the 2.5 and 97.5 percentiles of the mean. In "goodness" (the metric, or its negative when
+  lower is better), so a policy worse than the best has a negative difference. When any other policy's
+  interval holds zero strictly inside (or is the single point zero: identical curves), no policy is
+  distinguishable: there is no winner on auc.
 """
 
 from __future__ import annotations
@@ -23,11 +32,13 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
+
 from ctsim.sim.timeline import Timeline
 from ctsim.steps.metrics import METRICS
 
-__all__ = ["OBJECTIVES", "Objective", "PolicyMetrics", "Recovery", "choose_winner", "drift_onsets", "mean_metric",
-           "measure", "recovery_after", "served_curve"]
+__all__ = ["OBJECTIVES", "Interval", "Objective", "PolicyMetrics", "Recovery", "choose_winner", "difference_interval",
+           "drift_onsets", "intervals", "mean_metric", "measure", "recovery_after", "served_curve"]
 
 DEFAULT_TOLERANCE = 0.03
 BASELINE_TICKS = 3
@@ -65,6 +76,7 @@ class PolicyMetrics:
     rollbacks: int
     ticks: int
     lower_is_better: bool = False
+    own_seconds: float = 0.0
 
     def recovery_score(self) -> float:
         """Mean recovery ticks, an unrecovered onset counting as the ticks left after it; 0 without onsets."""
@@ -76,8 +88,8 @@ class PolicyMetrics:
     def to_dict(self) -> dict:
         return {"policy": self.policy, "auc": self.auc, "recoveries": [r.to_dict() for r in self.recoveries],
                 "retrains": self.retrains, "compute_seconds": self.compute_seconds,
-                "gate_blocks": self.gate_blocks, "rollbacks": self.rollbacks, "ticks": self.ticks,
-                "lower_is_better": self.lower_is_better}
+                "own_seconds": self.own_seconds, "gate_blocks": self.gate_blocks, "rollbacks": self.rollbacks,
+                "ticks": self.ticks, "lower_is_better": self.lower_is_better}
 
     def auc_cost(self) -> float:
         """The auc as a cost (smaller is better, whatever the metric's direction); no auc is worst."""
@@ -138,6 +150,7 @@ def measure(policy: str, timeline: Timeline, tolerance: float = DEFAULT_TOLERANC
         policy=policy, auc=None if auc is None else round(auc, 6), recoveries=recoveries,
         retrains=sum(1 for e in runs if e.data.get("trigger") != "bootstrap"),
         compute_seconds=round(sum(float(r.get("seconds") or 0) for r in timeline.runs), 3),
+        own_seconds=round(sum(float(s or 0) for r in timeline.runs for s in (r.get("step_seconds") or {}).values()), 3),
         gate_blocks=len(timeline.of_kind("gate-block")), rollbacks=len(timeline.of_kind("rollback")),
         ticks=len(timeline.ticks), lower_is_better=lower)
 
@@ -159,3 +172,59 @@ def choose_winner(results: list[PolicyMetrics], objective: Objective = "auc") ->
         return (primary(m), m.auc_cost(), m.compute_seconds, m.policy)
 
     return min(results, key=key).policy
+
+
+RESAMPLES = 2000
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A policy's served-metric difference against the best policy, in goodness, with its 95% interval."""
+
+    policy: str
+    best: str
+    ticks: int            # ticks where both had a served metric
+    difference: float     # mean of (policy - best) goodness; <= 0
+    low: float
+    high: float
+
+    @property
+    def spans_zero(self) -> bool:
+        """The interval cannot tell the two apart: zero strictly inside it, or both ends zero (identical
+        curves). One that only ends at zero (some resamples tie) still lies on one side."""
+        return self.low < 0.0 < self.high or self.low == self.high == 0.0
+
+    def to_dict(self) -> dict:
+        return {"policy": self.policy, "against": self.best, "ticks": self.ticks, "difference": self.difference,
+                "low": self.low, "high": self.high, "spans_zero": self.spans_zero}
+
+
+def difference_interval(policy: Curve, best: Curve, seed: int, lower_is_better: bool = False,
+                        resamples: int = RESAMPLES) -> tuple[int, float, float, float] | None:
+    """(ticks, mean, low, high) of the paired moving-block bootstrap of ``policy - best`` (see the docstring)."""
+    mine, theirs = dict(policy), dict(best)
+    shared = sorted(set(mine) & set(theirs))
+    if not shared:
+        return None
+    sign = -1.0 if lower_is_better else 1.0
+    diffs = np.array([sign * (mine[t] - theirs[t]) for t in shared])
+    n = len(diffs)
+    block = max(1, round(n ** (1 / 3)))
+    rng = np.random.default_rng([seed, 19])
+    starts = rng.integers(0, n - block + 1, size=(resamples, math.ceil(n / block)))
+    picks = (starts[:, :, None] + np.arange(block)).reshape(resamples, -1)[:, :n]
+    means = diffs[picks].mean(axis=1)
+    low, high = np.percentile(means, [2.5, 97.5])
+    return n, round(float(diffs.mean()), 6), round(float(low), 6), round(float(high), 6)
+
+
+def intervals(curves: dict[str, Curve], best: str, seed: int, lower_is_better: bool = False) -> tuple[Interval, ...]:
+    """Each other policy's interval against ``best`` (policies without a shared tick are left out)."""
+    found = []
+    for name, curve in curves.items():
+        if name == best:
+            continue
+        measured = difference_interval(curve, curves[best], seed, lower_is_better)
+        if measured is not None:
+            found.append(Interval(name, best, *measured))
+    return tuple(found)

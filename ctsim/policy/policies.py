@@ -7,7 +7,8 @@ none           no trigger at all: the bootstrap model serves to the end (the flo
 schedule       ``cron: "0 0 * * 1"``: every Monday at midnight of simulated time
 volume         ``min_new_rows``: seven ticks' worth of the scenario's rows
 drift          Evidently's defaults (``method: auto``, ``drift_share: 0.5``, one tick)
-performance    ``max_drop: 0.05`` over ``window_ticks: 2``, ``min_samples: 100``
+performance    ``max_drop: 0.05``, ``min_samples: 100`` over ``window_ticks``: 2, or as many ticks as
+               hold 100 labelled rows at the scenario's traffic (so it can fire)
 =============  =====================================================================
 
 More policies come from a YAML file: a mapping of name to a triggers section, validated
@@ -16,6 +17,7 @@ with the same pydantic model as a scenario's ``triggers`` and reported as ``file
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,11 +37,13 @@ from ctsim.settings import (
     VolumeTriggerSettings,
 )
 
-__all__ = ["BUILTIN", "Policy", "builtin_policy", "load_policies", "rewrite_scenario", "volume_rows"]
+__all__ = ["BUILTIN", "Policy", "builtin_policy", "load_policies", "performance_window", "rewrite_scenario",
+           "volume_rows"]
 
 BUILTIN = ("none", "schedule", "volume", "drift", "performance")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 VOLUME_TICKS = 7
+MAX_WINDOW = 1000  # PerformanceTriggerSettings.window_ticks' bound
 
 
 @dataclass(frozen=True)
@@ -59,13 +63,20 @@ def volume_rows(scenario: Scenario, rows_per_tick: float) -> int:
     return max(1, int(round(VOLUME_TICKS * rows_per_tick)))
 
 
+def performance_window(rows_per_tick: float, min_samples: int = PerformanceTriggerSettings().min_samples) -> int:
+    """The built-in performance window: two ticks, or enough ticks for ``min_samples`` labelled rows."""
+    needed = math.ceil(min_samples / rows_per_tick) if rows_per_tick > 0 else MAX_WINDOW
+    return min(MAX_WINDOW, max(2, needed))
+
+
 def builtin_policy(name: str, scenario: Scenario, rows_per_tick: float) -> Policy:
     makers = {
         "none": TriggerSettings,
         "schedule": lambda: TriggerSettings(schedule=ScheduleTriggerSettings(cron="0 0 * * 1")),
         "volume": lambda: TriggerSettings(volume=VolumeTriggerSettings(min_new_rows=volume_rows(scenario, rows_per_tick))),
         "drift": lambda: TriggerSettings(drift=DriftTriggerSettings()),
-        "performance": lambda: TriggerSettings(performance=PerformanceTriggerSettings()),
+        "performance": lambda: TriggerSettings(performance=PerformanceTriggerSettings(
+            window_ticks=performance_window(rows_per_tick))),
     }
     if name not in makers:
         raise ScenarioError(f"--policy {name}: unknown built-in policy. Expected one of {', '.join(BUILTIN)}, "

@@ -28,6 +28,7 @@ and the recommendation. Trials run in batches of ``jobs`` workers; ``timeout`` s
 from __future__ import annotations
 
 import json
+import logging
 import math
 import os
 import time
@@ -41,7 +42,7 @@ import yaml
 from pydantic import ValidationError
 
 from ctsim.errors import CtsimError, ScenarioError
-from ctsim.policy.compare import _rows_per_tick
+from ctsim.policy.compare import _rows_per_tick, policy_warnings
 from ctsim.policy.metrics import PolicyMetrics, measure
 from ctsim.policy.policies import BUILTIN, Policy, builtin_policy, rewrite_scenario
 from ctsim.scenario import loader
@@ -300,6 +301,8 @@ def run_tune(scenario_arg: str, space_path: Path, trials: int, *, runs_dir: Path
         raise ScenarioError("--goal budget needs --max-retrains N (the retrain budget)")
     rows = _rows_per_tick(scenario, path)
     chosen = tuple(builtin_policy(name, scenario, rows) for name in baselines)
+    for line in policy_warnings(scenario, path, chosen):
+        logging.getLogger(__name__).warning("%s", line)
     started = time.monotonic()
     if resume is None:
         stamp = datetime.now(UTC)

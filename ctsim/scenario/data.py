@@ -7,6 +7,7 @@ Production rows carry features only; their labels arrive later as feedback.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -19,6 +20,7 @@ from ctsim.errors import ScenarioError
 from ctsim.scenario.model import (
     BadDataEvent,
     BadModelEvent,
+    Clock,
     ConceptDriftEvent,
     DriftEvent,
     Generator,
@@ -62,9 +64,13 @@ class DataSource:
 
 
 def open_source(scenario: Scenario, base_dir: Path) -> DataSource:
+    source: DataSource
     if scenario.data.replay is not None:
-        return ReplaySource(scenario, scenario.data.replay, base_dir)
-    return SyntheticSource(scenario, scenario.data.generator)
+        source = ReplaySource(scenario, scenario.data.replay, base_dir)
+    else:
+        source = SyntheticSource(scenario, scenario.data.generator)
+    source.contract = replace(source.contract, impute=scenario.gates.data.impute)
+    return source
 
 
 class SyntheticSource(DataSource):
@@ -115,7 +121,8 @@ class SyntheticSource(DataSource):
             frame, labels = self._draw_classes(rng, tick, n)
         ids = np.char.add(f"{prefix}{tick:05d}-", np.char.zfill(np.arange(n).astype(str), 7))
         start = self.scenario.clock.time_of(tick)
-        offsets = pd.to_timedelta(np.sort(rng.random(n)) * self.scenario.clock.tick.total_seconds(), unit="s")
+        length = self.scenario.clock.length_of(tick).total_seconds()
+        offsets = pd.to_timedelta(np.sort(rng.random(n)) * length, unit="s")
         meta = pd.DataFrame({ROW_ID: ids, TICK: tick, EVENT_TIME: pd.Timestamp(start) + offsets})
         production = pd.concat([meta, frame], axis=1)
         return production, pd.DataFrame({ROW_ID: ids, "label": labels})
@@ -218,7 +225,13 @@ def corrupt_labels(truth: pd.DataFrame, scenario: Scenario, served_tick: int, rn
 
 
 class ReplaySource(DataSource):
-    """A user's CSV or Parquet file, replayed in the order of its time column, one slice per tick."""
+    """A user's CSV or Parquet file, replayed tick by tick.
+
+    ``slicing: time`` (the default) puts each row on the tick whose interval holds its timestamp and keeps
+    that timestamp as the row's ``event_time``; ticks without rows are empty, rows outside the clock's span
+    are not replayed. ``slicing: rows`` sorts the file by time and cuts it into ``clock.ticks`` equal
+    slices, every row stamped with its tick's start.
+    """
 
     def __init__(self, scenario: Scenario, replay: Replay, base_dir: Path):
         self.scenario = scenario
@@ -229,26 +242,93 @@ class ReplaySource(DataSource):
             if name not in frame.columns:
                 raise ScenarioError(f"{path}: data.replay.{role} names column '{name}', which the file does not have "
                                     f"(columns: {', '.join(map(str, frame.columns))})")
-        if len(frame) < scenario.clock.ticks:
-            raise ScenarioError(f"{path}: holds {len(frame)} rows, fewer than clock.ticks ({scenario.clock.ticks}): "
-                                "every tick replays at least one row")
         order = time_order(frame[replay.time_column], path, replay.time_column)
         frame = frame.iloc[np.argsort(order.to_numpy(), kind="stable")].reset_index(drop=True)
-        frame["label"], labels, names = task_labels(frame[replay.target_column], path, replay.target_column,
-                                                    scenario.task)
-        features = frame.drop(columns=[replay.time_column, replay.target_column, "label"])
+        order = order.iloc[np.argsort(order.to_numpy(), kind="stable")].reset_index(drop=True)
+        if replay.slicing == "time":
+            self.slices, self.times = time_slices(order, scenario.clock, path, replay.time_column)
+        else:
+            if len(frame) < scenario.clock.ticks:
+                raise ScenarioError(f"{path}: holds {len(frame)} rows, fewer than clock.ticks "
+                                    f"({scenario.clock.ticks}): with data.replay.slicing 'rows' every tick replays "
+                                    "at least one row")
+            self.slices, self.times = np.array_split(np.arange(len(frame)), scenario.clock.ticks), None
+        refuse_reserved(frame.columns, (replay.time_column, replay.target_column), path)
+        target, labels, names = task_labels(frame[replay.target_column], path, replay.target_column,
+                                            scenario.task, replay.positive_label)
+        features = frame.drop(columns=[replay.time_column, replay.target_column])
+        features = tame_high_cardinality(features, replay, path)
+        frame["label"] = target
         self.contract = replace(infer_contract(features), task=scenario.task, labels=labels, class_names=names)
-        self.slices = np.array_split(np.arange(len(frame)), scenario.clock.ticks)
         self.frame = pd.concat([features, frame[["label"]]], axis=1)
-        self.times = frame[replay.time_column]
 
     def batch(self, tick: int) -> TickBatch:
         rows = self.frame.iloc[self.slices[tick]].reset_index(drop=True)
         ids = [f"r{tick:05d}-{i:07d}" for i in range(len(rows))]
-        meta = pd.DataFrame({ROW_ID: ids, TICK: tick,
-                             EVENT_TIME: pd.Timestamp(self.scenario.clock.time_of(tick))})
+        stamps = (self.times.iloc[self.slices[tick]].to_numpy() if self.times is not None
+                  else np.full(len(rows), pd.Timestamp(self.scenario.clock.time_of(tick)), dtype="datetime64[ns]"))
+        meta = pd.DataFrame({ROW_ID: pd.Series(ids, dtype=object),
+                             TICK: pd.Series(tick, index=range(len(rows)), dtype="int64"),
+                             EVENT_TIME: pd.Series(stamps, dtype="datetime64[ns]")})
         production = pd.concat([meta, rows.drop(columns=["label"])], axis=1)
-        return TickBatch(production, pd.DataFrame({ROW_ID: ids, "label": rows["label"].to_numpy()}), pd.DataFrame())
+        truth = pd.DataFrame({ROW_ID: pd.Series(ids, dtype=object), "label": rows["label"].to_numpy()})
+        return TickBatch(production, truth, pd.DataFrame())
+
+
+def time_slices(times: pd.Series, clock: Clock, path: Path, column: str) -> tuple[list[np.ndarray], pd.Series]:
+    """Row positions per tick by timestamp (``times`` sorted), and the timestamps as naive UTC.
+
+    Tick t holds the rows with time_of(t) <= time < time_of(t + 1).
+    """
+    if not pd.api.types.is_datetime64_any_dtype(times):
+        raise ScenarioError(f"{path}: data.replay.slicing 'time' needs dates/times in time column '{column}'; "
+                            f"it holds numbers (e.g. {times.iloc[0]!r}): use slicing 'rows' or write dates")
+    if getattr(times.dt, "tz", None) is not None:
+        times = times.dt.tz_convert("UTC").dt.tz_localize(None)
+    times = times.astype("datetime64[ns]")
+    edges = pd.DatetimeIndex([clock.time_of(t) for t in range(clock.ticks + 1)]).to_numpy(dtype="datetime64[ns]")
+    tick_of = np.searchsorted(edges, times.to_numpy(), side="right") - 1
+    inside = (tick_of >= 0) & (tick_of < clock.ticks)
+    if not inside.any():
+        raise ScenarioError(f"{path}: no row of time column '{column}' ({times.iloc[0]} to {times.iloc[-1]}) falls in "
+                            f"the clock's span ({edges[0]} to {edges[-1]}); move clock.start or use slicing 'rows'")
+    positions = np.arange(len(times))
+    return [positions[tick_of == t] for t in range(clock.ticks)], times
+
+
+RESERVED = (ROW_ID, TICK, EVENT_TIME, "label")
+HASH_BUCKETS = 32
+log = logging.getLogger(__name__)
+
+
+def refuse_reserved(columns: pd.Index, roles: tuple[str, str], path: Path) -> None:
+    """A feature may not take a name ctsim writes itself: it would be overwritten or crash the lake."""
+    for name in columns:
+        if str(name) in RESERVED and name not in roles:
+            raise ScenarioError(f"{path}: column '{name}' has a name ctsim reserves for its own columns "
+                                f"({', '.join(RESERVED)}); rename it in the file")
+
+
+def tame_high_cardinality(features: pd.DataFrame, replay: Replay, path: Path) -> pd.DataFrame:
+    """Text columns with more than ``max_categories`` values, handled by ``high_cardinality``, with a warning."""
+    for name in list(features.columns):
+        series = features[name]
+        if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
+            continue
+        distinct = int(series.dropna().astype(str).nunique())
+        if distinct <= replay.max_categories:
+            continue
+        action = {"drop": "dropped", "hash": f"hashed into {HASH_BUCKETS} buckets", "keep": "kept as it is"}
+        log.warning("%s: text column '%s' holds %d distinct values (more than max_categories %d): %s "
+                    "(data.replay.high_cardinality: drop, hash or keep)", path, name, distinct, replay.max_categories,
+                    action[replay.high_cardinality])
+        if replay.high_cardinality == "drop":
+            features = features.drop(columns=[name])
+        elif replay.high_cardinality == "hash":
+            buckets = pd.util.hash_pandas_object(series.astype(str), index=False).to_numpy() % HASH_BUCKETS
+            hashed = pd.Series(np.char.add("h", np.char.zfill(buckets.astype(str), 2)), index=series.index)
+            features[name] = hashed.where(series.notna(), None)
+    return features
 
 
 def read_table(path: Path) -> pd.DataFrame:
@@ -279,12 +359,13 @@ def time_order(times: pd.Series, path: Path, column: str) -> pd.Series:
 MAX_CLASSES = 50
 
 
-def task_labels(target: pd.Series, path: Path, column: str,
-                task: str = "binary") -> tuple[np.ndarray, tuple[int, ...], tuple[str, ...]]:
+def task_labels(target: pd.Series, path: Path, column: str, task: str = "binary",
+                positive_label: str | None = None) -> tuple[np.ndarray, tuple[int, ...], tuple[str, ...]]:
     """The target as the task needs it: (label column, class codes, class names).
 
-    binary: exactly two values, mapped to 0/1 in sorted order (False/0/'no' -> 0). multiclass: 2 to 50
-    values (text or integers), mapped to 0..k-1 in sorted order. regression: numbers. Never blanks.
+    binary: exactly two values, mapped to 0/1 in sorted order (numbers as numbers, text ignoring case:
+    False/0/'no' -> 0, {2, 10} -> 10 is 1), or ``positive_label`` -> 1. multiclass: 2 to 50 values (text or
+    integers), mapped to 0..k-1 in sorted order. regression: numbers. Never blanks.
     """
     blanks = bool(target.isna().any())
     if task == "regression":
@@ -295,8 +376,7 @@ def task_labels(target: pd.Series, path: Path, column: str,
             raise ScenarioError(f"{path}: target column '{column}' must hold finite numbers for task regression; "
                                 f"data row {row + 1} holds {target.iloc[row]!r}")
         return numbers.to_numpy(dtype=float), (), ()
-    # binary keeps its historical text order; classes sort numbers as numbers (2 before 10)
-    values = sorted(target.dropna().unique().tolist(), key=str if task == "binary" else _class_order)
+    values = sorted(target.dropna().unique().tolist(), key=_class_order)
     fits = len(values) == 2 if task == "binary" else 2 <= len(values) <= MAX_CLASSES
     if not fits or blanks or (task == "multiclass" and _fractional(target)):
         expected = ("exactly two values" if task == "binary"
@@ -304,13 +384,28 @@ def task_labels(target: pd.Series, path: Path, column: str,
         fractions = " with fractions (a numeric target: use task regression)" if _fractional(target) else ""
         raise ScenarioError(f"{path}: target column '{column}' must hold {expected} and no blanks for task {task}. "
                             f"Got {len(values)} distinct values{' and blanks' if blanks else ''}{fractions}.")
+    if positive_label is not None:
+        values = _positive_last(values, positive_label, path, column, task)
     codes = pd.Categorical(target, categories=values).codes.astype(int)
     return codes, tuple(range(len(values))), tuple(str(value) for value in values)
 
 
 def _class_order(value: object) -> tuple:
-    """Numbers in numeric order, then text: 2 before 10, and False/0/'no' before True/1/'yes'."""
-    return (0, float(value), "") if isinstance(value, (int, float, np.number)) else (1, 0.0, str(value))
+    """Numbers in numeric order, then text ignoring case: 2 before 10, False/0/'no' before True/1/'Yes'."""
+    if isinstance(value, (int, float, np.number)):
+        return (0, float(value), "", "")
+    return (1, 0.0, str(value).casefold(), str(value))
+
+
+def _positive_last(values: list, positive_label: str, path: Path, column: str, task: str) -> list:
+    """The two target values with the one written as ``positive_label`` last (class 1)."""
+    named = [value for value in values if str(value) == positive_label]
+    if task != "binary":
+        raise ScenarioError(f"{path}: data.replay.positive_label applies to task binary only. Got task {task} instead.")
+    if not named:
+        raise ScenarioError(f"{path}: data.replay.positive_label must be one of the values of target column "
+                            f"'{column}' ({', '.join(map(str, values))}). Got '{positive_label}' instead.")
+    return [value for value in values if value not in named] + named
 
 
 def _fractional(target: pd.Series) -> bool:

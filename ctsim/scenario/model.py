@@ -11,6 +11,7 @@ import re
 from datetime import datetime, timedelta
 from typing import Annotated, ClassVar, Literal
 
+from dateutil.relativedelta import relativedelta
 from pydantic import Field, field_validator, model_validator
 
 from ctsim.contract import PIPELINE_STEPS, Task
@@ -26,6 +27,8 @@ from ctsim.settings import (
 TriggerKind = Literal["schedule", "volume", "performance", "drift"]
 _DURATION = re.compile(r"^\s*(\d+)\s*([mhdw])\s*$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+_CALENDAR = re.compile(r"^\s*(\d+)\s*(mo|y)\s*$")
+_NOMINAL_MONTH = timedelta(days=30)
 _TASK_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,127}$")
 
 
@@ -35,6 +38,22 @@ class Clock(Settings):
     start: datetime = datetime(2026, 1, 5)
     tick: timedelta = timedelta(days=1)
     ticks: int = Field(30, ge=1, le=5000)
+    # A calendar tick ("1mo", "3mo", "1y") steps by whole months; ``tick`` then holds its nominal
+    # length (30 days a month), used only where one fixed duration is needed (a Kubeflow interval).
+    tick_months: int = Field(0, ge=0, le=1200)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _calendar_tick(cls, data: object) -> object:
+        if not isinstance(data, dict):
+            return data
+        value = data.get("tick")
+        if isinstance(value, str) and (match := _CALENDAR.match(value)):
+            months = int(match.group(1)) * (12 if match.group(2) == "y" else 1)
+            if months < 1:
+                raise ValueError(f"The 'tick' setting of the clock must be positive. Got {value!r} instead.")
+            return {**data, "tick": months * _NOMINAL_MONTH, "tick_months": months}
+        return data
 
     @field_validator("tick", mode="before")
     @classmethod
@@ -42,7 +61,8 @@ class Clock(Settings):
         if isinstance(value, str) and (match := _DURATION.match(value)):
             return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
         if isinstance(value, str):
-            raise ValueError(f"The 'tick' setting of the clock must be a duration like 30m, 6h, 1d or 1w. Got {value!r} instead.")
+            raise ValueError("The 'tick' setting of the clock must be a duration like 30m, 6h, 1d, 1w or a calendar "
+                             f"period like 1mo, 3mo, 1y. Got {value!r} instead.")
         return value
 
     @field_validator("tick")
@@ -53,7 +73,13 @@ class Clock(Settings):
         return value
 
     def time_of(self, tick: int) -> datetime:
+        if self.tick_months:
+            return self.start + relativedelta(months=tick * self.tick_months)
         return self.start + tick * self.tick
+
+    def length_of(self, tick: int) -> timedelta:
+        """How long tick ``tick`` lasts: ``tick``, or its calendar months' true length."""
+        return self.time_of(tick + 1) - self.time_of(tick)
 
 
 class Growth(Settings):
@@ -112,6 +138,16 @@ class Replay(Settings):
     time_column: str
     target_column: str
     label_delay_ticks: int = Field(1, ge=0, le=1000)
+    # time: a row replays on the tick whose interval [time_of(t), time_of(t+1)) holds its timestamp
+    # (ticks without rows are empty). rows: the file in time order, cut into clock.ticks equal slices.
+    slicing: Literal["time", "rows"] = "time"
+    # binary only: the target value that is class 1 (as written in the file); else numbers in numeric
+    # order and text ignoring case, so {2, 10} makes 10 positive and {"Yes", "no"} makes "Yes" positive
+    positive_label: str | None = None
+    # a text feature with more distinct values than max_categories (an id, a free-text field) is dropped,
+    # hashed into HASH_BUCKETS categories, or kept as it is; a warning names it either way
+    high_cardinality: Literal["drop", "hash", "keep"] = "drop"
+    max_categories: int = Field(100, ge=2, le=100_000)
 
 
 class DataSpec(Settings):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -23,7 +24,7 @@ from ctsim.errors import CtsimError, RunnerUnavailable, ScenarioError
 from ctsim.pipeline.compile import CompiledPipeline
 from ctsim.pipeline.source import PreparedPipeline
 from ctsim.runners import LocalRunner, RunnerKind, TaskProcesses
-from ctsim.scenario import loader
+from ctsim.scenario import loader, traffic
 from ctsim.scenario.data import open_source
 from ctsim.scenario.model import Scenario
 from ctsim.sim.audit import Audit, audit_run
@@ -67,6 +68,8 @@ def run_scenario(name_or_path: str, runs_dir: Path = Path("runs"), runner: Runne
     path = loader.resolve(name_or_path)
     scenario = loader.load(str(path))
     source = open_source(scenario, path.parent)  # reads replay files: bad input fails here, before any write
+    for line in traffic.enforce(scenario, source, path):  # settings that cannot act at this traffic
+        logging.getLogger(__name__).warning("%s", line)
     for loc, message in loader.drift_method_problems(scenario, source.contract.kinds.values()):
         raise ScenarioError(f"{path}: {'.'.join(map(str, loc))}: {message}")
     with tempfile.TemporaryDirectory(prefix="ctsim-pipeline-") as staging:

@@ -41,6 +41,7 @@ from ctsim.triggers import (
     arbitrate,
     drift_decision,
     drift_decision_from_sketches,
+    live_reference,
     performance_decision,
     schedule_decision,
     training_window,
@@ -216,8 +217,9 @@ class Simulation:
         if settings.volume:
             decisions.append(volume_decision(settings.volume, self.state.labelled_since_run))
         if settings.performance:
-            registered_score = self._record(champion).score
-            decisions.append(performance_decision(settings.performance, self.state.live, registered_score,
+            baseline = (live_reference(settings.performance, self.state.live, champion)
+                        if settings.performance.reference == "live" else self._record(champion).score)
+            decisions.append(performance_decision(settings.performance, self.state.live, baseline,
                                                   metric=self.scenario.gates.model.metric, champion=champion))
         if settings.drift and len(self.state.recent) == self.state.recent.maxlen:
             reference = self._drift_reference(settings.drift.method, champion)

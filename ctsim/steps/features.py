@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,12 +17,33 @@ class FeatureRecipe:
 
     numeric: tuple[str, ...]
     categorical: tuple[tuple[str, tuple[str, ...]], ...]
+    fills: tuple[float, ...] = ()  # per numeric column, what a missing value becomes (empty: 0)
 
     @classmethod
     def from_contract(cls, contract: DataContract) -> FeatureRecipe:
         numeric = tuple(c.name for c in contract.features if c.kind == "numeric")
         categorical = tuple((c.name, c.categories) for c in contract.features if c.kind == "categorical")
         return cls(numeric, categorical)
+
+    def learnt_from(self, rows: pd.DataFrame, impute: str = "none") -> FeatureRecipe:
+        """The recipe with each categorical column's vocabulary cut to the values the training rows hold.
+
+        The contract lists every value of the replayed file, future rows included; a model must not get
+        columns for values it could only know from the future. Unseen values encode as all zeros.
+        """
+        seen = {name: set(rows[name].dropna().astype(str)) if name in rows else set() for name, _ in self.categorical}
+        return FeatureRecipe(self.numeric, tuple((name, tuple(v for v in values if v in seen[name]))
+                                                 for name, values in self.categorical),
+                             medians(rows, self.numeric) if impute == "median" else ())
+
+    def restricted_to(self, columns: pd.Index | list[str]) -> FeatureRecipe:
+        """The recipe whose one-hot columns are those of a matrix it made (``learnt_from`` in another step)."""
+        present = set(columns)
+        return FeatureRecipe(self.numeric, tuple((name, tuple(v for v in values if f"{name}={v}" in present))
+                                                 for name, values in self.categorical), self.fills)
+
+    def with_fills(self, fills: tuple[float, ...]) -> FeatureRecipe:
+        return FeatureRecipe(self.numeric, self.categorical, fills)
 
     @property
     def output_columns(self) -> tuple[str, ...]:
@@ -31,6 +53,16 @@ class FeatureRecipe:
     def frame(self, rows: pd.DataFrame) -> pd.DataFrame:
         """The estimator's input as a named frame (what ``train`` fits on and ``predict`` feeds)."""
         return pd.DataFrame(engineer(rows, self), columns=list(self.output_columns), index=rows.index)
+
+
+def medians(rows: pd.DataFrame, columns: tuple[str, ...]) -> tuple[float, ...]:
+    """Each column's median over its finite values (0 when it has none): the imputation's fill."""
+    values = rows.reindex(columns=list(columns)).apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
+    finite = np.where(np.isfinite(values), values, np.nan)
+    with warnings.catch_warnings():  # an all-missing column is a 0 fill, not a RuntimeWarning
+        warnings.simplefilter("ignore", RuntimeWarning)
+        middle = np.nanmedian(finite, axis=0) if len(values) else np.full(len(columns), np.nan)
+    return tuple(float(m) if np.isfinite(m) else 0.0 for m in np.atleast_1d(middle))
 
 
 @dataclass(frozen=True)
@@ -68,8 +100,14 @@ def features_for(contract: DataContract, reference: str | None) -> Features:
 
 
 def feature_frame(rows: pd.DataFrame, contract: DataContract, reference: str | None = None) -> pd.DataFrame:
-    """The training matrix: the model's input columns plus the label (what the features step writes)."""
-    matrix = features_for(contract, reference).frame(rows).reset_index(drop=True)
+    """The training matrix: the model's input columns plus the label (what the features step writes).
+
+    ctsim's recipe learns its categorical vocabulary from these rows only (see ``FeatureRecipe.learnt_from``).
+    """
+    features = features_for(contract, reference)
+    if isinstance(features, FeatureRecipe):
+        features = features.learnt_from(rows, contract.impute)
+    matrix = features.frame(rows).reset_index(drop=True)
     matrix[contract.label] = rows[contract.label].to_numpy()
     return matrix
 
@@ -77,7 +115,8 @@ def feature_frame(rows: pd.DataFrame, contract: DataContract, reference: str | N
 def engineer(rows: pd.DataFrame, recipe: FeatureRecipe) -> np.ndarray:
     """The model input matrix. Missing or non-finite numbers become 0 so serving never crashes on a bad row."""
     numeric = rows.reindex(columns=list(recipe.numeric)).apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
-    numeric = np.where(np.isfinite(numeric), numeric, 0.0)
+    fills = np.asarray(recipe.fills, dtype=float) if recipe.fills else np.zeros(len(recipe.numeric))
+    numeric = np.where(np.isfinite(numeric), numeric, fills)
     blocks = [numeric]
     for name, values in recipe.categorical:
         column = rows[name].astype(str).to_numpy() if name in rows else np.full(len(rows), "")
@@ -89,8 +128,9 @@ def engineer(rows: pd.DataFrame, recipe: FeatureRecipe) -> np.ndarray:
 def clean(frame: pd.DataFrame, contract: DataContract) -> pd.DataFrame:
     """Rows fit to train on: known labels, finite features, no duplicates, stable order."""
     columns = [*contract.feature_names, contract.label]
-    kept = frame.dropna(subset=columns)
-    numeric = [c.name for c in contract.features if c.kind == "numeric"]
+    imputing = contract.impute != "none"  # missing features are filled later: only the label must be there
+    kept = frame.dropna(subset=[contract.label] if imputing else columns)
+    numeric = [] if imputing else [c.name for c in contract.features if c.kind == "numeric"]
     finite = np.isfinite(kept[numeric].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)).all(axis=1)
     kept = kept[finite & known_labels(kept[contract.label], contract)]
     kept = kept.drop_duplicates(subset=columns)

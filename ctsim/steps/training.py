@@ -19,7 +19,7 @@ import pandas as pd
 from ctsim.contract import META_COLUMNS, DataContract
 from ctsim.errors import SettingError
 from ctsim.settings import TrainingSettings
-from ctsim.steps.features import features_for
+from ctsim.steps.features import FeatureRecipe, features_for, medians
 from ctsim.steps.metrics import metric_spec, metric_value
 from ctsim.steps.model import ServableModel
 from ctsim.steps.references import call_factory, load_reference
@@ -54,6 +54,15 @@ def train(matrix: pd.DataFrame, contract: DataContract, settings: TrainingSettin
     """
     recipe = features_for(contract, settings.features)
     inputs = matrix.drop(columns=[contract.label])
+    if isinstance(recipe, FeatureRecipe):  # the vocabulary the features step learnt from the training rows
+        recipe = recipe.restricted_to(inputs.columns)
+        if contract.impute == "median":  # the matrix's medians are the training rows' (fills add medians only)
+            recipe = recipe.with_fills(medians(inputs, recipe.numeric))
+        kept = warm_start.recipe if warm_start is not None and settings.strategy == "incremental" else None
+        if isinstance(kept, FeatureRecipe):
+            # a continued model keeps its columns: values new since are unknown to it, gone ones are zeros
+            recipe = kept
+            inputs = inputs.reindex(columns=list(recipe.output_columns), fill_value=0.0)
     labels = truth_of(matrix[contract.label], contract.task)
     if sabotage:
         labels = _sabotaged(labels, contract)

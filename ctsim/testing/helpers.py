@@ -25,7 +25,8 @@ _UNITS = ((timedelta(weeks=1), "w"), (timedelta(days=1), "d"), (timedelta(hours=
 def scenario_yaml(scenario: Scenario) -> str:
     """The scenario as a YAML document that ``ctsim.scenario.loader`` reads back to an equal Scenario."""
     document: dict[str, Any] = scenario.model_dump(mode="json")
-    document["clock"]["tick"] = _duration(scenario.clock.tick)
+    months = document["clock"].pop("tick_months", 0)
+    document["clock"]["tick"] = f"{months}mo" if months else _duration(scenario.clock.tick)
     return yaml.safe_dump(document, sort_keys=False)
 
 

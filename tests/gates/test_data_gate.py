@@ -104,6 +104,24 @@ def test_empty_frames_are_blocked_not_raised(frame: pd.DataFrame) -> None:
     assert not reason(decision, "rows").ok
 
 
+def test_a_window_without_any_batch_is_blocked_for_its_rows_alone() -> None:
+    """Empty ticks (time-sliced replays) leave nothing to judge a schema by: the rows rule says why."""
+    decision = check_data(pd.DataFrame(), CONTRACT, GATE)
+    assert [r.rule for r in decision.reasons if not r.ok] == ["rows >= min_rows"]
+    assert "missing" not in decision.summary()
+
+
+def test_imputation_lets_missing_features_through_but_never_missing_labels() -> None:
+    """5% missing in one feature blocks without imputation; with median imputation it is filled later."""
+    frame = clean_frame()
+    frame.loc[: 9, "f2"] = math.nan
+    imputing = GATE.model_copy(update={"impute": "median"})
+    assert not reason(check_data(frame, CONTRACT, GATE), "null_share").ok
+    assert check_data(frame, CONTRACT, imputing).passed
+    frame.loc[: 9, "label"] = math.nan
+    assert not reason(check_data(frame, CONTRACT, imputing), "null_share").ok
+
+
 # --- nulls --------------------------------------------------------------------------------------
 
 

@@ -7,6 +7,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pandas.testing import assert_frame_equal
 
 from ctsim.contract import EVENT_TIME, ROW_ID, TICK
@@ -173,10 +175,12 @@ def test_out_of_range_fault_writes_values_outside_the_contract():
 
 # replay ----------------------------------------------------------------------
 
-def replay_scenario(tmp_path: Path, csv: str, *, ticks: int = 4, time_column: str = "ts", delay: int = 1) -> Scenario:
+def replay_scenario(tmp_path: Path, csv: str, *, ticks: int = 4, time_column: str = "ts", delay: int = 1,
+                    slicing: str = "rows", clock: str = "") -> Scenario:
     (tmp_path / "rows.csv").write_text(csv)
-    text = (f"name: replay\nclock:\n  ticks: {ticks}\nbootstrap_tick: 0\ndata:\n  replay:\n    path: rows.csv\n"
-            f"    time_column: {time_column}\n    target_column: churned\n    label_delay_ticks: {delay}\n")
+    text = (f"name: replay\nclock:\n  ticks: {ticks}\n{clock}bootstrap_tick: 0\ndata:\n  replay:\n    path: rows.csv\n"
+            f"    time_column: {time_column}\n    target_column: churned\n    label_delay_ticks: {delay}\n"
+            f"    slicing: {slicing}\n")
     path = tmp_path / "replay.yaml"
     path.write_text(text)
     return parse(text, str(path))
@@ -247,7 +251,7 @@ def test_replay_of_a_parquet_file(tmp_path: Path):
     frame.to_parquet(tmp_path / "rows.parquet")
     spec = Scenario.model_validate({"name": "pq", "clock": {"ticks": 2}, "bootstrap_tick": 0,
                                     "data": {"replay": {"path": "rows.parquet", "time_column": "ts",
-                                                        "target_column": "churned"}}})
+                                                        "target_column": "churned", "slicing": "rows"}}})
 
     data = open_source(spec, tmp_path)
 
@@ -286,3 +290,66 @@ def test_replay_orders_rows_by_their_time_not_by_the_text_of_it(tmp_path: Path):
     served = [data.batch(tick).production["amount"].iloc[0] for tick in range(4)]
 
     assert served == [1.0, 2.0, 3.0, 4.0]
+
+
+# time slicing ----------------------------------------------------------------
+
+def irregular_csv() -> str:
+    """January daily, then nothing in February, then four rows a day in March; lines shuffled."""
+    stamps = [pd.Timestamp("2026-01-01") + pd.Timedelta(days=d) for d in range(31)]
+    stamps += [pd.Timestamp("2026-03-01") + pd.Timedelta(hours=6 * q) for q in range(31 * 4)]
+    order = np.random.default_rng(4).permutation(len(stamps))
+    lines = ["ts,amount,plan,churned"]
+    lines += [f"{stamps[i].isoformat()},{float(i)},{'pro' if i % 2 else 'free'},{'yes' if i % 3 == 0 else 'no'}"
+              for i in order]
+    return "\n".join(lines) + "\n"
+
+
+def test_time_slicing_puts_each_row_on_the_tick_of_its_timestamp(tmp_path: Path):
+    clock = "  start: 2026-01-01T00:00:00\n  tick: 1mo\n"
+    spec = replay_scenario(tmp_path, irregular_csv(), ticks=4, slicing="time", clock=clock)
+    data = open_source(spec, tmp_path)
+
+    batches = [data.batch(tick) for tick in range(4)]
+
+    assert [len(b.production) for b in batches] == [31, 0, 124, 0]  # density follows time, empty months stay empty
+    for tick, batch in enumerate(batches):
+        stamps = batch.production[EVENT_TIME]
+        assert ((stamps >= pd.Timestamp(spec.clock.time_of(tick))) & (stamps < pd.Timestamp(spec.clock.time_of(tick + 1)))).all()
+        assert stamps.is_monotonic_increasing and (batch.production[TICK] == tick).all()
+        assert len(batch.truth) == len(batch.production) and list(batch.truth[ROW_ID]) == list(batch.production[ROW_ID])
+    # each row keeps its own features and label: amount i was written with stamp i
+    served = pd.concat([b.production.merge(b.truth, on=ROW_ID) for b in batches], ignore_index=True)
+    assert served["amount"].tolist() == [float(i) for i in range(155)]
+    assert served["label"].tolist() == [int(i % 3 == 0) for i in range(155)]
+    assert batches[1].production.columns.tolist() == batches[0].production.columns.tolist()
+    assert data.feedback(2).empty and len(data.feedback(3)) == 124  # an empty tick sends empty feedback
+
+
+def test_time_slicing_leaves_out_rows_outside_the_clock_and_refuses_a_clock_that_misses_them_all(tmp_path: Path):
+    spec = replay_scenario(tmp_path, shuffled_csv(), ticks=3, slicing="time", clock="  start: 2026-01-04T00:00:00\n")
+    data = open_source(spec, tmp_path)
+    assert [data.batch(t).production["amount"].tolist()
+            for t in range(3)] == [[30.0], [40.0], [50.0]]
+
+    late = replay_scenario(tmp_path, shuffled_csv(), ticks=3, slicing="time", clock="  start: 2027-01-01T00:00:00\n")
+    with pytest.raises(ScenarioError, match=r"rows.csv: no row of time column 'ts' .* falls in the clock's span"):
+        open_source(late, tmp_path)
+
+
+def test_time_slicing_needs_dates_and_says_so_in_one_line(tmp_path: Path):
+    spec = replay_scenario(tmp_path, "ts,amount,churned\n1,1.0,a\n2,2.0,b\n", ticks=2, slicing="time")
+    with pytest.raises(ScenarioError, match=r"rows.csv: data.replay.slicing 'time' needs dates/times in time column 'ts'"):
+        open_source(spec, tmp_path)
+
+
+@settings(max_examples=25, deadline=None)
+@given(months=st.integers(1, 24), day=st.integers(1, 28), ticks=st.integers(1, 40))
+@pytest.mark.property
+def test_calendar_ticks_step_by_whole_months(months: int, day: int, ticks: int):
+    clock = Scenario.model_validate({"name": "m", "clock": {"start": f"2026-01-{day:02d}T00:00:00",
+                                                            "tick": f"{months}mo", "ticks": ticks}}).clock
+    for tick in range(ticks):
+        start, end = clock.time_of(tick), clock.time_of(tick + 1)
+        assert start.day == end.day == day and (end.year * 12 + end.month) - (start.year * 12 + start.month) == months
+        assert clock.length_of(tick) == end - start

@@ -117,7 +117,7 @@ BROKEN = [
         name: x
         clock:
           tick: 3 fortnights
-        """, 3, "clock.tick", "must be a duration like 30m, 6h, 1d or 1w"),
+        """, 3, "clock.tick", "must be a duration like 30m, 6h, 1d, 1w or a calendar period like 1mo"),
     ("unknown-event-kind", """
         name: x
         events:

@@ -83,7 +83,7 @@ def replay(tmp_path: Path, target: list, task: str) -> Scenario:
     rows = [f"{i},{i * 1.5},{value}" for i, value in enumerate(target)]
     (tmp_path / "rows.csv").write_text("ts,amount,y\n" + "\n".join(rows) + "\n")
     text = (f"name: replay\ntask: {task}\nclock:\n  ticks: 2\nbootstrap_tick: 0\ndata:\n  replay:\n"
-            f"    path: rows.csv\n    time_column: ts\n    target_column: y\n")
+            f"    path: rows.csv\n    time_column: ts\n    target_column: y\n    slicing: rows\n")
     if task == "regression":
         text += "gates:\n  model:\n    metric: rmse\n"
     return parse(text, str(tmp_path / "replay.yaml"))

@@ -114,3 +114,76 @@ def test_engineer_tolerates_missing_columns():
     matrix = engineer(pd.DataFrame({"x0_v2": [1.0, 2.0]}), recipe)
 
     np.testing.assert_array_equal(matrix, np.zeros((2, 5)))
+
+
+# vocabulary ------------------------------------------------------------------
+
+@pytest.mark.property
+@given(seen=st.sets(st.sampled_from(("a", "b", "c")), min_size=1), served=st.lists(st.sampled_from(("a", "b", "c")),
+                                                                                   min_size=1, max_size=8))
+def test_the_vocabulary_is_learnt_from_the_training_rows_only(seen: set[str], served: list[str]):
+    from ctsim.settings import TrainingSettings
+    from ctsim.steps import feature_frame
+    from ctsim.steps.training import train
+
+    values = sorted(seen)
+    rows = pd.DataFrame({"x0": np.linspace(-1, 1, 12), "x1": 0.0, "label": [0, 1] * 6,
+                         "segment": [values[i % len(values)] for i in range(12)]})
+    matrix = feature_frame(rows, CONTRACT)
+
+    assert [c for c in matrix.columns if c.startswith("segment=")] == [f"segment={v}" for v in values]
+    model = train(matrix, CONTRACT, TrainingSettings(), seed=0, through_tick=0)
+    assert model.recipe.categorical == (("segment", tuple(values)),)
+    live = pd.DataFrame({"x0": 0.0, "x1": 0.0, "segment": served})
+    encoded = model.recipe.frame(live)
+    unseen = [i for i, v in enumerate(served) if v not in seen]
+    assert (encoded.iloc[unseen].filter(like="segment=").to_numpy() == 0).all()  # a value from the future is unknown
+    assert len(model.predict(live)) == len(served)
+
+
+def test_an_incremental_model_keeps_the_columns_it_was_first_fitted_on():
+    from ctsim.settings import TrainingSettings
+    from ctsim.steps import feature_frame
+    from ctsim.steps.training import train
+
+    settings = TrainingSettings(strategy="incremental", model="sgd")
+    first = pd.DataFrame({"x0": np.linspace(-1, 1, 10), "x1": 0.0, "label": [0, 1] * 5, "segment": ["a", "b"] * 5})
+    later = first.assign(segment=["b", "c"] * 5)
+    champion = train(feature_frame(first, CONTRACT), CONTRACT, settings, seed=0, through_tick=0)
+    continued = train(feature_frame(later, CONTRACT), CONTRACT, settings, seed=0, through_tick=1, warm_start=champion)
+
+    assert continued.recipe == champion.recipe
+    assert len(continued.predict(later)) == 10
+
+
+# imputation ------------------------------------------------------------------
+
+@pytest.mark.property
+@given(values=st.lists(st.one_of(st.floats(-100, 100), st.just(np.nan)), min_size=4, max_size=30),
+       served=st.one_of(st.just(np.nan), st.just(np.inf), st.floats(-100, 100)))
+def test_median_imputation_fills_training_and_serving_with_the_training_median(values: list[float], served: float):
+    from dataclasses import replace
+
+    from ctsim.settings import TrainingSettings
+    from ctsim.steps import feature_frame
+    from ctsim.steps.training import train
+
+    contract = replace(CONTRACT, impute="median")
+    n = len(values)
+    rows = pd.DataFrame({ROW_ID: [f"r{i}" for i in range(n)], TICK: 0, "x0": values, "x1": np.arange(n, dtype=float),
+                         "segment": "a", "label": [i % 2 for i in range(n)]})
+    kept = clean(rows, contract)
+    assert len(kept) == n  # no row is lost for a missing feature
+    finite = [v for v in values if np.isfinite(v)]
+    median = float(np.median(finite)) if finite else 0.0
+    matrix = feature_frame(kept, contract)
+    assert np.allclose(matrix["x0"].to_numpy(), [v if np.isfinite(v) else median for v in kept["x0"]])
+    model = train(matrix, contract, TrainingSettings(), seed=0, through_tick=0)
+    assert model.recipe.fills[0] == pytest.approx(median)
+    live = model.recipe.frame(pd.DataFrame({"x0": [served], "x1": [1.0], "segment": ["a"]}))
+    assert live["x0"].iloc[0] == pytest.approx(served if np.isfinite(served) else median)
+
+
+def test_without_imputation_rows_missing_a_feature_are_not_trained_on():
+    rows = frame(GOOD + [("r9", 2, np.nan, 0.0, "a", 1)])
+    assert "r9" not in clean(rows, CONTRACT)[ROW_ID].tolist()

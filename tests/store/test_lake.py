@@ -104,6 +104,21 @@ def test_labelled_rows_keeps_only_rows_whose_label_arrived():
     assert joined["x0"].tolist() == kept
 
 
+def test_a_window_of_empty_ticks_keeps_its_columns(object_store, store_layout):
+    """Empty ticks of a time-sliced replay are real, empty batches: zero rows, every column kept."""
+    for tick in (0, 1):
+        write_batch(object_store, store_layout, "production", tick, batch(tick).head(0))
+        write_batch(object_store, store_layout, "feedback", tick + 1,
+                    pd.DataFrame({ROW_ID: pd.Series(dtype=str), "label": pd.Series(dtype=int), TICK: tick + 1}))
+    production = read_window(object_store, store_layout, "production", 0, 1)
+    feedback = read_window(object_store, store_layout, "feedback", 0, 2)
+
+    joined = labelled_rows(production, feedback, pd.DataFrame())
+
+    assert len(joined) == 0
+    assert set(joined.columns) == set(batch(0).columns) | {"label"}
+
+
 def test_labelled_rows_uses_the_last_label_of_a_row():
     production = batch(1, rows=2)
     feedback = pd.DataFrame({ROW_ID: ["p00001-0000000", "p00001-0000000"], "label": [0, 1], TICK: [2, 3]})

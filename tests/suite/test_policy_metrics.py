@@ -149,3 +149,31 @@ def test_the_auc_objective_prefers_the_lower_mean_for_a_lower_is_better_metric()
     high = PolicyMetrics("high", 1.5, (), 0, 0.0, 0, 0, 20, lower_is_better=True)
     assert choose_winner([high, low], "auc") == "low"
     assert choose_winner([_metrics("low", 0.7), _metrics("high", 0.8)], "auc") == "high"
+
+
+# uncertainty -------------------------------------------------------------------------------
+
+@pytest.mark.property
+@given(n=st.integers(3, 60), shift=st.floats(-0.5, 0.5), seed=st.integers(0, 10_000), lower=st.booleans())
+def test_the_difference_interval_holds_the_mean_is_seeded_and_follows_the_direction(n, shift, seed, lower):
+    import random
+
+    from ctsim.policy.metrics import difference_interval
+
+    rng = random.Random(seed)
+    best = [(t, rng.random()) for t in range(n)]
+    other = [(t, v + shift + rng.gauss(0, 0.01)) for t, v in best]
+    ticks, mean, low, high = difference_interval(other, best, seed, lower_is_better=lower)
+    assert ticks == n and low - 1e-9 <= mean <= high + 1e-9
+    assert difference_interval(other, best, seed, lower_is_better=lower) == (ticks, mean, low, high)
+    sign = -1 if lower else 1
+    if abs(shift) > 0.05:  # a shift far above the noise (sd 0.01) lies on its side of zero
+        assert (low > 0) == (sign * shift > 0) and (high < 0) == (sign * shift < 0)
+
+
+def test_identical_curves_are_not_distinguishable():
+    from ctsim.policy.metrics import intervals
+
+    curve = [(t, 0.8) for t in range(10)]
+    (band,) = intervals({"a": curve, "b": list(curve)}, "a", seed=1)
+    assert band.spans_zero and band.difference == 0.0
