@@ -24,6 +24,7 @@ def engine(*, champion="v1", canary_active=False, retry=False, store_down=False,
         timeline=Timeline("s", 0, "accuracy"), progress=lambda *args: None)
     sim._trigger_decisions = lambda tick, champion: Simulation._trigger_decisions(sim, tick, champion)
     sim._record = lambda version: SimpleNamespace(data_snapshot={"as_of_tick": trained_through})
+    sim._trained_through = lambda champion: Simulation._trained_through(sim, champion)
     return sim
 
 

@@ -117,7 +117,9 @@ def status(subject, name: str) -> str:
 
 MUTATIONS = {
     "model-gate.no-worse-model": ("check_model", lambda cand, champ, gate: check_model(cand, None, gate)),
-    "model-gate.monotone": ("check_model", lambda cand, champ, gate: check_model(cand if cand < 0.9 else 0.0, champ, gate)),
+    # A gate that reads the metric upside down: a worse candidate passes where a better one is blocked.
+    "model-gate.monotone": ("check_model", lambda cand, champ, gate: check_model(
+        1.0 - cand, None if champ is None else 1.0 - champ, gate)),
     "model-gate.floor": ("check_model", lambda cand, champ, gate: check_model(
         cand, champ, gate.model_copy(update={"min_value": 0.0}))),
     "data-gate.blocks-faults": ("check_data", lambda frame, contract, gate: check_data(

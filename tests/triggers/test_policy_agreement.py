@@ -32,6 +32,7 @@ def simulator_runs(arrivals, promoted, triggers, training, label_delay):
         progress=lambda *args: None)
     sim._trigger_decisions = lambda tick, champion: Simulation._trigger_decisions(sim, tick, champion)
     sim._record = lambda version: SimpleNamespace(data_snapshot={"as_of_tick": through["as_of"]})
+    sim._trained_through = lambda champion: Simulation._trained_through(sim, champion)
     runs = []
     for tick, rows in enumerate(arrivals):
         sim.state.labelled_since_run += rows
