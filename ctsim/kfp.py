@@ -14,11 +14,16 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-_LIBRARY = ("COMPONENT_IMAGE", "collect_data", "components_on", "ctsim_component", "evaluate_model", "exit_handler", "finish_run",
-            "on_cluster", "raise_alert", "register_model", "split_data", "start_canary", "validate_data",
+# Explicit re-exports (``x as x``): the helpers are eager, the components lazy (see ``__getattr__``).
+from ctsim.pipeline.artifacts import load_model as load_model
+from ctsim.pipeline.artifacts import save_model as save_model
+from ctsim.pipeline.tasks import run_settings as run_settings
+
+_LIBRARY = ("COMPONENT_IMAGE", "collect_data", "components_on", "ctsim_component", "evaluate_model", "exit_handler",
+            "finish_run", "on_cluster", "raise_alert", "register_model", "split_data", "start_canary", "validate_data",
             "with_store_secret")
 
-__all__ = sorted((*_LIBRARY, "load_model", "run_settings", "save_model"))
+__all__ = sorted([*_LIBRARY, "load_model", "run_settings", "save_model"])
 
 
 def __getattr__(name: str) -> Any:

@@ -19,7 +19,7 @@ def test_a_pipeline_that_never_reaches_its_registration_fails_the_verdict(tmp_pa
     scenario.write_text(yaml.safe_dump({
         "name": "silent", "clock": {"ticks": 3}, "bootstrap_tick": 1,
         "pipeline": "byo_pipelines:registers_in_a_branch_never_taken",
-        "data": {"generator": {"rows_per_tick": 200}},
+        "data": {"generator": {"rows_per_tick": 300}},
         "expectations": [{"expect": "rollback", "happens": False}],  # holds: nothing happens at all
     }))
     result = run_scenario(str(scenario), runs_dir=tmp_path / "runs")
