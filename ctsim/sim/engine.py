@@ -275,7 +275,9 @@ class Simulation:
         self.state.retry_pending = not report.outcome.succeeded
         if report.outcome.succeeded:
             self.state.labelled_since_run = 0
-            self._follow_registry(tick, report)
+        # A run that failed after registering (a later task's failure seen only once the run ended) still
+        # changed the registry: the deployment follows what the registry now says, as it would in production.
+        self._follow_registry(tick, report)
 
     def _window(self, tick: int) -> TrainingWindow:
         """The run's window by the shared policy, from the champion's data (``ctsim.triggers.policy``)."""

@@ -32,7 +32,7 @@ def test_suite_runs_in_parallel_reports_crashes_and_writes_suite_json(tmp_path, 
         name: tiny
         seed: 3
         clock: {start: 2026-03-02T00:00:00, tick: 1d, ticks: 5}
-        data: {generator: {rows_per_tick: 200}}
+        data: {generator: {rows_per_tick: 300}}
         bootstrap_tick: 1
         gates: {data: {min_rows: 100}}
         expectations:
