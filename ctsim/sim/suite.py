@@ -243,7 +243,7 @@ def suite_pipeline(outcomes: Sequence[ScenarioOutcome]) -> str:
 
     Each scenario names its own pipeline (``pipeline:``); the promotion gate trusts a scenario only for the
     pipeline sha256 recorded beside it."""
-    ran = {o.pipeline_sha256 for o in outcomes}
+    ran = {o.pipeline_sha256 for o in outcomes if o.pipeline_sha256}  # "": crashed before its pipeline was ready
     return ran.pop() if len(ran) == 1 else ""
 
 

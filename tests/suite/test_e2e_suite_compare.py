@@ -38,7 +38,8 @@ def test_suite_runs_in_parallel_reports_crashes_and_writes_suite_json(tmp_path, 
         expectations:
           - {expect: rollback, happens: false}
         """))
-    (tmp_path / "three.csv").write_text("t,x,y\n1,0.5,a\n2,0.1,b\n3,0.3,c\n")   # three target values: fails at run time
+    (tmp_path / "three.csv").write_text(  # three target values: fails at run time
+        "t,x,y\n2026-01-05,0.5,a\n2026-01-06,0.1,b\n2026-01-07,0.3,c\n")
     (folder / "broken-replay.yaml").write_text(
         "name: broken-replay\nclock: {ticks: 3}\nbootstrap_tick: 1\n"
         f"data: {{replay: {{path: {tmp_path / 'three.csv'}, time_column: t, target_column: y}}}}\n")
