@@ -87,11 +87,7 @@ def builtin_policy(name: str, scenario: Scenario, rows_per_tick: float) -> Polic
 def load_policies(path: Path) -> list[Policy]:
     """Policies from a YAML mapping ``name: {triggers section}``; errors read ``file:line: key: message``."""
     source = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ScenarioError(f"{source}: cannot read the policies file ({exc})") from exc
-    root, document = loader.read_yaml(text, source)
+    root, document = loader.read_yaml(loader.read_text(path, "policies"), source)
     if not isinstance(document, dict) or not document:
         raise ScenarioError(f"{source}:1: a policies file must be a mapping of policy name to a triggers section "
                             "(schedule, volume, performance, drift, cooldown_ticks)")

@@ -175,11 +175,7 @@ class Tuning:
 def load_space(path: Path) -> Space:
     """Read and validate a space file; every problem is a ScenarioError naming ``file:line: key``."""
     source = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ScenarioError(f"{source}: cannot read the space file ({exc})") from exc
-    root, document = loader.read_yaml(text, source)
+    root, document = loader.read_yaml(loader.read_text(path, "space"), source)
     if not isinstance(document, dict) or set(document) != {"triggers"} or not isinstance(document["triggers"], dict):
         raise ScenarioError(f"{source}:1: a space file must be a mapping with one key, 'triggers', holding a "
                             "triggers section whose settings may be lists (choices) or {low, high} ranges")
@@ -527,13 +523,9 @@ def _short(value: Any) -> str:
 
 def write_front_plot(tuning: Tuning, path: Path) -> Path:
     """Served metric against retrains, colour = pipeline seconds; the front joined, built-ins as crosses."""
-    import matplotlib
+    from ctsim.policy.plot import new_figure, save_figure
 
-    matplotlib.use("Agg")
-    from matplotlib.figure import Figure
-
-    figure = Figure(figsize=(8, 4.5), layout="constrained")
-    axes = figure.add_subplot()
+    figure, axes = new_figure(8)
     scored = [t for t in tuning.trials if t.objectives is not None]
     points = axes.scatter([t.objectives[1] for t in scored], [t.objectives[0] for t in scored],
                           c=[t.objectives[2] for t in scored], cmap="viridis", s=28, label="trial")
@@ -555,9 +547,4 @@ def write_front_plot(tuning: Tuning, path: Path) -> Path:
     axes.set_ylabel(f"mean served {tuning.metric}")
     axes.set_title(f"{tuning.scenario} (seed {tuning.seed}): {len(scored)} trials; red x = built-in policy")
     axes.legend(loc="lower right")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        figure.savefig(path, dpi=110)
-    except (OSError, ValueError) as exc:
-        raise CtsimError(f"cannot write the plot to {path}: {exc}") from exc
-    return path
+    return save_figure(figure, path)

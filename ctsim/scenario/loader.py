@@ -85,17 +85,22 @@ def shipped_names() -> list[str]:
 
 def load(name_or_path: str) -> Scenario:
     path = resolve(name_or_path)
+    return parse(read_text(path, "scenario"), str(path))
+
+
+def read_text(path: Path, what: str) -> str:
+    """A YAML file's text, read no further than ``MAX_FILE_BYTES``; ``what`` names it in the one-line error
+    (scenario, policies, space: every file ctsim parses as YAML is bounded alike)."""
     try:
         with path.open("rb") as handle:
             raw = handle.read(MAX_FILE_BYTES + 1)  # never more than the limit, whatever the file's size
         if len(raw) > MAX_FILE_BYTES:
-            raise ScenarioError(f"{path}: the scenario file is larger than {MAX_FILE_BYTES} bytes "
+            raise ScenarioError(f"{path}: the {what} file is larger than {MAX_FILE_BYTES} bytes "
                                 f"({path.stat().st_size} bytes); scenarios describe data, they do not hold it")
-        text = raw.decode("utf-8")
+        return raw.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"{path}: cannot read the scenario file ({type(exc).__name__}: "
+        raise ScenarioError(f"{path}: cannot read the {what} file ({type(exc).__name__}: "
                             f"{_clipped(getattr(exc, 'strerror', None) or exc)})") from None
-    return parse(text, str(path))
 
 
 def read_yaml(text: str, source: str) -> tuple[yaml.Node | None, Any]:
