@@ -5,23 +5,9 @@
 
 from kfp import dsl
 
-from ctsim.kfp import (
-    collect_data,
-    components_on,
-    exit_handler,
-    on_cluster,
-    raise_alert,
-    register_model,
-    split_data,
-    start_canary,
-    validate_data,
-)
-from team_pipeline.components import train_model
+from ctsim.kfp import collect_data, exit_handler, on_cluster, validate_data
 from team_pipeline.container_step import summarize_window
-from team_pipeline.image import TEAM_IMAGE
-
-# evaluate_model unpickles our model (and the champion), whose classes live in this package: run it on our image.
-ON_TEAM_IMAGE = components_on(TEAM_IMAGE)
+from team_pipeline.flow import gated_retraining
 
 
 @dsl.pipeline(name="team-continuous-training-containers",
@@ -33,17 +19,4 @@ def training_in_containers(namespace: str, run_id: str, first_tick: int, last_ti
         collect = on_cluster(collect_data(**ids, first_tick=first_tick, last_tick=last_tick))
         summary = summarize_window(**ids, first_tick=first_tick, last_tick=last_tick, fail_before_tick=fail_before_tick)
         validate = on_cluster(validate_data(**ids, snapshot=collect.outputs["snapshot"])).after(summary)
-        with dsl.If(validate.outputs["passed"] == True, name="data-ok"):  # noqa: E712 (a KFP condition)
-            split = on_cluster(split_data(**ids, snapshot=collect.outputs["snapshot"]))
-            trained = on_cluster(train_model(**ids, train_set=split.outputs["train_set"], task=task,
-                                             learning_rate=learning_rate, max_iter=max_iter))
-            evaluation = on_cluster(ON_TEAM_IMAGE.evaluate_model(**ids, model=trained.outputs["model"],
-                                                   holdout_set=split.outputs["holdout_set"]))
-            with dsl.If(evaluation.outputs["passed"] == True, name="model-ok"):  # noqa: E712
-                registered = on_cluster(register_model(**ids, model=trained.outputs["model"],
-                                                       candidate=evaluation.outputs["candidate"]))
-                on_cluster(start_canary(**ids, version=registered.output))
-            with dsl.Else(name="model-blocked"):
-                on_cluster(raise_alert(**ids, kind="model-gate-blocked", message=evaluation.outputs["summary"]))
-        with dsl.Else(name="data-blocked"):
-            on_cluster(raise_alert(**ids, kind="data-gate-blocked", message=validate.outputs["summary"]))
+        gated_retraining(ids, collect, validate, task, learning_rate, max_iter)
