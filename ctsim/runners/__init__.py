@@ -105,7 +105,7 @@ class LocalRunner:
             # kfp.local warns that cluster-only settings (image, cpu/memory requests) are ignored here: expected.
             warnings.simplefilter("ignore")
             try:
-                with self.warm.installed() if self.warm else contextlib.nullcontext():
+                with self._task_launcher():
                     self._pipeline(**arguments)
             except RuntimeError as exc:  # kfp.local's way of saying a task failed
                 error = _ANSI.sub("", str(exc))
@@ -123,6 +123,16 @@ class LocalRunner:
             verdict = self._docker.after_run(run_id, attempts)
             error = error or verdict
         return RunOutcome(not error, seconds, error, tasks, str(log_path))
+
+    def _task_launcher(self) -> contextlib.AbstractContextManager[None]:
+        """How this run's tasks start: forked from the warm server, in containers read exactly, or kfp's own."""
+        if self.warm is not None:
+            return self.warm.installed()
+        if self._docker is not None:
+            from ctsim.runners.docker import exact_exit_codes
+
+            return exact_exit_codes()
+        return contextlib.nullcontext()
 
     def close(self) -> None:
         """Stop the warm task server, if any (a task still running in it ends with it)."""

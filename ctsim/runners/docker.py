@@ -10,8 +10,10 @@ How a task's container is started (``local.DockerRunner`` container arguments):
 - ``user`` is the host's uid:gid, so what a task writes under the mounted pipeline root is the host user's.
 - the command runs under a small ``sh`` wrapper (mounted read-only) that records the task's exit code in a
   file under the run directory. kfp.local counts a container that was auto-removed before its status was read
-  as a success (``run_docker_container`` in kfp/local/docker_task_handler.py); ctsim counts a task as passed only
-  when its own record says it exited 0, and a started task with no record as failed.
+  as a success (``run_docker_container`` in kfp/local/docker_task_handler.py), which also skips the retry a
+  ``set_retry`` asked for. During a run ctsim swaps that function for ``run_container_exactly``, which keeps the
+  container until its exit code is read; and it still counts a task as passed only when its own record says it
+  exited 0, and a started task with no record as failed.
 
 The image the container runs is the image the compiled pipeline names (``COMPONENT_IMAGE`` for ctsim's own
 components, a team's own image for a container component), built locally by ``ci/docker-setup.sh``.
@@ -19,10 +21,11 @@ components, a team's own image for a container component), built locally by ``ci
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -101,6 +104,36 @@ def refuse_container_components(pipeline_yaml: Path) -> None:
 
 def _with_tag(image: str) -> str:
     return image if ":" in image.rsplit("/", 1)[-1] else f"{image}:latest"
+
+
+def run_container_exactly(client: Any, image: str, command: list[str], volumes: dict[str, Any],
+                          **container_run_args: Any) -> int:
+    """kfp.local's ``run_docker_container`` without its race: the container is removed only after its exit
+    code is read, so a failed attempt is a failure (and retried when the task says so), never a guessed 0."""
+    import docker
+
+    container = client.containers.run(image=_with_tag(image), command=command, detach=True, stdout=True,
+                                      stderr=True, volumes=volumes, auto_remove=False, **container_run_args)
+    try:
+        for line in container.logs(stream=True):
+            print(line.decode(errors="replace"), end="")
+        return int(container.wait()["StatusCode"])
+    finally:
+        with contextlib.suppress(docker.errors.APIError):
+            container.remove(force=True)
+
+
+@contextlib.contextmanager
+def exact_exit_codes() -> Iterator[None]:
+    """kfp.local's Docker task handler runs its containers with ``run_container_exactly`` inside this block."""
+    from kfp.local import docker_task_handler
+
+    original = docker_task_handler.run_docker_container
+    docker_task_handler.run_docker_container = run_container_exactly
+    try:
+        yield
+    finally:
+        docker_task_handler.run_docker_container = original
 
 
 def check_engine() -> Any:

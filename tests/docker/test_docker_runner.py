@@ -91,6 +91,8 @@ def _runner(pipeline, tmp_path) -> LocalRunner:
 def test_a_task_that_exits_non_zero_at_once_fails_its_run(tmp_path, code):
     outcome = _runner(one_exit, tmp_path).run("r1", {"code": code})
     assert not outcome.succeeded
+    # kfp.local itself saw the failure: its auto-removed container's exit code is no longer guessed as 0
+    assert [task.status for task in outcome.tasks] == ["FAILURE"]
     record = json.loads(next((tmp_path / "run" / "containers" / "r1").glob("*.json")).read_text())
     assert record["exit_code"] == code
 

@@ -189,4 +189,4 @@ def hostile_texts(draw) -> str:
 def test_hostile_shapes_give_a_scenario_or_one_located_error_quickly(text: str):
     started = time.perf_counter()
     parse_or_scenario_error(text)
-    assert time.perf_counter() - started < 2.0
+    assert time.perf_counter() - started < 10.0  # a hang guard: an unbounded shape takes minutes

@@ -72,7 +72,7 @@ def test_a_stalled_webhook_costs_at_most_the_deadline_and_prints_no_url(monkeypa
         server.server_close()
 
     out = capsys.readouterr().out
-    assert seconds < 3.0
+    assert seconds < 6.0  # the stalled server never answers: without the deadline this never returns
     assert "alert webhook failed" in out
     assert "topsecret" not in out and "token123456" not in out
 
