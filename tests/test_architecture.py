@@ -34,6 +34,7 @@ IO_MODULES = ("minio", "urllib3", "urllib.request", "requests", "http", "socket"
 PRINTS = {
     "ctsim/pipeline/tasks.py": "a task's stdout is its log, on kfp.local and on a cluster",
     "ctsim/runners/warm.py": "kfp.local's stdout is the run's log: the warm runner writes a task's output there",
+    "ctsim/runners/docker.py": "kfp.local's stdout is the run's log: a task container's output is streamed there",
     "ctsim/runners/forkserver.py": "the fork server's child reports an unexpected failure on its own stderr",
 }
 

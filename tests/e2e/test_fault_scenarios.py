@@ -11,7 +11,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from warm_cold import assert_same_story
 
+from ctsim.runners import TaskProcesses
 from ctsim.sim import run_scenario
 from ctsim.store import EmbeddedS3, StoreConfig
 
@@ -34,21 +36,33 @@ class _Webhook(BaseHTTPRequestHandler):
 
 
 @pytest.fixture(scope="module")
-def gauntlet(tmp_path_factory, embedded_s3: EmbeddedS3):
-    """One run of the gauntlet with secrets nobody else uses: a store key pair, a webhook token, a signing key."""
+def gauntlet_secrets() -> tuple[str, str, str, str]:
+    """Secrets nobody else uses: a store key pair, a webhook token, a signing key."""
     access, secret, token = (secrets.token_hex(12) for _ in range(3))
-    signing = secrets.token_hex(32)
+    return access, secret, token, secrets.token_hex(32)
+
+
+def _replay_gauntlet(runs_dir: Path, embedded_s3: EmbeddedS3, planted: tuple[str, str, str, str], warm: bool):
+    access, secret, token, signing = planted
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Webhook)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     config = StoreConfig(embedded_s3.config.endpoint, access, secret)  # moto takes any key pair
     env = {**config.to_env(), "CTSIM_ALERT_WEBHOOK": f"http://127.0.0.1:{server.server_port}/hooks/{token}",
            "CTSIM_SIGNING_KEY": signing}
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in env.items():
-            patch.setenv(name, value)
-        result = run_scenario(str(GAUNTLET), runs_dir=tmp_path_factory.mktemp("runs"))
-    server.shutdown()
-    return result, (access, secret, token, signing)
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            for name, value in env.items():
+                patch.setenv(name, value)
+            return run_scenario(str(GAUNTLET), runs_dir=runs_dir, tasks=TaskProcesses(warm=warm))
+    finally:
+        server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def gauntlet(tmp_path_factory, embedded_s3: EmbeddedS3, gauntlet_secrets):
+    """One (warm) run of the gauntlet with its own secrets."""
+    return _replay_gauntlet(tmp_path_factory.mktemp("runs"), embedded_s3, gauntlet_secrets, warm=True), \
+        gauntlet_secrets
 
 
 def _events(result, kind: str, **match):
@@ -101,3 +115,15 @@ def test_no_secret_is_written_anywhere_in_the_run_directory(gauntlet):
              for secret in planted if secret.encode() in path.read_bytes()]
 
     assert not leaks, leaks
+
+
+def test_the_gauntlet_replayed_cold_tells_the_warm_replay_s_story(gauntlet, tmp_path, embedded_s3):
+    """The register task dies with os._exit(137): it must look killed to kfp.local and to the retry logic,
+    in a forked warm task as in a fresh interpreter."""
+    warm, planted = gauntlet
+    cold = _replay_gauntlet(tmp_path, embedded_s3, planted, warm=False)
+    assert_same_story(warm, cold)
+    killed = [e for e in warm.timeline.events if e.kind == "pipeline-run" and e.data.get("status") == "failed"]
+    assert killed, "the run whose register task died must fail, warm as cold"
+    assert any(t["task"] == "register-model" and t["status"] == "FAILURE" for run in warm.timeline.runs
+               for t in run["tasks"])

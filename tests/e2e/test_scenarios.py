@@ -4,8 +4,10 @@ import hashlib
 import json
 
 import pytest
+from warm_cold import assert_same_story
 
 from ctsim.cli import main
+from ctsim.runners import TaskProcesses
 from ctsim.sim import run_scenario
 from ctsim.sim.timeline import Timeline
 
@@ -67,6 +69,11 @@ def test_bad_model_is_blocked_and_the_champion_kept(runs):
     assert blocks[0].data["candidate"] < 0.7
     assert any(e.data.get("alert") == "model-gate-blocked" for e in _kinds(timeline, "alert"))
     assert {t.champion for t in timeline.ticks[3:]} == {"v0001"}
+
+
+def test_bad_model_replayed_cold_tells_the_warm_replay_s_story(runs, tmp_path):
+    cold = run_scenario("bad-model", runs_dir=tmp_path, tasks=TaskProcesses(warm=False))
+    assert_same_story(runs("bad-model"), cold)
 
 
 def test_canary_regression_is_rolled_back_and_champion_untouched(runs):

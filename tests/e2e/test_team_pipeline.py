@@ -6,6 +6,7 @@ The tests run from the team's checkout, as a team would: ``team_pipeline`` impor
 from pathlib import Path
 
 import pytest
+import yaml
 
 from ctsim.cli import main
 from ctsim.sim import run_scenario
@@ -72,7 +73,14 @@ def test_compare_and_promote_dry_run_use_the_team_pipeline(team_checkout, tmp_pa
 def test_compare_replays_the_team_pipeline_per_policy(team_checkout, tmp_path, capsys):
     import json
 
-    code = main(["compare", "scenarios/segment-multiclass.yaml", "--policy", "none", "--policy", "schedule",
+    # segment-multiclass cut to its first monthly retrain (tick 4): what compare adds is one replay per policy
+    scenario = yaml.safe_load((PROJECT / "scenarios" / "segment-multiclass.yaml").read_text())
+    scenario["clock"]["ticks"] = 6
+    scenario["data"]["replay"]["path"] = str(PROJECT / "data" / "segment.csv")
+    scenario["expectations"] = [{"expect": "promotions", "at_least": 1}]
+    short = tmp_path / "segment-multiclass-short.yaml"
+    short.write_text(yaml.safe_dump(scenario))
+    code = main(["compare", str(short), "--policy", "none", "--policy", "schedule",
                  "-j", "2", "--runs-dir", str(tmp_path)])
     assert code == 0, capsys.readouterr()
     (document,) = tmp_path.glob("compare-*/compare.json")
