@@ -94,6 +94,17 @@ def test_an_endpoint_that_drips_header_bytes_is_given_up_on_at_the_total_deadlin
     assert dripping in str(caught.value) and "within 1.5 s" in str(caught.value)
 
 
+def test_a_conditional_write_to_a_dripping_endpoint_is_given_up_on_at_the_total_deadline(dripping: str):
+    store = ObjectStore(StoreConfig(dripping, "k", "s"), retry=Retry(attempts=10, first_delay_s=0.2), deadline_s=1.5)
+    started = time.monotonic()
+
+    with pytest.raises(StoreUnavailable) as caught:
+        store.put_if_absent("some/key", b"x" * 100_000)
+
+    assert time.monotonic() - started < 3.0
+    assert dripping in str(caught.value) and "writing" in str(caught.value)
+
+
 def test_a_silent_endpoint_is_given_up_on_at_the_total_deadline(silent_endpoint: str):
     store = ObjectStore(StoreConfig(silent_endpoint, "k", "s"), retry=NO_RETRY, deadline_s=1.0)
     started = time.monotonic()
@@ -102,10 +113,12 @@ def test_a_silent_endpoint_is_given_up_on_at_the_total_deadline(silent_endpoint:
     assert time.monotonic() - started < 2.5
 
 
-def test_a_reply_that_is_not_s3_is_one_store_error_naming_the_endpoint(web_page: str):
+@pytest.mark.parametrize("call", [lambda store: store.list("some/"), lambda store: store.put("some/key", b"x")],
+                         ids=["list", "put"])
+def test_a_reply_that_is_not_s3_is_one_store_error_naming_the_endpoint(web_page: str, call):
     store = ObjectStore(StoreConfig(web_page, "k", "s"), retry=NO_RETRY, deadline_s=5)
     with pytest.raises(StoreError) as caught:
-        store.list("some/")
+        call(store)
     assert web_page in str(caught.value)
     assert "\n" not in str(caught.value)
 
