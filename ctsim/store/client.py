@@ -144,9 +144,10 @@ class ObjectStore:
         minio's ``put_object`` cannot do this: it renames any header it does not know into user metadata
         (``If-None-Match`` would become ``X-Amz-Meta-If-None-Match``, and the write would be unconditional),
         and above 5 MiB it turns the write into a multipart upload, several requests where S3 offers one atomic
-        PUT. So minio signs a presigned PUT URL (its public API for handing a request to another
-        HTTP client) and the request goes out on this store's own deadline-watched connection pool; the body's
-        MD5 lets the server refuse a body damaged on the way, as the signed payload hash did before.
+        PUT. So minio signs a presigned PUT URL (its public API for handing a request to another HTTP client)
+        and the request goes out on this store's own deadline-watched connection pool, inside ``_call``'s
+        deadline and retries like every other operation. The body's MD5 (what minio itself sends over HTTPS)
+        lets the server refuse a body damaged on the way.
         """
         def write() -> str:
             url = self._client.presigned_put_object(self.bucket, key, expires=_PRESIGNED_FOR)

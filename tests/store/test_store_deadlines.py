@@ -7,10 +7,13 @@ says nothing.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -158,3 +161,66 @@ def test_a_healthy_store_is_unaffected_by_the_deadline(object_store: ObjectStore
     store = ObjectStore(object_store.config, deadline_s=5)
     store.put("deadline/ok", b"x" * 100_000)
     assert store.get("deadline/ok").data == b"x" * 100_000
+
+
+class _FlakyS3(BaseHTTPRequestHandler):
+    """Answers the bucket-location lookup like S3 and refuses the first ``failures`` PUTs with a bare 503."""
+
+    failures = 0
+    puts: list[dict[str, str]] = []
+
+    def do_GET(self) -> None:  # GetBucketLocation, which minio asks before it signs
+        self._reply(200, b"<LocationConstraint>us-east-1</LocationConstraint>", {"Content-Type": "application/xml"})
+
+    def do_PUT(self) -> None:
+        self.rfile.read(int(self.headers["Content-Length"]))
+        type(self).puts.append(dict(self.headers))
+        if len(self.puts) <= self.failures:
+            self._reply(503, b"", {})
+        else:
+            self._reply(200, b"", {"ETag": '"0123abcd"'})
+
+    def _reply(self, status: int, body: bytes, headers: dict[str, str]) -> None:
+        self.send_response(status)
+        for name, value in {**headers, "Content-Length": str(len(body))}.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def flaky_s3() -> Iterator[tuple[str, type[_FlakyS3]]]:
+    handler = type("Handler", (_FlakyS3,), {"puts": [], "failures": 1})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"127.0.0.1:{server.server_address[1]}", handler
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_write_sends_its_condition_and_checksum_as_is_and_is_retried_after_a_server_error(flaky_s3):
+    endpoint, handler = flaky_s3
+    store = ObjectStore(StoreConfig(endpoint, "k", "s"), retry=Retry(attempts=3, first_delay_s=0.05), deadline_s=5)
+
+    assert store.put_if_absent("lake/key", b"payload") == "0123abcd"
+
+    assert len(handler.puts) == 2  # the 503 was retried, as minio's own ServerError is
+    for sent in handler.puts:
+        assert sent["If-None-Match"] == "*" and sent["Content-Type"] == "application/json"
+        assert sent["Content-MD5"] == base64.b64encode(hashlib.md5(b"payload").digest()).decode()
+        assert not any(name.lower().startswith("x-amz-meta-") for name in sent)
+
+
+def test_a_write_the_server_keeps_refusing_is_unavailable_naming_the_object(flaky_s3):
+    endpoint, handler = flaky_s3
+    handler.failures = 10
+    store = ObjectStore(StoreConfig(endpoint, "k", "s"), retry=Retry(attempts=3, first_delay_s=0.05), deadline_s=5)
+
+    with pytest.raises(StoreUnavailable, match="writing mlpipeline/lake/key"):
+        store.put("lake/key", b"payload")
+    assert len(handler.puts) == 3
