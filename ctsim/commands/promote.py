@@ -57,7 +57,8 @@ def promote_pipeline(args: argparse.Namespace, console: Console) -> int:
         console.print(f"[bold red]{outcome.reason}[/]")
     host = args.host or os.environ.get("KF_PIPELINES_ENDPOINT") or None
     target = context.check_target(context.read_kubeconfig(), args.context, host_given=host is not None)
-    plan = prepared.plan(host or PORT_FORWARD_HOST, target.reason, outcome.reason)
+    endpoint = host or PORT_FORWARD_HOST  # check_target allowed no host only on a kind context: its port-forward
+    plan = prepared.plan(endpoint, target.reason, outcome.reason)
     for line in plan_lines(plan):
         console.print(line, markup=False)
     if args.dry_run:
@@ -65,7 +66,7 @@ def promote_pipeline(args: argparse.Namespace, console: Console) -> int:
         if not outcome.allowed:  # the plan is shown either way; the exit code says what a real promote would do
             raise PromotionRefused(f"a real promote would be refused: {outcome.reason}")
         return 0
-    client = deploy.connect(host)
+    client = deploy.connect(endpoint)
     for action in deploy.apply_plan(client, plan):
         console.print(action.line(), markup=False)
     if outcome.forced:

@@ -28,6 +28,7 @@ from ctsim.drift.sketch import (
     CategoricalSketch,
     HistogramSketch,
     Sketch,
+    merge_sketches,
     sample_edges,
 )
 
@@ -79,7 +80,7 @@ class TickSketches:
             if sum(len(held) for _, held in self._held) >= self.edge_sample_rows:
                 self._fix_edges()
             return
-        self._merge_into(tick, columns)
+        self._merge_into(tick, columns, self._empty)
 
     def rows(self, first_tick: int, last_tick: int) -> int:
         return sum(count for tick, count in self._rows.items() if first_tick <= tick <= last_tick)
@@ -88,19 +89,20 @@ class TickSketches:
         """The merged sketches of ticks first..last (inclusive); None when no rows arrived in it."""
         if not self.rows(first_tick, last_tick):
             return None
-        if self._empty is None:
-            self._fix_edges()
-        merged = dict(self._empty)
+        merged = dict(self._empty if self._empty is not None else self._fix_edges())
         for tick in sorted(t for t in self._ticks if first_tick <= t <= last_tick):
-            merged = {column: merged[column].merge(sketch) for column, sketch in self._ticks[tick].items()}
+            merged = {column: merge_sketches(merged[column], sketch) for column, sketch in self._ticks[tick].items()}
         return merged
 
-    def _fix_edges(self) -> None:
+    def _fix_edges(self) -> dict[str, Sketch]:
+        """Fix the edges from the rows held so far, sketch those rows, and return the empty sketches."""
         sample = pd.concat([frame for _, frame in self._held], ignore_index=True)
-        self._empty = {column: self._empty_sketch(sample[column], kind) for column, kind in self.kinds.items()}
+        empty = {column: self._empty_sketch(sample[column], kind) for column, kind in self.kinds.items()}
+        self._empty = empty
         held, self._held = self._held, []
         for tick, frame in held:
-            self._merge_into(tick, frame)
+            self._merge_into(tick, frame, empty)
+        return empty
 
     def _empty_sketch(self, sample: pd.Series, kind: ColumnKind) -> Sketch:
         if kind != "numeric":
@@ -111,7 +113,7 @@ class TickSketches:
             finite = np.zeros(1)  # a column with no finite value yet: any edges do, everything is NaN
         return HistogramSketch.with_edges(sample_edges(finite, self.bins, self.tail_bins))
 
-    def _merge_into(self, tick: int, frame: pd.DataFrame) -> None:
-        batch = {column: self._empty[column].update(frame[column]) for column in self.kinds}
+    def _merge_into(self, tick: int, frame: pd.DataFrame, empty: Mapping[str, Sketch]) -> None:
+        batch = {column: empty[column].update(frame[column]) for column in self.kinds}
         previous = self._ticks.get(tick)
-        self._ticks[tick] = batch if previous is None else {c: previous[c].merge(batch[c]) for c in batch}
+        self._ticks[tick] = batch if previous is None else {c: merge_sketches(previous[c], batch[c]) for c in batch}

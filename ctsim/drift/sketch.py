@@ -38,6 +38,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
+from typing import ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -55,6 +56,7 @@ __all__ = [
     "HistogramSketch",
     "Sketch",
     "dataset_sketch_drift",
+    "merge_sketches",
     "sample_edges",
     "sketch_drift",
     "sketch_frame",
@@ -87,7 +89,7 @@ class HistogramSketch:
     # VALUE_COUNT_LIMIT of them; None once there are more.
     value_counts: tuple[np.ndarray, np.ndarray] | None = None
 
-    kind = "numeric"
+    kind: ClassVar[Literal["numeric"]] = "numeric"
 
     @classmethod
     def from_sample(cls, sample: np.ndarray | pd.Series, bins: int = DEFAULT_SKETCH_BINS) -> HistogramSketch:
@@ -168,7 +170,7 @@ class CategoricalSketch:
 
     counts: tuple[tuple[Hashable, int], ...] = ()
 
-    kind = "categorical"
+    kind: ClassVar[Literal["categorical"]] = "categorical"
 
     @classmethod
     def from_values(cls, values: np.ndarray | pd.Series) -> CategoricalSketch:
@@ -193,6 +195,15 @@ class CategoricalSketch:
 
 
 Sketch = HistogramSketch | CategoricalSketch
+
+
+def merge_sketches(first: Sketch, second: Sketch) -> Sketch:
+    """Two sketches of one column merged into a new one; both must be of the same kind."""
+    if isinstance(first, HistogramSketch) and isinstance(second, HistogramSketch):
+        return first.merge(second)
+    if isinstance(first, CategoricalSketch) and isinstance(second, CategoricalSketch):
+        return first.merge(second)
+    raise ValueError(f"A {second.kind} sketch cannot be merged into a {first.kind} sketch.")
 
 
 def sample_edges(sample: np.ndarray | pd.Series, bins: int = DEFAULT_SKETCH_BINS, tail_bins: int = 0,
@@ -224,7 +235,7 @@ def sketch_drift(
     column: str = "feature",
 ) -> FeatureDrift:
     """Compare current values against a reference sketch; same result shape as ``feature_drift``."""
-    kind = reference.kind
+    kind: ColumnKind = reference.kind
     m.check_method(kind, method)
     if method not in _SKETCH_METHODS[kind]:
         raise SettingError(
@@ -238,16 +249,11 @@ def sketch_drift(
     large_reference_method = {"numeric": "wasserstein", "categorical": "jensenshannon"}[kind]
     resolved = large_reference_method if method in m.AUTO_METHODS else method
     limit = m.DEFAULT_THRESHOLDS[resolved] if threshold is None else float(threshold)
-    if isinstance(reference, HistogramSketch):
-        batch = reference.empty_like().update(current)
-        statistic_of = _histogram_statistic
-    else:
-        batch = CategoricalSketch.from_values(current)
-        statistic_of = _categorical_statistic
+    batch = _sketch_like(reference, current)
     sizes = (reference.rows, batch.rows)
     if 0 in sizes:
         return FeatureDrift(column, resolved, float("nan"), limit, False, *sizes)
-    statistic = statistic_of(reference, batch, resolved)
+    statistic = _statistic(reference, batch, resolved)
     return FeatureDrift(column, resolved, statistic, limit, m.is_drift(resolved, statistic, limit), *sizes)
 
 
@@ -279,6 +285,21 @@ def sketch_frame(
 
 def update_sketches(sketches: Mapping[str, Sketch], frame: pd.DataFrame) -> dict[str, Sketch]:
     return {column: sketch.update(frame[column]) for column, sketch in sketches.items()}
+
+
+def _sketch_like(reference: Sketch, values: np.ndarray | pd.Series) -> Sketch:
+    """A sketch of ``values`` comparable with ``reference``: its kind, and for a histogram its edges."""
+    if isinstance(reference, HistogramSketch):
+        return reference.empty_like().update(values)
+    return CategoricalSketch.from_values(values)
+
+
+def _statistic(reference: Sketch, current: Sketch, method: str) -> float:
+    if isinstance(reference, HistogramSketch) and isinstance(current, HistogramSketch):
+        return _histogram_statistic(reference, current, method)
+    if isinstance(reference, CategoricalSketch) and isinstance(current, CategoricalSketch):
+        return _categorical_statistic(reference, current, method)
+    raise ValueError(f"A {current.kind} sketch cannot be compared with a {reference.kind} reference.")
 
 
 def _histogram_statistic(reference: HistogramSketch, current: HistogramSketch, method: str) -> float:

@@ -20,12 +20,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from ctsim.errors import CtsimError, StoreError
+from ctsim.errors import CtsimError, PipelineError, StoreError
 
 if TYPE_CHECKING:
     from ctsim.pipeline.artifacts import ModelArtifact
     from ctsim.pipeline.runsettings import RunSettings
     from ctsim.registry import Registry
+    from ctsim.steps.model import ServableModel
     from ctsim.store import ObjectStore
 
 # Each component runs in a fresh interpreter, and its imports are most of a task's
@@ -144,13 +145,13 @@ def train_model(namespace: str, run_id: str, features_path: str, model: ModelArt
     with recorded(namespace, run_id, "train-model") as record:
         settings = run_settings(namespace, run_id)
         registry = _registry(namespace)
-        champion = registry.alias("champion")
         incremental = settings.training.strategy == "incremental"
-        warm = registry.load(champion.version) if champion and incremental else None
+        champion = registry.alias("champion") if incremental else None
+        warm = _continuable(registry, champion.version) if champion else None
         fitted = train(pd.read_parquet(features_path), settings.data_contract(), settings.training, seed=settings.seed,
                        through_tick=settings.as_of_tick, warm_start=warm, sabotage=settings.sabotage)
         save_model(fitted, model)
-        record.update(strategy=settings.training.strategy, warm_start=champion.version if warm else None,
+        record.update(strategy=settings.training.strategy, warm_start=champion.version if champion else None,
                       sabotaged=settings.sabotage)
     return settings.training.strategy
 
@@ -167,11 +168,14 @@ def evaluate_model(namespace: str, run_id: str, model: ModelArtifact, holdout_pa
         settings = run_settings(namespace, run_id)
         gate, contract = settings.model_gate, settings.data_contract()
         holdout = pd.read_parquet(holdout_path)
-        scored = dict(label=contract.label, metric=gate.metric, task=contract.task, classes=contract.labels)
-        candidate_score = score(load_model(model), holdout, **scored)
+
+        def on_holdout(fitted: object) -> float:
+            return score(fitted, holdout, contract.label, gate.metric, task=contract.task, classes=contract.labels)
+
+        candidate_score = on_holdout(load_model(model))
         registry = _registry(namespace)
         champion = registry.alias("champion")
-        champion_score = score(registry.load(champion.version), holdout, **scored) if champion else None
+        champion_score = on_holdout(registry.load(champion.version)) if champion else None
         decision = check_model(candidate_score, champion_score, gate)
         record.update(decision=decision.to_dict(), summary=decision.summary(), candidate=candidate_score,
                       champion=champion_score, champion_version=champion.version if champion else "",
@@ -271,6 +275,17 @@ def _registry(namespace: str) -> Registry:
     from ctsim.store import Layout
 
     return Registry(_store(), Layout(namespace))
+
+
+def _continuable(registry: Registry, version: str) -> ServableModel:
+    """The champion the incremental strategy continues: only a model ctsim's train step wrote has what it needs."""
+    from ctsim.steps.model import ServableModel
+
+    champion = registry.load(version)
+    if not isinstance(champion, ServableModel):
+        raise PipelineError(f"the incremental strategy continues the champion, but {version} is a "
+                            f"{type(champion).__name__}, not a model ctsim's train step wrote (a ServableModel)")
+    return champion
 
 
 __all__ = ["collect_data", "engineer_features", "evaluate_model", "finish_run", "raise_alert", "register_model",

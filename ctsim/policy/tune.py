@@ -32,11 +32,11 @@ import logging
 import math
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeGuard
 
 import yaml
 from pydantic import ValidationError
@@ -55,6 +55,7 @@ __all__ = ["Recommendation", "Space", "TrialResult", "Tuning", "TuneInterrupted"
            "pareto_front", "recommend", "run_tune", "triggers_block", "write_front_plot"]
 
 Goal = Literal["near-best", "budget"]
+Objectives = tuple[float, int, float]  # mean served metric (maximised), retrains, pipeline seconds (minimised)
 GOALS: dict[str, str] = {
     "near-best": "fewest retrains (then pipeline seconds) among policies within WITHIN of the best served metric",
     "budget": "highest served metric among policies with at most MAX_RETRAINS retrains",
@@ -128,7 +129,7 @@ class TrialResult:
     error: str = ""
 
     @property
-    def objectives(self) -> tuple[float, int, float] | None:
+    def objectives(self) -> Objectives | None:
         if self.metrics is None or self.metrics.auc is None:
             return None
         return self.metrics.auc, self.metrics.retrains, self.metrics.compute_seconds
@@ -180,7 +181,10 @@ def load_space(path: Path) -> Space:
         raise ScenarioError(f"{source}:1: a space file must be a mapping with one key, 'triggers', holding a "
                             "triggers section whose settings may be lists (choices) or {low, high} ranges")
     section = document["triggers"]
-    fixed, dimensions, kinds, switchable = {}, [], [], []
+    fixed: dict[str, Any] = {}
+    dimensions: list[Dimension] = []
+    kinds: list[str] = []
+    switchable: list[str] = []
     for kind, body in section.items():
         if kind == "cooldown_ticks":
             _leaf(source, root, "", kind, body, fixed, dimensions)
@@ -212,7 +216,8 @@ def _pasteable(value: Any) -> Any:
     return float(f"{value:.4g}") if isinstance(value, float) else value
 
 
-def _leaf(source: str, root: Any, kind: str, key: str, value: Any, fixed: dict, dimensions: list) -> None:
+def _leaf(source: str, root: Any, kind: str, key: str, value: Any, fixed: dict[str, Any],
+          dimensions: list[Dimension]) -> None:
     name = f"{kind}.{key}" if kind else key
     loc = ("triggers", kind, key) if kind else ("triggers", key)
     if isinstance(value, list):
@@ -226,17 +231,21 @@ def _leaf(source: str, root: Any, kind: str, key: str, value: Any, fixed: dict, 
         fixed[name] = value
 
 
-def _range(source: str, root: Any, loc: tuple, name: str, value: dict) -> Dimension:
+def _range(source: str, root: Any, loc: tuple[str, ...], name: str, value: dict[str, Any]) -> Dimension:
     where = f"{loader.where(source, root, loc)}: triggers.{name}"
     unknown = set(value) - _RANGE_KEYS
     low, high, log = value.get("low"), value.get("high"), value.get("log", False)
-    if unknown or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (low, high)):
+    if unknown or not (_is_number(low) and _is_number(high)):
         raise ScenarioError(f"{where}: a range must be {{low: NUMBER, high: NUMBER}} with an optional 'log: true'. "
                             f"Got {value!r} instead.")
     if not low < high or not isinstance(log, bool) or (log and low <= 0):
         raise ScenarioError(f"{where}: a range needs low < high (and low > 0 with log: true). Got {value!r} instead.")
     integer = isinstance(low, int) and isinstance(high, int)
     return Dimension(name, low=low, high=high, log=log, integer=integer)
+
+
+def _is_number(value: object) -> TypeGuard[int | float]:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)  # YAML's true is an int to Python
 
 
 def _corners(space: Space) -> list[dict[str, Any]]:
@@ -277,7 +286,7 @@ def _study(directory: Path, seed: int, create: bool) -> Any:
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     storage = JournalStorage(JournalFileBackend(str(directory / JOURNAL)))
     sampler = optuna.samplers.TPESampler(seed=seed)
-    directions = ["maximize", "minimize", "minimize"]
+    directions: list[Literal["maximize", "minimize"]] = ["maximize", "minimize", "minimize"]  # see Objectives
     if create:
         return optuna.create_study(study_name="tune", storage=storage, sampler=sampler, directions=directions)
     return optuna.load_study(study_name="tune", storage=storage, sampler=sampler)
@@ -451,16 +460,21 @@ def _results(study: Any, directory: Path) -> tuple[TrialResult, ...]:
 # the answer ----------------------------------------------------------------------------------------------
 def pareto_front(results: tuple[TrialResult, ...]) -> tuple[TrialResult, ...]:
     """Results no other result dominates (at least as good on all three objectives, better on one)."""
-    scored = [r for r in results if r.objectives is not None]
+    scored = _scored(results)
 
-    def dominates(a: tuple, b: tuple) -> bool:
+    def dominates(a: Objectives, b: Objectives) -> bool:
         at_least = a[0] >= b[0] and a[1] <= b[1] and a[2] <= b[2]
         return at_least and (a[0] > b[0] or a[1] < b[1] or a[2] < b[2])
 
-    front = [r for r in scored if not any(dominates(o.objectives, r.objectives) for o in scored if o is not r)]
-    unique = {r.objectives: r for r in reversed(front)}  # of trials scoring alike, the first stands for all
-    front = [r for r in front if unique[r.objectives] is r]
-    return tuple(sorted(front, key=lambda r: (-r.objectives[0], r.objectives[1], r.objectives[2])))
+    front = [(r, mine) for r, mine in scored if not any(dominates(theirs, mine) for o, theirs in scored if o is not r)]
+    unique = {mine: r for r, mine in reversed(front)}  # of trials scoring alike, the first stands for all
+    front = [(r, mine) for r, mine in front if unique[mine] is r]
+    return tuple(r for r, _ in sorted(front, key=lambda pair: (-pair[1][0], pair[1][1], pair[1][2])))
+
+
+def _scored(results: Iterable[TrialResult]) -> list[tuple[TrialResult, Objectives]]:
+    """The results that have objectives (a crashed trial has none), each with its objectives."""
+    return [(result, objectives) for result in results if (objectives := result.objectives) is not None]
 
 
 def recommend(trials: tuple[TrialResult, ...], baselines: tuple[TrialResult, ...], goal: Goal = "near-best",
@@ -472,25 +486,30 @@ def recommend(trials: tuple[TrialResult, ...], baselines: tuple[TrialResult, ...
     the fewest retrains, then the fewest pipeline seconds. budget: among those with at most
     ``max_retrains`` retrains, the highest served metric, then the fewest pipeline seconds.
     """
-    everyone = [r for r in trials + baselines if r.objectives is not None]
+    # Tuned trials first, so a tie with a built-in policy goes to the tuned one (sorted() is stable).
+    everyone = _scored((*trials, *baselines))
+    eligible: Callable[[Objectives], bool]
+    key: Callable[[Objectives], tuple[float, ...]]
     if goal == "near-best":
         statement = GOALS[goal].replace("WITHIN", str(within))
-        best = max((r.objectives[0] for r in everyone), default=math.nan)
-        eligible = lambda r: r.objectives[0] >= best - within - 1e-12  # noqa: E731
-        key = lambda r: (r.objectives[1], r.objectives[2], -r.objectives[0])  # noqa: E731
+        best = max((o[0] for _, o in everyone), default=math.nan)
+        eligible = lambda o: o[0] >= best - within - 1e-12  # noqa: E731
+        key = lambda o: (o[1], o[2], -o[0])  # noqa: E731
     else:
         statement = GOALS[goal].replace("MAX_RETRAINS", str(max_retrains))
-        eligible = lambda r: r.objectives[1] <= (max_retrains or 0)  # noqa: E731
-        key = lambda r: (-r.objectives[0], r.objectives[2], r.objectives[1])  # noqa: E731
-    # Tuned trials first, so a tie with a built-in policy goes to the tuned one (sorted() is stable).
-    ranked = sorted((r for r in (*trials, *baselines) if r.objectives is not None and eligible(r)), key=key)
-    choice = ranked[0] if ranked else None
-    beats, loses = [], []
+        eligible = lambda o: o[1] <= (max_retrains or 0)  # noqa: E731
+        key = lambda o: (-o[0], o[2], o[1])  # noqa: E731
+    ranked = sorted(((r, o) for r, o in everyone if eligible(o)), key=lambda scored: key(scored[1]))
+    if not ranked:
+        return Recommendation(goal, statement, None, (), tuple(b.name for b in baselines))
+    choice, chosen = ranked[0]
+    beats: list[str] = []
+    loses: list[str] = []
     for baseline in baselines:
-        if choice is baseline:
+        if baseline is choice:
             continue
-        wins = choice is not None and (baseline.objectives is None or not eligible(baseline)
-                                       or key(choice) < key(baseline))
+        theirs = baseline.objectives
+        wins = theirs is None or not eligible(theirs) or key(chosen) < key(theirs)
         (beats if wins else loses).append(baseline.name)
     return Recommendation(goal, statement, choice, tuple(beats), tuple(loses))
 
@@ -526,22 +545,20 @@ def write_front_plot(tuning: Tuning, path: Path) -> Path:
     from ctsim.policy.plot import new_figure, save_figure
 
     figure, axes = new_figure(8)
-    scored = [t for t in tuning.trials if t.objectives is not None]
-    points = axes.scatter([t.objectives[1] for t in scored], [t.objectives[0] for t in scored],
-                          c=[t.objectives[2] for t in scored], cmap="viridis", s=28, label="trial")
+    scored = [o for _, o in _scored(tuning.trials)]
+    points = axes.scatter([o[1] for o in scored], [o[0] for o in scored],
+                          c=[o[2] for o in scored], cmap="viridis", s=28, label="trial")
     if scored:
         figure.colorbar(points, ax=axes, label="pipeline seconds")
-    front = sorted(tuning.front, key=lambda t: t.objectives[1])
-    axes.plot([t.objectives[1] for t in front], [t.objectives[0] for t in front], color="black", linewidth=1,
+    front = sorted((o for _, o in _scored(tuning.front)), key=lambda o: o[1])
+    axes.plot([o[1] for o in front], [o[0] for o in front], color="black", linewidth=1,
               marker="o", markerfacecolor="none", markersize=9, label="Pareto front")
-    for baseline in tuning.baselines:
-        if baseline.objectives is not None:
-            axes.scatter([baseline.objectives[1]], [baseline.objectives[0]], marker="x", color="red")
-            axes.annotate(baseline.name, (baseline.objectives[1], baseline.objectives[0]), fontsize=8,
-                          xytext=(4, 4), textcoords="offset points")
-    chosen = tuning.recommendation.choice
-    if chosen is not None:
-        axes.scatter([chosen.objectives[1]], [chosen.objectives[0]], marker="*", s=220, color="gold",
+    for baseline, (metric, retrains, _) in _scored(tuning.baselines):
+        axes.scatter([retrains], [metric], marker="x", color="red")
+        axes.annotate(baseline.name, (retrains, metric), fontsize=8, xytext=(4, 4), textcoords="offset points")
+    choice = tuning.recommendation.choice
+    for chosen, (metric, retrains, _) in _scored([choice] if choice is not None else []):
+        axes.scatter([retrains], [metric], marker="*", s=220, color="gold",
                      edgecolors="black", label=f"recommended ({chosen.name})", zorder=3)
     axes.set_xlabel("retrains")
     axes.set_ylabel(f"mean served {tuning.metric}")

@@ -155,14 +155,15 @@ def serve(conn: socket.socket) -> None:
 def _wait_for(conn: socket.socket, pid: int, parent: int) -> bool:
     """Report the child's exit status; if the parent goes away first, kill the child. False: stop serving."""
     pidfd = os.pidfd_open(pid)
+    conn_fd = conn.fileno()  # select on descriptors alone: one element type for the list it returns
     try:
         while True:
-            readable, _, _ = select.select([conn, pidfd], [], [], IDLE_POLL_S)
+            readable, _, _ = select.select([conn_fd, pidfd], [], [], IDLE_POLL_S)
             if pidfd in readable:
                 _, status = os.waitpid(pid, 0)
                 send(conn, {"status": _shell_status(status)})
                 return True
-            if conn in readable or os.getppid() != parent:
+            if conn_fd in readable or os.getppid() != parent:
                 os.kill(pid, signal.SIGKILL)  # parent closed or died mid-task: the task must not outlive it
                 os.waitpid(pid, 0)
                 return False

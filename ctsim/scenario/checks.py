@@ -16,7 +16,8 @@ __all__ = ["task_problems"]
 
 def task_problems(scenario: Scenario) -> list[tuple[Loc, str]]:
     """The metric suits the task, the model suits the task, and the team's references import."""
-    task, metric, problems = scenario.task, scenario.gates.model.metric, []
+    task, metric = scenario.task, scenario.gates.model.metric
+    problems: list[tuple[Loc, str]] = []
     if task not in metric_spec(metric).tasks:
         problems.append((("gates", "model", "metric"), f"The 'metric' setting of the model gate must be one of "
                          f"{', '.join(metric_names(task))} for task {task}. Got {metric!r} instead."))

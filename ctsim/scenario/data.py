@@ -64,11 +64,12 @@ class DataSource:
 
 
 def open_source(scenario: Scenario, base_dir: Path) -> DataSource:
+    spec = scenario.data.source
     source: DataSource
-    if scenario.data.replay is not None:
-        source = ReplaySource(scenario, scenario.data.replay, base_dir)
+    if isinstance(spec, Replay):
+        source = ReplaySource(scenario, spec, base_dir)
     else:
-        source = SyntheticSource(scenario, scenario.data.generator)
+        source = SyntheticSource(scenario, spec)
     source.contract = replace(source.contract, impute=scenario.gates.data.impute)
     return source
 

@@ -21,8 +21,10 @@ from typing import Any
 
 import yaml
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from ctsim._data import SCENARIOS
+from ctsim.contract import ColumnKind
 from ctsim.drift._measures import check_method
 from ctsim.errors import ScenarioError, SettingError
 from ctsim.scenario.checks import task_problems
@@ -211,7 +213,7 @@ def cross_check(scenario: Scenario, base_dir: Path) -> list[tuple[Loc, str]]:
             problems.append((("expectations", index, "within"),
                              f"must be [first, last] with first <= last < clock.ticks ({ticks}). Got {list(window)} instead."))
     if features is not None:
-        kinds = {"categorical" if name == "segment" else "numeric" for name in features}
+        kinds: set[ColumnKind] = {"categorical" if name == "segment" else "numeric" for name in features}
         problems += drift_method_problems(scenario, kinds)
     problems += task_problems(scenario)
     replay = scenario.data.replay
@@ -262,11 +264,13 @@ def _amount(value: float) -> str:
     return f"{value:.3g}" if math.isfinite(value) else "more than 1e+300"
 
 
-def drift_method_problems(scenario: Scenario, kinds: Iterable[str]) -> list[tuple[Loc, str]]:
+def drift_method_problems(scenario: Scenario, kinds: Iterable[ColumnKind]) -> list[tuple[Loc, str]]:
     """A drift method must suit every kind of column the data has (KS cannot judge a category)."""
     drift = scenario.triggers.drift
-    problems = []
-    for kind in sorted(set(kinds)) if drift else ():
+    if drift is None:
+        return []
+    problems: list[tuple[Loc, str]] = []
+    for kind in sorted(set(kinds)):
         try:
             check_method(kind, drift.method)
         except SettingError as exc:
@@ -294,7 +298,7 @@ def describe(exc: ValidationError, root: yaml.Node | None, source: str, model_pa
     return "\n".join(dict.fromkeys(lines))
 
 
-def _message(error: dict[str, Any], loc: Loc, owner: type[BaseModel] | None) -> str:
+def _message(error: ErrorDetails, loc: Loc, owner: type[BaseModel] | None) -> str:
     kind, ctx, got = error["type"], error.get("ctx", {}), error.get("input")
     key = _shown(loc[-1]) if loc else "value"
     setting = f"The '{key}' setting of the {getattr(owner, 'label', 'scenario')}"

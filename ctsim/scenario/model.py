@@ -165,9 +165,15 @@ class DataSpec(Settings):
         return self
 
     @property
+    def source(self) -> Generator | Replay:
+        """The one source of a validated spec (``_one_source`` sets the default generator when none is given)."""
+        source = self.replay or self.generator
+        assert source is not None, "a validated data section has a generator or a replay"
+        return source
+
+    @property
     def label_delay_ticks(self) -> int:
-        source = self.replay or self.generator or Generator()  # one of them is set once validated
-        return source.label_delay_ticks
+        return self.source.label_delay_ticks
 
 
 class _Event(Settings):

@@ -36,7 +36,7 @@ def write_text_atomic(path: Path, text: str) -> None:
         raise
 
 
-def write_json_atomic(path: Path, document: dict[str, Any]) -> None:
+def write_json_atomic(path: Path, document: dict[str, Any] | list[Any]) -> None:
     write_text_atomic(path, json.dumps(document, indent=1))
 
 

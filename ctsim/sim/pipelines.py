@@ -24,8 +24,8 @@ def prepare_pipeline(scenario: Scenario, scenario_path: Path, output: Path) -> P
         prepared = prepare(scenario.pipeline, scenario_path.parent, output)
     except PipelineContractError as exc:
         raise PipelineContractError(f"{where}: pipeline: {exc}") from None
-    found = [(("pipeline",), f"{prepared.label} {problem}") for problem in contract.problems(prepared.shape,
-                                                                                            scenario.parameters)]
+    found: list[tuple[loader.Loc, str]] = [(("pipeline",), f"{prepared.label} {problem}")
+                                           for problem in contract.problems(prepared.shape, scenario.parameters)]
     found += pipeline_problems(scenario, prepared)
     if found:
         raise PipelineContractError("\n".join(f"{loader.locate(scenario_path, loc)}: {loader.dotted(loc)}: {message}"

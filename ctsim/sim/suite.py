@@ -263,6 +263,6 @@ def suite_document(result: SuiteResult) -> dict[str, Any]:
     }
 
 
-def write_json(path: Path, document: dict[str, Any]) -> None:
+def write_json(path: Path, document: dict[str, Any] | list[Any]) -> None:
     """Write atomically: a reader (the promotion gate) never sees half a file."""
     write_json_atomic(path, document)

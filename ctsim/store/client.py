@@ -8,17 +8,19 @@ operation; precondition failures of conditional writes become ConflictError.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TypeVar
 from xml.etree.ElementTree import ParseError
 
 import urllib3
 from minio import Minio
-from minio.error import InvalidResponseError, MinioException, S3Error
+from minio.error import InvalidResponseError, MinioException, S3Error, ServerError
 
 from ctsim.deadline import deadline_pool_manager
 from ctsim.deadline import operation as deadline_operation
@@ -31,6 +33,10 @@ CONNECT_TIMEOUT_S = 2.0
 READ_TIMEOUT_S = 20.0
 DEADLINE_S = 60.0  # one operation, every attempt and the whole body included
 _ENDPOINT = re.compile(r"(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?")
+
+# A presigned URL never leaves this process and is used at once; S3 allows signed requests 15 minutes of clock
+# skew, and so does this validity (a shorter one would fail against a server whose clock runs a little ahead).
+_PRESIGNED_FOR = timedelta(minutes=15)
 
 _MISSING_CODES = {"NoSuchKey", "NoSuchBucket", "NoSuchObject"}
 _CONFLICT_CODES = {"PreconditionFailed", "ConditionalRequestConflict"}
@@ -72,7 +78,7 @@ class ObjectStore:
         self.bucket = config.bucket
         self.retry = retry
         self.deadline_s = deadline_s
-        http = deadline_pool_manager(connect_s=CONNECT_TIMEOUT_S, read_s=READ_TIMEOUT_S)
+        self._http = http = deadline_pool_manager(connect_s=CONNECT_TIMEOUT_S, read_s=READ_TIMEOUT_S)
         if not _ENDPOINT.fullmatch(config.endpoint) or int(config.endpoint.rpartition(":")[2] or 0) > 65535:
             raise StoreError(f"The object store endpoint must be host[:port]. Got {config.shown_endpoint!r} instead.")
         try:
@@ -133,10 +139,24 @@ class ObjectStore:
         self._call(lambda: self._client.remove_object(self.bucket, key), f"deleting {self.bucket}/{key}")
 
     def _put(self, key: str, data: bytes, headers: dict[str, str]) -> str:
-        # minio-py 7.2 exposes no conditional-write headers on put_object; its
-        # _put_object sends headers verbatim and is what put_object calls itself.
+        """One PUT request carrying ``headers`` verbatim, whatever the size of ``data``.
+
+        minio's ``put_object`` cannot do this: it renames any header it does not know into user metadata
+        (``If-None-Match`` would become ``X-Amz-Meta-If-None-Match``, and the write would be unconditional),
+        and above 5 MiB it turns the write into a multipart upload, several requests where S3 offers one atomic
+        PUT. So minio signs a presigned PUT URL (its public API for handing a request to another HTTP client)
+        and the request goes out on this store's own deadline-watched connection pool, inside ``_call``'s
+        deadline and retries like every other operation. The body's MD5 (what minio itself sends over HTTPS)
+        lets the server refuse a body damaged on the way.
+        """
         def write() -> str:
-            return self._client._put_object(self.bucket, key, data, headers=headers).etag
+            url = self._client.presigned_put_object(self.bucket, key, expires=_PRESIGNED_FOR)
+            checksum = base64.b64encode(hashlib.md5(data, usedforsecurity=False).digest()).decode()
+            response = self._http.request("PUT", url, body=data, headers={**headers, "Content-MD5": checksum})
+            etag = response.headers.get("etag")
+            if response.status == 200 and etag:  # S3 always names what it stored; a web page answers 200 too
+                return str(etag).strip('"')
+            raise _refusal(response)
         return self._call(write, f"writing {self.bucket}/{key}")
 
     def _call(self, operation: Callable[[], T], what: str) -> T:
@@ -173,6 +193,16 @@ def _reason(exc: BaseException) -> str:
         first = (str(exc).strip().splitlines() or [""])[0][:120]
         return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
     return type(exc).__name__
+
+
+def _refusal(response: urllib3.BaseHTTPResponse) -> MinioException:
+    """The error a refused PUT stands for, as minio itself would raise it (so ``_call`` treats it the same way)."""
+    content_type = str(response.headers.get("content-type", ""))
+    if response.data and "application/xml" in content_type.split(";"):
+        return S3Error.fromxml(response)  # PreconditionFailed, NoSuchKey, AccessDenied, ...: S3 said why
+    if response.status >= 500:
+        return ServerError(f"server failed with HTTP status code {response.status}", response.status)
+    return InvalidResponseError(response.status, content_type, response.data.decode(errors="replace") or None)
 
 
 def _translate_s3(exc: S3Error, what: str) -> StoreError:

@@ -87,9 +87,10 @@ class OutageRelay:
 
 def _pump(a: socket.socket, b: socket.socket) -> None:
     """Copy bytes both ways until either side closes."""
-    peer = {a: b, b: a}
+    # Keyed by file descriptor: the selector hands back the descriptor, typed, where its fileobj is any file-like.
+    pairs = {a.fileno(): (a, b), b.fileno(): (b, a)}
     with selectors.DefaultSelector() as selector:
-        for sock in peer:
+        for sock, _ in pairs.values():
             sock.setblocking(True)
             selector.register(sock, selectors.EVENT_READ)
         while True:
@@ -100,11 +101,12 @@ def _pump(a: socket.socket, b: socket.socket) -> None:
             if not events:
                 return
             for key, _ in events:
+                source, sink = pairs[key.fd]
                 try:
-                    data = key.fileobj.recv(_CHUNK)
+                    data = source.recv(_CHUNK)
                     if not data:
                         return
-                    peer[key.fileobj].sendall(data)
+                    sink.sendall(data)
                 except OSError:
                     return
 

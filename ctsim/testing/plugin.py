@@ -25,9 +25,12 @@ import importlib.util
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:
+    from ctsim.runners import RunnerKind
 
 # Profiles hypothesis itself may have in force without anyone choosing: its start-up default, and the
 # ``ci`` profile it loads on its own when it detects a CI machine.
@@ -101,7 +104,7 @@ def ctsim_registry(ctsim_store: Any) -> Any:
 def ctsim_run_scenario(ctsim_store_config: Any, ctsim_store: Any, tmp_path: Path) -> Callable[..., Any]:
     """``run(scenario, runner="subprocess")``: replay a scenario on the session's store; returns its RunResult."""
 
-    def run(scenario: Any, runner: str = "subprocess") -> Any:
+    def run(scenario: Any, runner: RunnerKind = "subprocess") -> Any:
         from ctsim.scenario.model import Scenario
         from ctsim.sim import run_scenario
         from ctsim.testing.helpers import write_scenario

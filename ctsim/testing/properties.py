@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -318,7 +318,7 @@ def _drift(subject: GateSubject) -> Check | str:
 # --- canary -----------------------------------------------------------------------------------------
 
 
-def _walk(canary: CanarySettings, stream: list[Observation]):
+def _walk(canary: CanarySettings, stream: Sequence[Observation]):
     state, _ = start(CanaryState(), canary)
     for tick, observation in enumerate(stream):
         after, decision = advance(state, observation, canary)
@@ -326,7 +326,7 @@ def _walk(canary: CanarySettings, stream: list[Observation]):
         state = after
 
 
-def _streams(canary: CanarySettings, metric: str) -> st.SearchStrategy[list[Observation]]:
+def _streams(canary: CanarySettings, metric: str) -> st.SearchStrategy[S.ObservationStream]:
     return S.observation_streams(canary, max_ticks=min(canary.progress_deadline_ticks + 5, 60), metric=metric)
 
 

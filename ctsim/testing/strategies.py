@@ -17,6 +17,7 @@ failure, and the example stays within hypothesis' buffer.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -24,7 +25,7 @@ import numpy as np
 import pandas as pd
 from hypothesis import strategies as st
 
-from ctsim.contract import ROW_ID, TICK, ColumnSpec, DataContract
+from ctsim.contract import ROW_ID, TICK, ColumnKind, ColumnSpec, DataContract
 from ctsim.gates.canary import Observation
 from ctsim.scenario.model import Scenario
 from ctsim.settings import (
@@ -403,6 +404,7 @@ def _outside(spec: ColumnSpec | None, contract: DataContract) -> tuple[object, s
         return "__unknown__", "category '__unknown__'"
     if spec.maximum is not None:
         return spec.maximum + 1.0, f"{spec.maximum + 1.0} > maximum {spec.maximum}"
+    assert spec.minimum is not None, f"column {spec.name!r} has no bound: _OutOfRange only picks bounded columns"
     return spec.minimum - 1.0, f"{spec.minimum - 1.0} < minimum {spec.minimum}"
 
 
@@ -470,14 +472,14 @@ _INJECTORS: dict[str, _Injector] = {
 
 
 @st.composite
-def same_distribution_frames(draw: st.DrawFn, kinds: dict[str, str], reference_rows: tuple[int, int] = (100, 1500),
+def same_distribution_frames(draw: st.DrawFn, kinds: Mapping[str, ColumnKind], reference_rows: tuple[int, int] = (100, 1500),
                              current_rows: tuple[int, int] = (50, 500)) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Reference and current frames drawn from one distribution per column: data without drift."""
     rng = np.random.default_rng(draw(_SEEDS))
     return same_distribution_pair(rng, kinds, reference_rows, current_rows)
 
 
-def same_distribution_pair(rng: np.random.Generator, kinds: dict[str, str],
+def same_distribution_pair(rng: np.random.Generator, kinds: Mapping[str, ColumnKind],
                            reference_rows: tuple[int, int] = (100, 1500),
                            current_rows: tuple[int, int] = (50, 500)) -> tuple[pd.DataFrame, pd.DataFrame]:
     """One reference and one current window from one distribution (sizes drawn from the inclusive ranges).
@@ -580,7 +582,7 @@ def _no_data(draw: st.DrawFn, settings: CanarySettings, metric: str) -> Observat
     return Observation(draw(_enough(settings)), missing, draw(metric_values()), metric)
 
 
-class ObservationStream(tuple):
+class ObservationStream(tuple[Observation, ...]):
     """One canary observation per tick, shown compactly as samples@canary/champion."""
 
     def __repr__(self) -> str:

@@ -13,6 +13,7 @@ from ctsim.drift import (
     dataset_drift,
     dataset_sketch_drift,
     feature_drift,
+    merge_sketches,
     sketch_drift,
     sketch_frame,
     update_sketches,
@@ -75,6 +76,18 @@ def test_out_of_range_values_land_in_the_open_outer_bins():
 def test_merging_sketches_with_different_edges_is_refused():
     with pytest.raises(ValueError, match="same bin edges"):
         HistogramSketch.from_sample([1.0, 2.0, 3.0]).merge(HistogramSketch.from_sample([4.0, 5.0, 6.0]))
+
+
+def test_merge_sketches_merges_like_kinds_and_refuses_a_mix():
+    histogram = HistogramSketch.from_sample([1.0, 2.0, 3.0])
+    categories = CategoricalSketch.from_values(["a", "b"])
+
+    assert merge_sketches(histogram, histogram.empty_like().update([2.0])).rows == 4
+    assert merge_sketches(categories, CategoricalSketch.from_values(["a"])).as_dict() == {"a": 2, "b": 1}
+    with pytest.raises(ValueError, match="A categorical sketch cannot be merged into a numeric sketch"):
+        merge_sketches(histogram, categories)
+    with pytest.raises(ValueError, match="A numeric sketch cannot be merged into a categorical sketch"):
+        merge_sketches(categories, histogram)
 
 
 def test_from_sample_needs_a_value():

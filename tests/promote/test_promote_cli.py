@@ -133,3 +133,14 @@ def test_a_scenario_without_triggers_deploys_the_pipeline_but_no_recurring_run(a
     bare.write_text(yaml.safe_dump({"name": "bare", "clock": {"ticks": 5}}))
     code, out, _ = promote(capsys, "--host", api.url, "--scenario", str(bare))
     assert code == 0 and not api.calls("POST", "/recurringruns") and "the scenario has no triggers" in out
+
+
+def test_without_a_host_on_a_kind_context_promote_uses_the_port_forward_it_planned(api, kind_context, passing_suite,
+                                                                                    capsys, monkeypatch):
+    monkeypatch.setattr("ctsim.commands.promote.PORT_FORWARD_HOST", api.url)  # the double stands in for it
+
+    code, out, err = promote(capsys, "--scenario", "baseline")
+
+    assert (code, err) == (0, "")
+    assert api.calls("POST", "/pipelines/upload_version") and api.violations == []
+    assert api.url in out  # the plan names the host it then connects to

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 from fixtures_store import race
 from hypothesis import given
 from hypothesis import strategies as st
 
 from ctsim.errors import ConflictError, MissingObject, SettingError, StoreError, StoreUnavailable
-from ctsim.store import Layout, ObjectStore, Retry, StoreConfig, safe_name, sha256_hex, tick_of_key
+from ctsim.store import Layout, ObjectStore, Retry, StoreConfig, StoredObject, safe_name, sha256_hex, tick_of_key
 
 FAST_RETRY = Retry(attempts=2, first_delay_s=0.05)
 RACERS = 12
@@ -82,6 +84,24 @@ def test_put_if_match_on_missing_key_does_not_create_it(object_store: ObjectStor
         object_store.put_if_match(key, b"x", sha256_hex(b"whatever")[:32])
 
     assert not object_store.exists(key)
+
+
+@pytest.mark.store
+def test_a_write_above_the_multipart_size_is_one_conditional_put(object_store: ObjectStore, store_layout: Layout):
+    # 6 MiB is over minio's 5 MiB part size: put_object would split it into a multipart upload, where
+    # If-None-Match on the first request guards nothing. A single PUT's ETag is the body's MD5 (a multipart one
+    # ends in "-<parts>"), so the ETag shows the write went out as one request.
+    key = store_layout.lake_batch("production", 7)
+    first, second = b"a" * (6 * 1024 * 1024), b"b" * (6 * 1024 * 1024)
+
+    etag = object_store.put_if_absent(key, first)
+
+    assert etag == hashlib.md5(first).hexdigest()
+    with pytest.raises(ConflictError):
+        object_store.put_if_absent(key, second)
+    with pytest.raises(ConflictError):
+        object_store.put_if_match(key, second, hashlib.md5(second).hexdigest())
+    assert object_store.get(key) == StoredObject(first, etag)
 
 
 # reading ---------------------------------------------------------------------

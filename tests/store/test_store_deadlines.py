@@ -7,10 +7,13 @@ says nothing.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -94,6 +97,17 @@ def test_an_endpoint_that_drips_header_bytes_is_given_up_on_at_the_total_deadlin
     assert dripping in str(caught.value) and "within 1.5 s" in str(caught.value)
 
 
+def test_a_conditional_write_to_a_dripping_endpoint_is_given_up_on_at_the_total_deadline(dripping: str):
+    store = ObjectStore(StoreConfig(dripping, "k", "s"), retry=Retry(attempts=10, first_delay_s=0.2), deadline_s=1.5)
+    started = time.monotonic()
+
+    with pytest.raises(StoreUnavailable) as caught:
+        store.put_if_absent("some/key", b"x" * 100_000)
+
+    assert time.monotonic() - started < 3.0
+    assert dripping in str(caught.value) and "writing" in str(caught.value)
+
+
 def test_a_silent_endpoint_is_given_up_on_at_the_total_deadline(silent_endpoint: str):
     store = ObjectStore(StoreConfig(silent_endpoint, "k", "s"), retry=NO_RETRY, deadline_s=1.0)
     started = time.monotonic()
@@ -102,10 +116,12 @@ def test_a_silent_endpoint_is_given_up_on_at_the_total_deadline(silent_endpoint:
     assert time.monotonic() - started < 2.5
 
 
-def test_a_reply_that_is_not_s3_is_one_store_error_naming_the_endpoint(web_page: str):
+@pytest.mark.parametrize("call", [lambda store: store.list("some/"), lambda store: store.put("some/key", b"x")],
+                         ids=["list", "put"])
+def test_a_reply_that_is_not_s3_is_one_store_error_naming_the_endpoint(web_page: str, call):
     store = ObjectStore(StoreConfig(web_page, "k", "s"), retry=NO_RETRY, deadline_s=5)
     with pytest.raises(StoreError) as caught:
-        store.list("some/")
+        call(store)
     assert web_page in str(caught.value)
     assert "\n" not in str(caught.value)
 
@@ -145,3 +161,66 @@ def test_a_healthy_store_is_unaffected_by_the_deadline(object_store: ObjectStore
     store = ObjectStore(object_store.config, deadline_s=5)
     store.put("deadline/ok", b"x" * 100_000)
     assert store.get("deadline/ok").data == b"x" * 100_000
+
+
+class _FlakyS3(BaseHTTPRequestHandler):
+    """Answers the bucket-location lookup like S3 and refuses the first ``failures`` PUTs with a bare 503."""
+
+    failures = 0
+    puts: list[dict[str, str]] = []
+
+    def do_GET(self) -> None:  # GetBucketLocation, which minio asks before it signs
+        self._reply(200, b"<LocationConstraint>us-east-1</LocationConstraint>", {"Content-Type": "application/xml"})
+
+    def do_PUT(self) -> None:
+        self.rfile.read(int(self.headers["Content-Length"]))
+        type(self).puts.append(dict(self.headers))
+        if len(self.puts) <= self.failures:
+            self._reply(503, b"", {})
+        else:
+            self._reply(200, b"", {"ETag": '"0123abcd"'})
+
+    def _reply(self, status: int, body: bytes, headers: dict[str, str]) -> None:
+        self.send_response(status)
+        for name, value in {**headers, "Content-Length": str(len(body))}.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def flaky_s3() -> Iterator[tuple[str, type[_FlakyS3]]]:
+    handler = type("Handler", (_FlakyS3,), {"puts": [], "failures": 1})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"127.0.0.1:{server.server_address[1]}", handler
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_write_sends_its_condition_and_checksum_as_is_and_is_retried_after_a_server_error(flaky_s3):
+    endpoint, handler = flaky_s3
+    store = ObjectStore(StoreConfig(endpoint, "k", "s"), retry=Retry(attempts=3, first_delay_s=0.05), deadline_s=5)
+
+    assert store.put_if_absent("lake/key", b"payload") == "0123abcd"
+
+    assert len(handler.puts) == 2  # the 503 was retried, as minio's own ServerError is
+    for sent in handler.puts:
+        assert sent["If-None-Match"] == "*" and sent["Content-Type"] == "application/json"
+        assert sent["Content-MD5"] == base64.b64encode(hashlib.md5(b"payload").digest()).decode()
+        assert not any(name.lower().startswith("x-amz-meta-") for name in sent)
+
+
+def test_a_write_the_server_keeps_refusing_is_unavailable_naming_the_object(flaky_s3):
+    endpoint, handler = flaky_s3
+    handler.failures = 10
+    store = ObjectStore(StoreConfig(endpoint, "k", "s"), retry=Retry(attempts=3, first_delay_s=0.05), deadline_s=5)
+
+    with pytest.raises(StoreUnavailable, match="writing mlpipeline/lake/key"):
+        store.put("lake/key", b"payload")
+    assert len(handler.puts) == 3
