@@ -33,12 +33,14 @@ lint: $(STAMP)
 	$(BIN)/ruff check ctsim tests bench examples
 	$(BIN)/mypy
 
-# Lint, then the whole suite, hypothesis derandomized (the `ci` profile).
+# Lint, then the whole suite, hypothesis derandomized (the `ci` profile), on TEST_WORKERS pytest-xdist workers
+# (a test file stays whole on one worker: tests/conftest.py groups them). TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= 2
 test: lint
-	CTSIM_HYPOTHESIS_PROFILE=ci $(BIN)/pytest -q
+	CTSIM_HYPOTHESIS_PROFILE=ci $(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadgroup
 
 test-fast: $(STAMP)
-	CTSIM_HYPOTHESIS_PROFILE=ci $(BIN)/pytest -q -m "not e2e"
+	CTSIM_HYPOTHESIS_PROFILE=ci $(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadgroup -m "not e2e"
 
 # Refresh the lock file from a working environment (review the diff, then run `make test`).
 lock: $(STAMP)
