@@ -14,12 +14,12 @@ from statistics import fmean
 from rich.text import Text
 
 from ctsim.report.facts import MARKERS, Labels, markers, series
-from ctsim.sim.timeline import Timeline
 from ctsim.steps.metrics import metric_label
+from ctsim.timeline import Timeline
 
 _EIGHTHS = " ▁▂▃▄▅▆▇█"
 MARKER_STYLE = {"drift": "magenta", "trigger": "yellow", "retrain": "blue", "run-failed": "red", "block": "red",
-                "canary": "cyan", "rollout": "bold green", "rollback": "bold red"}
+                "canary": "cyan", "rollout": "bold green", "rollback": "bold red", "promotion-failed": "bold red"}
 _LABEL_WIDTH = 6
 
 
