@@ -34,8 +34,8 @@ from typing import Literal
 
 import numpy as np
 
-from ctsim.timeline import CANARY_WITHDRAWN, DriftOnset, GateBlocked, PipelineRun, ScriptedEvent, Timeline
 from ctsim.steps.metrics import METRICS
+from ctsim.timeline import CANARY_WITHDRAWN, DriftOnset, GateBlocked, PipelineRun, ScriptedEvent, Timeline
 
 __all__ = ["OBJECTIVES", "Interval", "Objective", "PolicyMetrics", "Recovery", "choose_winner", "difference_interval",
            "drift_onsets", "intervals", "mean_metric", "measure", "recovery_after", "served_curve"]

@@ -32,8 +32,8 @@ from ctsim.sim.engine import Progress, Simulation, World
 from ctsim.sim.environment import scoped_environment
 from ctsim.sim.files import write_json_atomic
 from ctsim.sim.pipelines import prepare_pipeline
-from ctsim.timeline import Timeline, write_timeline
 from ctsim.store import EmbeddedS3, Layout, ObjectStore, OutageRelay, StoreConfig, safe_name
+from ctsim.timeline import Timeline, write_timeline
 from ctsim.trust import SigningKey
 from ctsim.verdict import ExpectationResult, Verdict, check, contract_results
 

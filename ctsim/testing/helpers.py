@@ -16,7 +16,16 @@ from typing import Any
 import yaml
 
 from ctsim.scenario.model import Scenario
-from ctsim.timeline import CanaryStepped, FirstChampion, GateEvent, GatePassed, PipelineRun, Registered, RolledOut, Timeline
+from ctsim.timeline import (
+    CanaryStepped,
+    FirstChampion,
+    GateEvent,
+    GatePassed,
+    PipelineRun,
+    Registered,
+    RolledOut,
+    Timeline,
+)
 
 __all__ = ["new_registry", "scenario_yaml", "timeline_violations", "write_scenario"]
 

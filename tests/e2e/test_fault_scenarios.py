@@ -14,6 +14,7 @@ import pytest
 
 from ctsim.sim import run_scenario
 from ctsim.store import EmbeddedS3, StoreConfig
+from ctsim.timeline import Alert, PipelineRun, Registered, RolledOut, StaleAliasWrite
 
 pytestmark = pytest.mark.e2e
 
@@ -51,10 +52,6 @@ def gauntlet(tmp_path_factory, embedded_s3: EmbeddedS3):
     return result, (access, secret, token, signing)
 
 
-def _events(result, kind: str, **match):
-    return [e for e in result.timeline.events if e.kind == kind and all(e.data.get(k) == v for k, v in match.items())]
-
-
 def test_the_gauntlet_passes_and_the_audit_finds_nothing_lost(gauntlet):
     result, _ = gauntlet
 
@@ -66,12 +63,12 @@ def test_the_gauntlet_passes_and_the_audit_finds_nothing_lost(gauntlet):
 
 def test_each_fault_fails_its_run_which_alerts_and_is_retried_until_one_succeeds(gauntlet):
     result, _ = gauntlet
-    runs = _events(result, "pipeline-run")
+    runs = result.timeline.of(PipelineRun)
 
-    assert [(run.tick, run.data["status"]) for run in runs[:5]] == [
+    assert [(run.tick, run.status) for run in runs[:5]] == [
         (1, "succeeded"), (2, "failed"), (3, "failed"), (4, "failed"), (5, "succeeded")]
-    assert [run.data["trigger"] for run in runs[2:5]] == ["retry", "retry", "retry"]
-    failed_alerts = _events(result, "alert", alert="pipeline-failed")
+    assert [run.trigger for run in runs[2:5]] == ["retry", "retry", "retry"]
+    failed_alerts = [e for e in result.timeline.of(Alert) if e.alert == "pipeline-failed"]
     assert {alert.tick for alert in failed_alerts} >= {2, 3, 4}
     assert len(_Webhook.received) >= 3, "every failed run alerts through the webhook"
 
@@ -81,17 +78,17 @@ def test_the_crashed_registration_left_an_incomplete_version_that_was_never_alia
     aliases = next(check for check in result.audit.checks if check.name == "aliases")
 
     assert "incomplete versions" in aliases.detail and "never aliased" in aliases.detail
-    registered = [e.data["version"] for e in _events(result, "registered")]
+    registered = [e.version for e in result.timeline.of(Registered)]
     assert len(registered) == len(set(registered)) >= 2
 
 
 def test_the_stale_writer_is_refused_after_the_rollout(gauntlet):
     result, _ = gauntlet
-    rollout = _events(result, "rollout", action="rollout")
-    stale = _events(result, "fault", fault="stale_alias_writer")
+    rollout = result.timeline.of(RolledOut)
+    stale = result.timeline.of(StaleAliasWrite)
 
     assert rollout and stale
-    assert stale[0].data["refused"] is True
+    assert stale[0].refused is True
     assert stale[0].tick == rollout[0].tick
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from ctsim.settings import TrainingSettings, TriggerSettings
 from ctsim.sim.engine import Simulation
-from ctsim.sim.timeline import Timeline
+from ctsim.timeline import Timeline, TriggerFired, TriggerHeld
 from ctsim.triggers import TriggerState
 
 
@@ -49,15 +49,19 @@ def test_a_trigger_during_a_canary_is_held_and_says_so_on_the_timeline():
     arbitration = Simulation._arbitrate(sim, 7)
     assert not arbitration.fire and arbitration.suppressed == ("volume",)
     (event,) = sim.timeline.events
-    assert event.kind == "trigger-held" and event.data["trigger"] == "volume" and not event.data["chosen"]
-    assert "no pipeline run or canary in progress" in event.message
+    assert isinstance(event, TriggerHeld) and event.trigger == "volume"
+    assert event.held_by.rule == "no pipeline run or canary in progress" and event.held_by.observed == "busy"
+    assert event.reasons and event.reasons[0].rule.startswith("new labelled rows")
 
 
 @pytest.mark.parametrize("tick, fires", [(11, False), (12, False), (13, True)])
 def test_the_cooldown_counts_from_the_last_run(tick, fires):
     sim = engine(rows=50, last_run=10, cooldown=2)
     assert Simulation._arbitrate(sim, tick).fire is fires
-    assert [e.kind for e in sim.timeline.events] == ["trigger" if fires else "trigger-held"]
+    assert [type(e) for e in sim.timeline.events] == [TriggerFired if fires else TriggerHeld]
+    if not fires:
+        (held,) = sim.timeline.events
+        assert isinstance(held, TriggerHeld) and (held.held_by.observed, held.held_by.threshold) == (tick - 10, 2)
 
 
 def test_a_quiet_tick_records_nothing():
