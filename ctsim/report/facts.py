@@ -202,13 +202,14 @@ def recovery(timeline: Timeline, since: int | None = None) -> Recovery:
     before = round(fmean(before_values), 4) if before_values else None
     # "low" is the worst point: the lowest value, or the highest for a lower-is-better metric (rmse, log_loss).
     sign = 1.0 if higher_is_better(timeline.metric) else -1.0
-    low_tick, low = min(after, key=lambda p: (sign * p[1], p[0])) if after else (None, None)
+    worst = min(after, key=lambda p: (sign * p[1], p[0])) if after else None
     final_values = [v for _, v in points[-FINAL_TICKS:]]
     final = round(fmean(final_values), 4) if final_values else None
     recovered = None
-    if before is not None and low is not None and worse_than(timeline.metric, low, before):
-        recovered = next((tick for tick, v in after if tick > low_tick and not worse_than(timeline.metric, v, before)),
+    if before is not None and worst is not None and worse_than(timeline.metric, worst[1], before):
+        recovered = next((tick for tick, v in after if tick > worst[0] and not worse_than(timeline.metric, v, before)),
                          None)
+    low_tick, low = worst if worst is not None else (None, None)
     return Recovery(before, low, low_tick, final, recovered)
 
 

@@ -73,7 +73,7 @@ def dumps(record: RunRecord) -> str:
 
 def _summary(record: RunRecord) -> dict[str, Any]:
     timeline = record.timeline
-    incidents = []
+    incidents: list[dict[str, Any]] = []
     for event in timeline.events:
         if isinstance(event, facts.INCIDENTS):
             reaction = facts.first_reaction(timeline, event.tick)

@@ -166,8 +166,9 @@ def _suite_summary(path: Path) -> dict[str, Any]:
 
 def _compare_summary(path: Path) -> dict[str, Any]:
     """A ``ctsim compare`` directory: compared (with its winner) or crashed when a policy's replay crashed."""
+    started = started_at(path)
     row = {"run": path.name, "path": str(path), "kind": "compare", "scenario": "compare", "status": "unfinished",
-           "pipeline_sha256": "", "started": started_at(path), "seconds": None}
+           "pipeline_sha256": "", "started": started, "seconds": None}
     record = _record(path / "compare.json")
     if record is None:
         return {**row, "status": "unreadable compare.json" if (path / "compare.json").exists() else "unfinished"}
@@ -175,9 +176,9 @@ def _compare_summary(path: Path) -> dict[str, Any]:
     crashed = any(p.get("status") == "crashed" for p in policies)
     winner = record.get("winner") or "none"
     seconds = None
-    if row["started"] is not None:
+    if started is not None:
         ended = datetime.fromtimestamp((path / "compare.json").stat().st_mtime, tz=UTC)
-        seconds = max(0.0, (ended - row["started"]).total_seconds())
+        seconds = max(0.0, (ended - started).total_seconds())
     return {**row, "scenario": f"compare {record.get('scenario', '?')}", "status": "crashed" if crashed else "compared",
             "note": f"{len(policies)} policies, winner {winner}", "seconds": seconds}
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar, cast
 
 from pydantic import ConfigDict
 
@@ -53,7 +53,7 @@ class Timeline:
 
     def add(self, event: E) -> E:
         """Append ``event`` as it will read back from the file (floats rounded, NaN as None), and tell the listener."""
-        kept: E = event_from_record(event_to_record(event))  # type: ignore[assignment]  # the same class comes back
+        kept = cast(E, event_from_record(event_to_record(event)))  # the record names the class: the same comes back
         self.events.append(kept)
         if self.listener is not None:
             self.listener(kept)
