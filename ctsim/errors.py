@@ -13,7 +13,8 @@
     ├── RunnerUnavailable               the requested runner cannot work here (e.g. no Docker engine)
     ├── PromotionRefused                no passing scenario suite for this pipeline's sha256 (exit 1)
     ├── ClusterError                    a cluster, its API or a tool it needs (docker, kind, kubectl) is unreachable
-    └── MissingExtra                    a feature needs an optional dependency: names the extra to install
+    ├── MissingExtra                    a feature needs an optional dependency: names the extra to install
+    └── TimelineError (ValueError)      a timeline.json is malformed, of another schema, or names an unknown event kind
 
 Adapters translate third-party errors at the boundary (``from exc``); the CLI
 catches only ``CtsimError``.
@@ -82,3 +83,7 @@ class ClusterError(CtsimError):
 
 class MissingExtra(CtsimError):
     """A feature needs a package of an optional extra (``ctsim[plot]``, ``ctsim[testing]``, ``ctsim[docker]``)."""
+
+
+class TimelineError(CtsimError, ValueError):
+    """A timeline (``timeline.json``) is malformed, of another schema version, or names an unknown event kind."""

@@ -7,7 +7,9 @@ The rules (see CONTRIBUTING.md):
 * only ``ctsim/store/`` imports the S3 client (minio);
 * only ``ctsim/pipeline/`` imports ``kfp.dsl`` (the runners use ``kfp.local``/``kfp.components``, which is
   how a compiled pipeline is run, not built);
-* only ``ctsim/report/``, ``cli.py`` and ``commands/`` print, with the deliberate exceptions in ``PRINTS``.
+* only ``ctsim/report/``, ``cli.py`` and ``commands/`` print, with the deliberate exceptions in ``PRINTS``;
+* the timeline room (``timeline/``) is pure but for its own file: it imports nothing of ctsim beyond the error
+  tree and ``Reason``, and only ``timeline/file.py`` (which reads and writes ``timeline.json``) does I/O.
 
 Imports are read from the source (every ``import`` statement, those inside functions too), so a lazy
 import cannot slip past.
@@ -30,6 +32,8 @@ IO_MODULES = ("minio", "urllib3", "urllib.request", "requests", "http", "socket"
               "kfp", "docker", "os", "pathlib", "shutil", "tempfile", "ctsim.store", "ctsim.lake", "ctsim.registry",
               "ctsim.runners", "ctsim.sim", "ctsim.pipeline", "ctsim.promote", "ctsim.report", "ctsim.commands",
               "ctsim.cli", "ctsim.deadline", "ctsim.processes", "ctsim.failpoints")
+TIMELINE_FILE = "ctsim/timeline/file.py"  # the timeline room's one module with I/O: timeline.json
+TIMELINE_MAY_IMPORT = ("ctsim.errors", "ctsim.reasons", "ctsim.timeline")
 # Modules outside report/, cli.py and commands/ whose print is deliberate, with why.
 PRINTS = {
     "ctsim/pipeline/tasks.py": "a task's stdout is its log, on kfp.local and on a cluster",
@@ -72,6 +76,10 @@ def violations(relative: str, source: str) -> list[str]:
             found.append(f"{relative}:{line}: only store/ may import the S3 client, not {room}")
         if within(name, "kfp.dsl") and room != "pipeline":
             found.append(f"{relative}:{line}: only pipeline/ may import kfp.dsl, not {room}")
+        if room == "timeline" and within(name, "ctsim") and not any(within(name, ok) for ok in TIMELINE_MAY_IMPORT):
+            found.append(f"{relative}:{line}: the timeline room imports {name} (only the error tree and Reason)")
+        if room == "timeline" and relative != TIMELINE_FILE and any(within(name, io) for io in IO_MODULES):
+            found.append(f"{relative}:{line}: the timeline room does I/O only in timeline/file.py, not with {name}")
     if room not in ("report", "cli.py", "commands") and relative not in PRINTS:
         found += [f"{relative}:{line}: prints (only report/, cli.py and commands/ print)" for line in prints(source)]
     return found
@@ -96,6 +104,8 @@ def test_every_module_keeps_the_house_rules():
     ("ctsim/runners/x.py", "from kfp import dsl\n", "only pipeline/ may import kfp.dsl, not runners"),
     ("ctsim/sim/x.py", "import kfp.dsl\n", "only pipeline/ may import kfp.dsl, not sim"),
     ("ctsim/sim/x.py", "print('hi')\n", "prints"),
+    ("ctsim/timeline/x.py", "from ctsim.sim import run_scenario\n", "the timeline room imports ctsim.sim"),
+    ("ctsim/timeline/events.py", "import os\n", "the timeline room does I/O only in timeline/file.py"),
 ])
 def test_the_checks_catch_each_kind_of_violation(relative, source, broken):
     assert any(broken in problem for problem in violations(relative, source))
@@ -107,6 +117,8 @@ def test_the_checks_catch_each_kind_of_violation(relative, source, broken):
     ("ctsim/runners/x.py", "from kfp import local\n"),
     ("ctsim/gates/x.py", "from ctsim.reasons import Reason\nimport math\n"),
     ("ctsim/report/x.py", "print('report')\n"),
+    ("ctsim/timeline/file.py", "import os\nfrom pathlib import Path\nfrom ctsim.errors import TimelineError\n"),
+    ("ctsim/timeline/events.py", "from ctsim.reasons import Reason\nfrom pydantic import ConfigDict\n"),
 ])
 def test_what_the_rules_allow(relative, source):
     assert violations(relative, source) == []

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import json
 
+from ctsim.timeline import PipelineRun
+
 
 def assert_same_story(warm, cold) -> None:
     """Same events, same per-tick metrics, same verdict; each run says how its tasks were started."""
     assert warm.timeline.to_dict()["events"] == cold.timeline.to_dict()["events"]
     assert warm.timeline.to_dict()["ticks"] == cold.timeline.to_dict()["ticks"]
     assert warm.verdict.to_dict() == cold.verdict.to_dict()
-    assert any(e.kind == "pipeline-run" for e in warm.timeline.events), "a replay without a pipeline run proves nothing"
+    assert warm.timeline.of(PipelineRun), "a replay without a pipeline run proves nothing"
     for mode, result in (("warm", warm), ("cold", cold)):
         assert json.loads((result.run_dir / "run.json").read_text())["task_processes"] == mode

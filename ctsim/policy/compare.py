@@ -34,7 +34,7 @@ from ctsim.scenario.data import open_source
 from ctsim.scenario.model import Scenario
 from ctsim.scenario.traffic import Traffic, traffic_problems
 from ctsim.sim.suite import Worker, fresh_directory, replay_in_worker, run_parallel, write_json
-from ctsim.sim.timeline import Timeline
+from ctsim.timeline import Timeline, read_timeline
 
 __all__ = ["Comparison", "PolicyRun", "Plan", "plan", "run_compare"]
 
@@ -173,5 +173,5 @@ def _collect(policy: str, outcome: dict[str, Any], tolerance: float) -> PolicyRu
     """Read the run's timeline back; failed expectations are not a failure here, crashes are."""
     if outcome["status"] == "crashed":
         return PolicyRun(policy, "crashed", outcome["run_dir"], outcome["error"])
-    timeline = Timeline.read(Path(outcome["run_dir"]) / "timeline.json")
+    timeline = read_timeline(Path(outcome["run_dir"]) / "timeline.json")
     return PolicyRun(policy, "ran", outcome["run_dir"], metrics=measure(policy, timeline, tolerance), timeline=timeline)

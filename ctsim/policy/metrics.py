@@ -34,8 +34,8 @@ from typing import Literal
 
 import numpy as np
 
-from ctsim.sim.timeline import Timeline
 from ctsim.steps.metrics import METRICS
+from ctsim.timeline import CANARY_WITHDRAWN, DriftOnset, GateBlocked, PipelineRun, ScriptedEvent, Timeline
 
 __all__ = ["OBJECTIVES", "Interval", "Objective", "PolicyMetrics", "Recovery", "choose_winner", "difference_interval",
            "drift_onsets", "intervals", "mean_metric", "measure", "recovery_after", "served_curve"]
@@ -110,8 +110,8 @@ def mean_metric(curve: Curve) -> float | None:
 
 def drift_onsets(timeline: Timeline) -> list[int]:
     """Ticks where a scripted change of the data begins (covariate drift, concept drift, label shift)."""
-    ticks = {e.tick for e in timeline.events if e.kind == "drift-onset"
-             or e.kind == "scripted" and e.data.get("event") in _ONSET_EVENTS}
+    ticks = {e.tick for e in timeline.events if isinstance(e, DriftOnset)
+             or isinstance(e, ScriptedEvent) and e.event in _ONSET_EVENTS}
     return sorted(ticks)
 
 
@@ -144,14 +144,14 @@ def measure(policy: str, timeline: Timeline, tolerance: float = DEFAULT_TOLERANC
     lower = spec is not None and not spec.higher_is_better
     recoveries = tuple(recovery_after(curve, onset, end, tolerance, lower_is_better=lower)
                        for onset, end in zip(onsets, ends))
-    runs = timeline.of_kind("pipeline-run")
+    runs = timeline.of(PipelineRun)
     auc = mean_metric(curve)
     return PolicyMetrics(
         policy=policy, auc=None if auc is None else round(auc, 6), recoveries=recoveries,
-        retrains=sum(1 for e in runs if e.data.get("trigger") != "bootstrap"),
+        retrains=sum(1 for e in runs if e.trigger != "bootstrap"),
         compute_seconds=round(sum(float(r.get("seconds") or 0) for r in timeline.runs), 3),
         own_seconds=round(sum(float(s or 0) for r in timeline.runs for s in (r.get("step_seconds") or {}).values()), 3),
-        gate_blocks=len(timeline.of_kind("gate-block")), rollbacks=len(timeline.of_kind("rollback")),
+        gate_blocks=len(timeline.of(GateBlocked)), rollbacks=len(timeline.of(*CANARY_WITHDRAWN)),
         ticks=len(timeline.ticks), lower_is_better=lower)
 
 

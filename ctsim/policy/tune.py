@@ -41,7 +41,7 @@ from typing import Any, Literal, TypeGuard
 import yaml
 from pydantic import ValidationError
 
-from ctsim.errors import CtsimError, ScenarioError
+from ctsim.errors import CtsimError, ScenarioError, TimelineError
 from ctsim.policy.compare import _rows_per_tick, policy_warnings
 from ctsim.policy.metrics import PolicyMetrics, measure
 from ctsim.policy.policies import BUILTIN, Policy, builtin_policy, rewrite_scenario
@@ -49,7 +49,7 @@ from ctsim.scenario import loader
 from ctsim.scenario.model import Scenario
 from ctsim.settings import TriggerSettings
 from ctsim.sim.suite import Worker, fresh_directory, replay_in_worker, run_parallel, write_json
-from ctsim.sim.timeline import Timeline
+from ctsim.timeline import read_timeline
 
 __all__ = ["Recommendation", "Space", "TrialResult", "Tuning", "TuneInterrupted", "describe_triggers", "load_space",
            "pareto_front", "recommend", "run_tune", "triggers_block", "write_front_plot"]
@@ -403,8 +403,8 @@ def _result(policy: Policy, outcome: dict[str, Any]) -> TrialResult:
     if outcome["status"] == "crashed":
         return TrialResult(policy.name, policy.triggers, None, "crashed", run_dir, outcome.get("error", ""))
     try:
-        timeline = Timeline.read(Path(run_dir) / "timeline.json")
-    except (OSError, ValueError) as exc:   # a run that wrote no timeline
+        timeline = read_timeline(Path(run_dir) / "timeline.json")
+    except TimelineError as exc:   # a run that wrote no timeline
         return TrialResult(policy.name, policy.triggers, None, "crashed", run_dir, str(exc))
     return TrialResult(policy.name, policy.triggers, measure(policy.name, timeline), "ran", run_dir)
 

@@ -14,12 +14,12 @@ from statistics import fmean
 from rich.text import Text
 
 from ctsim.report.facts import MARKERS, Labels, markers, series
-from ctsim.sim.timeline import Timeline
 from ctsim.steps.metrics import metric_label
+from ctsim.timeline import Timeline
 
 _EIGHTHS = " ▁▂▃▄▅▆▇█"
 MARKER_STYLE = {"drift": "magenta", "trigger": "yellow", "retrain": "blue", "run-failed": "red", "block": "red",
-                "canary": "cyan", "rollout": "bold green", "rollback": "bold red"}
+                "canary": "cyan", "rollout": "bold green", "rollback": "bold red", "promotion-failed": "bold red"}
 _LABEL_WIDTH = 6
 
 
@@ -102,8 +102,8 @@ def marker_rows(timeline: Timeline, layout: Layout) -> list[Text]:
         text = Text(" " * (_LABEL_WIDTH + 1))
         for column in range(layout.columns):
             stack = stacks.get(column, [])
-            kind = stack[level] if level < len(stack) else None
-            text.append(MARKERS[kind][0] if kind else " ", style=MARKER_STYLE.get(kind or "", ""))
+            shown = stack[level] if level < len(stack) else None
+            text.append(MARKERS[shown][0] if shown else " ", style=MARKER_STYLE.get(shown or "", ""))
         rows.append(text)
     return rows
 
@@ -150,9 +150,9 @@ def format_chart(timeline: Timeline, width: int = 100, height: int = 5, labels: 
             text.append(bar, style="red" if column in poisoned else "cyan")
         text.append("\n")
     text.append_text(axis(timeline, layout))
-    for row in marker_rows(timeline, layout):
+    for marker_row in marker_rows(timeline, layout):
         text.append("\n")
-        text.append_text(row)
+        text.append_text(marker_row)
     used = {kind for _, kind in markers(timeline)}
     if used:
         text.append("\n" + " " * (_LABEL_WIDTH + 1))

@@ -11,8 +11,26 @@ from dataclasses import dataclass
 from statistics import fmean
 from typing import Any
 
-from ctsim.sim.timeline import Event, Timeline
 from ctsim.steps.metrics import METRICS
+from ctsim.timeline import (
+    Alert,
+    CanaryStarted,
+    DriftOnset,
+    Event,
+    FirstChampion,
+    GateBlocked,
+    GateEvent,
+    OutageBegan,
+    PipelineRun,
+    PromotionFailed,
+    Registered,
+    RolledBack,
+    RolledOut,
+    ScriptedEvent,
+    Timeline,
+    TriggerFired,
+    TriggerHeld,
+)
 
 # Marker kinds in the order they happen within a tick: (symbol, label). The chart, the plot and JSON share them.
 MARKERS: dict[str, tuple[str, str]] = {
@@ -24,9 +42,14 @@ MARKERS: dict[str, tuple[str, str]] = {
     "canary": ("C", "canary start"),
     "rollout": ("P", "rollout"),
     "rollback": ("X", "rollback"),
+    "promotion-failed": ("!", "promotion failed"),
 }
-INCIDENT_KINDS = ("drift-onset", "scripted", "outage")
-REACTION_KINDS = ("trigger", "gate-block", "rollback", "alert")
+INCIDENTS = (DriftOnset, ScriptedEvent, OutageBegan)
+REACTIONS = (TriggerFired, GateBlocked, RolledBack, Alert)
+# Fate of a registered version: the event that ended its canary (or made it the first champion), by name.
+FATES: dict[type[Event], str] = {RolledBack: "rollback", PromotionFailed: "promotion-failed", RolledOut: "rollout",
+                                 FirstChampion: "initial"}
+_FATEFUL = (RolledBack, PromotionFailed, RolledOut, FirstChampion)
 RECOVERY_TOLERANCE = 0.03  # recovered = live metric back within this of its mean before the incident
 FINAL_TICKS = 3
 
@@ -129,23 +152,27 @@ class Recovery:
 
 def marker_kind(event: Event) -> str | None:
     """Which chart marker an event is, if any."""
-    if event.kind == "drift-onset":
-        return "drift"
-    if event.kind == "trigger":
-        return "trigger"
-    if event.kind == "pipeline-run":
-        if event.data.get("status") != "succeeded":
+    if isinstance(event, PipelineRun):
+        if not event.succeeded:
             return "run-failed"
-        return "retrain" if "train-model" in event.data.get("steps", ["train-model"]) else None
-    if event.kind == "gate-block":
-        return "block"
-    if event.kind == "canary" and event.data.get("action") == "start":
-        return "canary"
-    if event.kind == "rollout" and event.data.get("action") in ("rollout", "initial"):
-        return "rollout"
-    if event.kind == "rollback":
-        return "rollback"
-    return None
+        return "retrain" if "train-model" in event.steps else None
+    return _MARKER_OF.get(type(event))
+
+
+_MARKER_OF: dict[type[Event], str] = {
+    DriftOnset: "drift", TriggerFired: "trigger", GateBlocked: "block", CanaryStarted: "canary",
+    FirstChampion: "rollout", RolledOut: "rollout", RolledBack: "rollback", PromotionFailed: "promotion-failed"}
+
+
+def incident_text(event: Event) -> str:
+    """What an incident was, in a few words, from its fields: "sudden drift of 2.0 std", "fault X armed"."""
+    if isinstance(event, DriftOnset):
+        return f"{event.shape} drift of {event.shift} std"
+    if isinstance(event, ScriptedEvent):
+        return f"fault {event.fault} armed" if event.fault else event.event
+    if isinstance(event, OutageBegan):
+        return "object store unavailable"
+    return event.kind
 
 
 def markers(timeline: Timeline) -> list[tuple[int, str]]:
@@ -168,20 +195,21 @@ def recovery(timeline: Timeline, since: int | None = None) -> Recovery:
     """The live metric before ``since`` (first incident by default), its low after, and where it ends."""
     points = [(tick, v) for tick, v in series(timeline) if v is not None]
     if since is None:
-        onsets = [e.tick for e in timeline.events if e.kind in INCIDENT_KINDS]
+        onsets = [e.tick for e in timeline.events if isinstance(e, INCIDENTS)]
         since = min(onsets) if onsets else None
     before_values = [v for tick, v in points if since is not None and tick <= since]
     after = [(tick, v) for tick, v in points if since is None or tick > since]
     before = round(fmean(before_values), 4) if before_values else None
     # "low" is the worst point: the lowest value, or the highest for a lower-is-better metric (rmse, log_loss).
     sign = 1.0 if higher_is_better(timeline.metric) else -1.0
-    low_tick, low = min(after, key=lambda p: (sign * p[1], p[0])) if after else (None, None)
+    worst = min(after, key=lambda p: (sign * p[1], p[0])) if after else None
     final_values = [v for _, v in points[-FINAL_TICKS:]]
     final = round(fmean(final_values), 4) if final_values else None
     recovered = None
-    if before is not None and low is not None and worse_than(timeline.metric, low, before):
-        recovered = next((tick for tick, v in after if tick > low_tick and not worse_than(timeline.metric, v, before)),
+    if before is not None and worst is not None and worse_than(timeline.metric, worst[1], before):
+        recovered = next((tick for tick, v in after if tick > worst[0] and not worse_than(timeline.metric, v, before)),
                          None)
+    low_tick, low = worst if worst is not None else (None, None)
     return Recovery(before, low, low_tick, final, recovered)
 
 
@@ -199,8 +227,8 @@ def worse_than(metric: str, value: float, before: float) -> bool:
 
 def drift_windows(timeline: Timeline) -> list[DriftWindow]:
     """From each drift onset to the rollout that brought the metric back (or to the end when none did)."""
-    onsets = sorted({e.tick for e in timeline.of_kind("drift-onset")})
-    rollouts = [e.tick for e in timeline.of_kind("rollout") if e.data.get("action") == "rollout"]
+    onsets = sorted({e.tick for e in timeline.of(DriftOnset)})
+    rollouts = [e.tick for e in timeline.of(RolledOut)]
     end = last_tick(timeline)
     windows = []
     for i, start in enumerate(onsets):
@@ -268,8 +296,8 @@ def health(timeline: Timeline, logs: Mapping[str, Any] | None = None) -> dict[st
     runs = run_steps(timeline, logs)
     now = last_tick(timeline)
     trained = [r.tick for r in runs if r.status == "succeeded" and any(s.step == "train-model" for s in r.steps)]
-    promoted = [e.tick for e in timeline.of_kind("rollout") if e.data.get("action") in ("rollout", "initial")]
-    alerts = Counter(str(e.data.get("alert") or e.message.split(":")[0]) for e in timeline.of_kind("alert"))
+    promoted = [e.tick for e in timeline.events if isinstance(e, (FirstChampion, RolledOut))]
+    alerts = Counter(e.alert for e in timeline.of(Alert))
     return {
         "runs_started": len(runs),
         "runs_succeeded": sum(r.status == "succeeded" for r in runs),
@@ -288,10 +316,11 @@ def health(timeline: Timeline, logs: Mapping[str, Any] | None = None) -> dict[st
         "ticks_since_training": now - max(trained) if trained else None,
         "last_promotion_tick": max(promoted, default=None),
         "ticks_since_promotion": now - max(promoted) if promoted else None,
-        "triggers_fired": len(timeline.of_kind("trigger")),
-        "triggers_held": len(timeline.of_kind("trigger-held")),
-        "gate_blocks": len(timeline.of_kind("gate-block")),
-        "rollbacks": len(timeline.of_kind("rollback")),
+        "triggers_fired": len(timeline.of(TriggerFired)),
+        "triggers_held": len(timeline.of(TriggerHeld)),
+        "gate_blocks": len(timeline.of(GateBlocked)),
+        "rollbacks": len(timeline.of(RolledBack)),
+        "promotions_failed": len(timeline.of(PromotionFailed)),
         "alerts": sum(alerts.values()),
         "alerts_by_kind": dict(sorted(alerts.items())),
         "step_trends": step_trends(runs),
@@ -301,34 +330,32 @@ def health(timeline: Timeline, logs: Mapping[str, Any] | None = None) -> dict[st
 def first_reaction(timeline: Timeline, since: int) -> Event | None:
     """The first thing that noticed: a drift or performance trigger, a gate block, a rollback or an alert.
     Schedule and volume triggers fire by the calendar or the row count; they detect nothing."""
-    return next((e for e in timeline.events if e.tick >= since and e.kind in REACTION_KINDS
-                 and not (e.kind == "trigger" and e.data.get("trigger") in ("schedule", "volume"))), None)
+    return next((e for e in timeline.events if e.tick >= since and isinstance(e, REACTIONS)
+                 and not (isinstance(e, TriggerFired) and e.trigger in ("schedule", "volume"))), None)
 
 
 def run_outcome(timeline: Timeline, run_id: str) -> dict[str, Any]:
     """What one pipeline run led to: its gate decisions, the version it registered, canary and rollout/rollback."""
     events = timeline.events
-    run = next((e for e in events if e.kind == "pipeline-run" and e.data.get("run_id") == run_id), None)
+    run = next((e for e in timeline.of(PipelineRun) if e.run_id == run_id), None)
     outcome: dict[str, Any] = {"run_id": run_id, "tick": run.tick if run else None,
-                               "trigger": run.data.get("trigger") if run else None,
-                               "status": run.data.get("status") if run else None}
+                               "trigger": run.trigger if run else None, "status": run.status if run else None}
     if run is None:
         return outcome
     for e in events:
         if e.tick != run.tick:
             continue
-        if e.kind in ("gate-pass", "gate-block") and e.data.get("run_id") == run_id and e.data.get("gate") == "model":
-            outcome["model_gate"] = {"passed": e.kind == "gate-pass", "candidate": e.data.get("candidate"),
-                                     "champion": e.data.get("champion")}
-        elif e.kind == "gate-block" and e.data.get("run_id") == run_id:
+        if isinstance(e, GateEvent) and e.run_id == run_id and e.gate == "model":
+            outcome["model_gate"] = {"passed": not isinstance(e, GateBlocked), "candidate": e.candidate,
+                                     "champion": e.champion}
+        elif isinstance(e, GateBlocked) and e.run_id == run_id:
             outcome["data_gate"] = {"passed": False}
-        elif e.kind == "registered":
-            outcome["version"] = e.data.get("version")
+        elif isinstance(e, Registered):
+            outcome["version"] = e.version
     version = outcome.get("version")
     if version:
-        fate = next((e for e in events if e.tick >= run.tick and e.data.get("version") == version
-                     and (e.kind == "rollback" or e.kind == "rollout")), None)
+        fate = next((e for e in events if e.tick >= run.tick and isinstance(e, _FATEFUL) and e.version == version),
+                    None)
         if fate is not None:
-            outcome["fate"] = {"kind": "rollback" if fate.kind == "rollback" else fate.data.get("action"),
-                               "tick": fate.tick}
+            outcome["fate"] = {"kind": FATES[type(fate)], "tick": fate.tick}
     return outcome

@@ -16,13 +16,13 @@ Top-level keys (all always present; ``audit`` may be null)::
                        retried_tasks: [{run_id, step, attempts, status}], cache_hits, logs_read,
                        tasks_run, pipeline_seconds, own_work_seconds, overhead_seconds, last_training_tick,
                        ticks_since_training, last_promotion_tick, ticks_since_promotion, triggers_fired,
-                       triggers_held, gate_blocks, rollbacks, alerts, alerts_by_kind,
+                       triggers_held, gate_blocks, rollbacks, promotions_failed, alerts, alerts_by_kind,
                        step_trends: {step: {wall: [s], own: [s], runs: [run_id], mean_wall, change}}}
     pipeline_runs     [{run_id, tick, trigger, status, seconds, error, task_retries, cache_hits, own_seconds,
                         overhead_seconds, steps: [{step, wall_seconds, own_seconds, overhead_seconds, status,
                         cache_hit, attempts}]}]   wall and status over all attempts (set_retry)
     markers           [{tick, kind, symbol, label}]   kinds: drift trigger retrain run-failed block canary
-                                                       rollout rollback
+                                                       rollout rollback promotion-failed
     timeline          the run's timeline.json as written by the simulator (its own schema_version inside)
     audit             audit.json when the run was audited ({ok, checks: [{name, ok, detail}]}), else null
 
@@ -39,6 +39,7 @@ from typing import Any
 from ctsim.report import facts
 from ctsim.report.record import RunRecord
 from ctsim.report.terminal import summary_lines
+from ctsim.timeline import PipelineRun
 
 SCHEMA = "ctsim.report"
 SCHEMA_VERSION = 1
@@ -72,15 +73,15 @@ def dumps(record: RunRecord) -> str:
 
 def _summary(record: RunRecord) -> dict[str, Any]:
     timeline = record.timeline
-    incidents = []
+    incidents: list[dict[str, Any]] = []
     for event in timeline.events:
-        if event.kind in facts.INCIDENT_KINDS:
+        if isinstance(event, facts.INCIDENTS):
             reaction = facts.first_reaction(timeline, event.tick)
             incidents.append({"tick": event.tick, "kind": event.kind, "message": event.message,
                               "detected_tick": reaction.tick if reaction else None,
                               "detected_by": reaction.message if reaction else None})
     first = incidents[0]["tick"] if incidents else None
-    decisions = [facts.run_outcome(timeline, e.data["run_id"]) for e in timeline.of_kind("pipeline-run")]
+    decisions = [facts.run_outcome(timeline, e.run_id) for e in timeline.of(PipelineRun)]
     return {"incidents": incidents, "decisions": decisions,
             "recovery": asdict(facts.recovery(timeline, first)),
             "drift_windows": [asdict(w) for w in facts.drift_windows(timeline)],

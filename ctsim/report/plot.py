@@ -12,12 +12,13 @@ from ctsim.errors import CtsimError
 from ctsim.report import facts
 from ctsim.report.record import RunRecord
 from ctsim.steps.metrics import metric_label
+from ctsim.timeline import OutageBegan, OutageEnded, ScriptedEvent
 
 FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
 # Marker kind -> (matplotlib marker, colour); the terminal chart uses the same kinds and labels.
 STYLE = {"drift": ("v", "#8e24aa"), "trigger": ("^", "#f9a825"), "retrain": ("o", "#1e88e5"),
          "run-failed": ("x", "#c62828"), "block": ("s", "#e53935"), "canary": ("D", "#00acc1"),
-         "rollout": ("*", "#2e7d32"), "rollback": ("X", "#b71c1c")}
+         "rollout": ("*", "#2e7d32"), "rollback": ("X", "#b71c1c"), "promotion-failed": ("P", "#6a1b9a")}
 
 
 def check_plot_path(path: Path) -> str:
@@ -62,9 +63,9 @@ def _metric_panel(ax, timeline) -> None:
             label=f"champion {timeline.metric}")
     for start, end in _outages(timeline):
         ax.axvspan(start, end, color="#757575", alpha=0.15, label="object store outage")
-    for event in timeline.of_kind("scripted"):
+    for event in timeline.of(ScriptedEvent):
         ax.axvline(event.tick, color="#757575", linewidth=1, linestyle="--")
-        ax.annotate(str(event.data.get("event", "scripted")), (event.tick, 1), xycoords=("data", "axes fraction"),
+        ax.annotate(event.event, (event.tick, 1), xycoords=("data", "axes fraction"),
                     xytext=(3, -12), textcoords="offset points", fontsize=8, color="#616161")
     for tick, kind in facts.markers(timeline):
         if kind in ("rollout", "rollback", "block", "drift"):
@@ -98,9 +99,9 @@ def _marker_lanes(ax, timeline) -> None:
 
 
 def _outages(timeline) -> list[tuple[int, int]]:
-    ends = [e.tick for e in timeline.of_kind("outage-end")]
+    ends = [e.tick for e in timeline.of(OutageEnded)]
     spans = []
-    for start in (e.tick for e in timeline.of_kind("outage")):
+    for start in (e.tick for e in timeline.of(OutageBegan)):
         end = min((t for t in ends if t >= start), default=facts.last_tick(timeline))
         spans.append((start, end))
     return spans

@@ -17,7 +17,7 @@ from typing import Any
 
 from ctsim.errors import CtsimError
 from ctsim.report.redact import Redactor
-from ctsim.sim.timeline import Event, TickRecord, Timeline
+from ctsim.timeline import Timeline, read_timeline
 from ctsim.verdict import ExpectationResult, Verdict
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -52,9 +52,14 @@ class RunRecord:
         if not redactor.secrets:
             return self
         r = redactor.value
-        timeline = Timeline(r(self.timeline.scenario), self.timeline.seed, r(self.timeline.metric),
-                            [Event(e.tick, r(e.kind), r(e.message), r(e.data)) for e in self.timeline.events],
-                            [TickRecord(**r(t.__dict__)) for t in self.timeline.ticks], r(self.timeline.runs))
+        # Through the timeline's JSON form: every string but the kinds and the keys (they are ctsim's own words).
+        document = self.timeline.to_dict()
+        document.update(scenario=r(document["scenario"]), metric=r(document["metric"]), runs=r(document["runs"]),
+                        ticks=[{key: r(value) for key, value in tick.items()} for tick in document["ticks"]],
+                        events=[{**event, "message": r(event["message"]),
+                                 "data": {key: r(value) for key, value in event["data"].items()}}
+                                for event in document["events"]])
+        timeline = Timeline.from_dict(document)
         verdict = Verdict(tuple(ExpectationResult(r(x.name), x.passed, r(x.detail)) for x in self.verdict.results))
         return replace(self, timeline=timeline, verdict=verdict, run_dir=r(self.run_dir), info=r(self.info),
                        audit=r(self.audit))
@@ -75,7 +80,7 @@ def load_run(run_dir: Path | str) -> RunRecord:
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
         raise CtsimError(f"{run_dir}: no such run directory (expected runs/<scenario>-<timestamp>/; see `ctsim runs`)")
-    timeline = _read(run_dir / "timeline.json", lambda path: Timeline.read(path))
+    timeline = read_timeline(run_dir / "timeline.json")  # its errors name the file and what is wrong
     verdict = _read(run_dir / "verdict.json", _verdict)
     info = _read(run_dir / "run.json", _json) if (run_dir / "run.json").exists() else {}
     audit = _read(run_dir / "audit.json", _json) if (run_dir / "audit.json").exists() else None
@@ -161,8 +166,9 @@ def _suite_summary(path: Path) -> dict[str, Any]:
 
 def _compare_summary(path: Path) -> dict[str, Any]:
     """A ``ctsim compare`` directory: compared (with its winner) or crashed when a policy's replay crashed."""
+    started = started_at(path)
     row = {"run": path.name, "path": str(path), "kind": "compare", "scenario": "compare", "status": "unfinished",
-           "pipeline_sha256": "", "started": started_at(path), "seconds": None}
+           "pipeline_sha256": "", "started": started, "seconds": None}
     record = _record(path / "compare.json")
     if record is None:
         return {**row, "status": "unreadable compare.json" if (path / "compare.json").exists() else "unfinished"}
@@ -170,9 +176,9 @@ def _compare_summary(path: Path) -> dict[str, Any]:
     crashed = any(p.get("status") == "crashed" for p in policies)
     winner = record.get("winner") or "none"
     seconds = None
-    if row["started"] is not None:
+    if started is not None:
         ended = datetime.fromtimestamp((path / "compare.json").stat().st_mtime, tz=UTC)
-        seconds = max(0.0, (ended - row["started"]).total_seconds())
+        seconds = max(0.0, (ended - started).total_seconds())
     return {**row, "scenario": f"compare {record.get('scenario', '?')}", "status": "crashed" if crashed else "compared",
             "note": f"{len(policies)} policies, winner {winner}", "seconds": seconds}
 

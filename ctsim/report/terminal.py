@@ -18,20 +18,42 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from ctsim.reasons import reading
 from ctsim.report import facts
 from ctsim.report.chart import format_chart
 from ctsim.report.record import RunRecord
 from ctsim.report.redact import Redactor
-from ctsim.sim.timeline import Event, Timeline
 from ctsim.steps.metrics import metric_label
+from ctsim.timeline import (
+    Alert,
+    CanaryAnalysis,
+    CanaryStarted,
+    CanaryStepped,
+    DriftOnset,
+    Event,
+    FirstChampion,
+    GateBlocked,
+    GateEvent,
+    GatePassed,
+    LakeBackfill,
+    OutageBegan,
+    OutageEnded,
+    PipelineRun,
+    Registered,
+    RolledBack,
+    RolledOut,
+    ScriptedEvent,
+    Timeline,
+    TriggerEvent,
+    TriggerFired,
+)
 from ctsim.verdict import Verdict
 
-NOTABLE = ("drift-onset", "scripted", "outage", "outage-end", "trigger", "pipeline-run", "gate-block",
-           "gate-pass", "registered", "canary", "rollout", "rollback", "alert", "lake-backfill")
-_STYLE = {"trigger": "yellow", "gate-block": "red", "rollback": "bold red", "alert": "red", "rollout": "bold green",
-          "canary": "cyan", "drift-onset": "magenta", "outage": "magenta", "scripted": "magenta",
-          "pipeline-run": "blue", "run-failed": "bold red"}
+NOTABLE = (DriftOnset, ScriptedEvent, OutageBegan, OutageEnded, TriggerFired, PipelineRun, GateEvent, Registered,
+           CanaryStarted, CanaryAnalysis, FirstChampion, Alert, LakeBackfill)
+_STYLE = {"trigger": "yellow", "gate-block": "red", "rollback": "bold red", "promotion-failed": "bold red", "alert": "red",
+          "rollout": "bold green", "first-champion": "bold green", "canary": "cyan", "canary-start": "cyan",
+          "drift-onset": "magenta", "outage": "magenta", "scripted": "magenta", "pipeline-run": "blue",
+          "run-failed": "bold red"}
 MAX_RUN_COLUMNS = 6
 MAX_STORY = 12  # story lines shown; the rest are counted, and all are in timeline.json and --json
 WIDTH = 120
@@ -58,13 +80,12 @@ def story_lines(timeline: Timeline, labels: facts.Labels | None = None) -> list[
     lines: list[tuple[int, str, str]] = []
     consumed: set[int] = set()
     for index, event in enumerate(timeline.events):
-        if index in consumed or event.kind not in NOTABLE or _quiet(event):
+        if index in consumed or not isinstance(event, NOTABLE) or _quiet(event):
             continue
-        if event.kind == "pipeline-run":
-            detail, used = _run_line(timeline.events, index, labels or facts.Labels())
+        if isinstance(event, PipelineRun):
+            detail, used = _run_line(event, timeline.events, index, labels or facts.Labels())
             consumed |= used
-            label = "pipeline-run" if event.data.get("status") == "succeeded" else "run-failed"
-            lines.append((event.tick, label, detail))
+            lines.append((event.tick, "pipeline-run" if event.succeeded else "run-failed", detail))
         else:
             lines.append((event.tick, event.kind, _event_detail(event)))
     return lines
@@ -96,75 +117,63 @@ def format_story(timeline: Timeline, width: int = 120, labels: facts.Labels | No
 
 def _quiet(event: Event) -> bool:
     """Events the story leaves out: data gate passes, canary steps and promote notices (their outcome is shown)."""
-    if event.kind == "gate-pass" and event.data.get("gate") == "data":
+    if isinstance(event, GatePassed) and event.gate == "data":
         return True
-    return event.kind == "canary" and event.data.get("action") in ("step", "promote", "hold", "none")
+    return isinstance(event, CanaryStepped) and event.action in ("step", "promote", "hold", "none")
 
 
-def _run_line(events: list[Event], index: int, labels: facts.Labels) -> tuple[str, set[int]]:
-    run = events[index]
-    run_id = run.data.get("run_id")
-    window = run.data.get("window") or ["?", "?"]
-    status = "" if run.data.get("status") == "succeeded" else f" {str(run.data.get('status')).upper()}"
-    poisoned = isinstance(window[0], int) and labels.window_poisoned(window[0], window[-1])
-    data = f"data t{window[0]}-{window[-1]}" + (", poisoned labels" if poisoned else "")
-    parts = [f"{run_id} ({run.data.get('trigger')}, {data}){status}"]
+def _run_line(run: PipelineRun, events: list[Event], index: int, labels: facts.Labels) -> tuple[str, set[int]]:
+    """The run's line, with what happened because of it on the same tick; ``index`` is the run's place."""
+    first, last = run.window
+    status = "" if run.succeeded else f" {run.status.upper()}"
+    data = f"data t{first}-{last}" + (", poisoned labels" if labels.window_poisoned(first, last) else "")
+    parts = [f"{run.run_id} ({run.trigger}, {data}){status}"]
     used = {index}
     for j in range(index + 1, len(events)):
         e = events[j]
-        if e.tick != run.tick or e.kind == "pipeline-run":
+        if e.tick != run.tick or isinstance(e, PipelineRun):
             break
-        if e.kind in ("gate-pass", "gate-block") and e.data.get("run_id") == run_id:
+        if isinstance(e, GateEvent) and e.run_id == run.run_id:
             used.add(j)
-            if e.kind == "gate-block" or e.data.get("gate") == "model":
+            if isinstance(e, GateBlocked) or e.gate == "model":
                 parts.append(_gate(e).replace("model gate", "gate", 1))
-        elif e.kind == "registered":
+        elif isinstance(e, Registered):
             used.add(j)  # the canary or champion that follows names the version
-        elif e.kind == "canary" and e.data.get("action") == "start":
+        elif isinstance(e, CanaryStarted):
             used.add(j)
-            parts.append(f"{e.data.get('version')} canary {e.data.get('weight')}%")
-        elif e.kind == "rollout" and e.data.get("action") == "initial":
+            parts.append(f"{e.version} canary {e.weight}%")
+        elif isinstance(e, FirstChampion):
             used.add(j)
-            parts.append(f"{e.data.get('version')} is champion")
-        elif e.kind == "alert" and e.data.get("run_id") == run_id and e.data.get("alert", "").endswith("-blocked"):
+            parts.append(f"{e.version} is champion")
+        elif isinstance(e, Alert) and e.run_id == run.run_id and e.alert.endswith("-blocked"):
             used.add(j)  # the gate block on this line says it; the alert count is in the health line
     return " → ".join(parts), used
 
 
-def _gate(event: Event) -> str:
-    gate = event.data.get("gate", "?")
-    if event.kind == "gate-pass":
-        candidate, champion = event.data.get("candidate"), event.data.get("champion")
-        against = f" vs champion {_num(champion)}" if champion is not None else ""
-        return f"{gate} gate ok {_num(candidate)}{against}"
-    violated = [r for r in event.data.get("reasons", []) if not r.get("ok", True)]
-    return f"{gate} gate BLOCKED ({'; '.join(_reason(r) for r in violated[:2]) or event.message})"
+def _gate(event: GateEvent) -> str:
+    if isinstance(event, GatePassed):
+        against = f" vs champion {_num(event.champion)}" if event.champion is not None else ""
+        return f"{event.gate} gate ok {_num(event.candidate)}{against}"
+    shown = "; ".join(str(reason) for reason in event.violations[:2])
+    return f"{event.gate} gate BLOCKED ({shown or event.message})"
 
 
 def _event_detail(event: Event) -> str:
-    data = event.data
-    if event.kind in ("trigger", "trigger-held"):
-        reasons = [r for r in data.get("reasons", []) if not r.get("ok", True)] or data.get("reasons", [])
-        return f"{data.get('trigger')}: {_reason(reasons[0]) if reasons else event.message}"
-    if event.kind in ("rollout", "rollback") and data.get("action") != "initial":
+    """Reasons read forwards, as what was seen: "share of drifted features (4 of 7) 0.571 > 0.5 (drift_share)"."""
+    if isinstance(event, TriggerEvent):
+        reasons = event.violated
+        return f"{event.trigger}: {reasons[0] if reasons else event.message}"
+    if isinstance(event, CanaryStepped):
+        return f"{event.version} {event.action}: {event.reason}"
+    if isinstance(event, CanaryAnalysis):  # rolled out, rolled back, or a failed promotion
         live = ""
-        if data.get("live_canary") is not None:
-            live = (f": live canary {_num(data['live_canary'])} vs champion {_num(data.get('live_champion'))}"
-                    f" ({data.get('live_samples')} requests)")
-        if event.kind == "rollout":
-            return f"{data.get('version')}{live}"
-        reason = data.get("reason") or {}
-        return f"{data.get('version')}{live}; {_reason(reason) if reason else data.get('action')}"
-    if event.kind == "canary" and data.get("reason"):
-        return f"{data.get('version')} {data.get('action')}: {_reason(data['reason'])}"
-    if event.kind == "gate-block":
+        if event.live_canary is not None:
+            live = (f": live canary {_num(event.live_canary)} vs champion {_num(event.live_champion)}"
+                    f" ({event.live_samples} requests)")
+        return f"{event.version}{live}" if isinstance(event, RolledOut) else f"{event.version}{live}; {event.reason}"
+    if isinstance(event, GateBlocked):
         return _gate(event)
     return _short(event.message)
-
-
-def _reason(reason: dict[str, Any]) -> str:
-    """Forwards, as what was seen: "share of drifted features (4 of 7) 0.571 > 0.5 (drift_share)"."""
-    return reading(str(reason.get("rule")), reason.get("observed"), reason.get("threshold"))
 
 
 # pipeline runs and health ----------------------------------------------------------------------------------
@@ -237,6 +246,7 @@ def format_health(health: dict[str, Any], width: int = WIDTH) -> Text:
                    f"{_ticks_ago(h['ticks_since_promotion'], h['last_promotion_tick'])}"),
               Text(f"triggers {h['triggers_fired']} fired, {h['triggers_held']} held"),
               Text(f"blocks {h['gate_blocks']}"), Text(f"rollbacks {h['rollbacks']}"),
+              *([Text(f"failed promotions {h['promotions_failed']}", style="red")] if h["promotions_failed"] else []),
               Text(f"alerts {h['alerts']}" + (f" ({kinds})" if kinds else ""), style="red" if h["alerts"] else "")]
     text = _flow(first, width, " · ")
     text.append("\n")
@@ -274,19 +284,18 @@ def _ticks_ago(ago: int | None, tick: int | None) -> str:
 # the story in short ----------------------------------------------------------------------------------------
 def summary_lines(timeline: Timeline, labels: facts.Labels | None = None) -> list[str]:
     """When it began, when it was detected, what the pipeline decided, how the metric went: plain sentences."""
-    incidents = [e for e in timeline.events if e.kind in facts.INCIDENT_KINDS][:3]
+    incidents = [e for e in timeline.events if isinstance(e, facts.INCIDENTS)][:3]
     lines = []
     for incident in incidents:
         reaction = facts.first_reaction(timeline, incident.tick)
-        what = incident.message.replace(" (scripted)", "").replace(" begins", "")
+        what = facts.incident_text(incident)
         seen = (f"detected at tick {reaction.tick} (+{reaction.tick - incident.tick} ticks) by {_reaction(reaction)}"
                 if reaction else "nothing detected it")
         lines.append(f"{_began(incident)} at tick {incident.tick} ({what}); {seen}.")
     if not incidents:
         lines.append("No drift or scripted incident in this scenario.")
     since = incidents[0].tick if incidents else timeline.ticks[0].tick + 1 if timeline.ticks else 0
-    decided = [_decision(facts.run_outcome(timeline, e.data["run_id"]))
-               for e in timeline.of_kind("pipeline-run") if e.tick >= since]
+    decided = [_decision(facts.run_outcome(timeline, e.run_id)) for e in timeline.of(PipelineRun) if e.tick >= since]
     more = f"; +{len(decided) - 3} more" if len(decided) > 3 else ""
     lines.append("Decided: " + ("; ".join(decided[:3]) + more if decided else "no pipeline run after it") + ".")
     lines.append(_recovery_line(timeline, incidents[0].tick if incidents else None, labels or facts.Labels()))
@@ -305,17 +314,19 @@ def format_summary(timeline: Timeline, labels: facts.Labels | None = None) -> Ta
 
 
 def _began(event: Event) -> str:
-    return {"drift-onset": "Drift began", "outage": "The object store went down"}.get(event.kind, "Incident began")
+    if isinstance(event, DriftOnset):
+        return "Drift began"
+    return "The object store went down" if isinstance(event, OutageBegan) else "Incident began"
 
 
 def _reaction(event: Event) -> str:
-    if event.kind == "trigger":
-        return f"the {event.data.get('trigger')} trigger"
-    if event.kind == "gate-block":
-        return f"the {event.data.get('gate')} gate (blocked)"
-    if event.kind == "rollback":
-        return f"canary analysis (rollback of {event.data.get('version')})"
-    return f"an alert ({event.data.get('alert', event.message[:40])})"
+    if isinstance(event, TriggerFired):
+        return f"the {event.trigger} trigger"
+    if isinstance(event, GateBlocked):
+        return f"the {event.gate} gate (blocked)"
+    if isinstance(event, RolledBack):
+        return f"canary analysis (rollback of {event.version})"
+    return f"an alert ({event.alert})" if isinstance(event, Alert) else event.kind
 
 
 def _decision(outcome: dict[str, Any]) -> str:
@@ -329,8 +340,8 @@ def _decision(outcome: dict[str, Any]) -> str:
         parts.append("gate passed" if gate["passed"] else f"gate blocked ({_num(gate['candidate'])}), champion kept")
     fate = outcome.get("fate")
     if outcome.get("version") and fate:
-        verb = {"rollback": "rolled back", "rollout": "promoted", "initial": "first champion"}.get(fate["kind"],
-                                                                                                    fate["kind"])
+        verb = {"rollback": "rolled back", "rollout": "promoted", "initial": "first champion",
+                "promotion-failed": "passed its canary, promotion failed"}.get(fate["kind"], fate["kind"])
         parts.append(f"{outcome['version']} {verb} t{fate['tick']}")
     elif outcome.get("version"):
         parts.append(f"{outcome['version']} still in canary")

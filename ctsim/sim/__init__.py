@@ -32,8 +32,8 @@ from ctsim.sim.engine import Progress, Simulation, World
 from ctsim.sim.environment import scoped_environment
 from ctsim.sim.files import write_json_atomic
 from ctsim.sim.pipelines import prepare_pipeline
-from ctsim.sim.timeline import Timeline
 from ctsim.store import EmbeddedS3, Layout, ObjectStore, OutageRelay, StoreConfig, safe_name
+from ctsim.timeline import Timeline, write_timeline
 from ctsim.trust import SigningKey
 from ctsim.verdict import ExpectationResult, Verdict, check, contract_results
 
@@ -126,7 +126,7 @@ def _run(scenario, source, path, run_dir, run_id, store, runner_kind, progress, 
     # Never passed by silence: the pipeline contract's checks and the audit hold whatever the scenario expects.
     verdict = Verdict(verdict.results + contract_results(timeline)
                       + (ExpectationResult("audit", audit.ok, audit.summary()),))
-    timeline.write(run_dir / "timeline.json")
+    write_timeline(timeline, run_dir / "timeline.json")
     (run_dir / "audit.json").write_text(json.dumps(audit.to_dict(), indent=1), encoding="utf-8")
     (run_dir / "verdict.json").write_text(json.dumps(verdict.to_dict(), indent=1), encoding="utf-8")
     write_json_atomic(run_dir / "run.json", {

@@ -19,8 +19,8 @@ from typing import Any
 
 from ctsim.errors import CtsimError
 from ctsim.registry import ALIASES, Registry
-from ctsim.sim.timeline import Timeline
 from ctsim.store import Layout, ObjectStore, sha256_hex
+from ctsim.timeline import CANARY_WITHDRAWN, CHAMPION_MOVES, CanaryStarted, Registered, Timeline
 from ctsim.trust import SigningKey
 
 __all__ = ["Audit", "AuditCheck", "audit_run", "check_aliases", "check_history", "check_lake"]
@@ -99,12 +99,12 @@ def check_history(timeline: Timeline, registry_events: list[dict[str, Any]], cha
 
 
 def _story_from_timeline(timeline: Timeline) -> dict[str, list[str]]:
-    def versions(kind: str, **match: Any) -> list[str]:
-        return [event.data["version"] for event in timeline.events
-                if event.kind == kind and all(event.data.get(k) == v for k, v in match.items())]
-    return {"registered": versions("registered"), "champions": versions("rollout"),
-            "canaries": versions("canary", action="start"),
-            "rollbacks": [e.data["version"] for e in timeline.of_kind("rollback")]}
+    """A failed promotion is a rollback here: the registry clears the canary alias for both."""
+    events = timeline.events
+    return {"registered": [e.version for e in events if isinstance(e, Registered)],
+            "champions": [e.version for e in events if isinstance(e, CHAMPION_MOVES)],
+            "canaries": [e.version for e in events if isinstance(e, CanaryStarted)],
+            "rollbacks": [e.version for e in events if isinstance(e, CANARY_WITHDRAWN)]}
 
 
 def _story_from_registry(events: list[dict[str, Any]]) -> dict[str, list[str]]:

@@ -8,6 +8,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import pandas as pd
 
@@ -31,8 +32,32 @@ from ctsim.sim.faults import FaultPlan
 from ctsim.sim.follow import TaskFollower
 from ctsim.sim.lakewriter import LakeWriter
 from ctsim.sim.launch import RunReport, launch, pipeline_arguments, run_settings
-from ctsim.sim.timeline import TickRecord, Timeline
 from ctsim.store import Layout, ObjectStore, OutageRelay
+from ctsim.timeline import (
+    Alert,
+    CanaryAnalysis,
+    CanaryStarted,
+    CanaryStepped,
+    DriftOnset,
+    FaultInjected,
+    FirstChampion,
+    GateBlocked,
+    GatePassed,
+    LakeBackfill,
+    OutageBegan,
+    OutageEnded,
+    PipelineRun,
+    PromotionFailed,
+    Registered,
+    RolledBack,
+    RolledOut,
+    ScriptedEvent,
+    StaleAliasWrite,
+    TickRecord,
+    Timeline,
+    TriggerFired,
+    TriggerHeld,
+)
 from ctsim.triggers import (
     Arbitration,
     LiveScore,
@@ -49,6 +74,9 @@ from ctsim.triggers import (
 )
 
 Progress = Callable[[str, dict], None]
+# A canary decision that ends the canary, as its event (a failed promotion is not a rollback: the canary passed).
+_CANARY_OUTCOMES: dict[str, type[CanaryAnalysis]] = {
+    "rollout": RolledOut, "rollback": RolledBack, "promotion-failed": PromotionFailed}
 
 
 @dataclass
@@ -109,7 +137,7 @@ class Simulation:
             self._tick(tick)
         if self.world.relay.is_down:  # the replay ends; the store comes back so the buffered batches land
             self.world.relay.come_back()
-            self.timeline.add(self.scenario.clock.ticks - 1, "outage-end", "object store back at the end of the replay")
+            self.timeline.add(OutageEnded(self.scenario.clock.ticks - 1, "object store back at the end of the replay"))
         self.writer.flush()
         self.timeline.events.sort(key=lambda event: event.tick)
         return self.timeline
@@ -138,10 +166,10 @@ class Simulation:
         down = any(event.active(tick) for event in self.scenario.events_of(OutageEvent))
         if down and not self.world.relay.is_down:
             self.world.relay.go_down()
-            self.timeline.add(tick, "outage", "object store unavailable")
+            self.timeline.add(OutageBegan(tick, "object store unavailable"))
         elif not down and self.world.relay.is_down:
             self.world.relay.come_back()
-            self.timeline.add(tick, "outage-end", "object store back")
+            self.timeline.add(OutageEnded(tick, "object store back"))
         return not down
 
     def _land(self, tick: int, production: pd.DataFrame, feedback: pd.DataFrame, external: pd.DataFrame,
@@ -154,8 +182,7 @@ class Simulation:
         backlog = len(self.writer.buffer)
         written = self.writer.flush()
         if backlog > 3 and written:
-            self.timeline.add(tick, "lake-backfill", f"wrote {written} batches buffered during the outage",
-                              batches=written)
+            self.timeline.add(LakeBackfill(tick, f"wrote {written} batches buffered during the outage", written))
 
     def _record_tick(self, tick: int, rows: int, live: LiveMetrics) -> None:
         if live.champion_samples and live.champion_metric is not None:
@@ -173,14 +200,17 @@ class Simulation:
         for decision in self.deployment.analyse(live.canary, tick):
             if decision.action in ("hold", "none"):
                 continue
-            kind = {"rollback": "rollback", "rollout": "rollout", "promotion-failed": "rollback"}.get(decision.action, "canary")
             canary_metric, champion_metric = self.deployment.trial.means()
-            self.timeline.add(tick, kind, f"canary {version}: {decision.action} ({decision.reason})",
-                              version=version, action=decision.action, weight=self.deployment.state.weight,
-                              reason=decision.reason.to_dict(), live_canary=canary_metric,
-                              live_champion=champion_metric, live_samples=self.deployment.trial.samples)
-            if kind == "rollback":
+            evidence = (tick, f"canary {version}: {decision.action} ({decision.reason})", version or "?",
+                        self.deployment.state.weight, decision.reason, canary_metric, champion_metric,
+                        self.deployment.trial.samples)
+            outcome = _CANARY_OUTCOMES.get(decision.action)
+            self.timeline.add(outcome(*evidence) if outcome else CanaryStepped(*evidence, decision.action))
+            if outcome is RolledBack:
                 self._alert(tick, "canary-rolled-back", f"canary {version} rolled back: {decision.reason}")
+            elif outcome is PromotionFailed:
+                self._alert(tick, "canary-promotion-failed",
+                            f"canary {version} passed its analysis but its promotion failed: {decision.reason}")
 
     # triggers ------------------------------------------------------------------
     def _arbitrate(self, tick: int) -> Arbitration | None:
@@ -201,11 +231,13 @@ class Simulation:
         for decision in decisions:
             if decision.fired:
                 held = decision.trigger in arbitration.suppressed
-                self.timeline.add(tick, "trigger-held" if held else "trigger",
-                                  f"{decision.trigger} trigger {'held' if held else 'fired'}: "
-                                  f"{arbitration.reason if held else decision.reasons[0]}",
-                                  trigger=decision.trigger, reasons=[r.to_dict() for r in decision.reasons[:4]],
-                                  chosen=decision.trigger == arbitration.trigger)
+                reasons = tuple(decision.reasons[:4])
+                if held:
+                    self.timeline.add(TriggerHeld(tick, f"{decision.trigger} trigger held: {arbitration.reason}",
+                                                  decision.trigger, reasons, arbitration.reason))
+                else:
+                    self.timeline.add(TriggerFired(tick, f"{decision.trigger} trigger fired: {decision.reasons[0]}",
+                                                   decision.trigger, reasons, decision.trigger == arbitration.trigger))
         return arbitration
 
     def _trigger_decisions(self, tick: int, champion: str) -> list:
@@ -262,10 +294,10 @@ class Simulation:
         self.progress("step", {"step": f"pipeline {run_id} ({trigger})"})
         fault = self.faults.next_run_fault(tick)
         if fault is not None:
-            self.timeline.add(tick, "fault", f"{fault.fault} injected into {run_id}"
-                              + (f" (store down from the start of {fault.step} for up to {fault.seconds:g} s)"
-                                 if fault.fault == "store_down_during_step" else ""),
-                              fault=fault.fault, run_id=run_id)
+            self.timeline.add(FaultInjected(
+                tick, f"{fault.fault} injected into {run_id}"
+                + (f" (store down from the start of {fault.step} for up to {fault.seconds:g} s)"
+                   if fault.fault == "store_down_during_step" else ""), fault.fault, run_id))
         log_path = self.world.runner.log_path(run_id)
         in_flight = TaskFollower(log_path, lambda task: self.progress("step", {"step": f"{run_id} ({trigger}): {task}"}))
         with in_flight, self.faults.around_run(fault, self.world.relay, log_path):
@@ -286,10 +318,10 @@ class Simulation:
 
     def _record_run(self, tick: int, trigger: str, window, report: RunReport) -> None:
         outcome = report.outcome
-        status = "succeeded" if outcome.succeeded else "failed"
-        self.timeline.add(tick, "pipeline-run", f"{report.run_id} ({trigger}) {status}", run_id=report.run_id,
-                          trigger=trigger, status=status, window=[window.first_tick, window.last_tick],
-                          steps=report.task_names, decision=report.decision)
+        status: Literal["succeeded", "failed"] = "succeeded" if outcome.succeeded else "failed"
+        self.timeline.add(PipelineRun(tick, f"{report.run_id} ({trigger}) {status}", report.run_id, trigger, status,
+                                      (window.first_tick, window.last_tick), tuple(report.task_names),
+                                      report.decision))
         self.timeline.runs.append({"run_id": report.run_id, "tick": tick, "trigger": trigger, "status": status,
                                    "seconds": round(outcome.seconds, 3), "error": outcome.error,
                                    "tasks": [t.__dict__ for t in outcome.tasks],
@@ -298,13 +330,13 @@ class Simulation:
         for step, gate in (("validate-data", "data"), ("evaluate-model", "model")):
             record = report.step(step)
             if record and "decision" in record:
-                passed = record["decision"]["passed"]
-                self.timeline.add(tick, "gate-pass" if passed else "gate-block", record["summary"], gate=gate,
-                                  run_id=report.run_id, reasons=record["decision"]["reasons"],
-                                  candidate=record.get("candidate"), champion=record.get("champion"))
+                gate_event = GatePassed if record["decision"]["passed"] else GateBlocked
+                self.timeline.add(gate_event(tick, record["summary"], gate, report.run_id,
+                                             tuple(Reason(**r) for r in record["decision"]["reasons"]),
+                                             record.get("candidate"), record.get("champion")))
         for alert in report.alerts:
-            self.timeline.add(tick, "alert", f"{alert['kind']}: {alert['message']}", source="pipeline",
-                              alert=alert["kind"], run_id=report.run_id)
+            self.timeline.add(Alert(tick, f"{alert['kind']}: {alert['message']}", alert["kind"], "pipeline",
+                                    report.run_id))
         if not outcome.succeeded:
             self._alert(tick, "pipeline-failed", f"{report.run_id} failed; retrying on a later tick. {outcome.error}")
 
@@ -312,20 +344,20 @@ class Simulation:
         registered = report.step("register-model")
         started = report.step("start-canary")
         if registered:
-            self.timeline.add(tick, "registered", f"{registered['version']} registered", version=registered["version"],
-                              artifact_sha256=registered["artifact_sha256"])
+            self.timeline.add(Registered(tick, f"{registered['version']} registered", registered["version"],
+                                         registered["artifact_sha256"]))
             with contextlib.suppress(StoreUnavailable):
                 self._record(registered["version"])  # read now, while the store answers
         if not started:
             return
         if started["alias"] == "champion":
             self.deployment.load_aliases()
-            self.timeline.add(tick, "rollout", f"{started['version']} is the first champion", version=started["version"],
-                              action="initial")
+            self.timeline.add(FirstChampion(tick, f"{started['version']} is the first champion", started["version"]))
         else:
-            decision = self.deployment.start_canary(started["version"])
-            self.timeline.add(tick, "canary", f"canary {started['version']} started at {self.deployment.state.weight}%",
-                              version=started["version"], action=decision.action, weight=self.deployment.state.weight)
+            self.deployment.start_canary(started["version"])
+            weight = self.deployment.state.weight
+            self.timeline.add(CanaryStarted(tick, f"canary {started['version']} started at {weight}%",
+                                            started["version"], weight))
 
     def _record(self, version: str) -> ModelRecord:
         """A version's registry record; records never change once written, so each is read once (as it is
@@ -347,24 +379,24 @@ class Simulation:
         except StoreUnavailable:
             return
         if attempt is not None:
-            self.timeline.add(tick, "fault", attempt.message, fault="stale_alias_writer", refused=attempt.refused)
+            self.timeline.add(StaleAliasWrite(tick, attempt.message, attempt.refused))
 
     def _alert(self, tick: int, kind: str, message: str) -> None:
         from ctsim.pipeline.tasks import post_webhook
 
-        self.timeline.add(tick, "alert", f"{kind}: {message}", source="simulator", alert=kind)
+        self.timeline.add(Alert(tick, f"{kind}: {message}", kind, "simulator"))
         post_webhook({"kind": kind, "message": message, "scenario": self.scenario.name, "tick": tick})
 
     def _announce_scripted_events(self) -> None:
         for event in self.scenario.events:
             if isinstance(event, DriftEvent):
-                self.timeline.add(event.at, "drift-onset", f"{event.shape} drift of {event.shift} std begins (scripted)",
-                                  scripted=True)
+                self.timeline.add(DriftOnset(event.at, f"{event.shape} drift of {event.shift} std begins (scripted)",
+                                             event.shape, event.shift))
             elif isinstance(event, FaultEvent):
-                self.timeline.add(event.at, "scripted", f"fault {event.fault} armed (scripted)", scripted=True,
-                                  event=event.kind, fault=event.fault)
+                self.timeline.add(ScriptedEvent(event.at, f"fault {event.fault} armed (scripted)", event.kind,
+                                                event.fault))
             elif not isinstance(event, OutageEvent):
-                self.timeline.add(event.at, "scripted", f"{event.kind} begins (scripted)", scripted=True, event=event.kind)
+                self.timeline.add(ScriptedEvent(event.at, f"{event.kind} begins (scripted)", event.kind))
 
 
 def _rounded(value: float | None) -> float | None:

@@ -29,6 +29,7 @@ from ctsim.processes import die_with_parent, end_descendants, stop_on_sigterm
 from ctsim.runners import TaskProcesses
 from ctsim.sim import fresh_directory
 from ctsim.sim.files import write_json_atomic
+from ctsim.timeline import PipelineRun
 
 __all__ = ["SCHEMA_VERSION", "ScenarioOutcome", "SuiteResult", "discover", "fresh_directory", "replay_in_worker",
            "run_parallel", "run_suite", "suite_document", "write_json"]
@@ -108,7 +109,7 @@ def replay_in_worker(path: str, runs_dir: str, runner: str, tasks: TaskProcesses
     return asdict(ScenarioOutcome(
         name, "passed" if result.verdict.passed else "failed", str(result.run_dir), result.pipeline_sha256,
         round(time.perf_counter() - started, 3), len(result.timeline.ticks),
-        len(result.timeline.of_kind("pipeline-run")), failed))
+        len(result.timeline.of(PipelineRun)), failed))
 
 
 def _only_child(folder: Path) -> str:

@@ -16,6 +16,16 @@ from typing import Any
 import yaml
 
 from ctsim.scenario.model import Scenario
+from ctsim.timeline import (
+    CanaryStepped,
+    FirstChampion,
+    GateEvent,
+    GatePassed,
+    PipelineRun,
+    Registered,
+    RolledOut,
+    Timeline,
+)
 
 __all__ = ["new_registry", "scenario_yaml", "timeline_violations", "write_scenario"]
 
@@ -54,7 +64,7 @@ def new_registry(store):
     return Registry(store, Layout(f"test-{uuid.uuid4().hex}"), SigningKey.generate())
 
 
-def timeline_violations(timeline) -> list[str]:
+def timeline_violations(timeline: Timeline) -> list[str]:
     """Every served model passed both gates; every promotion followed a passed gate and a completed canary.
 
     Reads only the timeline: gate events carry their run id, and a
@@ -66,17 +76,16 @@ def timeline_violations(timeline) -> list[str]:
     problems: list[str] = []
     last_run: str | None = None
     for event in timeline.events:
-        data = event.data
-        if event.kind == "pipeline-run":
-            last_run = data.get("run_id")
-        elif event.kind in ("gate-pass", "gate-block"):
-            gates[data.get("run_id")][data.get("gate")] = event.kind == "gate-pass"
-        elif event.kind == "registered":
-            run_of[data["version"]] = last_run
-        elif event.kind == "canary" and data.get("action") == "promote":
-            promoted.add(data["version"])
-        elif event.kind == "rollout":
-            problems += _promotion_problems(event, data, gates, run_of, promoted)
+        if isinstance(event, PipelineRun):
+            last_run = event.run_id
+        elif isinstance(event, GateEvent):
+            gates[event.run_id][event.gate] = isinstance(event, GatePassed)
+        elif isinstance(event, Registered):
+            run_of[event.version] = last_run
+        elif isinstance(event, CanaryStepped) and event.action == "promote":
+            promoted.add(event.version)
+        elif isinstance(event, (FirstChampion, RolledOut)):
+            problems += _promotion_problems(event, gates, run_of, promoted)
     for tick in timeline.ticks:
         for role, version in (("champion", tick.champion), ("canary", tick.canary)):
             if version is not None and not _gates_passed(version, gates, run_of):
@@ -96,11 +105,12 @@ def _gate_story(version: str, gates: dict[str, dict[str, bool]], run_of: dict[st
     return f"its run {run_of[version]} had gates {decided or 'none recorded'}"
 
 
-def _promotion_problems(event, data, gates, run_of, promoted) -> list[str]:
-    version = data.get("version")
+def _promotion_problems(event: FirstChampion | RolledOut, gates: dict[str, dict[str, bool]],
+                        run_of: dict[str, str | None], promoted: set[str]) -> list[str]:
+    version = event.version
     problems = []
     if not _gates_passed(version, gates, run_of):
         problems.append(f"tick {event.tick}: {version} rolled out but {_gate_story(version, gates, run_of)}")
-    if data.get("action") == "rollout" and version not in promoted:
+    if isinstance(event, RolledOut) and version not in promoted:
         problems.append(f"tick {event.tick}: {version} rolled out without a completed canary (no 'promote' before)")
     return problems

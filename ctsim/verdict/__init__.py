@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ctsim.scenario.model import (
     FinalChampionMetric,
@@ -17,9 +17,17 @@ from ctsim.scenario.model import (
     TriggerNever,
 )
 from ctsim.steps.metrics import worsening
-
-if TYPE_CHECKING:  # only for annotations: ctsim.sim imports this module to judge a run
-    from ctsim.sim.timeline import Timeline
+from ctsim.timeline import (
+    CANARY_WITHDRAWN,
+    GateBlocked,
+    PipelineRun,
+    PromotionFailed,
+    Registered,
+    RolledOut,
+    Timeline,
+    TriggerFired,
+    TriggerHeld,
+)
 
 __all__ = ["DECIDED", "ExpectationResult", "Verdict", "check", "contract_results"]
 
@@ -62,15 +70,14 @@ DECIDED = ("registered", "data-gate-blocked", "model-gate-blocked")
 def contract_results(timeline: Timeline) -> tuple[ExpectationResult, ...]:
     """What every pipeline must do whatever the scenario expects: report each finished run's decision
     through ctsim's components, and get a model registered and serving."""
-    runs = timeline.of_kind("pipeline-run")
-    finished = [e for e in runs if e.data.get("status") == "succeeded"]
-    silent = [f"{e.data.get('run_id')} at tick {e.tick}: {e.data.get('decision', 'no-decision')}"
-              for e in finished if e.data.get("decision", "no-decision") not in DECIDED]
+    runs = timeline.of(PipelineRun)
+    finished = [e for e in runs if e.succeeded]
+    silent = [f"{e.run_id} at tick {e.tick}: {e.decision}" for e in finished if e.decision not in DECIDED]
     reported = ExpectationResult(
         "every finished pipeline run reported its decision", not silent,
         "; ".join(silent) + " (a finished run must record a data gate, a model gate or a registration)" if silent
         else f"{len(finished)} finished runs, each with a gate decision or a registration")
-    registered = timeline.of_kind("registered")
+    registered = timeline.of(Registered)
     served = any(t.champion for t in timeline.ticks)
     serving = ExpectationResult(
         "a model was registered and served", bool(registered) and served,
@@ -79,42 +86,42 @@ def contract_results(timeline: Timeline) -> tuple[ExpectationResult, ...]:
     return (reported, serving) if runs or timeline.ticks else ()
 
 
-def _ticks(timeline: Timeline, kind: str, **match: Any) -> list[int]:
-    return [e.tick for e in timeline.events if e.kind == kind and all(e.data.get(k) == v for k, v in match.items())]
-
-
 def _within(ticks: list[int], window: tuple[int, int] | None) -> list[int]:
     return [t for t in ticks if window is None or window[0] <= t <= window[1]]
 
 
 def _trigger_fires(exp: TriggerFires, timeline: Timeline) -> ExpectationResult:
-    fired = _ticks(timeline, "trigger", trigger=exp.trigger)
+    fired = [e.tick for e in timeline.of(TriggerFired) if e.trigger == exp.trigger]
     hits = _within(fired, exp.within)
     name = f"{exp.trigger} trigger fires within ticks {list(exp.within)}"
     return ExpectationResult(name, bool(hits), f"fired at ticks {fired or 'never'}")
 
 
 def _trigger_never(exp: TriggerNever, timeline: Timeline) -> ExpectationResult:
-    fired = _ticks(timeline, "trigger", trigger=exp.trigger) + _ticks(timeline, "trigger-held", trigger=exp.trigger)
+    fired = [e.tick for e in timeline.events if isinstance(e, (TriggerFired, TriggerHeld)) and e.trigger == exp.trigger]
     return ExpectationResult(f"{exp.trigger} trigger never fires", not fired, f"fired at ticks {sorted(fired) or 'never'}")
 
 
 def _gate_blocks(exp: GateBlocks, timeline: Timeline) -> ExpectationResult:
-    blocked = _ticks(timeline, "gate-block", gate=exp.gate)
+    blocked = [e.tick for e in timeline.of(GateBlocked) if e.gate == exp.gate]
     hits = _within(blocked, exp.within)
     return ExpectationResult(f"{exp.gate} gate blocks within ticks {list(exp.within)}", bool(hits),
                              f"blocked at ticks {blocked or 'never'}")
 
 
 def _rollback(exp: Rollback, timeline: Timeline) -> ExpectationResult:
-    rollbacks = _within(_ticks(timeline, "rollback"), exp.within)
+    """A failed promotion withdraws the canary too: it counts, and the detail says which it was."""
+    withdrawn = [e for e in timeline.events if isinstance(e, CANARY_WITHDRAWN)]
+    rollbacks = _within([e.tick for e in withdrawn], exp.within)
+    failed = _within([e.tick for e in withdrawn if isinstance(e, PromotionFailed)], exp.within)
     where = f" within ticks {list(exp.within)}" if exp.within else ""
     name = f"a rollback happens{where}" if exp.happens else f"no rollback happens{where}"
-    return ExpectationResult(name, bool(rollbacks) == exp.happens, f"rollbacks at ticks {rollbacks or 'none'}")
+    detail = f"rollbacks at ticks {rollbacks or 'none'}" + (f" (failed promotions at {failed})" if failed else "")
+    return ExpectationResult(name, bool(rollbacks) == exp.happens, detail)
 
 
 def _promotions(exp: Promotions, timeline: Timeline) -> ExpectationResult:
-    rollouts = [e for e in timeline.of_kind("rollout") if e.data.get("action") == "rollout"]
+    rollouts = timeline.of(RolledOut)
     count = len(rollouts)
     ok = count >= exp.at_least and (exp.at_most is None or count <= exp.at_most)
     bound = f"at least {exp.at_least}" + (f" and at most {exp.at_most}" if exp.at_most is not None else "")
@@ -124,9 +131,8 @@ def _promotions(exp: Promotions, timeline: Timeline) -> ExpectationResult:
 def _no_worse_promotion(exp: NoWorsePromotion, timeline: Timeline) -> ExpectationResult:
     """Each rollout's canary against the champion it replaced, on the same live requests."""
     name = f"no promoted model worse than the champion it replaced by more than {exp.tolerance}"
-    gaps = [(worsening(timeline.metric, e.data["live_champion"], e.data["live_canary"]), e.data["version"], e.tick)
-            for e in timeline.of_kind("rollout") if e.data.get("action") == "rollout"
-            and e.data.get("live_canary") is not None and e.data.get("live_champion") is not None]
+    gaps = [(worsening(timeline.metric, e.live_champion, e.live_canary), e.version, e.tick)
+            for e in timeline.of(RolledOut) if e.live_canary is not None and e.live_champion is not None]
     if not gaps:
         return ExpectationResult(name, True, "no promotions with live evidence to compare")
     worst = max(gaps)

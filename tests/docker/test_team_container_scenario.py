@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from ctsim.sim import run_scenario
+from ctsim.timeline import Alert, PipelineRun
 
 pytestmark = [pytest.mark.docker, pytest.mark.e2e, pytest.mark.usefixtures("docker_ready")]
 
@@ -17,10 +18,10 @@ def test_a_failing_container_step_fails_its_run_alerts_and_the_retry_succeeds(tm
     monkeypatch.syspath_prepend(str(PROJECT))
     result = run_scenario("scenarios/container-retry.yaml", runs_dir=tmp_path, runner="docker")
     assert result.verdict.passed, result.verdict.to_dict()
-    runs = result.timeline.of_kind("pipeline-run")
-    assert [(e.tick, e.data["status"]) for e in runs[:2]] == [(2, "failed"), (3, "succeeded")]
-    assert runs[1].data["decision"] == "registered" and "summarize-window" in runs[1].data["steps"]
-    alerts = [e.data.get("alert") for e in result.timeline.of_kind("alert") if e.tick == 2]
+    runs = result.timeline.of(PipelineRun)
+    assert [(e.tick, e.status) for e in runs[:2]] == [(2, "failed"), (3, "succeeded")]
+    assert runs[1].decision == "registered" and "summarize-window" in runs[1].steps
+    alerts = [e.alert for e in result.timeline.of(Alert) if e.tick == 2]
     assert "pipeline-failed" in alerts
     docker = (result.run_dir / "docker.json").read_text()
     assert "team-pipeline/team" in docker  # the team's own image ran the container step

@@ -16,6 +16,7 @@ from warm_cold import assert_same_story
 from ctsim.runners import TaskProcesses
 from ctsim.sim import run_scenario
 from ctsim.store import EmbeddedS3, StoreConfig
+from ctsim.timeline import Alert, PipelineRun, Registered, RolledOut, StaleAliasWrite
 
 pytestmark = pytest.mark.e2e
 
@@ -65,10 +66,6 @@ def gauntlet(tmp_path_factory, embedded_s3: EmbeddedS3, gauntlet_secrets):
         gauntlet_secrets
 
 
-def _events(result, kind: str, **match):
-    return [e for e in result.timeline.events if e.kind == kind and all(e.data.get(k) == v for k, v in match.items())]
-
-
 def test_the_gauntlet_passes_and_the_audit_finds_nothing_lost(gauntlet):
     result, _ = gauntlet
 
@@ -80,12 +77,12 @@ def test_the_gauntlet_passes_and_the_audit_finds_nothing_lost(gauntlet):
 
 def test_each_fault_fails_its_run_which_alerts_and_is_retried_until_one_succeeds(gauntlet):
     result, _ = gauntlet
-    runs = _events(result, "pipeline-run")
+    runs = result.timeline.of(PipelineRun)
 
-    assert [(run.tick, run.data["status"]) for run in runs[:5]] == [
+    assert [(run.tick, run.status) for run in runs[:5]] == [
         (1, "succeeded"), (2, "failed"), (3, "failed"), (4, "failed"), (5, "succeeded")]
-    assert [run.data["trigger"] for run in runs[2:5]] == ["retry", "retry", "retry"]
-    failed_alerts = _events(result, "alert", alert="pipeline-failed")
+    assert [run.trigger for run in runs[2:5]] == ["retry", "retry", "retry"]
+    failed_alerts = [e for e in result.timeline.of(Alert) if e.alert == "pipeline-failed"]
     assert {alert.tick for alert in failed_alerts} >= {2, 3, 4}
     assert len(_Webhook.received) >= 3, "every failed run alerts through the webhook"
 
@@ -95,17 +92,17 @@ def test_the_crashed_registration_left_an_incomplete_version_that_was_never_alia
     aliases = next(check for check in result.audit.checks if check.name == "aliases")
 
     assert "incomplete versions" in aliases.detail and "never aliased" in aliases.detail
-    registered = [e.data["version"] for e in _events(result, "registered")]
+    registered = [e.version for e in result.timeline.of(Registered)]
     assert len(registered) == len(set(registered)) >= 2
 
 
 def test_the_stale_writer_is_refused_after_the_rollout(gauntlet):
     result, _ = gauntlet
-    rollout = _events(result, "rollout", action="rollout")
-    stale = _events(result, "fault", fault="stale_alias_writer")
+    rollout = result.timeline.of(RolledOut)
+    stale = result.timeline.of(StaleAliasWrite)
 
     assert rollout and stale
-    assert stale[0].data["refused"] is True
+    assert stale[0].refused is True
     assert stale[0].tick == rollout[0].tick
 
 
@@ -123,7 +120,7 @@ def test_the_gauntlet_replayed_cold_tells_the_warm_replay_s_story(gauntlet, tmp_
     warm, planted = gauntlet
     cold = _replay_gauntlet(tmp_path, embedded_s3, planted, warm=False)
     assert_same_story(warm, cold)
-    killed = [e for e in warm.timeline.events if e.kind == "pipeline-run" and e.data.get("status") == "failed"]
+    killed = [run for run in warm.timeline.of(PipelineRun) if not run.succeeded]
     assert killed, "the run whose register task died must fail, warm as cold"
     assert any(t["task"] == "register-model" and t["status"] == "FAILURE" for run in warm.timeline.runs
                for t in run["tasks"])

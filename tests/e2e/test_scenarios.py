@@ -9,7 +9,16 @@ from warm_cold import assert_same_story
 from ctsim.cli import main
 from ctsim.runners import TaskProcesses
 from ctsim.sim import run_scenario
-from ctsim.sim.timeline import Timeline
+from ctsim.timeline import (
+    Alert,
+    GateBlocked,
+    GatePassed,
+    PipelineRun,
+    RolledBack,
+    RolledOut,
+    TriggerFired,
+    read_timeline,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -30,19 +39,15 @@ def runs(tmp_path_factory):
     return get
 
 
-def _kinds(timeline: Timeline, kind: str, **match):
-    return [e for e in timeline.events if e.kind == kind and all(e.data.get(k) == v for k, v in match.items())]
-
-
 def test_sudden_drift_retrains_rolls_out_and_recovers(runs):
     result = runs("sudden-drift")
     timeline = result.timeline
     assert result.verdict.passed, result.verdict.to_dict()
-    drift_fired = [e.tick for e in _kinds(timeline, "trigger", trigger="drift")]
+    drift_fired = [e.tick for e in timeline.of(TriggerFired) if e.trigger == "drift"]
     assert drift_fired and drift_fired[0] >= 12, "the drift trigger must not fire before the drift begins"
-    drift_runs = _kinds(timeline, "pipeline-run", trigger="drift", status="succeeded")
-    assert drift_runs and set(drift_runs[0].data["steps"]) == PIPELINE_STEPS | {"finish-run"}  # and the exit handler
-    assert _kinds(timeline, "rollout", action="rollout")
+    drift_runs = [e for e in timeline.of(PipelineRun) if e.trigger == "drift" and e.succeeded]
+    assert drift_runs and set(drift_runs[0].steps) == PIPELINE_STEPS | {"finish-run"}  # and the exit handler
+    assert timeline.of(RolledOut)
     dip = min(t.served_metric for t in timeline.ticks[12:16] if t.served_metric is not None)
     final = timeline.ticks[-1].champion_metric
     assert final is not None and final > dip + 0.2, f"accuracy must recover: dip {dip}, final {final}"
@@ -53,7 +58,8 @@ def test_sudden_drift_run_directory_holds_the_pipeline_that_ran(runs):
     pipeline_yaml = result.run_dir / "pipeline.yaml"
     assert hashlib.sha256(pipeline_yaml.read_bytes()).hexdigest() == result.pipeline_sha256
     assert (result.run_dir / "pipeline.sha256").read_text().strip() == result.pipeline_sha256
-    saved = Timeline.read(result.run_dir / "timeline.json")
+    saved = read_timeline(result.run_dir / "timeline.json")
+    assert saved == result.timeline, "the file reads back to the very events the run recorded"
     assert saved.deterministic_view() == result.timeline.deterministic_view()
     kfp_outputs = {path.name for path in (result.run_dir / "kfp").glob("*/*") if path.is_dir()}
     assert PIPELINE_STEPS <= kfp_outputs, f"every component's outputs are kept, got {sorted(kfp_outputs)}"
@@ -64,10 +70,11 @@ def test_bad_model_is_blocked_and_the_champion_kept(runs):
     result = runs("bad-model")
     timeline = result.timeline
     assert result.verdict.passed, result.verdict.to_dict()
-    blocks = _kinds(timeline, "gate-block", gate="model")
+    blocks = [e for e in timeline.of(GateBlocked) if e.gate == "model"]
     assert [e.tick for e in blocks] == [7]
-    assert blocks[0].data["candidate"] < 0.7
-    assert any(e.data.get("alert") == "model-gate-blocked" for e in _kinds(timeline, "alert"))
+    assert blocks[0].candidate is not None and blocks[0].candidate < 0.7
+    assert blocks[0].violations and all(r.threshold is not None for r in blocks[0].violations)
+    assert any(e.alert == "model-gate-blocked" for e in timeline.of(Alert))
     assert {t.champion for t in timeline.ticks[3:]} == {"v0001"}
 
 
@@ -80,10 +87,11 @@ def test_canary_regression_is_rolled_back_and_champion_untouched(runs):
     result = runs("canary-regression")
     timeline = result.timeline
     assert result.verdict.passed, result.verdict.to_dict()
-    passed_gate = _kinds(timeline, "gate-pass", gate="model")
+    passed_gate = [e for e in timeline.of(GatePassed) if e.gate == "model"]
     assert len(passed_gate) >= 2, "the poisoned model must pass the offline gate"
-    rollbacks = _kinds(timeline, "rollback")
-    assert len(rollbacks) == 1 and rollbacks[0].data["live_canary"] < rollbacks[0].data["live_champion"]
+    (rollback,) = timeline.of(RolledBack)
+    assert rollback.live_canary is not None and rollback.live_champion is not None
+    assert rollback.live_canary < rollback.live_champion and not rollback.reason.ok
     assert {t.champion for t in timeline.ticks[3:]} == {"v0001"}
 
 
@@ -130,7 +138,7 @@ def test_store_outage_fails_alerts_retries_and_loses_no_batch(tmp_path):
     ticks = result.scenario.clock.ticks
     assert production == list(range(ticks)), "every production batch lands exactly once, outage or not"
     assert feedback == list(range(1, ticks))
-    runs_by_status = [(e.data["trigger"], e.data["status"]) for e in _kinds(timeline, "pipeline-run")]
+    runs_by_status = [(e.trigger, e.status) for e in timeline.of(PipelineRun)]
     assert ("schedule", "failed") in runs_by_status and ("retry", "succeeded") in runs_by_status
-    assert any(e.data.get("alert") == "pipeline-failed" for e in _kinds(timeline, "alert"))
+    assert any(e.alert == "pipeline-failed" for e in timeline.of(Alert))
     assert result.verdict.passed

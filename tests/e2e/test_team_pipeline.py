@@ -10,6 +10,7 @@ import yaml
 
 from ctsim.cli import main
 from ctsim.sim import run_scenario
+from ctsim.timeline import PipelineRun
 
 pytestmark = pytest.mark.e2e
 
@@ -29,10 +30,10 @@ def _results(result):
 def test_the_team_regressor_on_real_data_is_trained_gated_canaried_and_promoted(team_checkout, tmp_path):
     result = run_scenario("scenarios/approval-regression.yaml", runs_dir=tmp_path)
     assert result.verdict.passed, result.verdict.to_dict()
-    runs = result.timeline.of_kind("pipeline-run")
-    assert all(e.data["decision"] == "registered" for e in runs) and len(runs) >= 3
+    runs = result.timeline.of(PipelineRun)
+    assert all(e.decision == "registered" for e in runs) and len(runs) >= 3
     # The team's own DAG ran, not the reference one: its task names, its pipeline's sha256.
-    assert "split-data" in runs[0].data["steps"] and "preprocess" not in runs[0].data["steps"]
+    assert "split-data" in runs[0].steps and "preprocess" not in runs[0].steps
     assert (result.run_dir / "run.json").read_text().count("team_pipeline.flow:training") == 1
     # Served and judged as regression: the metric is rmse and lower is better.
     assert result.timeline.metric == "rmse"
@@ -55,8 +56,8 @@ def test_a_team_gate_too_lenient_to_block_a_broken_model_is_caught_by_the_verdic
     record = load_run(run_dir)
     failed = [r.name for r in record.verdict.results if not r.passed]
     assert failed == ["model gate blocks within ticks [8, 8]"]
-    runs = [e for e in record.timeline.of_kind("pipeline-run") if e.tick == 8]
-    assert runs and runs[0].data["decision"] == "registered"  # the sabotaged model went through the gate
+    runs = [e for e in record.timeline.of(PipelineRun) if e.tick == 8]
+    assert runs and runs[0].decision == "registered"  # the sabotaged model went through the gate
 
 
 def test_compare_and_promote_dry_run_use_the_team_pipeline(team_checkout, tmp_path, capsys):

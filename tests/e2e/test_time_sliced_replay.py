@@ -8,6 +8,7 @@ import pytest
 
 from ctsim._data import shipped
 from ctsim.sim import run_scenario
+from ctsim.timeline import GateBlocked
 
 pytestmark = pytest.mark.e2e
 
@@ -47,9 +48,9 @@ canary: {{step_weight: 50, max_weight: 50, min_samples: 10, max_regression: 0.05
     served = [t.rows for t in result.timeline.ticks]
     assert served == [int(expected.get(t, 0)) for t in range(8)]
     assert [t for t, rows in enumerate(served) if rows == 0] == sorted(EMPTY)
-    blocked = [e for e in result.timeline.events if e.kind == "gate-block"]
-    assert blocked and all("rows 0 < 20" in e.message and "missing" not in e.message for e in blocked
-                           if e.tick <= 1)
+    blocked = result.timeline.of(GateBlocked)
+    early = [str(r) for e in blocked if e.tick <= 1 for r in e.violations]
+    assert blocked and early and all("rows 0 < 20" in text and "missing" not in text for text in early)
     # the lake keeps each row's own timestamp: the last run's snapshot holds the file's times, tick by tick
     snapshot = sorted((result.run_dir / "kfp").glob("*/collect-data/snapshot"), key=lambda p: p.stat().st_mtime)[-1]
     rows = pd.read_parquet(snapshot)

@@ -31,5 +31,7 @@ def test_a_pipeline_that_never_reaches_its_registration_fails_the_verdict(tmp_pa
     assert not by_name["a model was registered and served"].passed
     run = json.loads((result.run_dir / "run.json").read_text())
     assert run["store"] == "embedded" and run["store_endpoint"] == result.store_endpoint  # not the run's own relay
-    runs = result.timeline.of_kind("pipeline-run")
-    assert runs and all(e.data["status"] == "succeeded" and e.data["decision"] == "no-decision" for e in runs)
+    from ctsim.timeline import PipelineRun
+
+    runs = result.timeline.of(PipelineRun)
+    assert runs and all(e.status == "succeeded" and e.decision == "no-decision" for e in runs)

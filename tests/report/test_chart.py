@@ -3,12 +3,13 @@ in the column of their tick."""
 
 import math
 
+import timeline_events as ev
 from hypothesis import given
 from hypothesis import strategies as st
 
 from ctsim.report.chart import bar_rows, bounds, columns, format_chart, marker_rows, plan
 from ctsim.report.facts import MARKERS
-from ctsim.sim.timeline import TickRecord, Timeline
+from ctsim.timeline import TickRecord, Timeline
 
 _EIGHTHS = " ▁▂▃▄▅▆▇█"
 
@@ -18,8 +19,8 @@ def timeline_of(values, events=()):
     for tick, value in enumerate(values):
         timeline.ticks.append(TickRecord(tick, f"2026-01-{1 + tick % 28:02d}T00:00:00", 10, "v1", None, 0, "idle",
                                          10, value, value))
-    for tick, kind, data in events:
-        timeline.add(tick, kind, kind, **data)
+    for event in events:
+        timeline.add(event)
     return timeline
 
 
@@ -66,7 +67,7 @@ def test_bounds_contain_the_values_and_are_never_flat():
 
 def test_markers_land_in_the_column_of_their_tick_and_stack_when_they_share_it():
     values = [0.9] * 10
-    events = [(3, "drift-onset", {}), (3, "trigger", {"trigger": "drift"}), (7, "rollback", {"version": "v2"})]
+    events = [ev.drift_onset(3), ev.trigger(3, "drift"), ev.rolled_back(7, "v2")]
     timeline = timeline_of(values, events)
     layout = plan(len(values), 10)  # one column per tick
     rows = [row.plain[7:] for row in marker_rows(timeline, layout)]

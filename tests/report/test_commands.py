@@ -53,6 +53,24 @@ def test_missing_or_broken_run_files_are_named_with_exit_2(run_copy, tmp_path, c
     assert f"{run_dir / 'verdict.json'}: cannot be read" in err and "Traceback" not in err
 
 
+def test_a_timeline_of_another_schema_or_kind_is_one_line_with_exit_2(run_copy, capsys):
+    """An old run directory (timeline schema 1) or a kind this ctsim does not know: named, not a traceback."""
+    import json
+
+    run_dir = run_copy()
+    path = run_dir / "timeline.json"
+    document = json.loads(path.read_text())
+    path.write_text(json.dumps({**document, "schema_version": 1}))
+    assert main(["report", str(run_dir)]) == 2
+    document["events"][3]["kind"] = "rollout-ish"
+    path.write_text(json.dumps(document))
+    assert main(["report", str(run_dir)]) == 2
+    err = capsys.readouterr().err
+    assert f"{path} has schema_version 1; this ctsim reads version 2" in err
+    assert f"{path}: event 3 has the unknown kind 'rollout-ish'" in err
+    assert "TimelineError" in err and "Traceback" not in err and "KeyError" not in err
+
+
 def test_runs_lists_newest_first_with_verdict_sha_and_duration(tmp_path, capsys):
     runs = tmp_path / "runs"
     older = runs / "canary-regression-20260101T000000000000Z"

@@ -3,12 +3,13 @@
 import json
 from pathlib import Path
 
+import timeline_events as ev
 from conftest import SUDDEN_DRIFT
 
 from ctsim.report.facts import drift_windows, health, markers, recovery, run_outcome, run_steps
 from ctsim.report.record import LogFacts, parse_log
 from ctsim.runners import parse_task_timings
-from ctsim.sim.timeline import TickRecord, Timeline
+from ctsim.timeline import TickRecord, Timeline, read_timeline
 
 # A real kfp 2.17.3 log: task 'flaky' (set_retry, 2 retries) fails once, succeeds on attempt 2; 'after' runs once.
 REAL_RETRY_LOG = Path(__file__).parent / "fixtures" / "kfp-2.17" / "set-retry-first-attempt-fails.log"
@@ -19,8 +20,8 @@ def make(values, events=(), runs=()):
     for tick, value in enumerate(values):
         timeline.ticks.append(TickRecord(tick, f"2026-01-{1 + tick:02d}T00:00:00", 10, "v1", None, 0, "idle", 10,
                                          value, value))
-    for tick, kind, data in events:
-        timeline.add(tick, kind, f"{kind} at {tick}", **data)
+    for event in events:
+        timeline.add(event)
     timeline.runs.extend(runs)
     return timeline
 
@@ -32,15 +33,13 @@ def run(run_id, tick, trigger, status, tasks=(("train-model", 2.0, "SUCCESS"),),
 
 
 def test_health_counts_failures_retries_blocks_rollbacks_and_alerts():
-    events = [(2, "pipeline-run", {"run_id": "run-001", "status": "succeeded", "steps": ["train-model"]}),
-              (2, "rollout", {"action": "initial", "version": "v1"}),
-              (5, "pipeline-run", {"run_id": "run-002", "status": "failed", "steps": []}),
-              (5, "alert", {"alert": "pipeline-failed"}),
-              (6, "pipeline-run", {"run_id": "run-003", "status": "succeeded", "steps": ["train-model"]}),
-              (6, "gate-block", {"gate": "model", "run_id": "run-003"}),
-              (6, "alert", {"alert": "model-gate-blocked"}),
-              (8, "rollback", {"version": "v2"}), (8, "alert", {"alert": "canary-rolled-back"}),
-              (9, "trigger", {"trigger": "drift"}), (9, "trigger-held", {"trigger": "drift"})]
+    events = [ev.pipeline_run(2, "run-001"), ev.first_champion(2, "v1"),
+              ev.pipeline_run(5, "run-002", "failed", steps=()), ev.alert(5, "pipeline-failed"),
+              ev.pipeline_run(6, "run-003"), ev.gate(6, "model", "run-003", passed=False),
+              ev.alert(6, "model-gate-blocked", "run-003"),
+              ev.rolled_back(8, "v2"), ev.alert(8, "canary-rolled-back"),
+              ev.promotion_failed(9, "v3"), ev.alert(9, "canary-promotion-failed"),
+              ev.trigger(9, "drift"), ev.held(9, "drift")]
     runs = [run("run-001", 2, "bootstrap", "succeeded"),
             run("run-002", 5, "schedule", "failed", (("collect-data", 1.0, "FAILURE"),)),
             run("run-003", 6, "retry", "succeeded")]
@@ -52,7 +51,8 @@ def test_health_counts_failures_retries_blocks_rollbacks_and_alerts():
     assert (h["runs_started"], h["runs_succeeded"], h["runs_failed"], h["runs_retried"]) == (3, 2, 1, 1)
     assert h["task_retries"] == 2 and h["cache_hits"] == 1 and h["logs_read"] == 1
     assert h["gate_blocks"] == 1 and h["rollbacks"] == 1 and h["triggers_fired"] == 1 and h["triggers_held"] == 1
-    assert h["alerts"] == 3 and h["alerts_by_kind"]["pipeline-failed"] == 1
+    assert h["promotions_failed"] == 1, "a failed promotion is counted as such, not as a rollback"
+    assert h["alerts"] == 4 and h["alerts_by_kind"]["pipeline-failed"] == 1
     # staleness: the last successful training is run-003 at tick 6, the last promotion tick 2, now tick 11
     assert (h["last_training_tick"], h["ticks_since_training"]) == (6, 5)
     assert (h["last_promotion_tick"], h["ticks_since_promotion"]) == (2, 9)
@@ -76,7 +76,7 @@ def test_overhead_is_task_wall_minus_own_work_and_cache_hits_come_from_the_log()
 
 def test_recorded_run_health_matches_its_timeline():
     raw = json.loads((SUDDEN_DRIFT / "timeline.json").read_text())
-    timeline = Timeline.read(SUDDEN_DRIFT / "timeline.json")
+    timeline = read_timeline(SUDDEN_DRIFT / "timeline.json")
     h = health(timeline)
     assert h["runs_started"] == len(raw["runs"])
     assert h["tasks_run"] == sum(len(r["tasks"]) for r in raw["runs"])
@@ -87,24 +87,23 @@ def test_recorded_run_health_matches_its_timeline():
 
 def test_drift_window_ends_at_the_rollout_that_brought_the_metric_back():
     values = [0.9, 0.9, 0.9, 0.5, 0.5, 0.55, 0.6, 0.89, 0.9, 0.9]
-    events = [(2, "drift-onset", {}), (4, "rollout", {"action": "rollout", "version": "v2"}),
-              (6, "rollout", {"action": "rollout", "version": "v3"})]
+    events = [ev.drift_onset(2), ev.rolled_out(4, "v2"), ev.rolled_out(6, "v3")]
     (window,) = drift_windows(make(values, events))
     assert (window.start, window.rollout_tick, window.end, window.recovered_tick) == (2, 6, 6, 7)
 
 
 def test_drift_window_runs_to_the_end_when_nothing_recovers():
     values = [0.9, 0.9, 0.9, 0.5, 0.5, 0.5, 0.5]
-    (window,) = drift_windows(make(values, [(2, "drift-onset", {}), (4, "rollout", {"action": "rollout"})]))
+    (window,) = drift_windows(make(values, [ev.drift_onset(2), ev.rolled_out(4, "v2")]))
     assert window.end == 6 and window.recovered_tick is None and window.rollout_tick is None
-    assert recovery(make(values, [(2, "drift-onset", {})])).recovered_tick is None
+    assert recovery(make(values, [ev.drift_onset(2)])).recovered_tick is None
 
 
 def test_markers_and_run_outcome_follow_a_blocked_run():
-    events = [(3, "scripted", {"event": "bad_model"}), (3, "trigger", {"trigger": "schedule"}),
-              (3, "pipeline-run", {"run_id": "run-002", "status": "succeeded", "trigger": "schedule",
-                                   "steps": ["collect-data", "train-model", "evaluate-model"]}),
-              (3, "gate-block", {"gate": "model", "run_id": "run-002", "candidate": 0.3, "champion": 0.9})]
+    events = [ev.scripted(3, "bad_model"), ev.trigger(3, "schedule"),
+              ev.pipeline_run(3, "run-002", steps=("collect-data", "train-model", "evaluate-model"),
+                              decision="model-gate-blocked"),
+              ev.gate(3, "model", "run-002", passed=False, candidate=0.3, champion=0.9)]
     timeline = make([0.9] * 5, events)
     assert markers(timeline) == [(3, "trigger"), (3, "retrain"), (3, "block")]
     outcome = run_outcome(timeline, "run-002")
@@ -162,3 +161,20 @@ events: {events}
     assert late.poisoned_served == frozenset(range(15, 20)) and min(late.poisoned_scored) == 18
     assert labels_of(scenario("[{kind: bad_model, at: 6, mode: sabotage}]"), 19).poisoned_served == frozenset()
     assert labels_of(None, 19).poisoned_scored == frozenset()
+
+
+def test_a_failed_promotion_is_its_own_fate_marker_and_story_line():
+    """The canary passed and its rollout could not be written: not a rollback, and the report says so."""
+    from ctsim.report.terminal import _decision, story_lines
+
+    events = [ev.pipeline_run(3, "run-002"), ev.gate(3, "model", "run-002", candidate=0.9, champion=0.8),
+              ev.registered(3, "v2"), ev.canary_start(3, "v2"), ev.promotion_failed(6, "v2")]
+    timeline = make([0.9] * 8, events)
+    outcome = run_outcome(timeline, "run-002")
+    assert outcome["fate"] == {"kind": "promotion-failed", "tick": 6}
+    assert "v2 passed its canary, promotion failed t6" in _decision(outcome)
+    assert (6, "promotion-failed") in markers(timeline) and (6, "rollback") not in markers(timeline)
+    (line,) = [line for line in story_lines(timeline) if line[0] == 6]
+    assert line[1] == "promotion-failed" and "StoreUnavailable" in line[2]
+    h = health(timeline)
+    assert (h["rollbacks"], h["promotions_failed"]) == (0, 1)

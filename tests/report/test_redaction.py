@@ -18,13 +18,16 @@ WEBHOOK = f"https://hooks.example.invalid/services/{TOKEN}?token=qwertyuiop123"
 
 
 def plant(run_dir, *secrets):
-    """Put the secrets where a careless component might: an event message, a reason, a run's error."""
+    """Put the secrets where a careless component might: event messages, a step name, a reason, a run's error."""
     path = run_dir / "timeline.json"
     data = json.loads(path.read_text())
     leak = " ".join(secrets)
     for event in data["events"]:
         event["message"] = f"{leak} {event['message']}"
-    data["events"][0]["data"]["leak"] = {"nested": [leak]}
+    run = next(e for e in data["events"] if e["kind"] == "pipeline-run")
+    run["data"]["steps"].append(leak)  # a string nested in a list
+    gate = next(e for e in data["events"] if e["kind"] == "gate-pass")
+    gate["data"]["reasons"][0]["rule"] += f" {leak}"  # a reason's rule: nested in an object
     data["runs"][0]["error"] = f"connect failed with key {leak}"
     path.write_text(json.dumps(data))
     verdict = json.loads((run_dir / "verdict.json").read_text())

@@ -107,7 +107,7 @@ def test_sudden_drift_story_says_when_drift_began_was_detected_decided_and_recov
     raw = json.loads((SUDDEN_DRIFT / "timeline.json").read_text())
     onset = next(e["tick"] for e in raw["events"] if e["kind"] == "drift-onset")
     detected = next(e["tick"] for e in raw["events"] if e["kind"] == "trigger" and e["tick"] >= onset)
-    rollouts = [e["tick"] for e in raw["events"] if e["kind"] == "rollout" and e["data"]["action"] == "rollout"]
+    rollouts = [e["tick"] for e in raw["events"] if e["kind"] == "rollout"]  # a canary rolled out (not the first)
     story = story_lines(timeline)
     assert (onset, "drift-onset") in [(tick, label) for tick, label, _ in story]
     assert {tick for tick, label, _ in story if label == "rollout"} == set(rollouts)
@@ -132,7 +132,7 @@ def test_summary_is_visible_at_the_bottom_of_the_report():
 
 def test_many_runs_show_the_last_columns_and_say_so():
     from ctsim.report.terminal import format_runs
-    from ctsim.sim.timeline import Timeline
+    from ctsim.timeline import Timeline
 
     timeline = Timeline("t", 1, "accuracy")
     for i in range(1, 9):

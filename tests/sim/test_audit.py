@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+import timeline_events as ev
 from hypothesis import given
 from hypothesis import strategies as st
 
 from ctsim.sim.audit import audit_run, check_aliases, check_history, check_lake
 from ctsim.sim.lakewriter import LakeWriter
-from ctsim.sim.timeline import Timeline
 from ctsim.store import Layout, ObjectStore
+from ctsim.timeline import Timeline
 
 keys = st.lists(st.from_regex(r"lake/ns/production/tick=\d{5}/part-0000\.parquet", fullmatch=True),
                 unique=True, min_size=1, max_size=12)
@@ -70,12 +71,9 @@ def test_incomplete_versions_are_fine_only_while_never_aliased():
 # history -------------------------------------------------------------------------
 def story() -> tuple[Timeline, list[dict]]:
     timeline = Timeline("s", 1, "accuracy")
-    timeline.add(1, "registered", "v0001 registered", version="v0001")
-    timeline.add(1, "rollout", "first champion", version="v0001", action="initial")
-    timeline.add(5, "registered", "v0002 registered", version="v0002")
-    timeline.add(5, "canary", "canary v0002 started", version="v0002", action="start")
-    timeline.add(6, "canary", "canary v0002 stepped", version="v0002", action="step")
-    timeline.add(8, "rollout", "canary rolled out", version="v0002", action="rollout")
+    for event in (ev.registered(1, "v0001"), ev.first_champion(1, "v0001"), ev.registered(5, "v0002"),
+                  ev.canary_start(5, "v0002"), ev.canary_step(6, "v0002"), ev.rolled_out(8, "v0002")):
+        timeline.add(event)
     events = [{"event": "registered", "version": "v0001"},
               {"event": "alias-set", "alias": "champion", "version": "v0001"},
               {"event": "registered", "version": "v0002"},
@@ -96,11 +94,26 @@ def test_a_timeline_that_tells_the_registry_s_story_passes():
 
 def test_a_rollback_the_registry_does_not_know_about_fails():
     timeline, events = story()
-    timeline.add(9, "rollback", "canary v0003 rolled back", version="v0003")
+    timeline.add(ev.rolled_back(9, "v0003"))
 
     check = check_history(timeline, events, "v0002")
 
     assert not check.ok and "rollbacks" in check.detail
+
+
+def test_a_failed_promotion_is_the_canary_alias_cleared_in_the_registry():
+    """The registry clears a canary whose promotion failed as it clears a rolled-back one: the stories agree."""
+    timeline, events = story()
+    timeline.add(ev.registered(9, "v0003"))
+    timeline.add(ev.canary_start(9, "v0003"))
+    timeline.add(ev.promotion_failed(11, "v0003"))
+    events += [{"event": "registered", "version": "v0003"},
+               {"event": "alias-set", "alias": "canary", "version": "v0003"},
+               {"event": "alias-cleared", "alias": "canary", "version": "v0003",
+                "reason": "promotion failed: StoreUnavailable"}]
+
+    assert check_history(timeline, events, "v0002").ok
+    assert not check_history(timeline, events[:-1], "v0002").ok, "a withdrawal the registry never saw is caught"
 
 
 def test_a_champion_move_missing_from_the_timeline_fails():

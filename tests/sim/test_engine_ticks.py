@@ -7,7 +7,7 @@ import pytest
 
 from ctsim.settings import TrainingSettings, TriggerSettings
 from ctsim.sim.engine import Simulation
-from ctsim.sim.timeline import Timeline
+from ctsim.timeline import Timeline, TriggerFired, TriggerHeld
 from ctsim.triggers import TriggerState
 
 
@@ -49,15 +49,19 @@ def test_a_trigger_during_a_canary_is_held_and_says_so_on_the_timeline():
     arbitration = Simulation._arbitrate(sim, 7)
     assert not arbitration.fire and arbitration.suppressed == ("volume",)
     (event,) = sim.timeline.events
-    assert event.kind == "trigger-held" and event.data["trigger"] == "volume" and not event.data["chosen"]
-    assert "no pipeline run or canary in progress" in event.message
+    assert isinstance(event, TriggerHeld) and event.trigger == "volume"
+    assert event.held_by.rule == "no pipeline run or canary in progress" and event.held_by.observed == "busy"
+    assert event.reasons and event.reasons[0].rule.startswith("new labelled rows")
 
 
 @pytest.mark.parametrize("tick, fires", [(11, False), (12, False), (13, True)])
 def test_the_cooldown_counts_from_the_last_run(tick, fires):
     sim = engine(rows=50, last_run=10, cooldown=2)
     assert Simulation._arbitrate(sim, tick).fire is fires
-    assert [e.kind for e in sim.timeline.events] == ["trigger" if fires else "trigger-held"]
+    assert [type(e) for e in sim.timeline.events] == [TriggerFired if fires else TriggerHeld]
+    if not fires:
+        (held,) = sim.timeline.events
+        assert isinstance(held, TriggerHeld) and (held.held_by.observed, held.held_by.threshold) == (tick - 10, 2)
 
 
 def test_a_quiet_tick_records_nothing():
@@ -70,3 +74,46 @@ def test_the_window_follows_the_champions_data_not_the_last_run():
     window = Simulation._window(engine(training=incremental, trained_through=6, label_delay=2), 12)
     assert (window.first_tick, window.last_tick, window.as_of_tick) == (5, 12, 12)
     assert Simulation._window(engine(champion=None, training=incremental), 4).first_tick == 0
+
+
+def canary_engine(decisions):
+    """The state ``_analyse_canary`` reads: a deployment whose analysis returns ``decisions``, alerts recorded."""
+    from ctsim.serving import CanaryTrial
+
+    alerts = []
+    sim = SimpleNamespace(
+        deployment=SimpleNamespace(canary="v0002", state=SimpleNamespace(weight=0),
+                                   trial=CanaryTrial(200, 200 * 0.9, 200 * 0.8),
+                                   analyse=lambda observation, tick: decisions),
+        timeline=Timeline("s", 0, "accuracy"), alerts=alerts)
+    sim._alert = lambda tick, kind, message: alerts.append((tick, kind, message))
+    return sim
+
+
+def test_a_failed_promotion_is_its_own_event_and_alert_not_a_rollback():
+    from ctsim.gates import CanaryDecision
+    from ctsim.reasons import Reason
+    from ctsim.timeline import CanaryStepped, PromotionFailed, RolledBack
+
+    failed = Reason("full rollout completed", "StoreUnavailable: store down", "completed", False)
+    sim = canary_engine([CanaryDecision("promote", Reason("checks passed", 3, 3, True)),
+                         CanaryDecision("promotion-failed", failed)])
+    Simulation._analyse_canary(sim, 9, SimpleNamespace(canary=None))
+    promote, outcome = sim.timeline.events
+    assert isinstance(promote, CanaryStepped) and promote.action == "promote"
+    assert isinstance(outcome, PromotionFailed) and not sim.timeline.of(RolledBack)
+    assert (outcome.version, outcome.reason, outcome.live_canary, outcome.live_champion, outcome.live_samples) == (
+        "v0002", failed, 0.9, 0.8, 200)
+    assert [(tick, kind) for tick, kind, _ in sim.alerts] == [(9, "canary-promotion-failed")]
+
+
+def test_a_rollback_is_a_rollback_event_with_its_alert():
+    from ctsim.gates import CanaryDecision
+    from ctsim.reasons import Reason
+    from ctsim.timeline import RolledBack
+
+    sim = canary_engine([CanaryDecision("rollback", Reason("failed_checks < failure_threshold", 2, 2, False))])
+    Simulation._analyse_canary(sim, 12, SimpleNamespace(canary=None))
+    (event,) = sim.timeline.events
+    assert isinstance(event, RolledBack) and event.reason.observed == 2
+    assert [(tick, kind) for tick, kind, _ in sim.alerts] == [(12, "canary-rolled-back")]

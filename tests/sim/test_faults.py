@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+import timeline_events as ev
 from fixtures_store import eventually, register_version
 
 from ctsim import failpoints
@@ -19,8 +20,8 @@ from ctsim.registry import Registry
 from ctsim.scenario.model import FaultEvent
 from ctsim.sim.audit import audit_run
 from ctsim.sim.faults import FaultPlan
-from ctsim.sim.timeline import Timeline
 from ctsim.store import EmbeddedS3, Layout, ObjectStore, OutageRelay, Retry
+from ctsim.timeline import Timeline
 
 pytestmark = pytest.mark.store
 
@@ -28,8 +29,8 @@ pytestmark = pytest.mark.store
 def champion_timeline(*versions: str) -> Timeline:
     timeline = Timeline("s", 1, "accuracy")
     for version in versions:
-        timeline.add(0, "registered", f"{version} registered", version=version)
-    timeline.add(0, "rollout", "first champion", version=versions[0], action="initial")
+        timeline.add(ev.registered(0, version))
+    timeline.add(ev.first_champion(0, versions[0]))
     return timeline
 
 

@@ -6,6 +6,7 @@ from dataclasses import replace as dataclass_replace
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from timeline_events import drift_onset, gate, promotion_failed, rolled_back, scripted
 from timelines import run, timeline
 
 from ctsim.policy.metrics import (
@@ -17,7 +18,7 @@ from ctsim.policy.metrics import (
     recovery_after,
     served_curve,
 )
-from ctsim.sim.timeline import Event
+from ctsim.timeline import Event
 
 pytestmark = pytest.mark.property
 
@@ -25,7 +26,7 @@ levels = st.floats(0.55, 0.95)
 
 
 def onset(tick: int, kind: str = "drift-onset", event: str | None = None) -> Event:
-    return Event(tick, kind, "begins", {"scripted": True, **({"event": event} if event else {})})
+    return drift_onset(tick) if kind == "drift-onset" else scripted(tick, event or "bad_data")
 
 
 @given(st.lists(st.one_of(st.none(), st.floats(0, 1)), min_size=1, max_size=40))
@@ -80,9 +81,10 @@ def test_onsets_are_drift_concept_and_label_shift_but_not_other_scripted_events(
 
 def test_measure_counts_retrains_without_the_bootstrap_and_sums_pipeline_seconds():
     runs = [run(2, "bootstrap", 20.0), run(9, "performance", 12.5), run(12, "retry", 7.0)]
-    events = [e for e, _ in runs] + [Event(9, "gate-block", "blocked", {"gate": "model"}),
-                                     Event(11, "rollback", "rolled back", {}), Event(13, "rollback", "again", {})]
+    events = [e for e, _ in runs] + [gate(9, "model", passed=False), rolled_back(11, "v2"),
+                                     promotion_failed(13, "v3")]
     metrics = measure("p", timeline([0.9] * 14, events, [r for _, r in runs]))
+    # a failed promotion withdrew its canary too: both are rollbacks to a policy
     assert (metrics.retrains, metrics.compute_seconds, metrics.gate_blocks, metrics.rollbacks) == (2, 39.5, 1, 2)
 
 

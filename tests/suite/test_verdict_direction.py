@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+from timeline_events import drift_onset, rolled_out
 from timelines import timeline
 
 from ctsim.scenario.loader import parse
 from ctsim.scenario.model import Scenario
-from ctsim.sim.timeline import Event
+from ctsim.timeline import Event
 from ctsim.verdict import check
 
 
@@ -18,8 +19,7 @@ def rmse_scenario(expectations: str) -> Scenario:
 
 
 def rollout(canary: float, champion: float) -> Event:
-    return Event(5, "rollout", "promoted", {"action": "rollout", "version": "v0002", "live_canary": canary,
-                                            "live_champion": champion})
+    return rolled_out(5, "v0002", live_canary=canary, live_champion=champion)
 
 
 @pytest.mark.parametrize(("canary", "passed"), [(1.2, False), (1.04, True), (0.8, True)])
@@ -48,9 +48,8 @@ def test_the_reports_recovery_reads_a_rise_of_rmse_as_the_incident():
     from ctsim.report import facts
 
     curve = [1.0, 1.0, 1.0, 1.0, 1.9, 2.2, 1.4, 1.01, 1.0]
-    run = replace(timeline(curve, [Event(3, "drift-onset", "begins", {"scripted": True})]), metric="rmse")
+    run = replace(timeline(curve, [drift_onset(3)]), metric="rmse")
     recovery = facts.recovery(run)
     assert (recovery.before, recovery.low, recovery.low_tick, recovery.recovered_tick) == (1.0, 2.2, 5, 7)
-    falling = replace(timeline([1.0] * 4 + [0.5] * 5, [Event(3, "drift-onset", "begins", {"scripted": True})]),
-                      metric="rmse")
+    falling = replace(timeline([1.0] * 4 + [0.5] * 5, [drift_onset(3)]), metric="rmse")
     assert facts.recovery(falling).recovered_tick is None and not facts.worse_than("rmse", 0.5, 1.0)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from ctsim.sim.timeline import Event, TickRecord, Timeline
+from timeline_events import pipeline_run
+
+from ctsim.timeline import Event, TickRecord, Timeline
 
 
 def timeline(curve: list[float | None], events: list[Event] = (), runs: list[dict] = ()) -> Timeline:
@@ -13,5 +15,5 @@ def timeline(curve: list[float | None], events: list[Event] = (), runs: list[dic
 
 
 def run(tick: int, trigger: str, seconds: float = 10.0) -> tuple[Event, dict]:
-    event = Event(tick, "pipeline-run", f"run ({trigger})", {"trigger": trigger, "status": "succeeded"})
+    event = pipeline_run(tick, f"run-{tick:03d}", trigger=trigger)
     return event, {"run_id": f"run-{tick:03d}", "tick": tick, "trigger": trigger, "status": "succeeded", "seconds": seconds}

@@ -8,11 +8,12 @@ trigger recovers fast but retrains every other tick; a schedule retrains weekly;
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
 import yaml
+
+from ctsim.timeline import PipelineRun, ScriptedEvent, TickRecord, Timeline, write_timeline
 
 TICKS = 16
 ONSET = 8
@@ -43,17 +44,15 @@ def timeline_by_triggers(path: str, runs_dir: str, runner: str) -> dict:
     retrains, recovered = _story(triggers)
     curve = [None] + [0.9] * (ONSET - 1) + [
         0.9 if recovered is not None and tick >= recovered else 0.5 for tick in range(ONSET, TICKS)]
-    events = [{"tick": ONSET, "kind": "scripted", "message": "concept_drift begins", "data": {"event": "concept_drift"}}]
+    events = [ScriptedEvent(ONSET, "concept_drift begins (scripted)", "concept_drift")]
     runs = []
     for i in range(retrains):
-        events.append({"tick": ONSET, "kind": "pipeline-run", "message": f"run-{i}", "data": {"trigger": "x"}})
+        events.append(PipelineRun(ONSET, f"run-{i}", f"run-{i}", "x", "succeeded", (0, ONSET), ("train-model",),
+                                  "registered"))
         runs.append({"run_id": f"run-{i}", "tick": ONSET, "trigger": "x", "status": "succeeded", "seconds": 10.0})
-    ticks = [{"tick": i, "time": "", "rows": 300, "champion": "v0001", "canary": None, "canary_weight": 0,
-              "canary_phase": "idle", "labelled": 0 if v is None else 300, "served_metric": v, "champion_metric": v}
-             for i, v in enumerate(curve)]
+    ticks = [TickRecord(i, "", 300, "v0001", None, 0, "idle", 0 if v is None else 300, v, v) for i, v in enumerate(curve)]
     run_dir = Path(runs_dir) / "run"
     run_dir.mkdir(parents=True)
-    (run_dir / "timeline.json").write_text(json.dumps({"scenario": "concept-drift", "seed": 41, "metric": "accuracy",
-                                                       "events": events, "ticks": ticks, "runs": runs}))
+    write_timeline(Timeline("concept-drift", 41, "accuracy", events, ticks, runs), run_dir / "timeline.json")
     return {"name": "concept-drift", "status": "passed", "run_dir": str(run_dir), "pipeline_sha256": "",
             "seconds": 1.0, "ticks": len(ticks), "pipeline_runs": len(runs), "error": ""}

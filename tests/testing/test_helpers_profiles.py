@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import pytest
+import timeline_events as ev
 from hypothesis import settings
 
 from ctsim.errors import SettingError
 from ctsim.scenario import loader
-from ctsim.sim.timeline import TickRecord, Timeline
 from ctsim.testing import profiles
 from ctsim.testing.helpers import scenario_yaml, timeline_violations
+from ctsim.timeline import TickRecord, Timeline
 
 # --- profiles ---------------------------------------------------------------------------------------
 
@@ -61,15 +62,15 @@ def story(*, model_gate_of_v2: bool = True, canary_promotes: bool = True) -> Tim
     """v1 bootstraps; v2 is trained, gated, canaried and rolled out."""
     timeline = Timeline("t", 0, "accuracy")
     for run, version, at, model_ok in (("run-001", "v0001", 1, True), ("run-002", "v0002", 3, model_gate_of_v2)):
-        timeline.add(at, "pipeline-run", f"{run} succeeded", run_id=run)
-        timeline.add(at, "gate-pass", "data ok", gate="data", run_id=run)
-        timeline.add(at, "gate-pass" if model_ok else "gate-block", "model", gate="model", run_id=run)
-        timeline.add(at, "registered", f"{version} registered", version=version)
-    timeline.add(1, "rollout", "v0001 is the first champion", version="v0001", action="initial")
-    timeline.add(3, "canary", "start", version="v0002", action="start")
+        timeline.add(ev.pipeline_run(at, run))
+        timeline.add(ev.gate(at, "data", run))
+        timeline.add(ev.gate(at, "model", run, passed=model_ok))
+        timeline.add(ev.registered(at, version))
+    timeline.add(ev.first_champion(1, "v0001"))
+    timeline.add(ev.canary_start(3, "v0002"))
     if canary_promotes:
-        timeline.add(4, "canary", "promote", version="v0002", action="promote")
-    timeline.add(5, "rollout", "rollout", version="v0002", action="rollout")
+        timeline.add(ev.canary_step(4, "v0002", action="promote"))
+    timeline.add(ev.rolled_out(5, "v0002"))
     timeline.ticks = [tick(1, "v0001"), tick(3, "v0001", "v0002"), tick(5, "v0002")]
     return timeline
 

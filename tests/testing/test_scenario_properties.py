@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 
 from ctsim.testing.helpers import timeline_violations
 from ctsim.testing.strategies import small_scenarios
+from ctsim.timeline import FirstChampion, PipelineRun, RolledOut
 
 pytestmark = [pytest.mark.e2e, pytest.mark.property]
 
@@ -19,8 +20,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.property]
 def test_no_served_model_failed_a_gate_and_promotions_follow_gate_and_canary(ctsim_run_scenario, scenario) -> None:
     result = ctsim_run_scenario(scenario)
     timeline = result.timeline
-    assert timeline.of_kind("pipeline-run"), "the scenario must at least bootstrap a model"
+    assert timeline.of(PipelineRun), "the scenario must at least bootstrap a model"
     assert timeline_violations(timeline) == []
     # From the tick after the first rollout on, a champion serves every tick (ticks are recorded before training).
-    first = min(event.tick for event in timeline.of_kind("rollout"))
+    first = min(event.tick for event in timeline.of(FirstChampion, RolledOut))
     assert all(record.champion is not None for record in timeline.ticks if record.tick > first)

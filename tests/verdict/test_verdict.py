@@ -3,12 +3,13 @@
 from types import SimpleNamespace
 
 import pytest
+import timeline_events as ev
 from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import TypeAdapter
 
 from ctsim.scenario.model import Expectation
-from ctsim.sim.timeline import TickRecord, Timeline
+from ctsim.timeline import TickRecord, Timeline
 from ctsim.verdict import ExpectationResult, Verdict, check, contract_results
 
 
@@ -37,8 +38,8 @@ def test_an_empty_run_has_no_contract_to_keep():
 
 def test_a_finished_run_that_reported_no_decision_fails_the_contract():
     tl = timeline()
-    tl.add(1, "pipeline-run", "run-001", run_id="run-001", status="succeeded", decision="no-decision")
-    tl.add(2, "pipeline-run", "run-002", run_id="run-002", status="failed", decision="failed")  # failed: not silent
+    tl.add(ev.pipeline_run(1, "run-001", decision="no-decision"))
+    tl.add(ev.pipeline_run(2, "run-002", "failed"))  # failed: not silent
     tl.ticks.append(tick(1, champion=None))
     reported, serving = contract_results(tl)
     assert not reported.passed and "run-001 at tick 1: no-decision" in reported.detail and "run-002" not in reported.detail
@@ -48,15 +49,15 @@ def test_a_finished_run_that_reported_no_decision_fails_the_contract():
 @pytest.mark.parametrize("decision", ["registered", "data-gate-blocked", "model-gate-blocked"])
 def test_each_reported_decision_keeps_the_contract(decision):
     tl = timeline()
-    tl.add(1, "pipeline-run", "run-001", run_id="run-001", status="succeeded", decision=decision)
-    tl.add(1, "registered", "v1 registered", version="v1")
+    tl.add(ev.pipeline_run(1, "run-001", decision=decision))
+    tl.add(ev.registered(1, "v1"))
     tl.ticks.append(tick(2))
     assert all(result.passed for result in contract_results(tl))
 
 
 def test_a_registered_model_that_never_served_fails_the_contract():
     tl = timeline()
-    tl.add(1, "registered", "v1 registered", version="v1")
+    tl.add(ev.registered(1, "v1"))
     tl.ticks.append(tick(1, champion=None))
     assert not contract_results(tl)[1].passed
 
@@ -64,40 +65,49 @@ def test_a_registered_model_that_never_served_fails_the_contract():
 # expectations -----------------------------------------------------------------------------------------
 def test_trigger_fires_counts_only_fired_triggers_inside_the_window():
     tl = timeline()
-    tl.add(2, "trigger", "drift fired", trigger="drift")
-    tl.add(4, "trigger-held", "drift held", trigger="drift")
+    tl.add(ev.trigger(2, "drift"))
+    tl.add(ev.held(4, "drift"))
     expectation = {"expect": "trigger_fires", "trigger": "drift", "within": [3, 5]}
     assert not only(tl, expectation).passed  # 2 is outside, and a held trigger did not fire
-    tl.add(5, "trigger", "drift fired", trigger="drift")
+    tl.add(ev.trigger(5, "drift"))
     assert only(tl, expectation).passed and only(tl, expectation).detail == "fired at ticks [2, 5]"
 
 
 def test_trigger_never_counts_held_triggers_too():
     tl = timeline()
-    tl.add(4, "trigger-held", "volume held", trigger="volume")
+    tl.add(ev.held(4, "volume"))
     assert not only(tl, {"expect": "trigger_never", "trigger": "volume"}).passed
     assert only(tl, {"expect": "trigger_never", "trigger": "drift"}).passed
 
 
 def test_gate_blocks_names_the_gate():
     tl = timeline()
-    tl.add(3, "gate-block", "blocked", gate="data")
+    tl.add(ev.gate(3, "data", passed=False))
     assert only(tl, {"expect": "gate_blocks", "gate": "data", "within": [0, 3]}).passed
     assert not only(tl, {"expect": "gate_blocks", "gate": "model", "within": [0, 3]}).passed
 
 
 def test_rollback_happens_or_not_within_a_window():
     tl = timeline()
-    tl.add(6, "rollback", "canary v2: rollback", version="v2")
+    tl.add(ev.rolled_back(6, "v2"))
     assert only(tl, {"expect": "rollback"}).passed
     assert not only(tl, {"expect": "rollback", "happens": False}).passed
     assert only(tl, {"expect": "rollback", "happens": False, "within": [0, 5]}).passed
 
 
+def test_a_failed_promotion_withdraws_the_canary_and_the_detail_says_it_was_one():
+    tl = timeline()
+    tl.add(ev.promotion_failed(7, "v2"))
+    result = only(tl, {"expect": "rollback", "within": [6, 8]})
+    assert result.passed and result.detail == "rollbacks at ticks [7] (failed promotions at [7])"
+    assert not only(tl, {"expect": "rollback", "happens": False}).passed
+    assert only(tl, {"expect": "promotions", "at_least": 0, "at_most": 0}).passed, "a failed promotion promoted nothing"
+
+
 def test_promotions_count_canary_rollouts_not_the_first_champion():
     tl = timeline()
-    tl.add(1, "rollout", "v1 is the first champion", version="v1", action="initial")
-    tl.add(5, "rollout", "canary v2: rollout", version="v2", action="rollout")
+    tl.add(ev.first_champion(1, "v1"))
+    tl.add(ev.rolled_out(5, "v2"))
     assert only(tl, {"expect": "promotions", "at_least": 1, "at_most": 1}).passed
     assert not only(tl, {"expect": "promotions", "at_least": 2}).passed
     assert not only(tl, {"expect": "promotions", "at_least": 0, "at_most": 0}).passed
@@ -111,8 +121,7 @@ def test_promotions_count_canary_rollouts_not_the_first_champion():
 ])
 def test_no_worse_promotion_follows_the_metric_direction(metric, champion, canary, passed):
     tl = timeline(metric)
-    tl.add(5, "rollout", "canary v2: rollout", version="v2", action="rollout", live_champion=champion,
-           live_canary=canary)
+    tl.add(ev.rolled_out(5, "v2", live_canary=canary, live_champion=champion))
     assert only(tl, {"expect": "no_worse_promotion", "tolerance": 0.02}).passed is passed
 
 
