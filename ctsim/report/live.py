@@ -29,8 +29,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColum
 from rich.text import Text
 
 from ctsim.report.redact import Redactor
+from ctsim.timeline import GateBlocked, PromotionFailed, RolledBack, TriggerFired
 
-COUNTED = {"trigger": "triggers", "gate-block": "blocks", "rollback": "rollbacks"}
+# The events counted on the live line, by the kind the simulator reports; a failed promotion has its own count,
+# shown once there is one (most runs have none).
+COUNTED = {TriggerFired.kind: "triggers", GateBlocked.kind: "blocks", RolledBack.kind: "rollbacks",
+           PromotionFailed.kind: "failed promotions"}
+SHOWN_WHEN_ZERO = ("triggers", "blocks", "rollbacks")
 
 
 @dataclass
@@ -43,7 +48,7 @@ class LiveState:
     canary_weight: int = 0
     step: str = ""
     step_since: float | None = None  # monotonic seconds when the step in flight started
-    counts: dict[str, int] = field(default_factory=lambda: {name: 0 for name in COUNTED.values()})
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNTED.values(), 0))
     counts_known: bool = False
 
     def apply(self, kind: str, data: dict[str, Any], now: float | None = None) -> str | None:
@@ -74,7 +79,8 @@ class LiveState:
         if self.canary_weight and self.canary_weight < 100:
             parts.append(f"canary {self.canary_weight}%")
         if self.counts_known:
-            parts.append(" ".join(f"{name} {value}" for name, value in self.counts.items()))
+            parts.append(" ".join(f"{name} {value}" for name, value in self.counts.items()
+                                  if value or name in SHOWN_WHEN_ZERO))
         if self.step:
             since = "" if now is None or self.step_since is None else f" {max(0.0, now - self.step_since):.1f} s"
             parts.append(f"▶ {self.step}{since}")

@@ -131,9 +131,12 @@ def test_live_state_counts_triggers_blocks_and_rollbacks_and_shows_the_step_in_f
     for kind in ("trigger", "trigger", "gate-block", "rollback", "registered"):
         state.apply("event", {"tick": 3, "kind": kind, "message": kind})
     state.apply("step", {"step": "train-model"})
-    assert state.counts == {"triggers": 2, "blocks": 1, "rollbacks": 1}
+    assert state.counts == {"triggers": 2, "blocks": 1, "rollbacks": 1, "failed promotions": 0}
     line = state.describe()
     assert "triggers 2 blocks 1 rollbacks 1" in line and "▶ train-model" in line and "champion v0001" in line
+    assert "failed promotions" not in line, "a count most runs never have is shown only once there is one"
+    state.apply("event", {"tick": 3, "kind": "promotion-failed", "message": "promotion failed"})
+    assert "rollbacks 1 failed promotions 1" in state.describe()
     state.apply("tick", {"tick": 4, "ticks": 10, "champion": "v0001", "canary_weight": 50, "triggers": 5})
     assert state.counts["triggers"] == 5 and "canary 50%" in state.describe() and "▶" not in state.describe()
 
