@@ -34,13 +34,13 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 # Lint, then the whole suite, hypothesis derandomized (the `ci` profile), on TEST_WORKERS pytest-xdist workers
-# (a test file stays whole on one worker: tests/conftest.py groups them). TEST_WORKERS=0 runs in one process.
+# (a test file stays whole on one worker, the docker tests together: tests/conftest.py). TEST_WORKERS=0: one process.
 TEST_WORKERS ?= 2
 test: lint
-	CTSIM_HYPOTHESIS_PROFILE=ci $(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadgroup
+	CTSIM_HYPOTHESIS_PROFILE=ci $(BIN)/pytest -q -n $(TEST_WORKERS)
 
 test-fast: $(STAMP)
-	CTSIM_HYPOTHESIS_PROFILE=ci $(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadgroup -m "not e2e"
+	CTSIM_HYPOTHESIS_PROFILE=ci $(BIN)/pytest -q -n $(TEST_WORKERS) -m "not e2e"
 
 # Refresh the lock file from a working environment (review the diff, then run `make test`).
 lock: $(STAMP)
