@@ -27,10 +27,11 @@ docker-setup: $(STAMP)
 demo-docker: docker-setup
 	$(BIN)/ctsim run scenario sudden-drift --runner docker
 
-# The house rules that a linter can check: ruff (lint, not format) and mypy, both configured in pyproject.toml.
+# The house rules that a linter can check: ruff (lint and format) and mypy, all configured in pyproject.toml.
 # The architecture rules and "every module imports alone" are tests (tests/test_architecture.py).
 lint: $(STAMP)
 	$(BIN)/ruff check ctsim tests bench examples
+	$(BIN)/ruff format --check ctsim tests bench examples
 	$(BIN)/mypy
 
 # Lint, then the whole suite, hypothesis derandomized (the `ci` profile), on TEST_WORKERS pytest-xdist workers

@@ -20,9 +20,12 @@ from bench.table import render
 DEFAULT_OUT = Path("bench/results/latest.json")
 SECTIONS = ("drift", "startup", "scenarios")
 # kfp.local 2.17 can cache task outputs (local.init(enable_caching=True)); it is left off on purpose.
-CACHING = {"available": True, "used": False,
-           "why": "every task takes the run's namespace and run_id and writes its step record (and the registry) "
-                  "to the store, so no task of a replay has unchanged inputs; a hit would also skip those writes"}
+CACHING = {
+    "available": True,
+    "used": False,
+    "why": "every task takes the run's namespace and run_id and writes its step record (and the registry) "
+    "to the store, so no task of a replay has unchanged inputs; a hit would also skip those writes",
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -30,8 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small sizes: about two minutes")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"JSON results (default: {DEFAULT_OUT})")
     parser.add_argument("--only", choices=SECTIONS, action="append", help="run only this section (repeatable)")
-    parser.add_argument("--keep", action="store_true",
-                        help="keep the scenario runs' directories (the path is printed)")
+    parser.add_argument("--keep", action="store_true", help="keep the scenario runs' directories (the path is printed)")
     args = parser.parse_args(argv)
     plan = QUICK if args.quick else FULL
     # Not a terminal (make bench | tee, CI logs): rich would wrap the table at 80 columns.
@@ -56,9 +58,21 @@ def run(plan: Plan, sections: set[str], keep: bool, console: Console) -> dict[st
 
         console.print("scenario runs (suite legs, ticks and rows series, memory, warm vs --cold) ...")
         scenarios = run_scenarios(plan, keep)
-        results.update({key: scenarios[key] for key in
-                        ("flagship", "suite", "ticks_series", "rows_series", "memory", "crashed", "both_ways",
-                         "shipped_suite")})
+        results.update(
+            {
+                key: scenarios[key]
+                for key in (
+                    "flagship",
+                    "suite",
+                    "ticks_series",
+                    "rows_series",
+                    "memory",
+                    "crashed",
+                    "both_ways",
+                    "shipped_suite",
+                )
+            }
+        )
         if scenarios["kept"]:
             console.print(f"scenario run directories kept in {scenarios['kept']}")
         results["task_overhead"] = overhead_summary(scenarios["task_runs"])  # warm tasks (the default)
@@ -80,17 +94,26 @@ def overhead_summary(runs: list[dict[str, Any]]) -> dict[str, Any] | None:
     by_task: dict[str, list[float]] = {}
     for row in rows:
         by_task.setdefault(row["task"], []).append(row["overhead"])
-    return {**summarize([row["overhead"] for row in rows]),
-            "by_task": {task: median(values) for task, values in by_task.items()},
-            "median_wall": median(row["wall"] for row in rows), "median_work": median(row["work"] for row in rows)}
+    return {
+        **summarize([row["overhead"] for row in rows]),
+        "by_task": {task: median(values) for task, values in by_task.items()},
+        "median_wall": median(row["wall"] for row in rows),
+        "median_work": median(row["work"] for row in rows),
+    }
 
 
 def machine() -> dict[str, Any]:
     from importlib.metadata import version
 
-    return {"cpus": os.cpu_count(), "cpu_model": _cpu_model(), "python": platform.python_version(),
-            "platform": platform.platform(), "kfp": version("kfp"), "load_start": _load(),
-            "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    return {
+        "cpus": os.cpu_count(),
+        "cpu_model": _cpu_model(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "kfp": version("kfp"),
+        "load_start": _load(),
+        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
 
 
 def _load() -> list[float]:

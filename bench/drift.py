@@ -66,17 +66,24 @@ def one_size(plan: Plan, lake_rows: int, seed: int = 0) -> dict[str, Any]:
     reference_sketch = sketches.window(0, ticks - 1)
     merge_seconds = time.perf_counter() - started
     current = _frame(rng, plan.new_rows, shifts_for(plan.features))
-    sketch_seconds, sketched = _timed(lambda: drift_decision_from_sketches(settings, reference_sketch, current),
-                                      plan.drift_repeats)
+    sketch_seconds, sketched = _timed(
+        lambda: drift_decision_from_sketches(settings, reference_sketch, current), plan.drift_repeats
+    )
     reference = pd.concat(batches, ignore_index=True)
     del batches
     gc.collect()
     exact_seconds, exact = _timed(lambda: drift_decision(settings, reference, current, kinds), plan.exact_repeats)
-    return {"lake_rows": len(reference), "new_rows": len(current), "features": plan.features,
-            "sketch_check_seconds": sketch_seconds, "exact_check_seconds": exact_seconds,
-            "speedup": ratio(exact_seconds, sketch_seconds),
-            "sketch_update_seconds_per_tick": median(update_times), "merge_seconds": merge_seconds,
-            **agreement(exact.reasons[1:], sketched.reasons[1:], exact.fired, sketched.fired)}
+    return {
+        "lake_rows": len(reference),
+        "new_rows": len(current),
+        "features": plan.features,
+        "sketch_check_seconds": sketch_seconds,
+        "exact_check_seconds": exact_seconds,
+        "speedup": ratio(exact_seconds, sketch_seconds),
+        "sketch_update_seconds_per_tick": median(update_times),
+        "merge_seconds": merge_seconds,
+        **agreement(exact.reasons[1:], sketched.reasons[1:], exact.fired, sketched.fired),
+    }
 
 
 def agreement(exact_reasons, sketch_reasons, exact_fired: bool, sketch_fired: bool) -> dict[str, Any]:
@@ -88,11 +95,15 @@ def agreement(exact_reasons, sketch_reasons, exact_fired: bool, sketch_fired: bo
             borderline += 1
         elif exact.ok != sketched.ok:
             disagreements += 1
-    return {"max_statistic_difference": max(differences) if differences else 0.0,
-            "feature_disagreements": disagreements, "borderline_features": borderline,
-            "decision_exact": exact_fired, "decision_sketch": sketch_fired,
-            "decisions_agree": exact_fired == sketch_fired and disagreements == 0,
-            "within_tolerance": bool(differences) and max(differences) <= TOLERANCE}
+    return {
+        "max_statistic_difference": max(differences) if differences else 0.0,
+        "feature_disagreements": disagreements,
+        "borderline_features": borderline,
+        "decision_exact": exact_fired,
+        "decision_sketch": sketch_fired,
+        "decisions_agree": exact_fired == sketch_fired and disagreements == 0,
+        "within_tolerance": bool(differences) and max(differences) <= TOLERANCE,
+    }
 
 
 def run_drift(plan: Plan) -> list[dict[str, Any]]:

@@ -13,33 +13,63 @@ __all__ = ["FULL", "QUICK", "Plan", "scaling_scenario", "scenario_yaml"]
 @dataclass(frozen=True)
 class Plan:
     mode: str
-    lake_rows: tuple[int, ...]          # drift check: reference sizes
-    new_rows: int                       # drift check: rows of the current batch
-    features: int                       # drift check: numeric features
-    drift_repeats: int                  # drift check: timed repetitions of the sketch check
-    exact_repeats: int                  # drift check: repetitions of scipy's recomputation (it is slow)
-    flagship: str                       # the shipped scenario timed end to end
-    flagship_runs: int                  # sequential runs of it (median wall); also the suite's 1-worker leg
-    ticks_series: tuple[int, ...]       # wall vs ticks, at ``series_rows`` rows per tick
+    lake_rows: tuple[int, ...]  # drift check: reference sizes
+    new_rows: int  # drift check: rows of the current batch
+    features: int  # drift check: numeric features
+    drift_repeats: int  # drift check: timed repetitions of the sketch check
+    exact_repeats: int  # drift check: repetitions of scipy's recomputation (it is slow)
+    flagship: str  # the shipped scenario timed end to end
+    flagship_runs: int  # sequential runs of it (median wall); also the suite's 1-worker leg
+    ticks_series: tuple[int, ...]  # wall vs ticks, at ``series_rows`` rows per tick
     series_rows: int
-    rows_series: tuple[int, ...]        # wall vs rows per tick, at ``series_ticks`` ticks
+    rows_series: tuple[int, ...]  # wall vs rows per tick, at ``series_ticks`` ticks
     series_ticks: int
-    memory_ticks: int                   # the large scenario: ticks x rows per tick rows in the lake
+    memory_ticks: int  # the large scenario: ticks x rows per tick rows in the lake
     memory_rows: int
-    both_ways: str = "sudden-drift"     # the shipped scenario replayed warm and --cold side by side
-    both_ways_runs: int = 1             # sequential runs of it each way
-    shipped_suite: bool = False         # the whole shipped suite on 2 workers, warm and --cold (many minutes)
+    both_ways: str = "sudden-drift"  # the shipped scenario replayed warm and --cold side by side
+    both_ways_runs: int = 1  # sequential runs of it each way
+    shipped_suite: bool = False  # the whole shipped suite on 2 workers, warm and --cold (many minutes)
 
 
-QUICK = Plan(mode="quick", lake_rows=(100_000, 1_000_000), new_rows=20_000, features=8, drift_repeats=5,
-             exact_repeats=1, flagship="", flagship_runs=2, ticks_series=(4, 8), series_rows=500,
-             rows_series=(500, 5_000), series_ticks=4, memory_ticks=4, memory_rows=5_000,
-             both_ways="sudden-drift", both_ways_runs=1, shipped_suite=False)
+QUICK = Plan(
+    mode="quick",
+    lake_rows=(100_000, 1_000_000),
+    new_rows=20_000,
+    features=8,
+    drift_repeats=5,
+    exact_repeats=1,
+    flagship="",
+    flagship_runs=2,
+    ticks_series=(4, 8),
+    series_rows=500,
+    rows_series=(500, 5_000),
+    series_ticks=4,
+    memory_ticks=4,
+    memory_rows=5_000,
+    both_ways="sudden-drift",
+    both_ways_runs=1,
+    shipped_suite=False,
+)
 
-FULL = Plan(mode="full", lake_rows=(100_000, 1_000_000, 10_000_000), new_rows=100_000, features=8, drift_repeats=7,
-            exact_repeats=1, flagship="sudden-drift", flagship_runs=2, ticks_series=(10, 20, 40), series_rows=2_000,
-            rows_series=(1_000, 10_000, 50_000), series_ticks=10, memory_ticks=100, memory_rows=100_000,
-            both_ways="sudden-drift", both_ways_runs=2, shipped_suite=True)
+FULL = Plan(
+    mode="full",
+    lake_rows=(100_000, 1_000_000, 10_000_000),
+    new_rows=100_000,
+    features=8,
+    drift_repeats=7,
+    exact_repeats=1,
+    flagship="sudden-drift",
+    flagship_runs=2,
+    ticks_series=(10, 20, 40),
+    series_rows=2_000,
+    rows_series=(1_000, 10_000, 50_000),
+    series_ticks=10,
+    memory_ticks=100,
+    memory_rows=100_000,
+    both_ways="sudden-drift",
+    both_ways_runs=2,
+    shipped_suite=True,
+)
 
 
 def scaling_scenario(name: str, ticks: int, rows_per_tick: int, seed: int = 5) -> dict[str, Any]:
@@ -54,8 +84,14 @@ def scaling_scenario(name: str, ticks: int, rows_per_tick: int, seed: int = 5) -
         "description": f"bench: {ticks} ticks of {rows_per_tick} rows, one pipeline run",
         "seed": seed,
         "clock": {"start": "2026-03-02T00:00:00", "tick": "1d", "ticks": ticks},
-        "data": {"generator": {"numeric_features": 8, "informative_features": 3, "rows_per_tick": rows_per_tick,
-                               "label_delay_ticks": 1}},
+        "data": {
+            "generator": {
+                "numeric_features": 8,
+                "informative_features": 3,
+                "rows_per_tick": rows_per_tick,
+                "label_delay_ticks": 1,
+            }
+        },
         "bootstrap_tick": 1,
         "triggers": {"drift": {"method": "auto", "drift_share": 0.5}, "cooldown_ticks": 2},
         "gates": {"data": {"min_rows": min(100, rows_per_tick)}, "model": {"min_value": 0.5}},

@@ -38,21 +38,36 @@ def measure_worker(path: str, runs_dir: str, runner: str, tasks: Any = None) -> 
     started = time.perf_counter()
     try:
         with ChildSampler() as children:
-            result = run_scenario(path, runs_dir=Path(runs_dir), runner=runner,  # type: ignore[arg-type]
-                                  progress=on_progress, tasks=tasks)
+            result = run_scenario(
+                path,
+                runs_dir=Path(runs_dir),
+                runner=runner,  # type: ignore[arg-type]
+                progress=on_progress,
+                tasks=tasks,
+            )
     except Exception as exc:  # a benchmark reports a crash as a figure, it does not stop
-        return {"path": path, "status": "crashed", "error": f"{type(exc).__name__}: {exc}"[:300],
-                "seconds": time.perf_counter() - started}
+        return {
+            "path": path,
+            "status": "crashed",
+            "error": f"{type(exc).__name__}: {exc}"[:300],
+            "seconds": time.perf_counter() - started,
+        }
     seconds = time.perf_counter() - started
     finished = time.perf_counter()
     tick_seconds = [later - earlier for earlier, later in zip(ticks, ticks[1:] + [finished])]
     return {
-        "path": path, "name": result.scenario.name, "status": "passed" if result.verdict.passed else "failed",
+        "path": path,
+        "name": result.scenario.name,
+        "status": "passed" if result.verdict.passed else "failed",
         "failed": [r.name for r in result.verdict.results if not r.passed],
-        "seconds": seconds, "ticks": len(result.timeline.ticks),
+        "seconds": seconds,
+        "ticks": len(result.timeline.ticks),
         "rows": sum(tick.rows for tick in result.timeline.ticks),
-        "pipeline_runs": len(result.timeline.runs), "runs": result.timeline.runs, "tick_seconds": tick_seconds,
-        "self_max_rss_mb": peak_rss_mb(), "children_max_rss_mb": children.peak_mb,
+        "pipeline_runs": len(result.timeline.runs),
+        "runs": result.timeline.runs,
+        "tick_seconds": tick_seconds,
+        "self_max_rss_mb": peak_rss_mb(),
+        "children_max_rss_mb": children.peak_mb,
         "warm": tasks is None or tasks.warm,
     }
 
@@ -63,8 +78,9 @@ def _pool(paths: list[Path], jobs: int, scratch: Path, warm: bool = True) -> tup
     from ctsim.sim.suite import run_parallel
 
     leg = scratch / f"{'warm' if warm else 'cold'}-{jobs}-{time.monotonic_ns()}"
-    tasks = [(str(path), str(leg / str(index)), "subprocess", TaskProcesses(warm=warm))
-             for index, path in enumerate(paths)]
+    tasks = [
+        (str(path), str(leg / str(index)), "subprocess", TaskProcesses(warm=warm)) for index, path in enumerate(paths)
+    ]
     started = time.perf_counter()
     results = run_parallel(tasks, jobs, worker=measure_worker)
     return time.perf_counter() - started, results
@@ -115,17 +131,29 @@ def _run_all(plan: Plan, scratch: Path) -> dict[str, Any]:
     return {
         "both_ways": {key: value for key, value in both_ways.items() if not key.endswith("_results")},
         "shipped_suite": shipped,
-        "flagship": {"name": plan.flagship or None, "runs": [_brief(r) for r in flagship_runs],
-                     "median_seconds": median(r["seconds"] for r in flagship_runs if r["status"] != "crashed")},
-        "suite": {"scenarios": [Path(p).stem for p in suite_paths], "one_worker_seconds": one_wall,
-                  "two_worker_seconds": two_wall, "speedup": ratio(one_wall, two_wall),
-                  "runs": [_brief(r) for r in one + two]},
+        "flagship": {
+            "name": plan.flagship or None,
+            "runs": [_brief(r) for r in flagship_runs],
+            "median_seconds": median(r["seconds"] for r in flagship_runs if r["status"] != "crashed"),
+        },
+        "suite": {
+            "scenarios": [Path(p).stem for p in suite_paths],
+            "one_worker_seconds": one_wall,
+            "two_worker_seconds": two_wall,
+            "speedup": ratio(one_wall, two_wall),
+            "runs": [_brief(r) for r in one + two],
+        },
         "ticks_series": _series([by_key[k] for k in ticks_keys], "ticks"),
         "rows_series": _series([by_key[k] for k in rows_keys], "rows_per_tick", plan.series_ticks),
-        "memory": {**_brief(memory_run), "lake_rows": memory_run.get("rows", 0),
-                   "max_self_rss_any_run_mb": max((r.get("self_max_rss_mb") or 0) for r in all_runs)},
+        "memory": {
+            **_brief(memory_run),
+            "lake_rows": memory_run.get("rows", 0),
+            "max_self_rss_any_run_mb": max((r.get("self_max_rss_mb") or 0) for r in all_runs),
+        },
         "task_runs": [run for result in all_runs if result.get("warm", True) for run in result.get("runs", [])],
-        "task_runs_cold": [run for result in all_runs if not result.get("warm", True) for run in result.get("runs", [])],
+        "task_runs_cold": [
+            run for result in all_runs if not result.get("warm", True) for run in result.get("runs", [])
+        ],
         "crashed": [r.get("error") for r in all_runs if r["status"] == "crashed"],
     }
 
@@ -141,11 +169,22 @@ def _both_ways(plan: Plan, scratch: Path, warm_done: list[dict[str, Any]]) -> di
     cold = _pool([path] * plan.both_ways_runs, 1, scratch, warm=False)[1]
     warm_s = median(r["seconds"] for r in warm if r["status"] != "crashed")
     cold_s = median(r["seconds"] for r in cold if r["status"] != "crashed")
-    overheads = {mode: summarize([row["overhead"] for row in task_overheads(
-        run for result in results for run in result.get("runs", []))]) for mode, results in (("warm", warm), ("cold", cold))}
-    return {"name": plan.both_ways, "warm_seconds": warm_s, "cold_seconds": cold_s, "speedup": ratio(cold_s, warm_s),
-            "task_overhead": overheads, "runs": [_brief(r) for r in warm + cold], "warm_results": warm,
-            "cold_results": cold}
+    overheads = {
+        mode: summarize(
+            [row["overhead"] for row in task_overheads(run for result in results for run in result.get("runs", []))]
+        )
+        for mode, results in (("warm", warm), ("cold", cold))
+    }
+    return {
+        "name": plan.both_ways,
+        "warm_seconds": warm_s,
+        "cold_seconds": cold_s,
+        "speedup": ratio(cold_s, warm_s),
+        "task_overhead": overheads,
+        "runs": [_brief(r) for r in warm + cold],
+        "warm_results": warm,
+        "cold_results": cold,
+    }
 
 
 def _shipped_suite(scratch: Path) -> dict[str, Any]:
@@ -156,14 +195,32 @@ def _shipped_suite(scratch: Path) -> dict[str, Any]:
     paths = discover(SHIPPED_DIR)
     warm_s, warm = _pool(paths, 2, scratch)
     cold_s, cold = _pool(paths, 2, scratch, warm=False)
-    return {"scenarios": len(paths), "warm_seconds": warm_s, "cold_seconds": cold_s, "speedup": ratio(cold_s, warm_s),
-            "statuses": sorted({r["status"] for r in warm + cold})}
+    return {
+        "scenarios": len(paths),
+        "warm_seconds": warm_s,
+        "cold_seconds": cold_s,
+        "speedup": ratio(cold_s, warm_s),
+        "statuses": sorted({r["status"] for r in warm + cold}),
+    }
 
 
 def _brief(result: dict[str, Any]) -> dict[str, Any]:
-    return {key: result.get(key) for key in ("name", "status", "failed", "seconds", "ticks", "rows", "pipeline_runs",
-                                             "self_max_rss_mb", "children_max_rss_mb", "error")
-            if result.get(key) is not None}
+    return {
+        key: result.get(key)
+        for key in (
+            "name",
+            "status",
+            "failed",
+            "seconds",
+            "ticks",
+            "rows",
+            "pipeline_runs",
+            "self_max_rss_mb",
+            "children_max_rss_mb",
+            "error",
+        )
+        if result.get(key) is not None
+    }
 
 
 def _series(results: list[dict[str, Any]], axis: str, ticks: int | None = None) -> dict[str, Any]:
@@ -174,15 +231,26 @@ def _series(results: list[dict[str, Any]], axis: str, ticks: int | None = None) 
             continue
         loop_ticks = result["tick_seconds"][2:]  # ticks 0-1 hold the start-up and the one pipeline run
         x = result["ticks"] if axis == "ticks" else result["rows"] // max(1, ticks or result["ticks"])
-        points.append({axis: x, "seconds": result["seconds"], "loop_seconds": sum(loop_ticks),
-                       "seconds_per_tick": median(loop_ticks), "first_ticks": median(loop_ticks[:3]),
-                       "last_ticks": median(loop_ticks[-3:])})
+        points.append(
+            {
+                axis: x,
+                "seconds": result["seconds"],
+                "loop_seconds": sum(loop_ticks),
+                "seconds_per_tick": median(loop_ticks),
+                "first_ticks": median(loop_ticks[:3]),
+                "last_ticks": median(loop_ticks[-3:]),
+            }
+        )
     document: dict[str, Any] = {"axis": axis, "points": points}
     if len({p[axis] for p in points}) >= 2:
         # Linear: the loop's time grows with exponent <= ~1 in the axis (per-tick time flat along ticks).
         xs, ys = [p[axis] for p in points], [p["loop_seconds"] for p in points]
         fit = linear_fit(xs, ys)
-        document["fit"] = {"slope": fit.slope, "intercept": fit.intercept, "r2": fit.r2,
-                           "worst_relative_residual": fit.worst_relative_residual,
-                           "exponent": growth_exponent(xs, ys)}
+        document["fit"] = {
+            "slope": fit.slope,
+            "intercept": fit.intercept,
+            "r2": fit.r2,
+            "worst_relative_residual": fit.worst_relative_residual,
+            "exponent": growth_exponent(xs, ys),
+        }
     return document

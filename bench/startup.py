@@ -23,10 +23,12 @@ IMPORT_SETS: dict[str, str] = {
     "kfp executor": "import kfp.dsl.executor_main; from kfp import dsl",
     "ctsim tasks module": "import kfp.dsl.executor_main; import ctsim.pipeline.tasks",
     "store task (canary, register)": "import kfp.dsl.executor_main; import ctsim.pipeline.tasks, ctsim.registry",
-    "data task (collect, validate)": ("import kfp.dsl.executor_main; import ctsim.pipeline.tasks, ctsim.registry, "
-                                      "ctsim.lake, ctsim.gates.data_gate"),
-    "model task (train, evaluate)": ("import kfp.dsl.executor_main; import ctsim.pipeline.tasks, ctsim.registry, "
-                                     "ctsim.lake, ctsim.steps.training"),
+    "data task (collect, validate)": (
+        "import kfp.dsl.executor_main; import ctsim.pipeline.tasks, ctsim.registry, ctsim.lake, ctsim.gates.data_gate"
+    ),
+    "model task (train, evaluate)": (
+        "import kfp.dsl.executor_main; import ctsim.pipeline.tasks, ctsim.registry, ctsim.lake, ctsim.steps.training"
+    ),
 }
 
 
@@ -38,5 +40,7 @@ def _once(statement: str) -> float:
 
 
 def run_startup(repeats: int) -> list[dict[str, Any]]:
-    return [{"what": name, "seconds": median(_once(statement) for _ in range(repeats))}
-            for name, statement in IMPORT_SETS.items()]
+    return [
+        {"what": name, "seconds": median(_once(statement) for _ in range(repeats))}
+        for name, statement in IMPORT_SETS.items()
+    ]

@@ -38,8 +38,13 @@ def ratio(numerator: float, denominator: float) -> float:
 
 
 def summarize(values: Sequence[float]) -> dict[str, float]:
-    return {"n": len(values), "median": median(values), "p90": percentile(values, 0.9),
-            "min": min(values) if values else math.nan, "max": max(values) if values else math.nan}
+    return {
+        "n": len(values),
+        "median": median(values),
+        "p90": percentile(values, 0.9),
+        "min": min(values) if values else math.nan,
+        "max": max(values) if values else math.nan,
+    }
 
 
 @dataclass(frozen=True)
@@ -93,6 +98,12 @@ def task_overheads(runs: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
             if task.get("status") != "SUCCESS":
                 continue
             work = own.get(task["task"]) or 0.0
-            rows.append({"task": task["task"], "wall": float(task["seconds"]), "work": float(work),
-                         "overhead": max(0.0, float(task["seconds"]) - float(work))})
+            rows.append(
+                {
+                    "task": task["task"],
+                    "wall": float(task["seconds"]),
+                    "work": float(work),
+                    "overhead": max(0.0, float(task["seconds"]) - float(work)),
+                }
+            )
     return rows

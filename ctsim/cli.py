@@ -24,14 +24,26 @@ from ctsim.report.redact import Redactor
 
 # A pipe or a CI log has no width of its own; rich's default of 80 would wrap every table.
 PIPE_WIDTH = 120
-COMMAND_MODULES = ("run", "scenarios", "compile", "compare", "tune", "scenario_new", "promote", "cluster", "verify_gates",
-                   "report")
+COMMAND_MODULES = (
+    "run",
+    "scenarios",
+    "compile",
+    "compare",
+    "tune",
+    "scenario_new",
+    "promote",
+    "cluster",
+    "verify_gates",
+    "report",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="ctsim", description="Replay weeks of continuous training in seconds: a scenario, the real KFP pipeline "
-        "on kfp.local, a real S3 store, triggers, gates, canary and rollback.")
+        prog="ctsim",
+        description="Replay weeks of continuous training in seconds: a scenario, the real KFP pipeline "
+        "on kfp.local, a real S3 store, triggers, gates, canary and rollback.",
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(f"ctsim.commands.{name}").register(commands)
@@ -64,8 +76,9 @@ def error_text(exc: BaseException) -> str:
     """An error as the user sees it: secrets masked, control characters escaped (a message from the
     store or a file could hold an escape sequence or a carriage return), one line per problem."""
     text = Redactor.from_env().text(str(exc))
-    return "\n".join(line if line.isprintable() else line.encode("unicode_escape").decode("ascii")
-                     for line in text.splitlines())
+    return "\n".join(
+        line if line.isprintable() else line.encode("unicode_escape").decode("ascii") for line in text.splitlines()
+    )
 
 
 if __name__ == "__main__":

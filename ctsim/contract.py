@@ -55,14 +55,27 @@ class DataContract:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> DataContract:
         features = tuple(
-            ColumnSpec(**{**column, "categories": tuple(column.get("categories", ()))})
-            for column in data["features"]
+            ColumnSpec(**{**column, "categories": tuple(column.get("categories", ()))}) for column in data["features"]
         )
-        return cls(features=features, label=data.get("label", "label"), labels=tuple(data.get("labels", (0, 1))),
-                   task=data.get("task", "binary"), class_names=tuple(data.get("class_names", ())),
-                   impute=data.get("impute", "none"))
+        return cls(
+            features=features,
+            label=data.get("label", "label"),
+            labels=tuple(data.get("labels", (0, 1))),
+            task=data.get("task", "binary"),
+            class_names=tuple(data.get("class_names", ())),
+            impute=data.get("impute", "none"),
+        )
+
 
 # The pipeline's steps as kfp.local names its tasks, in DAG order (the @dsl.pipeline is the one definition;
 # this list is what the simulator and scenarios refer to, and a test keeps the two in step).
-PIPELINE_STEPS = ("collect-data", "validate-data", "preprocess", "engineer-features", "train-model", "evaluate-model",
-                  "register-model", "start-canary")
+PIPELINE_STEPS = (
+    "collect-data",
+    "validate-data",
+    "preprocess",
+    "engineer-features",
+    "train-model",
+    "evaluate-model",
+    "register-model",
+    "start-canary",
+)

@@ -116,7 +116,10 @@ class _WatchedHTTPSPool(HTTPSConnectionPool):
 
 def deadline_pool_manager(connect_s: float, read_s: float, maxsize: int = 8) -> urllib3.PoolManager:
     """A PoolManager whose connections the watchdog can cut when their operation runs out of time."""
-    manager = urllib3.PoolManager(timeout=urllib3.Timeout(connect=connect_s, read=read_s),
-                                  retries=urllib3.Retry(total=0, raise_on_status=False), maxsize=maxsize)
+    manager = urllib3.PoolManager(
+        timeout=urllib3.Timeout(connect=connect_s, read=read_s),
+        retries=urllib3.Retry(total=0, raise_on_status=False),
+        maxsize=maxsize,
+    )
     manager.pool_classes_by_scheme = {"http": _WatchedHTTPPool, "https": _WatchedHTTPSPool}
     return manager

@@ -19,9 +19,22 @@ from ctsim.pipeline.artifacts import load_model as load_model
 from ctsim.pipeline.artifacts import save_model as save_model
 from ctsim.pipeline.tasks import run_settings as run_settings
 
-_LIBRARY = ("COMPONENT_IMAGE", "collect_data", "components_on", "ctsim_component", "evaluate_model", "exit_handler",
-            "finish_run", "on_cluster", "raise_alert", "register_model", "split_data", "start_canary", "validate_data",
-            "with_store_secret")
+_LIBRARY = (
+    "COMPONENT_IMAGE",
+    "collect_data",
+    "components_on",
+    "ctsim_component",
+    "evaluate_model",
+    "exit_handler",
+    "finish_run",
+    "on_cluster",
+    "raise_alert",
+    "register_model",
+    "split_data",
+    "start_canary",
+    "validate_data",
+    "with_store_secret",
+)
 
 __all__ = sorted([*_LIBRARY, "load_model", "run_settings", "save_model"])
 

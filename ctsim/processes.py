@@ -22,8 +22,17 @@ from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
-__all__ = ["INTERRUPTED_EXIT", "TERMINATED_EXIT", "Terminated", "adopt_orphans", "descendants", "die_with_parent",
-           "end_descendants", "exit_code_of", "stop_on_sigterm"]
+__all__ = [
+    "INTERRUPTED_EXIT",
+    "TERMINATED_EXIT",
+    "Terminated",
+    "adopt_orphans",
+    "descendants",
+    "die_with_parent",
+    "end_descendants",
+    "exit_code_of",
+    "stop_on_sigterm",
+]
 
 INTERRUPTED_EXIT = 130  # 128 + SIGINT
 TERMINATED_EXIT = 143  # 128 + SIGTERM
@@ -82,7 +91,7 @@ def descendants(pid: int | None = None) -> list[int]:
         except OSError:
             continue  # gone meanwhile
         # The command name (field 2) may hold spaces and parentheses: parse after its last ')'.
-        parent = int(stat[stat.rindex(")") + 2:].split()[1])
+        parent = int(stat[stat.rindex(")") + 2 :].split()[1])
         children.setdefault(parent, []).append(int(entry.name))
     found, frontier = [], [root]
     while frontier:
@@ -101,8 +110,9 @@ def end_descendants(grace_s: float = 3.0, spare: Collection[int] = ()) -> list[i
     deadline = time.monotonic() + grace_s
     while time.monotonic() < deadline and any(_alive(pid) for pid in pids):
         time.sleep(0.05)
-    _signal_all([pid for pid in pids if _alive(pid)] + [pid for pid in descendants() if pid not in spare],
-                signal.SIGKILL)
+    _signal_all(
+        [pid for pid in pids if _alive(pid)] + [pid for pid in descendants() if pid not in spare], signal.SIGKILL
+    )
     return pids
 
 

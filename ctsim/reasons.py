@@ -83,7 +83,7 @@ def reading(rule: str, observed: Any, threshold: Any) -> str:
     """
     if _is_number(observed) and _is_number(threshold):
         match = _CONDITION.search(rule)
-        subject = rule[:match.start()].strip() if match and match.start() else rule
+        subject = rule[: match.start()].strip() if match and match.start() else rule
         named = match.group("limit") if match else None
         limit = f" ({named})" if named and named != "threshold" else ""
         relation = "<" if observed < threshold else ">" if observed > threshold else "="

@@ -16,8 +16,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from ctsim.steps.metrics import metric_spec
 
 # Every name of the metric registry (ctsim/steps/metrics.py); which tasks allow which is checked with the scenario.
-Metric = Literal["accuracy", "balanced_accuracy", "f1", "f1_macro", "roc_auc", "roc_auc_ovr", "log_loss", "rmse", "mae",
-                 "r2"]
+Metric = Literal[
+    "accuracy", "balanced_accuracy", "f1", "f1_macro", "roc_auc", "roc_auc_ovr", "log_loss", "rmse", "mae", "r2"
+]
 _REFERENCE = r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*$"
 
 
@@ -66,11 +67,15 @@ class ModelGateSettings(Settings):
         name = info.field_name
         right, way = ("min_value", "higher") if spec.higher_is_better else ("max_value", "lower")
         if value is not None and name != right:
-            raise ValueError(f"The '{name}' setting of the model gate does not apply to {spec.name}, where {way} "
-                             f"is better: use '{right}'. Got {value} instead.")
+            raise ValueError(
+                f"The '{name}' setting of the model gate does not apply to {spec.name}, where {way} "
+                f"is better: use '{right}'. Got {value} instead."
+            )
         if value is not None and not spec.low <= value <= spec.high:
-            raise ValueError(f"The '{name}' setting of the model gate must be between {spec.low:g} and "
-                             f"{spec.high:g} for {spec.name}. Got {value} instead.")
+            raise ValueError(
+                f"The '{name}' setting of the model gate must be between {spec.low:g} and "
+                f"{spec.high:g} for {spec.name}. Got {value} instead."
+            )
         return value
 
     @field_validator("max_regression")
@@ -78,8 +83,10 @@ class ModelGateSettings(Settings):
     def _regression_within_range(cls, value: float, info: ValidationInfo) -> float:
         spec = metric_spec(info.data.get("metric", "accuracy"))
         if spec.bounded and value > spec.high - spec.low:
-            raise ValueError(f"The 'max_regression' setting of the model gate must be at most "
-                             f"{spec.high - spec.low:g} for {spec.name}. Got {value} instead.")
+            raise ValueError(
+                f"The 'max_regression' setting of the model gate must be at most "
+                f"{spec.high - spec.low:g} for {spec.name}. Got {value} instead."
+            )
         return value
 
     @property
@@ -89,7 +96,6 @@ class ModelGateSettings(Settings):
         if not metric_spec(self.metric).higher_is_better:
             return self.max_value
         return self.min_value if self.min_value is not None else _DEFAULT_FLOOR.get(self.metric, 0.6)
-
 
 
 class CanarySettings(Settings):
@@ -196,8 +202,10 @@ class TrainingSettings(Settings):
     @classmethod
     def _reference_shape(cls, value: str | None, info: ValidationInfo) -> str | None:
         if value is not None and not re.match(_REFERENCE, value):
-            raise ValueError(f"The '{info.field_name}' setting of training must be 'pkg.module:name' (a module "
-                             f"importable where ctsim runs, a colon, a name in it). Got {value!r} instead.")
+            raise ValueError(
+                f"The '{info.field_name}' setting of training must be 'pkg.module:name' (a module "
+                f"importable where ctsim runs, a colon, a name in it). Got {value!r} instead."
+            )
         return value
 
     @model_validator(mode="after")

@@ -43,7 +43,9 @@ class SigningKey:
 
     def __post_init__(self) -> None:
         if len(self.secret) < MIN_KEY_BYTES:
-            raise SettingError(f"The signing key must be at least {MIN_KEY_BYTES} bytes. Got {len(self.secret)} instead.")
+            raise SettingError(
+                f"The signing key must be at least {MIN_KEY_BYTES} bytes. Got {len(self.secret)} instead."
+            )
 
     @classmethod
     def generate(cls) -> SigningKey:
@@ -60,24 +62,28 @@ class SigningKey:
             try:
                 text = Path(source).read_text(encoding="ascii").strip()
             except (OSError, UnicodeDecodeError) as exc:
-                raise SettingError(f"The signing key file {KEY_FILE_VAR} names cannot be read: "
-                                   f"{type(exc).__name__}") from None
+                raise SettingError(
+                    f"The signing key file {KEY_FILE_VAR} names cannot be read: {type(exc).__name__}"
+                ) from None
         if not text:
             return None
         try:
             return cls(bytes.fromhex(text))
         except ValueError:
-            raise SettingError(f"The signing key in {source if source == KEY_VAR else KEY_FILE_VAR} must be hex "
-                               f"(at least {MIN_KEY_BYTES} bytes, e.g. `python -c 'import secrets; "
-                               "print(secrets.token_hex(32))'`).") from None
+            raise SettingError(
+                f"The signing key in {source if source == KEY_VAR else KEY_FILE_VAR} must be hex "
+                f"(at least {MIN_KEY_BYTES} bytes, e.g. `python -c 'import secrets; "
+                "print(secrets.token_hex(32))'`)."
+            ) from None
 
     @classmethod
     def required(cls, environ: Mapping[str, str] | None = None) -> SigningKey:
         """The configured key; a task process without one refuses to load or vouch for any model."""
         key = cls.from_env(environ)
         if key is None:
-            raise IntegrityError(f"no signing key: set {KEY_VAR} (hex) or {KEY_FILE_VAR}; ctsim loads no model "
-                                 "it cannot verify")
+            raise IntegrityError(
+                f"no signing key: set {KEY_VAR} (hex) or {KEY_FILE_VAR}; ctsim loads no model it cannot verify"
+            )
         return key
 
     def to_env(self) -> dict[str, str]:
@@ -90,8 +96,10 @@ class SigningKey:
     def verify(self, data: bytes, signature: str, purpose: str, what: str) -> None:
         """IntegrityError unless ``signature`` is this key's signature of ``data`` for ``purpose``."""
         if not isinstance(signature, str) or not hmac.compare_digest(self.sign(data, purpose), signature):
-            raise IntegrityError(f"{what} is not signed by this deployment's key; refusing to load it "
-                                 "(written by someone without the key, or by a run with another key)")
+            raise IntegrityError(
+                f"{what} is not signed by this deployment's key; refusing to load it "
+                "(written by someone without the key, or by a run with another key)"
+            )
 
 
 def load_model(key: SigningKey, data: bytes, signature: str, what: str, purpose: str = "artifact") -> object:
@@ -108,9 +116,9 @@ def seal(key: SigningKey, payload: bytes, purpose: str = "task-model") -> bytes:
 def unseal(key: SigningKey, blob: bytes, what: str, purpose: str = "task-model") -> bytes:
     """The payload of a sealed blob, after checking its signature; IntegrityError for anything else."""
     head = len(_SEAL_MAGIC)
-    if not blob.startswith(_SEAL_MAGIC) or blob[head + _SIGNATURE_HEX:head + _SIGNATURE_HEX + 1] != b"\n":
+    if not blob.startswith(_SEAL_MAGIC) or blob[head + _SIGNATURE_HEX : head + _SIGNATURE_HEX + 1] != b"\n":
         raise IntegrityError(f"{what} is not a sealed ctsim model; refusing to load it")
-    signature = blob[head:head + _SIGNATURE_HEX].decode("ascii", errors="replace")
-    payload = blob[head + _SIGNATURE_HEX + 1:]
+    signature = blob[head : head + _SIGNATURE_HEX].decode("ascii", errors="replace")
+    payload = blob[head + _SIGNATURE_HEX + 1 :]
     key.verify(payload, signature, purpose, what)
     return payload

@@ -30,4 +30,3 @@ def pytest_xdist_make_scheduler(config, log):
             return DOCKER_TESTS if path.startswith(DOCKER_TESTS) else path
 
     return OneFileOneWorker(config, log)
-

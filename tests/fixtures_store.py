@@ -20,8 +20,16 @@ from ctsim.registry import Registry
 from ctsim.store import EmbeddedS3, Layout, ObjectStore, OutageRelay, Retry
 from ctsim.trust import SigningKey
 
-__all__ = ["embedded_s3", "eventually", "object_store", "outage_relay", "race", "register_version", "registry",
-           "store_layout"]
+__all__ = [
+    "embedded_s3",
+    "eventually",
+    "object_store",
+    "outage_relay",
+    "race",
+    "register_version",
+    "registry",
+    "store_layout",
+]
 
 # Outage tests must fail fast: two attempts, 50 ms apart.
 FAST_RETRY = Retry(attempts=2, first_delay_s=0.05)
@@ -75,8 +83,15 @@ def race(n: int, attempt: Callable[[int], object]) -> list:
 
 def register_version(registry: Registry, tick: int) -> str:
     """Register a small stand-in model as created at ``tick``; returns its version."""
-    return registry.register({"tick": tick}, metric="accuracy", metrics={"accuracy": 0.9}, run_id=f"run-{tick}",
-                             pipeline_sha256="p" * 64, data_snapshot={}, created_tick=tick).version
+    return registry.register(
+        {"tick": tick},
+        metric="accuracy",
+        metrics={"accuracy": 0.9},
+        run_id=f"run-{tick}",
+        pipeline_sha256="p" * 64,
+        data_snapshot={},
+        created_tick=tick,
+    ).version
 
 
 def eventually(condition: Callable[[], bool], timeout: float = 5.0) -> bool:

@@ -21,7 +21,7 @@ def boosted_regressor():
 def squares(rows: pd.DataFrame) -> pd.DataFrame:
     """The team's features: the numeric columns and their squares (segment dropped)."""
     numeric = rows.select_dtypes("number")
-    return pd.concat([numeric, (numeric ** 2).add_suffix("_sq")], axis=1)
+    return pd.concat([numeric, (numeric**2).add_suffix("_sq")], axis=1)
 
 
 def wrong_length(rows: pd.DataFrame) -> pd.DataFrame:

@@ -28,10 +28,36 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "ctsim"
 PURE_ROOMS = ("gates", "drift", "triggers", "steps")
-IO_MODULES = ("minio", "urllib3", "urllib.request", "requests", "http", "socket", "boto3", "botocore", "subprocess",
-              "kfp", "docker", "os", "pathlib", "shutil", "tempfile", "ctsim.store", "ctsim.lake", "ctsim.registry",
-              "ctsim.runners", "ctsim.sim", "ctsim.pipeline", "ctsim.promote", "ctsim.report", "ctsim.commands",
-              "ctsim.cli", "ctsim.deadline", "ctsim.processes", "ctsim.failpoints")
+IO_MODULES = (
+    "minio",
+    "urllib3",
+    "urllib.request",
+    "requests",
+    "http",
+    "socket",
+    "boto3",
+    "botocore",
+    "subprocess",
+    "kfp",
+    "docker",
+    "os",
+    "pathlib",
+    "shutil",
+    "tempfile",
+    "ctsim.store",
+    "ctsim.lake",
+    "ctsim.registry",
+    "ctsim.runners",
+    "ctsim.sim",
+    "ctsim.pipeline",
+    "ctsim.promote",
+    "ctsim.report",
+    "ctsim.commands",
+    "ctsim.cli",
+    "ctsim.deadline",
+    "ctsim.processes",
+    "ctsim.failpoints",
+)
 TIMELINE_FILE = "ctsim/timeline/file.py"  # the timeline room's one module with I/O: timeline.json
 TIMELINE_MAY_IMPORT = ("ctsim.errors", "ctsim.reasons", "ctsim.timeline")
 # Modules outside report/, cli.py and commands/ whose print is deliberate, with why.
@@ -56,8 +82,11 @@ def imports(source: str) -> list[tuple[int, str]]:
 
 
 def prints(source: str) -> list[int]:
-    return [node.lineno for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Name) and node.func.id == "print"]
+    return [
+        node.lineno
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "print"
+    ]
 
 
 def within(name: str, module: str) -> bool:
@@ -90,36 +119,45 @@ def modules() -> list[Path]:
 
 
 def test_every_module_keeps_the_house_rules():
-    found = [problem for path in modules()
-             for problem in violations(path.relative_to(ROOT).as_posix(), path.read_text(encoding="utf-8"))]
+    found = [
+        problem
+        for path in modules()
+        for problem in violations(path.relative_to(ROOT).as_posix(), path.read_text(encoding="utf-8"))
+    ]
     assert not found, "\n".join(found)
 
 
-@pytest.mark.parametrize("relative, source, broken", [
-    ("ctsim/gates/x.py", "def f():\n    import minio\n", "the pure room gates/ imports minio"),
-    ("ctsim/steps/x.py", "from ctsim.store import ObjectStore\n", "the pure room steps/ imports ctsim.store"),
-    ("ctsim/drift/x.py", "from urllib3 import PoolManager\n", "the pure room drift/ imports urllib3"),
-    ("ctsim/triggers/x.py", "import os.path\n", "the pure room triggers/ imports os.path"),
-    ("ctsim/registry/x.py", "from minio import Minio\n", "only store/ may import the S3 client, not registry"),
-    ("ctsim/runners/x.py", "from kfp import dsl\n", "only pipeline/ may import kfp.dsl, not runners"),
-    ("ctsim/sim/x.py", "import kfp.dsl\n", "only pipeline/ may import kfp.dsl, not sim"),
-    ("ctsim/sim/x.py", "print('hi')\n", "prints"),
-    ("ctsim/timeline/x.py", "from ctsim.sim import run_scenario\n", "the timeline room imports ctsim.sim"),
-    ("ctsim/timeline/events.py", "import os\n", "the timeline room does I/O only in timeline/file.py"),
-])
+@pytest.mark.parametrize(
+    "relative, source, broken",
+    [
+        ("ctsim/gates/x.py", "def f():\n    import minio\n", "the pure room gates/ imports minio"),
+        ("ctsim/steps/x.py", "from ctsim.store import ObjectStore\n", "the pure room steps/ imports ctsim.store"),
+        ("ctsim/drift/x.py", "from urllib3 import PoolManager\n", "the pure room drift/ imports urllib3"),
+        ("ctsim/triggers/x.py", "import os.path\n", "the pure room triggers/ imports os.path"),
+        ("ctsim/registry/x.py", "from minio import Minio\n", "only store/ may import the S3 client, not registry"),
+        ("ctsim/runners/x.py", "from kfp import dsl\n", "only pipeline/ may import kfp.dsl, not runners"),
+        ("ctsim/sim/x.py", "import kfp.dsl\n", "only pipeline/ may import kfp.dsl, not sim"),
+        ("ctsim/sim/x.py", "print('hi')\n", "prints"),
+        ("ctsim/timeline/x.py", "from ctsim.sim import run_scenario\n", "the timeline room imports ctsim.sim"),
+        ("ctsim/timeline/events.py", "import os\n", "the timeline room does I/O only in timeline/file.py"),
+    ],
+)
 def test_the_checks_catch_each_kind_of_violation(relative, source, broken):
     assert any(broken in problem for problem in violations(relative, source))
 
 
-@pytest.mark.parametrize("relative, source", [
-    ("ctsim/store/x.py", "from minio import Minio\n"),
-    ("ctsim/pipeline/x.py", "from kfp import dsl\n"),
-    ("ctsim/runners/x.py", "from kfp import local\n"),
-    ("ctsim/gates/x.py", "from ctsim.reasons import Reason\nimport math\n"),
-    ("ctsim/report/x.py", "print('report')\n"),
-    ("ctsim/timeline/file.py", "import os\nfrom pathlib import Path\nfrom ctsim.errors import TimelineError\n"),
-    ("ctsim/timeline/events.py", "from ctsim.reasons import Reason\nfrom pydantic import ConfigDict\n"),
-])
+@pytest.mark.parametrize(
+    "relative, source",
+    [
+        ("ctsim/store/x.py", "from minio import Minio\n"),
+        ("ctsim/pipeline/x.py", "from kfp import dsl\n"),
+        ("ctsim/runners/x.py", "from kfp import local\n"),
+        ("ctsim/gates/x.py", "from ctsim.reasons import Reason\nimport math\n"),
+        ("ctsim/report/x.py", "print('report')\n"),
+        ("ctsim/timeline/file.py", "import os\nfrom pathlib import Path\nfrom ctsim.errors import TimelineError\n"),
+        ("ctsim/timeline/events.py", "from ctsim.reasons import Reason\nfrom pydantic import ConfigDict\n"),
+    ],
+)
 def test_what_the_rules_allow(relative, source):
     assert violations(relative, source) == []
 
@@ -177,6 +215,12 @@ def module_names() -> list[str]:
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="forks a child per module")
 def test_every_module_imports_alone():
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
-    done = subprocess.run([sys.executable, "-c", _IMPORT_EACH, *module_names()], capture_output=True, text=True,
-                          env=env, timeout=300, cwd=ROOT)
+    done = subprocess.run(
+        [sys.executable, "-c", _IMPORT_EACH, *module_names()],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        cwd=ROOT,
+    )
     assert done.stdout.strip() == "OK", done.stdout + done.stderr[-4000:]

@@ -25,17 +25,26 @@ OK = Reason("a check", 1, 1, True)
 VIOLATED = Reason("a check that failed", 0, 1, False)
 
 
-def pipeline_run(tick, run_id="run-001", status="succeeded", trigger="schedule", steps=("train-model",),
-                 window=None, decision=None):
+def pipeline_run(
+    tick, run_id="run-001", status="succeeded", trigger="schedule", steps=("train-model",), window=None, decision=None
+):
     decision = decision or ("registered" if status == "succeeded" else "failed")
-    return PipelineRun(tick, f"{run_id} ({trigger}) {status}", run_id, trigger, status, window or (0, tick),
-                       tuple(steps), decision)
+    return PipelineRun(
+        tick, f"{run_id} ({trigger}) {status}", run_id, trigger, status, window or (0, tick), tuple(steps), decision
+    )
 
 
 def gate(tick, gate_name, run_id="run-001", passed=True, candidate=None, champion=None, reasons=None):
     cls = GatePassed if passed else GateBlocked
-    return cls(tick, f"{gate_name} gate", gate_name, run_id, tuple(reasons or ((OK,) if passed else (VIOLATED,))),
-               candidate, champion)
+    return cls(
+        tick,
+        f"{gate_name} gate",
+        gate_name,
+        run_id,
+        tuple(reasons or ((OK,) if passed else (VIOLATED,))),
+        candidate,
+        champion,
+    )
 
 
 def registered(tick, version):
@@ -51,8 +60,9 @@ def canary_start(tick, version, weight=20):
 
 
 def _analysis(cls, tick, version, weight, live_canary, live_champion, samples, reason, *extra):
-    return cls(tick, f"canary {version}: {cls.kind}", version, weight, reason, live_canary, live_champion, samples,
-               *extra)
+    return cls(
+        tick, f"canary {version}: {cls.kind}", version, weight, reason, live_canary, live_champion, samples, *extra
+    )
 
 
 def canary_step(tick, version, action="step", weight=50, live_canary=None, live_champion=None, samples=0):
@@ -68,8 +78,16 @@ def rolled_back(tick, version, live_canary=None, live_champion=None, samples=0):
 
 
 def promotion_failed(tick, version):
-    return _analysis(PromotionFailed, tick, version, 0, None, None, 0,
-                     Reason("full rollout completed", "StoreUnavailable: down", "completed", False))
+    return _analysis(
+        PromotionFailed,
+        tick,
+        version,
+        0,
+        None,
+        None,
+        0,
+        Reason("full rollout completed", "StoreUnavailable: down", "completed", False),
+    )
 
 
 def alert(tick, kind, run_id=None):
@@ -81,8 +99,13 @@ def trigger(tick, name, chosen=True, reasons=(VIOLATED,)):
 
 
 def held(tick, name):
-    return TriggerHeld(tick, f"{name} trigger held", name, (VIOLATED,),
-                       Reason("no pipeline run or canary in progress", "busy", "idle", False))
+    return TriggerHeld(
+        tick,
+        f"{name} trigger held",
+        name,
+        (VIOLATED,),
+        Reason("no pipeline run or canary in progress", "busy", "idle", False),
+    )
 
 
 def drift_onset(tick, shape="sudden", shift=2.0):

@@ -9,14 +9,17 @@ from rich.console import Console
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    cluster = commands.add_parser("cluster", help="create or delete a local kind cluster with KFP",
-                                  description="A kind cluster with Kubeflow Pipelines standalone (needs docker, kind, "
-                                  "kubectl).")
+    cluster = commands.add_parser(
+        "cluster",
+        help="create or delete a local kind cluster with KFP",
+        description="A kind cluster with Kubeflow Pipelines standalone (needs docker, kind, kubectl).",
+    )
     actions = cluster.add_subparsers(dest="action", required=True, metavar="ACTION")
     up = actions.add_parser("up", help="create the cluster, install KFP, wait, port-forward the API to :8888")
     up.add_argument("--name", default="ctsim", help="kind cluster name (context kind-NAME; default: ctsim)")
-    up.add_argument("--config", type=Path,
-                    help="kind config (default: the one shipped with ctsim; ci/kind-config.yaml in a clone)")
+    up.add_argument(
+        "--config", type=Path, help="kind config (default: the one shipped with ctsim; ci/kind-config.yaml in a clone)"
+    )
     up.add_argument("--load-image", action="store_true", help="kind-load the component image (build it first)")
     up.add_argument("--wait", type=int, default=900, help="seconds to wait for KFP to be ready (default: 900)")
     up.add_argument("--dry-run", action="store_true", help="print the commands; run nothing")
@@ -31,8 +34,9 @@ def cluster_up(args: argparse.Namespace, console: Console) -> int:
     from ctsim.pipeline.components import COMPONENT_IMAGE
     from ctsim.promote import cluster
 
-    steps = cluster.up_plan(args.name, args.config or cluster.KIND_CONFIG,
-                            COMPONENT_IMAGE if args.load_image else None, args.wait)
+    steps = cluster.up_plan(
+        args.name, args.config or cluster.KIND_CONFIG, COMPONENT_IMAGE if args.load_image else None, args.wait
+    )
     if _dry(args, steps, console):
         return 0
     cluster.require_tools(steps)

@@ -10,11 +10,17 @@ from rich.console import Console
 
 def register(commands: argparse._SubParsersAction) -> None:
     compile_ = commands.add_parser(
-        "compile", help="compile a scenario's pipeline to IR YAML and print its sha256",
+        "compile",
+        help="compile a scenario's pipeline to IR YAML and print its sha256",
         description="Compile the pipeline a scenario names (its 'pipeline:'; the reference pipeline when it names "
-        "none, or when no scenario is given) to its deterministic IR YAML, checked against the pipeline contract.")
-    compile_.add_argument("scenario", nargs="?", default=None,
-                          help="shipped scenario name or path/to/scenario.yaml (default: ctsim's reference pipeline)")
+        "none, or when no scenario is given) to its deterministic IR YAML, checked against the pipeline contract.",
+    )
+    compile_.add_argument(
+        "scenario",
+        nargs="?",
+        default=None,
+        help="shipped scenario name or path/to/scenario.yaml (default: ctsim's reference pipeline)",
+    )
     compile_.add_argument("-o", "--output", type=Path, default=Path("pipeline.yaml"))
     compile_.set_defaults(handler=compile_ir)
 

@@ -21,21 +21,34 @@ PORT_FORWARD_HOST = "http://127.0.0.1:8888"  # what `ctsim cluster up` port-forw
 
 def register(commands: argparse._SubParsersAction) -> None:
     promote = commands.add_parser(
-        "promote", help="deploy the suite-tested pipeline and its triggers to a KFP cluster",
+        "promote",
+        help="deploy the suite-tested pipeline and its triggers to a KFP cluster",
         description="Compile the pipeline, check that a scenario suite passed for its sha256, and create or reuse "
-        "the KFP pipeline, the version named after the spec hash, the experiment and the recurring runs.")
-    promote.add_argument("--scenario", default=DEFAULT_SCENARIO,
-                         help=f"whose triggers and settings to deploy: shipped name or path (default: {DEFAULT_SCENARIO})")
-    promote.add_argument("--host", help="KFP API URL (default: $KF_PIPELINES_ENDPOINT, else the port-forward of "
-                         f"`ctsim cluster up`, {PORT_FORWARD_HOST}, when the kube context is a kind context)")
+        "the KFP pipeline, the version named after the spec hash, the experiment and the recurring runs.",
+    )
+    promote.add_argument(
+        "--scenario",
+        default=DEFAULT_SCENARIO,
+        help=f"whose triggers and settings to deploy: shipped name or path (default: {DEFAULT_SCENARIO})",
+    )
+    promote.add_argument(
+        "--host",
+        help="KFP API URL (default: $KF_PIPELINES_ENDPOINT, else the port-forward of "
+        f"`ctsim cluster up`, {PORT_FORWARD_HOST}, when the kube context is a kind context)",
+    )
     promote.add_argument("--context", help="kube context to allow even if it is not a kind-* context")
     promote.add_argument("--namespace", help="lake/registry namespace in the bucket (default: the scenario's name)")
-    promote.add_argument("--runs-dir", type=Path, default=Path("runs"),
-                         help="where suite records are read and the compiled pipelines written (default: runs/)")
+    promote.add_argument(
+        "--runs-dir",
+        type=Path,
+        default=Path("runs"),
+        help="where suite records are read and the compiled pipelines written (default: runs/)",
+    )
     promote.add_argument("--force", action="store_true", help="promote even without a passing suite (said loudly)")
     promote.add_argument("--dry-run", action="store_true", help="print the plan; make no request")
-    promote.add_argument("--run-now", action="store_true",
-                         help="after promoting, start one training run and wait for it to finish")
+    promote.add_argument(
+        "--run-now", action="store_true", help="after promoting, start one training run and wait for it to finish"
+    )
     promote.add_argument("--timeout", type=int, default=3600, help="seconds --run-now waits (default: 3600)")
     promote.set_defaults(handler=promote_pipeline)
 

@@ -71,11 +71,15 @@ expectations:                    # what must hold for exit code 0
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    scenario = commands.add_parser("scenario", help="work with scenario files (new)",
-                                   description="Work with scenario files.")
+    scenario = commands.add_parser(
+        "scenario", help="work with scenario files (new)", description="Work with scenario files."
+    )
     actions = scenario.add_subparsers(dest="action", required=True, metavar="ACTION")
-    new = actions.add_parser("new", help="write a commented starting scenario",
-                             description="Write a commented starting scenario that validates; never overwrites a file.")
+    new = actions.add_parser(
+        "new",
+        help="write a commented starting scenario",
+        description="Write a commented starting scenario that validates; never overwrites a file.",
+    )
     new.add_argument("name", help="scenario name (letters, digits, '.', '_', '-')")
     new.add_argument("-o", "--output", type=Path, default=None, help="where to write it (default: ./NAME.yaml)")
     new.set_defaults(handler=new_scenario)
@@ -89,12 +93,14 @@ def new_scenario(args: argparse.Namespace, console: Console) -> int:
     from ctsim.errors import CtsimError, ScenarioError
 
     if not NAME.match(args.name):
-        raise ScenarioError(f"The scenario name must be 1-64 letters, digits, '.', '_' or '-', starting with a letter "
-                            f"or digit. Got {args.name!r} instead.")
+        raise ScenarioError(
+            f"The scenario name must be 1-64 letters, digits, '.', '_' or '-', starting with a letter "
+            f"or digit. Got {args.name!r} instead."
+        )
     path = args.output or Path(f"{args.name}.yaml")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "x", encoding="utf-8") as handle:   # 'x': refuse to overwrite, atomically
+        with open(path, "x", encoding="utf-8") as handle:  # 'x': refuse to overwrite, atomically
             handle.write(render(args.name, path))
     except FileExistsError:
         raise CtsimError(f"{path} already exists; not overwriting it. Choose another path with -o.") from None

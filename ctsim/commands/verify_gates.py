@@ -19,17 +19,33 @@ _STYLES = {"PASS": "bold green", "FAIL": "bold red", "ERROR": "bold red", "WARN"
 
 def register(commands: argparse._SubParsersAction) -> None:
     verify = commands.add_parser(
-        "verify-gates", help="run the property suite against a scenario's gate, trigger and canary settings",
+        "verify-gates",
+        help="run the property suite against a scenario's gate, trigger and canary settings",
         description="Run hypothesis properties against the gate, trigger and canary settings of a scenario and show "
-                    "each with PASS or the smallest counterexample. Exit 1 on a counterexample.")
+        "each with PASS or the smallest counterexample. Exit 1 on a counterexample.",
+    )
     verify.add_argument("scenario", help="shipped scenario name, e.g. sudden-drift, or path/to/scenario.yaml")
-    verify.add_argument("--tolerance", type=float, default=None,
-                        help="how much worse than the champion a model may be (default: the scenario's "
-                             "no_worse_promotion tolerance, else 0)")
-    verify.add_argument("--property", dest="properties", action="append", default=[], metavar="NAME",
-                        help="run only this property (repeatable)")
-    verify.add_argument("--profile", choices=("ci", "dev", "nightly"), default=None,
-                        help="hypothesis profile (default: $CTSIM_HYPOTHESIS_PROFILE, else ci)")
+    verify.add_argument(
+        "--tolerance",
+        type=float,
+        default=None,
+        help="how much worse than the champion a model may be (default: the scenario's "
+        "no_worse_promotion tolerance, else 0)",
+    )
+    verify.add_argument(
+        "--property",
+        dest="properties",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="run only this property (repeatable)",
+    )
+    verify.add_argument(
+        "--profile",
+        choices=("ci", "dev", "nightly"),
+        default=None,
+        help="hypothesis profile (default: $CTSIM_HYPOTHESIS_PROFILE, else ci)",
+    )
     verify.set_defaults(handler=verify_gates)
 
 
@@ -85,5 +101,7 @@ def _worse_means(metric: str, tolerance: float, source: str) -> str:
 
     if metric_spec(metric).higher_is_better:
         return f"'worse' means below the champion by more than {tolerance} ({source})"
-    return (f"'worse' means above the champion by more than {tolerance} ({source}); lower {metric} is better, "
-            f"and a drawn pair shows 1 - {metric}")
+    return (
+        f"'worse' means above the champion by more than {tolerance} ({source}); lower {metric} is better, "
+        f"and a drawn pair shows 1 - {metric}"
+    )

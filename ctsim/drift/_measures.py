@@ -68,8 +68,9 @@ def check_method(kind: ColumnKind, method: str) -> None:
         )
 
 
-def effective_kind(kind: ColumnKind, method: str, current_dtype: object, current_distinct: int,
-                   distinct_values: int | None) -> ColumnKind:
+def effective_kind(
+    kind: ColumnKind, method: str, current_dtype: object, current_distinct: int, distinct_values: int | None
+) -> ColumnKind:
     """The kind the auto methods judge a column as, following Evidently 0.7's rules.
 
     A declared categorical column stays categorical. A declared numeric column is judged as

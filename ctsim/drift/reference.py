@@ -54,8 +54,13 @@ def needs_raw_reference(method: str, reference_rows: int) -> bool:
 class TickSketches:
     """Sketches of each tick's batch, per column, on edges fixed from the first rows seen."""
 
-    def __init__(self, kinds: Mapping[str, ColumnKind], bins: int = DEFAULT_SKETCH_BINS,
-                 edge_sample_rows: int = EDGE_SAMPLE_ROWS, tail_bins: int = TAIL_BINS):
+    def __init__(
+        self,
+        kinds: Mapping[str, ColumnKind],
+        bins: int = DEFAULT_SKETCH_BINS,
+        edge_sample_rows: int = EDGE_SAMPLE_ROWS,
+        tail_bins: int = TAIL_BINS,
+    ):
         self.kinds = dict(kinds)
         self.bins = bins
         self.edge_sample_rows = edge_sample_rows

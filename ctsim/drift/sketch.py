@@ -104,8 +104,9 @@ class HistogramSketch:
             raise ValueError("Histogram sketch edges must be a strictly increasing 1-d array.")
         size = len(edges) + 1
         no_values = (_frozen(np.zeros(0)), _frozen(np.zeros(0, dtype=np.int64)))
-        return cls(_frozen(edges), _frozen(np.zeros(size, dtype=np.int64)), _frozen(np.zeros(size)), 0.0, 0.0,
-                   no_values)
+        return cls(
+            _frozen(edges), _frozen(np.zeros(size, dtype=np.int64)), _frozen(np.zeros(size)), 0.0, 0.0, no_values
+        )
 
     def empty_like(self) -> HistogramSketch:
         """An empty sketch on the same edges, e.g. one per tick, to ``merge`` later."""
@@ -144,7 +145,11 @@ class HistogramSketch:
             raise ValueError("Only histogram sketches with the same bin edges can be merged.")
         mean, m2 = _combine_moments(self.rows, self.mean, self.m2, other.rows, other.mean, other.m2)
         return HistogramSketch(
-            self.edges, _frozen(self.counts + other.counts), _frozen(self.sums + other.sums), mean, m2,
+            self.edges,
+            _frozen(self.counts + other.counts),
+            _frozen(self.sums + other.sums),
+            mean,
+            m2,
             _merge_value_counts(self.value_counts, other.value_counts),
         )
 
@@ -206,8 +211,9 @@ def merge_sketches(first: Sketch, second: Sketch) -> Sketch:
     raise ValueError(f"A {second.kind} sketch cannot be merged into a {first.kind} sketch.")
 
 
-def sample_edges(sample: np.ndarray | pd.Series, bins: int = DEFAULT_SKETCH_BINS, tail_bins: int = 0,
-                 tail_stds: float = 8.0) -> np.ndarray:
+def sample_edges(
+    sample: np.ndarray | pd.Series, bins: int = DEFAULT_SKETCH_BINS, tail_bins: int = 0, tail_stds: float = 8.0
+) -> np.ndarray:
     """Bin edges at ``bins`` + 1 quantiles of the sample (min and max included).
 
     ``tail_bins`` > 0 adds that many equal-width bins on each side, reaching
@@ -346,8 +352,9 @@ def _value_counts(ordered: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     return _frozen(values), _frozen(counts)
 
 
-def _merge_value_counts(a: tuple[np.ndarray, np.ndarray] | None,
-                        b: tuple[np.ndarray, np.ndarray] | None) -> tuple[np.ndarray, np.ndarray] | None:
+def _merge_value_counts(
+    a: tuple[np.ndarray, np.ndarray] | None, b: tuple[np.ndarray, np.ndarray] | None
+) -> tuple[np.ndarray, np.ndarray] | None:
     if a is None or b is None:
         return None
     values, index = np.unique(np.concatenate([a[0], b[0]]), return_inverse=True)
@@ -364,9 +371,7 @@ def _equal_mass_groups(counts: np.ndarray, groups: int) -> np.ndarray:
     return np.clip(group, 0, groups - 1)
 
 
-def _combine_moments(
-    n_a: int, mean_a: float, m2_a: float, n_b: int, mean_b: float, m2_b: float
-) -> tuple[float, float]:
+def _combine_moments(n_a: int, mean_a: float, m2_a: float, n_b: int, mean_b: float, m2_b: float) -> tuple[float, float]:
     """Chan et al.'s pairwise update of (mean, sum of squared deviations); stable for large means."""
     n = n_a + n_b
     if n == 0:

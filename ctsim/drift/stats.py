@@ -163,6 +163,7 @@ def _categorical_statistic(ref: pd.Series, cur: pd.Series, method: str) -> float
     cur_vector = cur_counts.reindex(categories, fill_value=0).to_numpy()
     return m.COUNT_MEASURES[method](ref_vector, cur_vector)
 
+
 _STATISTICS = {"numeric": _numeric_statistic, "categorical": _categorical_statistic}
 
 

@@ -51,9 +51,7 @@ __all__ = [
 
 Verdict = Literal["no-data", "pass", "fail"]
 Event = Literal["start", "no-data", "pass", "fail", "promotion-succeeded", "promotion-failed"]
-Action = Literal[
-    "start", "hold", "step", "fail-check", "promote", "rollout", "rollback", "promotion-failed", "none"
-]
+Action = Literal["start", "hold", "step", "fail-check", "promote", "rollout", "rollback", "promotion-failed", "none"]
 
 
 class Phase(str, Enum):
@@ -141,8 +139,9 @@ def classify(observation: Observation, settings: CanarySettings) -> tuple[Verdic
     threshold = spec.allowing(champion, settings.max_regression)
     ok = spec.at_least_as_good(canary, threshold)
     sign = "-" if spec.higher_is_better else "+"
-    reason = Reason(f"canary {observation.metric} {spec.comparison} champion {sign} max_regression", canary,
-                    threshold, ok)
+    reason = Reason(
+        f"canary {observation.metric} {spec.comparison} champion {sign} max_regression", canary, threshold, ok
+    )
     return ("pass" if ok else "fail"), reason
 
 
@@ -175,8 +174,9 @@ def _tick(state: CanaryState, settings: CanarySettings) -> CanaryState:
 
 def _step_up(state: CanaryState, settings: CanarySettings) -> CanaryState:
     """Weights go step, 2*step, ... and stop at max_weight."""
-    return replace(state, weight=min(state.weight + settings.step_weight, settings.max_weight),
-                   iterations=state.iterations + 1)
+    return replace(
+        state, weight=min(state.weight + settings.step_weight, settings.max_weight), iterations=state.iterations + 1
+    )
 
 
 def _count_failure(state: CanaryState, settings: CanarySettings) -> CanaryState:
@@ -214,16 +214,27 @@ def _failures_reason(state: CanaryState, settings: CanarySettings, evidence: Rea
 
 
 def _deadline_reason(state: CanaryState, settings: CanarySettings, evidence: Reason) -> Reason:
-    return Reason("progress deadline: iterations < progress_deadline_ticks", state.iterations + 1,
-                  settings.progress_deadline_ticks, False)
+    return Reason(
+        "progress deadline: iterations < progress_deadline_ticks",
+        state.iterations + 1,
+        settings.progress_deadline_ticks,
+        False,
+    )
 
 
 def _promote_reason(state: CanaryState, settings: CanarySettings, evidence: Reason) -> Reason:
     return Reason("canary weight >= max_weight", state.weight, settings.max_weight, True)
 
 
-def _row(source: Phase, event: Event, guard: Guard, target: Phase, action: Action, update: Update,
-         explain: Explain = _evidence) -> Transition:
+def _row(
+    source: Phase,
+    event: Event,
+    guard: Guard,
+    target: Phase,
+    action: Action,
+    update: Update,
+    explain: Explain = _evidence,
+) -> Transition:
     return Transition(source, event, guard, target, action, update, explain)
 
 
@@ -288,5 +299,6 @@ def _move(
 
 def _no_move_reason(state: CanaryState, event: Event) -> Reason:
     sources = sorted({row.source.value for row in TRANSITIONS if row.event == event})
-    return Reason(f"'{event}' moves a canary only in phase {' or '.join(sources)}", state.phase.value,
-                  ", ".join(sources), False)
+    return Reason(
+        f"'{event}' moves a canary only in phase {' or '.join(sources)}", state.phase.value, ", ".join(sources), False
+    )

@@ -54,11 +54,21 @@ def check_data(frame: pd.DataFrame, contract: DataContract, settings: DataGateSe
     reasons = (
         *(_schema_reasons(frame, contract, columns) if arrived else ()),
         Reason("rows >= min_rows", rows, settings.min_rows, rows >= settings.min_rows),
-        _worst_share("null_share", "max_null_share", settings.max_null_share, rows,
-                     {name: view.null_count for name, view in views.items() if name in nullable}),
+        _worst_share(
+            "null_share",
+            "max_null_share",
+            settings.max_null_share,
+            rows,
+            {name: view.null_count for name, view in views.items() if name in nullable},
+        ),
         _duplicate_reason(frame, [columns[name] for name, _ in checked], rows, settings),
-        _worst_share("out_of_range_share", "max_out_of_range_share", settings.max_out_of_range_share, rows,
-                     {name: view.out_of_range_count for name, view in views.items()}),
+        _worst_share(
+            "out_of_range_share",
+            "max_out_of_range_share",
+            settings.max_out_of_range_share,
+            rows,
+            {name: view.out_of_range_count for name, view in views.items()},
+        ),
         _constant_reason(contract, views, settings),
     )
     return GateDecision(gate=GATE, reasons=reasons)
@@ -237,8 +247,12 @@ def _duplicate_reason(frame: pd.DataFrame, positions: list[int], rows: int, sett
     keyed = {position: _keyed_column(frame.iloc[:, position]) for position in positions}
     duplicates = int(pd.DataFrame(keyed, index=range(rows)).duplicated().sum()) if positions else 0
     share = _share(duplicates, rows)
-    return Reason("duplicate_share <= max_duplicate_share", share, settings.max_duplicate_share,
-                  share <= settings.max_duplicate_share)
+    return Reason(
+        "duplicate_share <= max_duplicate_share",
+        share,
+        settings.max_duplicate_share,
+        share <= settings.max_duplicate_share,
+    )
 
 
 def _keyed_column(series: pd.Series) -> np.ndarray | list[Hashable]:

@@ -40,8 +40,9 @@ def _bound_reason(candidate: float, settings: ModelGateSettings) -> Reason:
         return Reason(f"{settings.metric} is known", candidate, "a number", candidate == candidate)
     name = "min_value" if spec.higher_is_better else "max_value"
     # Both comparisons are False for NaN, so a NaN candidate fails here.
-    return Reason(f"{settings.metric} {spec.comparison} {name}", candidate, bound,
-                  spec.at_least_as_good(candidate, bound))
+    return Reason(
+        f"{settings.metric} {spec.comparison} {name}", candidate, bound, spec.at_least_as_good(candidate, bound)
+    )
 
 
 def _regression_reason(candidate: float, champion: float, settings: ModelGateSettings) -> Reason:
@@ -55,5 +56,9 @@ def _regression_reason(candidate: float, champion: float, settings: ModelGateSet
     spec = metric_spec(settings.metric)
     threshold = spec.allowing(champion, settings.max_regression)
     sign = "-" if spec.higher_is_better else "+"
-    return Reason(f"{settings.metric} {spec.comparison} champion {sign} max_regression", candidate, threshold,
-                  spec.at_least_as_good(candidate, threshold))
+    return Reason(
+        f"{settings.metric} {spec.comparison} champion {sign} max_regression",
+        candidate,
+        threshold,
+        spec.at_least_as_good(candidate, threshold),
+    )

@@ -17,8 +17,15 @@ from ctsim.contract import ROW_ID, TICK
 from ctsim.errors import ConflictError, StoreError
 from ctsim.store import Layout, ObjectStore, sha256_hex, tick_of_key
 
-__all__ = ["frame_to_parquet", "labelled_rows", "list_batches", "parquet_to_frame", "read_window", "write_batch",
-           "write_encoded"]
+__all__ = [
+    "frame_to_parquet",
+    "labelled_rows",
+    "list_batches",
+    "parquet_to_frame",
+    "read_window",
+    "write_batch",
+    "write_encoded",
+]
 
 # Small row groups let readers stream a large window without holding it twice.
 ROW_GROUP_SIZE = 64_000
@@ -65,7 +72,9 @@ def list_batches(store: ObjectStore, layout: Layout, source: str, first_tick: in
 
 def read_window(store: ObjectStore, layout: Layout, source: str, first_tick: int, last_tick: int) -> pd.DataFrame:
     """Every batch of ``source`` with first_tick <= tick <= last_tick, in tick order."""
-    frames = [parquet_to_frame(store.get(key).data, key) for key in list_batches(store, layout, source, first_tick, last_tick)]
+    frames = [
+        parquet_to_frame(store.get(key).data, key) for key in list_batches(store, layout, source, first_tick, last_tick)
+    ]
     frames = [frame for frame in frames if len(frame.columns)]
     if not frames:
         return pd.DataFrame()

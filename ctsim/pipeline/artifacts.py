@@ -39,13 +39,17 @@ def read_model_bytes(artifact: ModelArtifact) -> bytes:
     """The artifact's pickled bytes, once they match the sha256 its producer recorded."""
     expected = artifact.metadata.get(SHA256_KEY) if isinstance(artifact.metadata, dict) else None
     if not isinstance(expected, str):
-        raise IntegrityError(f"the model artifact {artifact.path} carries no sha256 in its metadata: write it with "
-                             f"ctsim.kfp.save_model(model, artifact) so the next task can check what it loads")
+        raise IntegrityError(
+            f"the model artifact {artifact.path} carries no sha256 in its metadata: write it with "
+            f"ctsim.kfp.save_model(model, artifact) so the next task can check what it loads"
+        )
     with open(artifact.path, "rb") as handle:
         data = handle.read()
     if hashlib.sha256(data).hexdigest() != expected:
-        raise IntegrityError(f"the model artifact {artifact.path} does not match the sha256 its producer recorded; "
-                             f"refusing to unpickle it")
+        raise IntegrityError(
+            f"the model artifact {artifact.path} does not match the sha256 its producer recorded; "
+            f"refusing to unpickle it"
+        )
     return data
 
 

@@ -9,7 +9,6 @@ registry and the canary comes from ``ctsim.pipeline.library`` (public as ``ctsim
     (ExitHandler: alert on any failure; set_retry on every step, since all touch the store)
 """
 
-
 from kfp import dsl
 from kfp.dsl import Dataset, Input, Model, Output
 
@@ -31,26 +30,33 @@ PIPELINE_NAME = "ctsim-continuous-training"
 
 
 @ctsim_component
-def preprocess(namespace: str, run_id: str, snapshot: Input[Dataset], train_set: Output[Dataset],
-               holdout_set: Output[Dataset]) -> int:
+def preprocess(
+    namespace: str, run_id: str, snapshot: Input[Dataset], train_set: Output[Dataset], holdout_set: Output[Dataset]
+) -> int:
     from ctsim.pipeline import tasks
+
     return tasks.split_data(namespace, run_id, snapshot.path, train_set.path, holdout_set.path, step="preprocess")
 
 
 @ctsim_component
 def engineer_features(namespace: str, run_id: str, train_set: Input[Dataset], features: Output[Dataset]) -> int:
     from ctsim.pipeline import tasks
+
     return len(tasks.engineer_features(namespace, run_id, train_set.path, features.path))
 
 
 @ctsim_component
 def train_model(namespace: str, run_id: str, features: Input[Dataset], model: Output[Model]) -> str:
     from ctsim.pipeline import tasks
+
     return tasks.train_model(namespace, run_id, features.path, model)
 
 
-@dsl.pipeline(name=PIPELINE_NAME, description="ctsim continuous training: collect, validate, preprocess, "
-              "engineer features, train, evaluate, gate, register, canary.")
+@dsl.pipeline(
+    name=PIPELINE_NAME,
+    description="ctsim continuous training: collect, validate, preprocess, "
+    "engineer features, train, evaluate, gate, register, canary.",
+)
 def continuous_training(namespace: str, run_id: str, first_tick: int, last_tick: int):
     common = {"namespace": namespace, "run_id": run_id}
     with exit_handler(namespace, run_id):
@@ -60,11 +66,13 @@ def continuous_training(namespace: str, run_id: str, first_tick: int, last_tick:
             prepared = on_cluster(preprocess(**common, snapshot=collect.outputs["snapshot"]))
             features = on_cluster(engineer_features(**common, train_set=prepared.outputs["train_set"]))
             trained = on_cluster(train_model(**common, features=features.outputs["features"]), cpu="1", memory="2G")
-            evaluation = on_cluster(evaluate_model(**common, model=trained.outputs["model"],
-                                                   holdout_set=prepared.outputs["holdout_set"]))
+            evaluation = on_cluster(
+                evaluate_model(**common, model=trained.outputs["model"], holdout_set=prepared.outputs["holdout_set"])
+            )
             with dsl.If(evaluation.outputs["passed"] == True, name="model-gate-passed"):  # noqa: E712
-                registered = on_cluster(register_model(**common, model=trained.outputs["model"],
-                                                       candidate=evaluation.outputs["candidate"]))
+                registered = on_cluster(
+                    register_model(**common, model=trained.outputs["model"], candidate=evaluation.outputs["candidate"])
+                )
                 on_cluster(start_canary(**common, version=registered.output))
             with dsl.Else(name="model-gate-blocked"):
                 on_cluster(raise_alert(**common, kind="model-gate-blocked", message=evaluation.outputs["summary"]))

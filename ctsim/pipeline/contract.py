@@ -16,14 +16,24 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-REQUIRED_PARAMETERS = {"namespace": "STRING", "run_id": "STRING", "first_tick": "NUMBER_INTEGER",
-                       "last_tick": "NUMBER_INTEGER"}
+REQUIRED_PARAMETERS = {
+    "namespace": "STRING",
+    "run_id": "STRING",
+    "first_tick": "NUMBER_INTEGER",
+    "last_tick": "NUMBER_INTEGER",
+}
 OPTIONAL_PARAMETERS = {"as_of_tick": "NUMBER_INTEGER", "pipeline_sha256": "STRING", "seed": "NUMBER_INTEGER"}
 PASSED_BY_CTSIM = {**REQUIRED_PARAMETERS, **OPTIONAL_PARAMETERS}
 # The component name KFP derives from ctsim.kfp.register_model (a second use in one DAG gets "-2", "-3", ...).
 REGISTER_COMPONENT = "comp-register-model"
-_TYPE_NAMES = {"STRING": "str", "NUMBER_INTEGER": "int", "NUMBER_DOUBLE": "float", "BOOLEAN": "bool",
-               "LIST": "list", "STRUCT": "dict"}
+_TYPE_NAMES = {
+    "STRING": "str",
+    "NUMBER_INTEGER": "int",
+    "NUMBER_DOUBLE": "float",
+    "BOOLEAN": "bool",
+    "LIST": "list",
+    "STRUCT": "dict",
+}
 
 
 @dataclass(frozen=True)
@@ -55,13 +65,18 @@ def read_shape(spec: Mapping[str, Any]) -> PipelineShape:
     if not isinstance(spec, Mapping) or not isinstance(spec.get("root"), Mapping) or "dag" not in spec["root"]:
         raise ValueError("not a compiled KFP pipeline: it has no root DAG (is it a single component?)")
     definitions = (spec["root"].get("inputDefinitions") or {}).get("parameters") or {}
-    parameters = tuple(Parameter(name, str(item.get("parameterType", "")),
-                                 bool(item.get("isOptional")) or "defaultValue" in item)
-                       for name, item in definitions.items())
+    parameters = tuple(
+        Parameter(name, str(item.get("parameterType", "")), bool(item.get("isOptional")) or "defaultValue" in item)
+        for name, item in definitions.items()
+    )
     components = spec.get("components") or {}
     dags = [spec["root"]["dag"]] + [c["dag"] for c in components.values() if isinstance(c, Mapping) and "dag" in c]
-    tasks = sorted(name for dag in dags for name, task in (dag.get("tasks") or {}).items()
-                   if "dag" not in components.get((task.get("componentRef") or {}).get("name", ""), {}))
+    tasks = sorted(
+        name
+        for dag in dags
+        for name, task in (dag.get("tasks") or {}).items()
+        if "dag" not in components.get((task.get("componentRef") or {}).get("name", ""), {})
+    )
     name = (spec.get("pipelineInfo") or {}).get("name", "")
     return PipelineShape(str(name), parameters, tuple(tasks), tuple(sorted(components)))
 
@@ -88,14 +103,19 @@ def problems(shape: PipelineShape, supplied: Mapping[str, Any]) -> list[str]:
             found.append(f"has no parameter '{name}' (its own parameters: {names})")
         elif not _fits(value, declared.type):
             found.append(f"parameter '{name}' is {_type_name(declared.type)}; the scenario gives {value!r}")
-    missing = [p.name for p in shape.parameters
-               if not p.optional and p.name not in PASSED_BY_CTSIM and p.name not in supplied]
+    missing = [
+        p.name for p in shape.parameters if not p.optional and p.name not in PASSED_BY_CTSIM and p.name not in supplied
+    ]
     if missing:
-        found.append(f"has required parameters nobody supplies: {', '.join(missing)} (set them in the scenario's "
-                     f"'parameters:' or give them defaults)")
+        found.append(
+            f"has required parameters nobody supplies: {', '.join(missing)} (set them in the scenario's "
+            f"'parameters:' or give them defaults)"
+        )
     if not shape.registers:
-        found.append("has no registration step: its DAG must use ctsim.kfp.register_model (the simulator serves "
-                     "only models in the registry)")
+        found.append(
+            "has no registration step: its DAG must use ctsim.kfp.register_model (the simulator serves "
+            "only models in the registry)"
+        )
     return found
 
 
@@ -120,5 +140,13 @@ def _type_name(parameter_type: str) -> str:
     return _TYPE_NAMES.get(parameter_type, parameter_type.lower() or "untyped")
 
 
-__all__ = ["OPTIONAL_PARAMETERS", "PASSED_BY_CTSIM", "REQUIRED_PARAMETERS", "Parameter", "PipelineShape", "arguments",
-           "problems", "read_shape"]
+__all__ = [
+    "OPTIONAL_PARAMETERS",
+    "PASSED_BY_CTSIM",
+    "REQUIRED_PARAMETERS",
+    "Parameter",
+    "PipelineShape",
+    "arguments",
+    "problems",
+    "read_shape",
+]

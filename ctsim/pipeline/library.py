@@ -10,7 +10,6 @@ writes a step record under the run's prefix; those records are how the run repor
         ─If passed─▶ register_model ▶ start_canary          Else ▶ raise_alert         ExitHandler: finish_run
 """
 
-
 from types import SimpleNamespace
 from typing import NamedTuple
 
@@ -41,8 +40,9 @@ def collect_data(namespace: str, run_id: str, first_tick: int, last_tick: int, s
 
 
 @ctsim_component
-def validate_data(namespace: str, run_id: str, snapshot: Input[Dataset]) -> NamedTuple("DataGate", passed=bool,
-                                                                                       summary=str):
+def validate_data(namespace: str, run_id: str, snapshot: Input[Dataset]) -> NamedTuple(
+    "DataGate", passed=bool, summary=str
+):
     """The data gate (schema, nulls, ranges, duplicates, constant columns, row count) with the scenario's settings."""
     from collections import namedtuple
 
@@ -52,8 +52,9 @@ def validate_data(namespace: str, run_id: str, snapshot: Input[Dataset]) -> Name
 
 
 @ctsim_component
-def split_data(namespace: str, run_id: str, snapshot: Input[Dataset], train_set: Output[Dataset],
-               holdout_set: Output[Dataset]) -> int:
+def split_data(
+    namespace: str, run_id: str, snapshot: Input[Dataset], train_set: Output[Dataset], holdout_set: Output[Dataset]
+) -> int:
     """Clean rows, then hold out the freshest share (``training.holdout_share``); returns the training rows."""
     from ctsim.pipeline import tasks
 
@@ -62,7 +63,8 @@ def split_data(namespace: str, run_id: str, snapshot: Input[Dataset], train_set:
 
 @ctsim_component
 def evaluate_model(namespace: str, run_id: str, model: Input[Model], holdout_set: Input[Dataset]) -> NamedTuple(
-        "ModelGate", passed=bool, candidate=float, champion=float, champion_version=str, summary=str):
+    "ModelGate", passed=bool, candidate=float, champion=float, champion_version=str, summary=str
+):
     """Score the candidate (saved with ``save_model``) and the champion on the same holdout; the model gate."""
     from collections import namedtuple
 
@@ -107,8 +109,12 @@ def finish_run(namespace: str, run_id: str, status: dsl.PipelineTaskFinalStatus)
 def components_on(image: str) -> SimpleNamespace:
     """The library's components on another image: the team's, when ``evaluate_model`` must unpickle a model whose
     class lives in the team's package (ctsim's image does not have it). Same names, so same step records."""
-    return SimpleNamespace(**{name: dsl.component(component.python_func, base_image=image, install_kfp_package=False)
-                              for name, component in _COMPONENTS.items()})
+    return SimpleNamespace(
+        **{
+            name: dsl.component(component.python_func, base_image=image, install_kfp_package=False)
+            for name, component in _COMPONENTS.items()
+        }
+    )
 
 
 def with_store_secret(task: dsl.PipelineTask) -> dsl.PipelineTask:
@@ -130,10 +136,30 @@ def exit_handler(namespace: str, run_id: str) -> dsl.ExitHandler:
     return dsl.ExitHandler(finish, name="alert-on-failure")
 
 
-_COMPONENTS = {"collect_data": collect_data, "validate_data": validate_data, "split_data": split_data,
-               "evaluate_model": evaluate_model, "register_model": register_model, "start_canary": start_canary,
-               "raise_alert": raise_alert, "finish_run": finish_run}
+_COMPONENTS = {
+    "collect_data": collect_data,
+    "validate_data": validate_data,
+    "split_data": split_data,
+    "evaluate_model": evaluate_model,
+    "register_model": register_model,
+    "start_canary": start_canary,
+    "raise_alert": raise_alert,
+    "finish_run": finish_run,
+}
 
-__all__ = ["COMPONENT_IMAGE", "collect_data", "components_on", "ctsim_component", "evaluate_model", "exit_handler", "finish_run",
-           "on_cluster", "raise_alert", "register_model", "split_data", "start_canary", "validate_data",
-           "with_store_secret"]
+__all__ = [
+    "COMPONENT_IMAGE",
+    "collect_data",
+    "components_on",
+    "ctsim_component",
+    "evaluate_model",
+    "exit_handler",
+    "finish_run",
+    "on_cluster",
+    "raise_alert",
+    "register_model",
+    "split_data",
+    "start_canary",
+    "validate_data",
+    "with_store_secret",
+]

@@ -59,19 +59,24 @@ class RunSettings(BaseModel):
 _PURPOSE = "run-settings"
 
 
-def write_run_settings(store: ObjectStore, layout: Layout, run_id: str, settings: RunSettings,
-                       signing_key: SigningKey | None = None) -> str:
+def write_run_settings(
+    store: ObjectStore, layout: Layout, run_id: str, settings: RunSettings, signing_key: SigningKey | None = None
+) -> str:
     """Seal and store the run's settings (the key from the environment unless given)."""
     from ctsim.trust import SigningKey, seal
 
     key = layout.run_settings(run_id)
-    store.put(key, seal(signing_key or SigningKey.required(), settings.to_json(), _PURPOSE),
-              content_type="application/octet-stream")
+    store.put(
+        key,
+        seal(signing_key or SigningKey.required(), settings.to_json(), _PURPOSE),
+        content_type="application/octet-stream",
+    )
     return key
 
 
-def read_run_settings(store: ObjectStore, layout: Layout, run_id: str,
-                      signing_key: SigningKey | None = None) -> RunSettings:
+def read_run_settings(
+    store: ObjectStore, layout: Layout, run_id: str, signing_key: SigningKey | None = None
+) -> RunSettings:
     """The run's settings, once their seal holds: ``IntegrityError`` for a record the key did not sign."""
     from ctsim.errors import StoreError
     from ctsim.trust import SigningKey, unseal

@@ -47,7 +47,9 @@ def prepare(reference: str | None, base_dir: Path, output: Path) -> PreparedPipe
     if reference is None or reference == REFERENCE:
         from ctsim.pipeline.components import continuous_training
 
-        return _shaped("ctsim reference pipeline", compile_function(continuous_training, output, "the reference pipeline"))
+        return _shaped(
+            "ctsim reference pipeline", compile_function(continuous_training, output, "the reference pipeline")
+        )
     if reference.endswith((".yaml", ".yml")):
         return _shaped(reference, _copy_yaml(_locate(reference, base_dir), output))
     pipeline = import_pipeline(reference)
@@ -70,9 +72,12 @@ def import_pipeline(reference: str) -> Any:
     except ModuleNotFoundError as exc:
         raise PipelineContractError(
             f"cannot import {module_name} ({exc}); it must be importable from the working directory "
-            f"({Path.cwd()}) or an installed package") from exc
+            f"({Path.cwd()}) or an installed package"
+        ) from exc
     except Exception as exc:  # the team's module raised while importing: report it, don't crash
-        raise PipelineContractError(f"importing {module_name} failed: {type(exc).__name__}: {_first_line(exc)}") from exc
+        raise PipelineContractError(
+            f"importing {module_name} failed: {type(exc).__name__}: {_first_line(exc)}"
+        ) from exc
     if not hasattr(module, attribute):
         raise PipelineContractError(f"module {module_name} ({getattr(module, '__file__', '?')}) has no '{attribute}'")
     pipeline = getattr(module, attribute)

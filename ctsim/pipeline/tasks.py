@@ -56,8 +56,11 @@ def recorded(namespace: str, run_id: str, step: str) -> Iterator[dict[str, Any]]
     started = time.perf_counter()
     yield record
     record["seconds"] = round(time.perf_counter() - started, 4)
-    _store().put(Layout(namespace).step_record(run_id, step), json.dumps(record, sort_keys=True).encode(),
-                 content_type="application/json")
+    _store().put(
+        Layout(namespace).step_record(run_id, step),
+        json.dumps(record, sort_keys=True).encode(),
+        content_type="application/json",
+    )
 
 
 def run_settings(namespace: str, run_id: str) -> RunSettings:
@@ -101,8 +104,9 @@ def validate_data(namespace: str, run_id: str, snapshot_path: str) -> tuple[bool
     return decision.passed, decision.summary()
 
 
-def split_data(namespace: str, run_id: str, snapshot_path: str, train_path: str, holdout_path: str,
-               step: str = "split-data") -> int:
+def split_data(
+    namespace: str, run_id: str, snapshot_path: str, train_path: str, holdout_path: str, step: str = "split-data"
+) -> int:
     """Clean rows (known labels, finite features, no duplicates), then hold out the freshest share."""
     import pandas as pd
 
@@ -148,15 +152,27 @@ def train_model(namespace: str, run_id: str, features_path: str, model: ModelArt
         incremental = settings.training.strategy == "incremental"
         champion = registry.alias("champion") if incremental else None
         warm = _continuable(registry, champion.version) if champion else None
-        fitted = train(pd.read_parquet(features_path), settings.data_contract(), settings.training, seed=settings.seed,
-                       through_tick=settings.as_of_tick, warm_start=warm, sabotage=settings.sabotage)
+        fitted = train(
+            pd.read_parquet(features_path),
+            settings.data_contract(),
+            settings.training,
+            seed=settings.seed,
+            through_tick=settings.as_of_tick,
+            warm_start=warm,
+            sabotage=settings.sabotage,
+        )
         save_model(fitted, model)
-        record.update(strategy=settings.training.strategy, warm_start=champion.version if champion else None,
-                      sabotaged=settings.sabotage)
+        record.update(
+            strategy=settings.training.strategy,
+            warm_start=champion.version if champion else None,
+            sabotaged=settings.sabotage,
+        )
     return settings.training.strategy
 
 
-def evaluate_model(namespace: str, run_id: str, model: ModelArtifact, holdout_path: str) -> tuple[bool, float, float, str, str]:
+def evaluate_model(
+    namespace: str, run_id: str, model: ModelArtifact, holdout_path: str
+) -> tuple[bool, float, float, str, str]:
     """Score candidate and champion on the same fresh holdout and apply the model gate."""
     import pandas as pd
 
@@ -177,12 +193,22 @@ def evaluate_model(namespace: str, run_id: str, model: ModelArtifact, holdout_pa
         champion = registry.alias("champion")
         champion_score = on_holdout(registry.load(champion.version)) if champion else None
         decision = check_model(candidate_score, champion_score, gate)
-        record.update(decision=decision.to_dict(), summary=decision.summary(), candidate=candidate_score,
-                      champion=champion_score, champion_version=champion.version if champion else "",
-                      holdout_rows=len(holdout))
+        record.update(
+            decision=decision.to_dict(),
+            summary=decision.summary(),
+            candidate=candidate_score,
+            champion=champion_score,
+            champion_version=champion.version if champion else "",
+            holdout_rows=len(holdout),
+        )
     nan = float("nan")
-    return (decision.passed, candidate_score, nan if champion_score is None else champion_score,
-            champion.version if champion else "", decision.summary())
+    return (
+        decision.passed,
+        candidate_score,
+        nan if champion_score is None else champion_score,
+        champion.version if champion else "",
+        decision.summary(),
+    )
 
 
 def register_model(namespace: str, run_id: str, model: ModelArtifact, candidate_score: float) -> str:
@@ -192,11 +218,18 @@ def register_model(namespace: str, run_id: str, model: ModelArtifact, candidate_
     with recorded(namespace, run_id, "register-model") as record:
         settings = run_settings(namespace, run_id)
         registered = _registry(namespace).register_artifact(
-            read_model_bytes(model), metric=settings.metric, metrics={settings.metric: candidate_score}, run_id=run_id,
+            read_model_bytes(model),
+            metric=settings.metric,
+            metrics={settings.metric: candidate_score},
+            run_id=run_id,
             pipeline_sha256=settings.pipeline_sha256,
-            data_snapshot={"first_tick": settings.first_tick, "last_tick": settings.last_tick,
-                           "as_of_tick": settings.as_of_tick},
-            created_tick=settings.as_of_tick)
+            data_snapshot={
+                "first_tick": settings.first_tick,
+                "last_tick": settings.last_tick,
+                "as_of_tick": settings.as_of_tick,
+            },
+            created_tick=settings.as_of_tick,
+        )
         record.update(version=registered.version, artifact_sha256=registered.artifact_sha256)
     return registered.version
 
@@ -223,7 +256,9 @@ def raise_alert(namespace: str, run_id: str, kind: str, message: str) -> None:
 
         store, layout = _store(), Layout(namespace)
         seq = len(store.list(layout.run(run_id) + "alerts/"))
-        store.put(layout.alert(run_id, seq), json.dumps(alert, sort_keys=True).encode(), content_type="application/json")
+        store.put(
+            layout.alert(run_id, seq), json.dumps(alert, sort_keys=True).encode(), content_type="application/json"
+        )
     except CtsimError as exc:
         # The store may be the thing that broke: the alert must still get out.
         print(f"ALERT ({kind}) could not be stored: {exc}")
@@ -255,7 +290,8 @@ def post_webhook(alert: dict[str, Any]) -> None:
             url = urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
         with operation(WEBHOOK_DEADLINE_S) as running:
             response = deadline_pool_manager(connect_s=3.0, read_s=5.0, maxsize=1).request(
-                "POST", url, body=json.dumps(alert).encode(), headers=headers)
+                "POST", url, body=json.dumps(alert).encode(), headers=headers
+            )
         if running.expired:
             print(f"alert webhook failed: no answer within {WEBHOOK_DEADLINE_S:g} s")
         elif response.status >= 400:
@@ -283,10 +319,23 @@ def _continuable(registry: Registry, version: str) -> ServableModel:
 
     champion = registry.load(version)
     if not isinstance(champion, ServableModel):
-        raise PipelineError(f"the incremental strategy continues the champion, but {version} is a "
-                            f"{type(champion).__name__}, not a model ctsim's train step wrote (a ServableModel)")
+        raise PipelineError(
+            f"the incremental strategy continues the champion, but {version} is a "
+            f"{type(champion).__name__}, not a model ctsim's train step wrote (a ServableModel)"
+        )
     return champion
 
 
-__all__ = ["collect_data", "engineer_features", "evaluate_model", "finish_run", "raise_alert", "register_model",
-           "run_settings", "split_data", "start_canary", "train_model", "validate_data"]
+__all__ = [
+    "collect_data",
+    "engineer_features",
+    "evaluate_model",
+    "finish_run",
+    "raise_alert",
+    "register_model",
+    "run_settings",
+    "split_data",
+    "start_canary",
+    "train_model",
+    "validate_data",
+]

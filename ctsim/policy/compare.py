@@ -46,13 +46,13 @@ class Plan:
     path: Path
     scenario: Scenario
     policies: tuple[Policy, ...]
-    warnings: tuple[str, ...] = ()   # settings of a policy that cannot act at the scenario's traffic
+    warnings: tuple[str, ...] = ()  # settings of a policy that cannot act at the scenario's traffic
 
 
 @dataclass(frozen=True)
 class PolicyRun:
     policy: str
-    status: str                  # ran | crashed
+    status: str  # ran | crashed
     run_dir: str
     error: str = ""
     metrics: PolicyMetrics | None = None
@@ -70,17 +70,34 @@ class Comparison:
     runs: tuple[PolicyRun, ...]
     winner: str | None
     onsets: tuple[int, ...]
-    intervals: tuple[Interval, ...] = ()   # each policy's served-metric difference against the best on auc
-    distinguishable: bool = True           # False: some interval reaches zero, so there is no winner on auc
+    intervals: tuple[Interval, ...] = ()  # each policy's served-metric difference against the best on auc
+    distinguishable: bool = True  # False: some interval reaches zero, so there is no winner on auc
 
     def to_dict(self) -> dict[str, Any]:
-        return {"schema_version": 1, "scenario": self.scenario, "status": "finished", "seed": self.seed,
-                "metric": self.metric,
-                "objective": self.objective, "objective_means": OBJECTIVES[self.objective],
-                "tolerance": self.tolerance, "onsets": list(self.onsets), "winner": self.winner,
-                "distinguishable": self.distinguishable, "intervals": [i.to_dict() for i in self.intervals],
-                "policies": [{"policy": r.policy, "status": r.status, "run_dir": r.run_dir, "error": r.error,
-                              "metrics": r.metrics.to_dict() if r.metrics else None} for r in self.runs]}
+        return {
+            "schema_version": 1,
+            "scenario": self.scenario,
+            "status": "finished",
+            "seed": self.seed,
+            "metric": self.metric,
+            "objective": self.objective,
+            "objective_means": OBJECTIVES[self.objective],
+            "tolerance": self.tolerance,
+            "onsets": list(self.onsets),
+            "winner": self.winner,
+            "distinguishable": self.distinguishable,
+            "intervals": [i.to_dict() for i in self.intervals],
+            "policies": [
+                {
+                    "policy": r.policy,
+                    "status": r.status,
+                    "run_dir": r.run_dir,
+                    "error": r.error,
+                    "metrics": r.metrics.to_dict() if r.metrics else None,
+                }
+                for r in self.runs
+            ],
+        }
 
 
 def plan(scenario_arg: str, policy_names: Sequence[str], policies_file: Path | None = None) -> Plan:
@@ -93,11 +110,15 @@ def plan(scenario_arg: str, policy_names: Sequence[str], policies_file: Path | N
     names = [p.name for p in chosen]
     repeated = sorted({n for n in names if names.count(n) > 1})
     if repeated:
-        raise ScenarioError(f"policy {', '.join(map(repr, repeated))} given more than once "
-                            "(a --policies file may not reuse a --policy name)")
+        raise ScenarioError(
+            f"policy {', '.join(map(repr, repeated))} given more than once "
+            "(a --policies file may not reuse a --policy name)"
+        )
     if len(chosen) < 2:
-        raise ScenarioError(f"a comparison needs at least two policies; got {len(chosen)} "
-                            "(--policy none|schedule|volume|drift|performance, or --policies FILE)")
+        raise ScenarioError(
+            f"a comparison needs at least two policies; got {len(chosen)} "
+            "(--policy none|schedule|volume|drift|performance, or --policies FILE)"
+        )
     return Plan(path, scenario, tuple(chosen), policy_warnings(scenario, path, chosen))
 
 
@@ -107,8 +128,11 @@ def policy_warnings(scenario: Scenario, path: Path, policies: Sequence[Policy]) 
     lines = []
     for policy in policies:
         applied = scenario.model_copy(update={"triggers": policy.applied_to(scenario), "expectations": ()})
-        lines += [f"policy {policy.name}: {'.'.join(p.loc)}: {p.message}" for p in traffic_problems(applied, traffic)
-                  if p.loc[0] == "triggers"]
+        lines += [
+            f"policy {policy.name}: {'.'.join(p.loc)}: {p.message}"
+            for p in traffic_problems(applied, traffic)
+            if p.loc[0] == "triggers"
+        ]
     return tuple(lines)
 
 
@@ -123,9 +147,16 @@ def _rows_per_tick(scenario: Scenario, path: Path) -> float:
     return rows or Traffic.of(scenario, source).labelled_per_tick
 
 
-def run_compare(planned: Plan, runs_dir: Path = Path("runs"), jobs: int | None = None, runner: str = "subprocess",
-                objective: Objective = "auc", tolerance: float = DEFAULT_TOLERANCE, worker: Worker = replay_in_worker,
-                on_done: Callable[[str, dict[str, Any]], None] | None = None) -> Comparison:
+def run_compare(
+    planned: Plan,
+    runs_dir: Path = Path("runs"),
+    jobs: int | None = None,
+    runner: str = "subprocess",
+    objective: Objective = "auc",
+    tolerance: float = DEFAULT_TOLERANCE,
+    worker: Worker = replay_in_worker,
+    on_done: Callable[[str, dict[str, Any]], None] | None = None,
+) -> Comparison:
     if objective not in OBJECTIVES:
         raise ScenarioError(f"--objective must be one of {', '.join(OBJECTIVES)}. Got {objective!r} instead.")
     stamp = datetime.now(UTC)
@@ -142,10 +173,16 @@ def run_compare(planned: Plan, runs_dir: Path = Path("runs"), jobs: int | None =
         raw = run_parallel(tasks, jobs or os.cpu_count() or 1, worker, done)
     except KeyboardInterrupt:
         # Ctrl-C or SIGTERM: the workers are gone (run_parallel stopped them); the record says so.
-        write_json(directory / "compare.json", {"schema_version": 1, "scenario": planned.scenario.name,
-                                                "status": "interrupted", "winner": None,
-                                                "policies": [{"policy": p.name, "status": "interrupted"}
-                                                             for p in planned.policies]})
+        write_json(
+            directory / "compare.json",
+            {
+                "schema_version": 1,
+                "scenario": planned.scenario.name,
+                "status": "interrupted",
+                "winner": None,
+                "policies": [{"policy": p.name, "status": "interrupted"} for p in planned.policies],
+            },
+        )
         raise
     runs = tuple(_collect(policy.name, outcome, tolerance) for policy, outcome in zip(planned.policies, raw))
     measured = [r.metrics for r in runs if r.metrics is not None]
@@ -155,8 +192,19 @@ def run_compare(planned: Plan, runs_dir: Path = Path("runs"), jobs: int | None =
     distinguishable = not any(band.spans_zero for band in bands)
     if objective == "auc" and not distinguishable:
         winner = None  # the best mean is inside the noise of another policy's
-    comparison = Comparison(planned.scenario.name, planned.scenario.seed, planned.scenario.gates.model.metric,
-                            objective, tolerance, directory, runs, winner, onsets, bands, distinguishable)
+    comparison = Comparison(
+        planned.scenario.name,
+        planned.scenario.seed,
+        planned.scenario.gates.model.metric,
+        objective,
+        tolerance,
+        directory,
+        runs,
+        winner,
+        onsets,
+        bands,
+        distinguishable,
+    )
     write_json(directory / "compare.json", comparison.to_dict())
     return comparison
 

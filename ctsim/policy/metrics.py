@@ -37,8 +37,21 @@ import numpy as np
 from ctsim.steps.metrics import METRICS
 from ctsim.timeline import CANARY_WITHDRAWN, DriftOnset, GateBlocked, PipelineRun, ScriptedEvent, Timeline
 
-__all__ = ["OBJECTIVES", "Interval", "Objective", "PolicyMetrics", "Recovery", "choose_winner", "difference_interval",
-           "drift_onsets", "intervals", "mean_metric", "measure", "recovery_after", "served_curve"]
+__all__ = [
+    "OBJECTIVES",
+    "Interval",
+    "Objective",
+    "PolicyMetrics",
+    "Recovery",
+    "choose_winner",
+    "difference_interval",
+    "drift_onsets",
+    "intervals",
+    "mean_metric",
+    "measure",
+    "recovery_after",
+    "served_curve",
+]
 
 DEFAULT_TOLERANCE = 0.03
 BASELINE_TICKS = 3
@@ -57,9 +70,9 @@ Curve = list[tuple[int, float]]
 @dataclass(frozen=True)
 class Recovery:
     onset: int
-    baseline: float | None     # pre-drift level; None when no tick before the onset had a metric
+    baseline: float | None  # pre-drift level; None when no tick before the onset had a metric
     dipped: bool
-    ticks: int | None          # ticks from onset to recovery; 0 without a dip; None = not recovered
+    ticks: int | None  # ticks from onset to recovery; 0 without a dip; None = not recovered
 
     def to_dict(self) -> dict:
         return {"onset": self.onset, "baseline": self.baseline, "dipped": self.dipped, "ticks": self.ticks}
@@ -86,10 +99,18 @@ class PolicyMetrics:
         return sum(cost) / len(cost)
 
     def to_dict(self) -> dict:
-        return {"policy": self.policy, "auc": self.auc, "recoveries": [r.to_dict() for r in self.recoveries],
-                "retrains": self.retrains, "compute_seconds": self.compute_seconds,
-                "own_seconds": self.own_seconds, "gate_blocks": self.gate_blocks, "rollbacks": self.rollbacks,
-                "ticks": self.ticks, "lower_is_better": self.lower_is_better}
+        return {
+            "policy": self.policy,
+            "auc": self.auc,
+            "recoveries": [r.to_dict() for r in self.recoveries],
+            "retrains": self.retrains,
+            "compute_seconds": self.compute_seconds,
+            "own_seconds": self.own_seconds,
+            "gate_blocks": self.gate_blocks,
+            "rollbacks": self.rollbacks,
+            "ticks": self.ticks,
+            "lower_is_better": self.lower_is_better,
+        }
 
     def auc_cost(self) -> float:
         """The auc as a cost (smaller is better, whatever the metric's direction); no auc is worst."""
@@ -100,8 +121,11 @@ class PolicyMetrics:
 
 def served_curve(timeline: Timeline) -> Curve:
     """(tick, served metric) for every tick that has one."""
-    return [(t.tick, t.served_metric) for t in timeline.ticks
-            if t.served_metric is not None and math.isfinite(t.served_metric)]
+    return [
+        (t.tick, t.served_metric)
+        for t in timeline.ticks
+        if t.served_metric is not None and math.isfinite(t.served_metric)
+    ]
 
 
 def mean_metric(curve: Curve) -> float | None:
@@ -110,13 +134,22 @@ def mean_metric(curve: Curve) -> float | None:
 
 def drift_onsets(timeline: Timeline) -> list[int]:
     """Ticks where a scripted change of the data begins (covariate drift, concept drift, label shift)."""
-    ticks = {e.tick for e in timeline.events if isinstance(e, DriftOnset)
-             or isinstance(e, ScriptedEvent) and e.event in _ONSET_EVENTS}
+    ticks = {
+        e.tick
+        for e in timeline.events
+        if isinstance(e, DriftOnset) or isinstance(e, ScriptedEvent) and e.event in _ONSET_EVENTS
+    }
     return sorted(ticks)
 
 
-def recovery_after(curve: Curve, onset: int, end: int | None = None, tolerance: float = DEFAULT_TOLERANCE,
-                   baseline_ticks: int = BASELINE_TICKS, lower_is_better: bool = False) -> Recovery:
+def recovery_after(
+    curve: Curve,
+    onset: int,
+    end: int | None = None,
+    tolerance: float = DEFAULT_TOLERANCE,
+    baseline_ticks: int = BASELINE_TICKS,
+    lower_is_better: bool = False,
+) -> Recovery:
     """How long the metric took to come back after ``onset`` (see the module docstring); ``end`` is exclusive."""
     before = [value for tick, value in curve if tick < onset][-baseline_ticks:]
     if not before:
@@ -142,17 +175,23 @@ def measure(policy: str, timeline: Timeline, tolerance: float = DEFAULT_TOLERANC
     ends = onsets[1:] + [None]
     spec = METRICS.get(timeline.metric)
     lower = spec is not None and not spec.higher_is_better
-    recoveries = tuple(recovery_after(curve, onset, end, tolerance, lower_is_better=lower)
-                       for onset, end in zip(onsets, ends))
+    recoveries = tuple(
+        recovery_after(curve, onset, end, tolerance, lower_is_better=lower) for onset, end in zip(onsets, ends)
+    )
     runs = timeline.of(PipelineRun)
     auc = mean_metric(curve)
     return PolicyMetrics(
-        policy=policy, auc=None if auc is None else round(auc, 6), recoveries=recoveries,
+        policy=policy,
+        auc=None if auc is None else round(auc, 6),
+        recoveries=recoveries,
         retrains=sum(1 for e in runs if e.trigger != "bootstrap"),
         compute_seconds=round(sum(float(r.get("seconds") or 0) for r in timeline.runs), 3),
         own_seconds=round(sum(float(s or 0) for r in timeline.runs for s in (r.get("step_seconds") or {}).values()), 3),
-        gate_blocks=len(timeline.of(GateBlocked)), rollbacks=len(timeline.of(*CANARY_WITHDRAWN)),
-        ticks=len(timeline.ticks), lower_is_better=lower)
+        gate_blocks=len(timeline.of(GateBlocked)),
+        rollbacks=len(timeline.of(*CANARY_WITHDRAWN)),
+        ticks=len(timeline.ticks),
+        lower_is_better=lower,
+    )
 
 
 def choose_winner(results: list[PolicyMetrics], objective: Objective = "auc") -> str | None:
@@ -183,8 +222,8 @@ class Interval:
 
     policy: str
     best: str
-    ticks: int            # ticks where both had a served metric
-    difference: float     # mean of (policy - best) goodness; <= 0
+    ticks: int  # ticks where both had a served metric
+    difference: float  # mean of (policy - best) goodness; <= 0
     low: float
     high: float
 
@@ -195,12 +234,20 @@ class Interval:
         return self.low < 0.0 < self.high or self.low == self.high == 0.0
 
     def to_dict(self) -> dict:
-        return {"policy": self.policy, "against": self.best, "ticks": self.ticks, "difference": self.difference,
-                "low": self.low, "high": self.high, "spans_zero": self.spans_zero}
+        return {
+            "policy": self.policy,
+            "against": self.best,
+            "ticks": self.ticks,
+            "difference": self.difference,
+            "low": self.low,
+            "high": self.high,
+            "spans_zero": self.spans_zero,
+        }
 
 
-def difference_interval(policy: Curve, best: Curve, seed: int, lower_is_better: bool = False,
-                        resamples: int = RESAMPLES) -> tuple[int, float, float, float] | None:
+def difference_interval(
+    policy: Curve, best: Curve, seed: int, lower_is_better: bool = False, resamples: int = RESAMPLES
+) -> tuple[int, float, float, float] | None:
     """(ticks, mean, low, high) of the paired moving-block bootstrap of ``policy - best`` (see the docstring)."""
     mine, theirs = dict(policy), dict(best)
     shared = sorted(set(mine) & set(theirs))

@@ -37,8 +37,15 @@ from ctsim.settings import (
     VolumeTriggerSettings,
 )
 
-__all__ = ["BUILTIN", "Policy", "builtin_policy", "load_policies", "performance_window", "rewrite_scenario",
-           "volume_rows"]
+__all__ = [
+    "BUILTIN",
+    "Policy",
+    "builtin_policy",
+    "load_policies",
+    "performance_window",
+    "rewrite_scenario",
+    "volume_rows",
+]
 
 BUILTIN = ("none", "schedule", "volume", "drift", "performance")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -50,7 +57,7 @@ MAX_WINDOW = 1000  # PerformanceTriggerSettings.window_ticks' bound
 class Policy:
     name: str
     triggers: TriggerSettings
-    keeps_cooldown: bool = True   # use the scenario's cooldown_ticks (built-ins, and files that do not set one)
+    keeps_cooldown: bool = True  # use the scenario's cooldown_ticks (built-ins, and files that do not set one)
 
     def applied_to(self, scenario: Scenario) -> TriggerSettings:
         if self.keeps_cooldown:
@@ -73,14 +80,19 @@ def builtin_policy(name: str, scenario: Scenario, rows_per_tick: float) -> Polic
     makers = {
         "none": TriggerSettings,
         "schedule": lambda: TriggerSettings(schedule=ScheduleTriggerSettings(cron="0 0 * * 1")),
-        "volume": lambda: TriggerSettings(volume=VolumeTriggerSettings(min_new_rows=volume_rows(scenario, rows_per_tick))),
+        "volume": lambda: TriggerSettings(
+            volume=VolumeTriggerSettings(min_new_rows=volume_rows(scenario, rows_per_tick))
+        ),
         "drift": lambda: TriggerSettings(drift=DriftTriggerSettings()),
-        "performance": lambda: TriggerSettings(performance=PerformanceTriggerSettings(
-            window_ticks=performance_window(rows_per_tick))),
+        "performance": lambda: TriggerSettings(
+            performance=PerformanceTriggerSettings(window_ticks=performance_window(rows_per_tick))
+        ),
     }
     if name not in makers:
-        raise ScenarioError(f"--policy {name}: unknown built-in policy. Expected one of {', '.join(BUILTIN)}, "
-                            "or define it in a --policies file.")
+        raise ScenarioError(
+            f"--policy {name}: unknown built-in policy. Expected one of {', '.join(BUILTIN)}, "
+            "or define it in a --policies file."
+        )
     return Policy(name, makers[name]())
 
 
@@ -89,23 +101,29 @@ def load_policies(path: Path) -> list[Policy]:
     source = str(path)
     root, document = loader.read_yaml(loader.read_text(path, "policies"), source)
     if not isinstance(document, dict) or not document:
-        raise ScenarioError(f"{source}:1: a policies file must be a mapping of policy name to a triggers section "
-                            "(schedule, volume, performance, drift, cooldown_ticks)")
+        raise ScenarioError(
+            f"{source}:1: a policies file must be a mapping of policy name to a triggers section "
+            "(schedule, volume, performance, drift, cooldown_ticks)"
+        )
     return [_policy(str(name), section, root, source) for name, section in document.items()]
 
 
 def _policy(name: str, section: Any, root: yaml.Node, source: str) -> Policy:
     where = loader.where(source, root, (name,))
     if not _NAME.match(name):
-        raise ScenarioError(f"{where}: {name}: a policy name must be letters, digits, '.', '_' or '-' "
-                            "(it names a folder of the comparison)")
+        raise ScenarioError(
+            f"{where}: {name}: a policy name must be letters, digits, '.', '_' or '-' "
+            "(it names a folder of the comparison)"
+        )
     section = {} if section is None else section
     if not isinstance(section, dict):
         raise ScenarioError(f"{where}: {name}: must be a triggers section (a mapping), got {type(section).__name__}")
     try:
         triggers = TriggerSettings.model_validate(section)
     except ValidationError as exc:
-        raise ScenarioError(loader.describe(exc, root, source, model_path=("triggers",), document_path=(name,))) from None
+        raise ScenarioError(
+            loader.describe(exc, root, source, model_path=("triggers",), document_path=(name,))
+        ) from None
     return Policy(name, triggers, keeps_cooldown="cooldown_ticks" not in section)
 
 

@@ -51,8 +51,20 @@ from ctsim.settings import TriggerSettings
 from ctsim.sim.suite import Worker, fresh_directory, replay_in_worker, run_parallel, write_json
 from ctsim.timeline import read_timeline
 
-__all__ = ["Recommendation", "Space", "TrialResult", "Tuning", "TuneInterrupted", "describe_triggers", "load_space",
-           "pareto_front", "recommend", "run_tune", "triggers_block", "write_front_plot"]
+__all__ = [
+    "Recommendation",
+    "Space",
+    "TrialResult",
+    "Tuning",
+    "TuneInterrupted",
+    "describe_triggers",
+    "load_space",
+    "pareto_front",
+    "recommend",
+    "run_tune",
+    "triggers_block",
+    "write_front_plot",
+]
 
 Goal = Literal["near-best", "budget"]
 Objectives = tuple[float, int, float]  # mean served metric (maximised), retrains, pipeline seconds (minimised)
@@ -99,10 +111,10 @@ class Space:
     """The validated search space: fixed settings per trigger, tunable dimensions, switchable triggers."""
 
     source: str
-    fixed: dict[str, Any]                 # "kind.key" -> value (kind "" for cooldown_ticks)
+    fixed: dict[str, Any]  # "kind.key" -> value (kind "" for cooldown_ticks)
     dimensions: tuple[Dimension, ...]
-    triggers: tuple[str, ...]             # trigger kinds in the space
-    switchable: tuple[str, ...]           # kinds the search may switch off
+    triggers: tuple[str, ...]  # trigger kinds in the space
+    switchable: tuple[str, ...]  # kinds the search may switch off
 
     @property
     def sets_cooldown(self) -> bool:
@@ -114,17 +126,19 @@ class Space:
         values = dict(self.fixed)
         for dimension in self.dimensions:
             values[dimension.name] = _pasteable(dimension.suggest(trial))
-        enabled = {kind: kind not in self.switchable or trial.suggest_categorical(f"{kind}.enabled", [True, False])
-                   for kind in self.triggers}
+        enabled = {
+            kind: kind not in self.switchable or trial.suggest_categorical(f"{kind}.enabled", [True, False])
+            for kind in self.triggers
+        }
         return TriggerSettings.model_validate(_section(values, {k for k, on in enabled.items() if on}))
 
 
 @dataclass(frozen=True)
 class TrialResult:
-    name: str                              # trial-0007, or a built-in policy's name
+    name: str  # trial-0007, or a built-in policy's name
     triggers: TriggerSettings
     metrics: PolicyMetrics | None
-    status: str                            # ran | crashed | interrupted
+    status: str  # ran | crashed | interrupted
     run_dir: str
     error: str = ""
 
@@ -135,9 +149,14 @@ class TrialResult:
         return self.metrics.auc, self.metrics.retrains, self.metrics.compute_seconds
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "status": self.status, "run_dir": self.run_dir, "error": self.error,
-                "triggers": self.triggers.model_dump(mode="json", exclude_none=True),
-                "metrics": self.metrics.to_dict() if self.metrics else None}
+        return {
+            "name": self.name,
+            "status": self.status,
+            "run_dir": self.run_dir,
+            "error": self.error,
+            "triggers": self.triggers.model_dump(mode="json", exclude_none=True),
+            "metrics": self.metrics.to_dict() if self.metrics else None,
+        }
 
 
 @dataclass(frozen=True)
@@ -145,8 +164,8 @@ class Recommendation:
     goal: str
     statement: str
     choice: TrialResult | None
-    beats: tuple[str, ...]                 # built-in policies the choice beats on the goal
-    loses_to: tuple[str, ...]              # built-in policies at least as good on the goal
+    beats: tuple[str, ...]  # built-in policies the choice beats on the goal
+    loses_to: tuple[str, ...]  # built-in policies at least as good on the goal
 
 
 @dataclass(frozen=True)
@@ -159,17 +178,28 @@ class Tuning:
     front: tuple[TrialResult, ...]
     baselines: tuple[TrialResult, ...]
     recommendation: Recommendation
-    stopped: str                           # trials | timeout
+    stopped: str  # trials | timeout
 
     def to_dict(self) -> dict[str, Any]:
         rec = self.recommendation
-        return {"schema_version": 1, "scenario": self.scenario, "seed": self.seed, "metric": self.metric,
-                "stopped": self.stopped, "trials": [t.to_dict() for t in self.trials],
-                "front": [t.name for t in self.front], "baselines": [b.to_dict() for b in self.baselines],
-                "recommendation": {"goal": rec.goal, "statement": rec.statement,
-                                   "choice": rec.choice.name if rec.choice else None,
-                                   "triggers": triggers_block(rec.choice.triggers) if rec.choice else None,
-                                   "beats": list(rec.beats), "loses_to": list(rec.loses_to)}}
+        return {
+            "schema_version": 1,
+            "scenario": self.scenario,
+            "seed": self.seed,
+            "metric": self.metric,
+            "stopped": self.stopped,
+            "trials": [t.to_dict() for t in self.trials],
+            "front": [t.name for t in self.front],
+            "baselines": [b.to_dict() for b in self.baselines],
+            "recommendation": {
+                "goal": rec.goal,
+                "statement": rec.statement,
+                "choice": rec.choice.name if rec.choice else None,
+                "triggers": triggers_block(rec.choice.triggers) if rec.choice else None,
+                "beats": list(rec.beats),
+                "loses_to": list(rec.loses_to),
+            },
+        }
 
 
 # the space file ------------------------------------------------------------------------------------------
@@ -178,8 +208,10 @@ def load_space(path: Path) -> Space:
     source = str(path)
     root, document = loader.read_yaml(loader.read_text(path, "space"), source)
     if not isinstance(document, dict) or set(document) != {"triggers"} or not isinstance(document["triggers"], dict):
-        raise ScenarioError(f"{source}:1: a space file must be a mapping with one key, 'triggers', holding a "
-                            "triggers section whose settings may be lists (choices) or {low, high} ranges")
+        raise ScenarioError(
+            f"{source}:1: a space file must be a mapping with one key, 'triggers', holding a "
+            "triggers section whose settings may be lists (choices) or {low, high} ranges"
+        )
     section = document["triggers"]
     fixed: dict[str, Any] = {}
     dimensions: list[Dimension] = []
@@ -192,14 +224,17 @@ def load_space(path: Path) -> Space:
         if kind not in TRIGGERS or not isinstance(body, dict):
             # let the settings model word it (unknown key, or a trigger that is not a mapping)
             _validate(source, root, {kind: body})
-            raise ScenarioError(f"{loader.where(source, root, ('triggers', kind))}: triggers.{kind}: "
-                                "must be a mapping of settings")
+            raise ScenarioError(
+                f"{loader.where(source, root, ('triggers', kind))}: triggers.{kind}: must be a mapping of settings"
+            )
         body = dict(body)
         enabled = body.pop("enabled", [True, False])
         if enabled not in (True, [True, False], [False, True]):
-            raise ScenarioError(f"{loader.where(source, root, ('triggers', kind, 'enabled'))}: triggers.{kind}."
-                                f"enabled: must be true (always on) or [true, false] (the search decides). "
-                                f"Got {enabled!r} instead.")
+            raise ScenarioError(
+                f"{loader.where(source, root, ('triggers', kind, 'enabled'))}: triggers.{kind}."
+                f"enabled: must be true (always on) or [true, false] (the search decides). "
+                f"Got {enabled!r} instead."
+            )
         kinds.append(kind)
         if enabled is not True:
             switchable.append(kind)
@@ -216,14 +251,17 @@ def _pasteable(value: Any) -> Any:
     return float(f"{value:.4g}") if isinstance(value, float) else value
 
 
-def _leaf(source: str, root: Any, kind: str, key: str, value: Any, fixed: dict[str, Any],
-          dimensions: list[Dimension]) -> None:
+def _leaf(
+    source: str, root: Any, kind: str, key: str, value: Any, fixed: dict[str, Any], dimensions: list[Dimension]
+) -> None:
     name = f"{kind}.{key}" if kind else key
     loc = ("triggers", kind, key) if kind else ("triggers", key)
     if isinstance(value, list):
         if not value or any(isinstance(v, (list, dict)) for v in value):
-            raise ScenarioError(f"{loader.where(source, root, loc)}: triggers.{name}: a choice must be a non-empty "
-                                f"list of plain values. Got {value!r} instead.")
+            raise ScenarioError(
+                f"{loader.where(source, root, loc)}: triggers.{name}: a choice must be a non-empty "
+                f"list of plain values. Got {value!r} instead."
+            )
         dimensions.append(Dimension(name, choices=tuple(value)))
     elif isinstance(value, dict):
         dimensions.append(_range(source, root, loc, name, value))
@@ -236,8 +274,10 @@ def _range(source: str, root: Any, loc: tuple[str, ...], name: str, value: dict[
     unknown = set(value) - _RANGE_KEYS
     low, high, log = value.get("low"), value.get("high"), value.get("log", False)
     if unknown or not (_is_number(low) and _is_number(high)):
-        raise ScenarioError(f"{where}: a range must be {{low: NUMBER, high: NUMBER}} with an optional 'log: true'. "
-                            f"Got {value!r} instead.")
+        raise ScenarioError(
+            f"{where}: a range must be {{low: NUMBER, high: NUMBER}} with an optional 'log: true'. "
+            f"Got {value!r} instead."
+        )
     if not low < high or not isinstance(log, bool) or (log and low <= 0):
         raise ScenarioError(f"{where}: a range needs low < high (and low > 0 with log: true). Got {value!r} instead.")
     integer = isinstance(low, int) and isinstance(high, int)
@@ -253,7 +293,7 @@ def _corners(space: Space) -> list[dict[str, Any]]:
     first = {d.name: d.choices[0] if d.choices else d.low for d in space.dimensions}
     corners = [first]
     for dimension in space.dimensions:
-        for value in (dimension.choices or (dimension.low, dimension.high)):
+        for value in dimension.choices or (dimension.low, dimension.high):
             corners.append({**first, dimension.name: value})
     return [_section({**space.fixed, **corner}, set(space.triggers)) for corner in corners]
 
@@ -273,8 +313,9 @@ def _validate(source: str, root: Any, section: dict[str, Any]) -> None:
     try:
         TriggerSettings.model_validate(section)
     except ValidationError as exc:
-        raise ScenarioError(loader.describe(exc, root, source, model_path=("triggers",),
-                                            document_path=("triggers",))) from None
+        raise ScenarioError(
+            loader.describe(exc, root, source, model_path=("triggers",), document_path=("triggers",))
+        ) from None
 
 
 # the search ----------------------------------------------------------------------------------------------
@@ -292,11 +333,24 @@ def _study(directory: Path, seed: int, create: bool) -> Any:
     return optuna.load_study(study_name="tune", storage=storage, sampler=sampler)
 
 
-def run_tune(scenario_arg: str, space_path: Path, trials: int, *, runs_dir: Path = Path("runs"),
-             resume: Path | None = None, timeout: float | None = None, jobs: int | None = None,
-             runner: str = "subprocess", seed: int | None = None, baselines: tuple[str, ...] = BUILTIN,
-             goal: Goal = "near-best", within: float = 0.005, max_retrains: int | None = None,
-             worker: Worker | None = None, on_done: Callable[[TrialResult], None] | None = None) -> Tuning:
+def run_tune(
+    scenario_arg: str,
+    space_path: Path,
+    trials: int,
+    *,
+    runs_dir: Path = Path("runs"),
+    resume: Path | None = None,
+    timeout: float | None = None,
+    jobs: int | None = None,
+    runner: str = "subprocess",
+    seed: int | None = None,
+    baselines: tuple[str, ...] = BUILTIN,
+    goal: Goal = "near-best",
+    within: float = 0.005,
+    max_retrains: int | None = None,
+    worker: Worker | None = None,
+    on_done: Callable[[TrialResult], None] | None = None,
+) -> Tuning:
     """Run (or resume) a study of ``trials`` trials in all; raises TuneInterrupted on Ctrl-C, state saved."""
     worker = worker or replay_in_worker
     path = loader.resolve(scenario_arg)
@@ -321,12 +375,15 @@ def run_tune(scenario_arg: str, space_path: Path, trials: int, *, runs_dir: Path
             raise ScenarioError(f"--resume {directory}: no {JOURNAL} there (not a tuning run directory)")
         saved = directory / "space.yaml"
         if saved.is_file() and saved.read_text(encoding="utf-8") != space_path.read_text(encoding="utf-8"):
-            raise ScenarioError(f"--resume {directory}: the study was started with another space file "
-                                f"({saved}); resume it with that one")
+            raise ScenarioError(
+                f"--resume {directory}: the study was started with another space file "
+                f"({saved}); resume it with that one"
+            )
         study = _study(directory, scenario.seed if seed is None else seed, create=False)
         if study.user_attrs.get("scenario") != str(path.resolve()):
-            raise ScenarioError(f"--resume {directory}: that study tuned {study.user_attrs.get('scenario')}, "
-                                f"not {path.resolve()}")
+            raise ScenarioError(
+                f"--resume {directory}: that study tuned {study.user_attrs.get('scenario')}, not {path.resolve()}"
+            )
         _requeue_unfinished(study)
     workers = jobs or os.cpu_count() or 1
     baseline_results = _baselines(directory, path, scenario, chosen, workers, runner, worker)
@@ -342,8 +399,17 @@ def run_tune(scenario_arg: str, space_path: Path, trials: int, *, runs_dir: Path
     return tuning
 
 
-def _batch(study: Any, space: Space, directory: Path, path: Path, scenario: Scenario, size: int, runner: str,
-           worker: Worker, on_done: Callable[[TrialResult], None] | None) -> None:
+def _batch(
+    study: Any,
+    space: Space,
+    directory: Path,
+    path: Path,
+    scenario: Scenario,
+    size: int,
+    runner: str,
+    worker: Worker,
+    on_done: Callable[[TrialResult], None] | None,
+) -> None:
     """Ask ``size`` trials, replay them in parallel, tell the study; Ctrl-C marks the batch interrupted."""
     from optuna.trial import TrialState
 
@@ -369,14 +435,22 @@ def _batch(study: Any, space: Space, directory: Path, path: Path, scenario: Scen
             on_done(result)
 
 
-def _baselines(directory: Path, path: Path, scenario: Scenario, policies: tuple[Policy, ...], jobs: int,
-               runner: str, worker: Worker) -> tuple[TrialResult, ...]:
+def _baselines(
+    directory: Path,
+    path: Path,
+    scenario: Scenario,
+    policies: tuple[Policy, ...],
+    jobs: int,
+    runner: str,
+    worker: Worker,
+) -> tuple[TrialResult, ...]:
     """The built-in policies, replayed once per tuning run (kept in baselines.json across resumes)."""
     record = directory / "baselines.json"
     if record.is_file():
         saved = json.loads(record.read_text(encoding="utf-8"))
-        return tuple(_result(Policy(b["name"], TriggerSettings.model_validate(b["triggers"])), b["outcome"])
-                     for b in saved)
+        return tuple(
+            _result(Policy(b["name"], TriggerSettings.model_validate(b["triggers"])), b["outcome"]) for b in saved
+        )
     if not policies:
         return ()
     tasks = [_write_task(directory, path, scenario, policy, runner) for policy in policies]
@@ -384,8 +458,17 @@ def _baselines(directory: Path, path: Path, scenario: Scenario, policies: tuple[
         raw = run_parallel(tasks, jobs, worker)
     except KeyboardInterrupt:
         raise TuneInterrupted(directory) from None
-    write_json(record, [{"name": p.name, "triggers": p.applied_to(scenario).model_dump(mode="json", exclude_none=True),
-                         "outcome": o} for p, o in zip(policies, raw)])
+    write_json(
+        record,
+        [
+            {
+                "name": p.name,
+                "triggers": p.applied_to(scenario).model_dump(mode="json", exclude_none=True),
+                "outcome": o,
+            }
+            for p, o in zip(policies, raw)
+        ],
+    )
     return tuple(_result(Policy(p.name, p.applied_to(scenario)), o) for p, o in zip(policies, raw))
 
 
@@ -404,7 +487,7 @@ def _result(policy: Policy, outcome: dict[str, Any]) -> TrialResult:
         return TrialResult(policy.name, policy.triggers, None, "crashed", run_dir, outcome.get("error", ""))
     try:
         timeline = read_timeline(Path(run_dir) / "timeline.json")
-    except TimelineError as exc:   # a run that wrote no timeline
+    except TimelineError as exc:  # a run that wrote no timeline
         return TrialResult(policy.name, policy.triggers, None, "crashed", run_dir, str(exc))
     return TrialResult(policy.name, policy.triggers, measure(policy.name, timeline), "ran", run_dir)
 
@@ -416,8 +499,11 @@ def _trial_name(number: int) -> str:
 def _finished(study: Any) -> int:
     from optuna.trial import TrialState
 
-    return sum(1 for t in study.get_trials(deepcopy=False)
-               if t.state == TrialState.COMPLETE or t.state == TrialState.FAIL and not t.user_attrs.get("interrupted"))
+    return sum(
+        1
+        for t in study.get_trials(deepcopy=False)
+        if t.state == TrialState.COMPLETE or t.state == TrialState.FAIL and not t.user_attrs.get("interrupted")
+    )
 
 
 def _requeue_unfinished(study: Any) -> None:
@@ -477,8 +563,13 @@ def _scored(results: Iterable[TrialResult]) -> list[tuple[TrialResult, Objective
     return [(result, objectives) for result in results if (objectives := result.objectives) is not None]
 
 
-def recommend(trials: tuple[TrialResult, ...], baselines: tuple[TrialResult, ...], goal: Goal = "near-best",
-              within: float = 0.005, max_retrains: int | None = None) -> Recommendation:
+def recommend(
+    trials: tuple[TrialResult, ...],
+    baselines: tuple[TrialResult, ...],
+    goal: Goal = "near-best",
+    within: float = 0.005,
+    max_retrains: int | None = None,
+) -> Recommendation:
     """The policy best on ``goal`` (tuned, or a built-in when none of the trials does better), and how it
     stands against each (other) built-in policy on that goal.
 
@@ -519,11 +610,27 @@ def triggers_block(triggers: TriggerSettings) -> str:
     return yaml.safe_dump({"triggers": triggers.model_dump(mode="json", exclude_none=True)}, sort_keys=False)
 
 
-def _summarize(scenario: Scenario, directory: Path, results: tuple[TrialResult, ...],
-               baselines: tuple[TrialResult, ...], goal: Goal, within: float, max_retrains: int | None,
-               stopped: str) -> Tuning:
-    return Tuning(scenario.name, scenario.seed, scenario.gates.model.metric, directory, results,
-                  pareto_front(results), baselines, recommend(results, baselines, goal, within, max_retrains), stopped)
+def _summarize(
+    scenario: Scenario,
+    directory: Path,
+    results: tuple[TrialResult, ...],
+    baselines: tuple[TrialResult, ...],
+    goal: Goal,
+    within: float,
+    max_retrains: int | None,
+    stopped: str,
+) -> Tuning:
+    return Tuning(
+        scenario.name,
+        scenario.seed,
+        scenario.gates.model.metric,
+        directory,
+        results,
+        pareto_front(results),
+        baselines,
+        recommend(results, baselines, goal, within, max_retrains),
+        stopped,
+    )
 
 
 def describe_triggers(triggers: TriggerSettings) -> str:
@@ -546,20 +653,37 @@ def write_front_plot(tuning: Tuning, path: Path) -> Path:
 
     figure, axes = new_figure(8)
     scored = [o for _, o in _scored(tuning.trials)]
-    points = axes.scatter([o[1] for o in scored], [o[0] for o in scored],
-                          c=[o[2] for o in scored], cmap="viridis", s=28, label="trial")
+    points = axes.scatter(
+        [o[1] for o in scored], [o[0] for o in scored], c=[o[2] for o in scored], cmap="viridis", s=28, label="trial"
+    )
     if scored:
         figure.colorbar(points, ax=axes, label="pipeline seconds")
     front = sorted((o for _, o in _scored(tuning.front)), key=lambda o: o[1])
-    axes.plot([o[1] for o in front], [o[0] for o in front], color="black", linewidth=1,
-              marker="o", markerfacecolor="none", markersize=9, label="Pareto front")
+    axes.plot(
+        [o[1] for o in front],
+        [o[0] for o in front],
+        color="black",
+        linewidth=1,
+        marker="o",
+        markerfacecolor="none",
+        markersize=9,
+        label="Pareto front",
+    )
     for baseline, (metric, retrains, _) in _scored(tuning.baselines):
         axes.scatter([retrains], [metric], marker="x", color="red")
         axes.annotate(baseline.name, (retrains, metric), fontsize=8, xytext=(4, 4), textcoords="offset points")
     choice = tuning.recommendation.choice
     for chosen, (metric, retrains, _) in _scored([choice] if choice is not None else []):
-        axes.scatter([retrains], [metric], marker="*", s=220, color="gold",
-                     edgecolors="black", label=f"recommended ({chosen.name})", zorder=3)
+        axes.scatter(
+            [retrains],
+            [metric],
+            marker="*",
+            s=220,
+            color="gold",
+            edgecolors="black",
+            label=f"recommended ({chosen.name})",
+            zorder=3,
+        )
     axes.set_xlabel("retrains")
     axes.set_ylabel(f"mean served {tuning.metric}")
     axes.set_title(f"{tuning.scenario} (seed {tuning.seed}): {len(scored)} trials; red x = built-in policy")

@@ -39,25 +39,47 @@ def context_of(name: str) -> str:
     return f"kind-{name}"
 
 
-def up_plan(name: str = DEFAULT_NAME, kind_config: Path = KIND_CONFIG, image: str | None = None,
-            wait_seconds: int = 900) -> list[Step]:
+def up_plan(
+    name: str = DEFAULT_NAME, kind_config: Path = KIND_CONFIG, image: str | None = None, wait_seconds: int = 900
+) -> list[Step]:
     """Create the kind cluster, install KFP, wait until it serves, port-forward its API to 127.0.0.1:8888."""
     kubectl = ("kubectl", "--context", context_of(name))
     steps = [
-        Step("create the kind cluster", ("kind", "create", "cluster", "--name", name, "--config", str(kind_config),
-                                         "--wait", "120s")),
+        Step(
+            "create the kind cluster",
+            ("kind", "create", "cluster", "--name", name, "--config", str(kind_config), "--wait", "120s"),
+        ),
         Step("install KFP cluster-scoped resources", (*kubectl, "apply", "-k", CLUSTER_SCOPED)),
-        Step("wait for the KFP CRDs", (*kubectl, "wait", "--for", "condition=established", "--timeout=120s",
-                                       "crd/applications.app.k8s.io")),
+        Step(
+            "wait for the KFP CRDs",
+            (*kubectl, "wait", "--for", "condition=established", "--timeout=120s", "crd/applications.app.k8s.io"),
+        ),
         Step("install KFP standalone (platform-agnostic)", (*kubectl, "apply", "-k", PLATFORM_AGNOSTIC)),
-        Step("wait for every KFP deployment", (*kubectl, "-n", "kubeflow", "wait", "--for=condition=Available",
-                                               f"--timeout={wait_seconds}s", "deployment", "--all")),
+        Step(
+            "wait for every KFP deployment",
+            (
+                *kubectl,
+                "-n",
+                "kubeflow",
+                "wait",
+                "--for=condition=Available",
+                f"--timeout={wait_seconds}s",
+                "deployment",
+                "--all",
+            ),
+        ),
     ]
     if image:
-        steps.append(Step("load the component image into the cluster", ("kind", "load", "docker-image", image,
-                                                                         "--name", name)))
-    steps.append(Step("port-forward the KFP API", (*kubectl, "-n", "kubeflow", "port-forward", "svc/ml-pipeline",
-                                                   f"{API_PORT}:{API_PORT}"), background=True))
+        steps.append(
+            Step("load the component image into the cluster", ("kind", "load", "docker-image", image, "--name", name))
+        )
+    steps.append(
+        Step(
+            "port-forward the KFP API",
+            (*kubectl, "-n", "kubeflow", "port-forward", "svc/ml-pipeline", f"{API_PORT}:{API_PORT}"),
+            background=True,
+        )
+    )
     return steps
 
 
@@ -74,8 +96,10 @@ def missing_tools(steps: Sequence[Step], which=shutil.which) -> list[str]:
 def require_tools(steps: Sequence[Step]) -> None:
     missing = missing_tools(steps)
     if missing:
-        raise ClusterError(f"{', '.join(missing)} not found on PATH: `ctsim cluster` needs Docker, kind and kubectl "
-                           "(https://kind.sigs.k8s.io/docs/user/quick-start/); nothing was started")
+        raise ClusterError(
+            f"{', '.join(missing)} not found on PATH: `ctsim cluster` needs Docker, kind and kubectl "
+            "(https://kind.sigs.k8s.io/docs/user/quick-start/); nothing was started"
+        )
 
 
 def execute(steps: Sequence[Step], log) -> subprocess.Popen | None:
@@ -84,8 +108,9 @@ def execute(steps: Sequence[Step], log) -> subprocess.Popen | None:
     for step in steps:
         log(f"{step.what}: {' '.join(step.argv)}")
         if step.background:
-            background = subprocess.Popen(step.argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                          start_new_session=True)
+            background = subprocess.Popen(
+                step.argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+            )
             continue
         try:
             completed = subprocess.run(step.argv, check=False)

@@ -51,11 +51,15 @@ def check_target(kube: KubeConfig | None, requested: str | None, host_given: boo
     if current is None:
         if host_given:
             return Target(None, "no kube context; the API host was given explicitly")
-        raise ClusterError("no kube context and no KFP host: pass --host URL (or set KF_PIPELINES_ENDPOINT), "
-                           "or create a cluster with `ctsim cluster up`")
+        raise ClusterError(
+            "no kube context and no KFP host: pass --host URL (or set KF_PIPELINES_ENDPOINT), "
+            "or create a cluster with `ctsim cluster up`"
+        )
     if not current.startswith(KIND_PREFIX):
-        raise ClusterError(f"refusing to promote to kube context {current!r}: it is not a kind context; "
-                           f"name it explicitly with --context {current} if you mean it")
+        raise ClusterError(
+            f"refusing to promote to kube context {current!r}: it is not a kind context; "
+            f"name it explicitly with --context {current} if you mean it"
+        )
     return Target(current, f"kind context {current}")
 
 

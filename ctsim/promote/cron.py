@@ -30,7 +30,9 @@ def to_kfp_cron(cron: str) -> str:
     """``"0 3 * * 1"`` → ``"0 0 3 * * 1"``: the same instants, in KFP's six-field dialect."""
     fields = cron.split()
     if len(fields) != 5:
-        raise SettingError(f"The schedule cron must have five fields (minute hour day month weekday). Got {cron!r} instead.")
+        raise SettingError(
+            f"The schedule cron must have five fields (minute hour day month weekday). Got {cron!r} instead."
+        )
     converted = [_field(value.lower(), spec, cron) for value, spec in zip(fields, FIELDS)]
     return " ".join(["0", *converted])
 
@@ -44,21 +46,28 @@ def _term(term: str, spec: tuple[str, int, int], cron: str) -> str:
     name, low_bound, high_bound = spec
     match = _TERM.match(term)
     if not match:
-        raise SettingError(f"The {name} field {term!r} of cron {cron!r} uses syntax KFP's scheduler does not accept "
-                           "(only *, ?, numbers, names, a-b ranges, /steps and lists).")
+        raise SettingError(
+            f"The {name} field {term!r} of cron {cron!r} uses syntax KFP's scheduler does not accept "
+            "(only *, ?, numbers, names, a-b ranges, /steps and lists)."
+        )
     if match["range"] in ("*", "?"):
         return term
     low = _number(match["low"], name, cron)
     high = _number(match["high"], name, cron) if match["high"] else None
     for number in (low, high):
         if number is not None and not low_bound <= number <= high_bound:
-            raise SettingError(f"The {name} field of cron {cron!r} must stay within {low_bound}-{high_bound}. Got {number}.")
+            raise SettingError(
+                f"The {name} field of cron {cron!r} must stay within {low_bound}-{high_bound}. Got {number}."
+            )
     if name == "day-of-week" and high is None and match["step"]:
-        raise SettingError(f"The {name} field of cron {cron!r} has {term!r}: croniter and KFP read 'N/step' "
-                           "weekdays differently; write it as a range, e.g. 1-5/2.")
+        raise SettingError(
+            f"The {name} field of cron {cron!r} has {term!r}: croniter and KFP read 'N/step' "
+            "weekdays differently; write it as a range, e.g. 1-5/2."
+        )
     if name == "day-of-week" and low == high == 7:
-        raise SettingError(f"The {name} field of cron {cron!r} has '7-7', which croniter reads as every day; "
-                           "write 0 or 7 for Sunday.")
+        raise SettingError(
+            f"The {name} field of cron {cron!r} has '7-7', which croniter reads as every day; write 0 or 7 for Sunday."
+        )
     if high is not None and high < low:
         raise SettingError(f"The {name} field of cron {cron!r} has a descending range {term!r}; write it as a list.")
     if name == "day-of-week" and 7 in (low, high):

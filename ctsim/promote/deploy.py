@@ -50,14 +50,19 @@ def preflight(host: str) -> None:
             response.read()
     except urllib.error.HTTPError as exc:
         if exc.code in (401, 403):
-            raise ClusterError(f"the KFP API at {host} refused access (HTTP {exc.code}): check your credentials "
-                               "or use the port-forward from `ctsim cluster up`") from None
-        raise ClusterError(f"the KFP API at {host} answered HTTP {exc.code} on {HEALTHZ}: is this a KFP endpoint?") \
-            from None
+            raise ClusterError(
+                f"the KFP API at {host} refused access (HTTP {exc.code}): check your credentials "
+                "or use the port-forward from `ctsim cluster up`"
+            ) from None
+        raise ClusterError(
+            f"the KFP API at {host} answered HTTP {exc.code} on {HEALTHZ}: is this a KFP endpoint?"
+        ) from None
     except (urllib.error.URLError, OSError, ValueError) as exc:
         reason = getattr(exc, "reason", exc)
-        raise ClusterError(f"cannot reach the KFP API at {host} ({reason}); start the cluster and its port-forward "
-                           "with `ctsim cluster up`, or pass the right --host") from None
+        raise ClusterError(
+            f"cannot reach the KFP API at {host} ({reason}); start the cluster and its port-forward "
+            "with `ctsim cluster up`, or pass the right --host"
+        ) from None
 
 
 @contextlib.contextmanager
@@ -69,15 +74,20 @@ def translated(host: str, deadline_s: float | None = None) -> Iterator[None]:
 
     limit = API_DEADLINE_S if deadline_s is None else deadline_s
     try:
-        with deadline_operation(limit) as running, contextlib.redirect_stdout(io.StringIO()), \
-                warnings.catch_warnings():
+        with deadline_operation(limit) as running, contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
             warnings.simplefilter("ignore", FutureWarning)
-            late = ClusterError(f"the KFP API at {host} did not finish within {limit:g} s "
-                                "(it answers too slowly or not at all)")
+            late = ClusterError(
+                f"the KFP API at {host} did not finish within {limit:g} s (it answers too slowly or not at all)"
+            )
             try:
                 yield
-            except (urllib3.exceptions.HTTPError, OSError, TimeoutError, ValueError,
-                    kfp_server_api.ApiException) as exc:
+            except (
+                urllib3.exceptions.HTTPError,
+                OSError,
+                TimeoutError,
+                ValueError,
+                kfp_server_api.ApiException,
+            ) as exc:
                 if running.expired:
                     raise late from None
                 raise exc
@@ -87,8 +97,9 @@ def translated(host: str, deadline_s: float | None = None) -> Iterator[None]:
         raise
     except kfp_server_api.ApiException as exc:
         if exc.status in (401, 403):
-            raise ClusterError(f"the KFP API at {host} refused access (HTTP {exc.status}): check your credentials") \
-                from None
+            raise ClusterError(
+                f"the KFP API at {host} refused access (HTTP {exc.status}): check your credentials"
+            ) from None
         detail = _first_line(exc.body) or exc.reason
         raise ClusterError(f"the KFP API at {host} failed (HTTP {exc.status}): {detail}") from None
     except (urllib3.exceptions.HTTPError, OSError, TimeoutError) as exc:
@@ -133,16 +144,18 @@ def apply_plan(client: Any, plan: PromotionPlan) -> list[Action]:
 def _ensure_version(client: Any, pipeline: PipelinePlan, actions: list[Action]) -> tuple[str, str]:
     pipeline_id = client.get_pipeline_id(pipeline.name)
     if pipeline_id is None:
-        created = client.upload_pipeline(pipeline.package, pipeline_name=pipeline.name,
-                                         description=f"{pipeline.name}, promoted by ctsim promote")
+        created = client.upload_pipeline(
+            pipeline.package, pipeline_name=pipeline.name, description=f"{pipeline.name}, promoted by ctsim promote"
+        )
         pipeline_id = created.pipeline_id
         actions.append(Action("created", "pipeline", pipeline.name, pipeline_id))
     else:
         actions.append(Action("reused", "pipeline", pipeline.name, pipeline_id))
     version_id = find_version(client, pipeline_id, pipeline.version)
     if version_id is None:
-        version = client.upload_pipeline_version(pipeline.package, pipeline.version, pipeline_id=pipeline_id,
-                                                 description=f"spec sha256 {pipeline.sha256}")
+        version = client.upload_pipeline_version(
+            pipeline.package, pipeline.version, pipeline_id=pipeline_id, description=f"spec sha256 {pipeline.sha256}"
+        )
         version_id = version.pipeline_version_id
         actions.append(Action("created", "version", pipeline.version, version_id))
     else:
@@ -179,7 +192,7 @@ def _recurring_runs(client: Any, experiment_id: str) -> dict[str, Any]:
 
 
 def _disable_superseded(client: Any, plan: PromotionPlan, existing: dict[str, Any], actions: list[Action]) -> None:
-    """Runs an earlier promotion of this scenario created, for another pipeline hash: one version schedules at a time."""
+    """Runs an earlier promotion of this scenario created for another pipeline hash: one version schedules at a time."""
     planned = {run.name for run in plan.recurring_runs}
     for name, run in sorted(existing.items()):
         if name not in planned and name.startswith(run_prefixes(plan.scenario)) and run.mode != "DISABLE":
@@ -187,15 +200,30 @@ def _disable_superseded(client: Any, plan: PromotionPlan, existing: dict[str, An
             actions.append(Action("disabled", "recurring run", name, run.recurring_run_id))
 
 
-def _ensure_recurring_run(client: Any, experiment_id: str, run: RecurringRunPlan, version: tuple[str, str],
-                          existing: dict[str, Any], actions: list[Action]) -> None:
+def _ensure_recurring_run(
+    client: Any,
+    experiment_id: str,
+    run: RecurringRunPlan,
+    version: tuple[str, str],
+    existing: dict[str, Any],
+    actions: list[Action],
+) -> None:
     if run.name in existing:
         actions.append(Action("reused", "recurring run", run.name, existing[run.name].recurring_run_id))
         return
     pipeline_id, version_id = version
     created = client.create_recurring_run(
-        experiment_id, run.name, description=run.why, cron_expression=run.cron, interval_second=run.interval_second,
-        max_concurrency=1, no_catchup=True, params=run.parameters, pipeline_id=pipeline_id, version_id=version_id)
+        experiment_id,
+        run.name,
+        description=run.why,
+        cron_expression=run.cron,
+        interval_second=run.interval_second,
+        max_concurrency=1,
+        no_catchup=True,
+        params=run.parameters,
+        pipeline_id=pipeline_id,
+        version_id=version_id,
+    )
     actions.append(Action("created", "recurring run", run.name, created.recurring_run_id))
 
 

@@ -41,15 +41,21 @@ class SuiteRecord:
         """Raises KeyError/TypeError/ValueError on a record that does not follow schema 1."""
         if data.get("schema_version") != 1:
             raise ValueError(f"schema_version {data.get('schema_version')!r} is not 1")
-        scenarios = tuple(ScenarioRecord(str(s["name"]), str(s["status"]), str(s["pipeline_sha256"]))
-                          for s in data["scenarios"])
-        return cls(source, str(data["pipeline_sha256"]), data["passed"] is True, str(data.get("finished", "")),
-                   scenarios)
+        scenarios = tuple(
+            ScenarioRecord(str(s["name"]), str(s["status"]), str(s["pipeline_sha256"])) for s in data["scenarios"]
+        )
+        return cls(
+            source, str(data["pipeline_sha256"]), data["passed"] is True, str(data.get("finished", "")), scenarios
+        )
 
     def vouches_for(self, sha256: str, scenario: str) -> bool:
         """Green throughout, and ``scenario`` itself ran and passed against exactly ``sha256``."""
-        return (self.passed and bool(self.scenarios) and all(s.status == "passed" for s in self.scenarios)
-                and any(s.name == scenario and s.pipeline_sha256 == sha256 for s in self.scenarios))
+        return (
+            self.passed
+            and bool(self.scenarios)
+            and all(s.status == "passed" for s in self.scenarios)
+            and any(s.name == scenario and s.pipeline_sha256 == sha256 for s in self.scenarios)
+        )
 
 
 @dataclass(frozen=True)
@@ -61,7 +67,10 @@ class GateOutcome:
 
 
 def promotion_gate(records: list[SuiteRecord], sha256: str, scenario: str, force: bool = False) -> GateOutcome:
-    """Allow promoting ``scenario`` with pipeline ``sha256`` when some suite vouches for both (the latest is the evidence)."""
+    """Allow promoting ``scenario`` with pipeline ``sha256`` when some suite vouches for both.
+
+    The latest vouching suite is the evidence.
+    """
     vouching = sorted((r for r in records if r.vouches_for(sha256, scenario)), key=lambda r: (r.finished, r.source))
     if vouching:
         best = vouching[-1]
@@ -69,11 +78,16 @@ def promotion_gate(records: list[SuiteRecord], sha256: str, scenario: str, force
         return GateOutcome(True, False, f"suite {best.source} passed for pipeline {sha256[:12]} ({names})", best)
     why = _why_not(records, sha256, scenario)
     if force:
-        return GateOutcome(True, True, f"FORCED: promoting '{scenario}' with pipeline {sha256[:12]} without a "
-                                       f"passing suite ({why})")
-    return GateOutcome(False, False, f"no passing scenario suite ran '{scenario}' with pipeline sha256 "
-                                     f"{sha256[:12]} ({why}); run `{SUITE_COMMAND}` on a folder holding it first "
-                                     "(or pass --force)")
+        return GateOutcome(
+            True, True, f"FORCED: promoting '{scenario}' with pipeline {sha256[:12]} without a passing suite ({why})"
+        )
+    return GateOutcome(
+        False,
+        False,
+        f"no passing scenario suite ran '{scenario}' with pipeline sha256 "
+        f"{sha256[:12]} ({why}); run `{SUITE_COMMAND}` on a folder holding it first "
+        "(or pass --force)",
+    )
 
 
 def _why_not(records: list[SuiteRecord], sha256: str, scenario: str) -> str:
@@ -84,8 +98,10 @@ def _why_not(records: list[SuiteRecord], sha256: str, scenario: str) -> str:
         return f"{len(records)} suite record(s), none ran scenario '{scenario}'"
     same = [r for r in ran if any(s.name == scenario and s.pipeline_sha256 == sha256 for s in r.scenarios)]
     if not same:
-        return (f"{len(ran)} suite record(s) ran '{scenario}', none with this pipeline: "
-                "the pipeline changed since the last suite")
+        return (
+            f"{len(ran)} suite record(s) ran '{scenario}', none with this pipeline: "
+            "the pipeline changed since the last suite"
+        )
     failed = [s.name for r in same for s in r.scenarios if s.status != "passed"]
     if failed:
         return f"the suite for this pipeline did not pass: {', '.join(sorted(set(failed)))}"

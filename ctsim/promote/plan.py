@@ -78,51 +78,105 @@ def version_name(sha256: str) -> str:
     return f"sha256-{sha256[:16]}"
 
 
-def launch_document(scenario: Scenario, contract: dict[str, Any], namespace: str, pipeline: PreparedPipeline) -> dict[str, Any]:
+def launch_document(
+    scenario: Scenario, contract: dict[str, Any], namespace: str, pipeline: PreparedPipeline
+) -> dict[str, Any]:
     """What the trigger check launches a training run with: the fixed parameters the pipeline declares (plus the
     scenario's own), the window parameters it declares, and the run settings without the window."""
     fixed = {"namespace": namespace, "pipeline_sha256": pipeline.sha256, "seed": scenario.seed}
-    settings = RunSettings(scenario=scenario.name, contract=contract, data_gate=scenario.gates.data,
-                           model_gate=scenario.gates.model, training=scenario.training, seed=scenario.seed,
-                           first_tick=0, last_tick=0, as_of_tick=0, pipeline_sha256=pipeline.sha256)
+    settings = RunSettings(
+        scenario=scenario.name,
+        contract=contract,
+        data_gate=scenario.gates.data,
+        model_gate=scenario.gates.model,
+        training=scenario.training,
+        seed=scenario.seed,
+        first_tick=0,
+        last_tick=0,
+        as_of_tick=0,
+        pipeline_sha256=pipeline.sha256,
+    )
     window = {"first_tick", "last_tick", "as_of_tick"}
-    return {"parameters": arguments(pipeline.shape, fixed, scenario.parameters),
-            "label_delay_ticks": scenario.data.label_delay_ticks,  # the incremental window reaches back this far
-            "declared": sorted(p.name for p in pipeline.shape.parameters if p.name in window),
-            "settings": settings.model_dump(mode="json", exclude=window)}
+    return {
+        "parameters": arguments(pipeline.shape, fixed, scenario.parameters),
+        "label_delay_ticks": scenario.data.label_delay_ticks,  # the incremental window reaches back this far
+        "declared": sorted(p.name for p in pipeline.shape.parameters if p.name in window),
+        "settings": settings.model_dump(mode="json", exclude=window),
+    }
 
 
-def build_plan(scenario: Scenario, contract: dict[str, Any], *, host: str, target: str, gate: str, namespace: str,
-               pipeline: PreparedPipeline, training: PipelinePlan, trigger_check: PipelinePlan) -> PromotionPlan:
+def build_plan(
+    scenario: Scenario,
+    contract: dict[str, Any],
+    *,
+    host: str,
+    target: str,
+    gate: str,
+    namespace: str,
+    pipeline: PreparedPipeline,
+    training: PipelinePlan,
+    trigger_check: PipelinePlan,
+) -> PromotionPlan:
     launch = launch_document(scenario, contract, namespace, pipeline)
     triggers = scenario.triggers
     short = training.sha256[:8]
-    check = {"namespace": namespace, "triggers_json": triggers.model_dump_json(),
-             "launch_json": json.dumps(launch, sort_keys=True), "pipeline_name": training.name,
-             "version_name": training.version, "experiment_name": f"{EXPERIMENT_PREFIX}{scenario.name}",
-             "kfp_host": IN_CLUSTER_HOST}
+    check = {
+        "namespace": namespace,
+        "triggers_json": triggers.model_dump_json(),
+        "launch_json": json.dumps(launch, sort_keys=True),
+        "pipeline_name": training.name,
+        "version_name": training.version,
+        "experiment_name": f"{EXPERIMENT_PREFIX}{scenario.name}",
+        "kfp_host": IN_CLUSTER_HOST,
+    }
     runs = []
     if triggers.schedule is not None:
-        runs.append(RecurringRunPlan(f"{scenario.name}-schedule-{short}", "trigger-check",
-                                     f"schedule trigger, cron '{triggers.schedule.cron}'",
-                                     cron=to_kfp_cron(triggers.schedule.cron), parameters={**check, "force": True}))
+        runs.append(
+            RecurringRunPlan(
+                f"{scenario.name}-schedule-{short}",
+                "trigger-check",
+                f"schedule trigger, cron '{triggers.schedule.cron}'",
+                cron=to_kfp_cron(triggers.schedule.cron),
+                parameters={**check, "force": True},
+            )
+        )
     watched = [kind for kind in ("volume", "performance", "drift") if getattr(triggers, kind) is not None]
     if watched:
-        runs.append(RecurringRunPlan(f"{scenario.name}-trigger-check-{short}-{trigger_check.sha256[:8]}", "trigger-check",
-                                     f"{', '.join(watched)} trigger(s), checked every tick ({scenario.clock.tick})",
-                                     interval_second=int(scenario.clock.tick.total_seconds()),
-                                     parameters={**check, "force": False}))
-    return PromotionPlan(host, target, gate, scenario.name, namespace, f"{EXPERIMENT_PREFIX}{scenario.name}",
-                         training, trigger_check, tuple(runs), launch)
+        runs.append(
+            RecurringRunPlan(
+                f"{scenario.name}-trigger-check-{short}-{trigger_check.sha256[:8]}",
+                "trigger-check",
+                f"{', '.join(watched)} trigger(s), checked every tick ({scenario.clock.tick})",
+                interval_second=int(scenario.clock.tick.total_seconds()),
+                parameters={**check, "force": False},
+            )
+        )
+    return PromotionPlan(
+        host,
+        target,
+        gate,
+        scenario.name,
+        namespace,
+        f"{EXPERIMENT_PREFIX}{scenario.name}",
+        training,
+        trigger_check,
+        tuple(runs),
+        launch,
+    )
 
 
 def plan_lines(plan: PromotionPlan) -> list[str]:
     """The plan as text lines, for the CLI to print (parameters are summarised, not dumped)."""
-    lines = [f"KFP host      {plan.host}", f"target        {plan.target}", f"gate          {plan.gate}",
-             f"scenario      {plan.scenario} (lake namespace {plan.namespace})",
-             f"pipeline      {plan.training.name}  version {plan.training.version}  ({plan.training.package})"]
-    lines.append(f"pipeline      {plan.trigger_check.name}  version {plan.trigger_check.version}  "
-                 f"({plan.trigger_check.package})")
+    lines = [
+        f"KFP host      {plan.host}",
+        f"target        {plan.target}",
+        f"gate          {plan.gate}",
+        f"scenario      {plan.scenario} (lake namespace {plan.namespace})",
+        f"pipeline      {plan.training.name}  version {plan.training.version}  ({plan.training.package})",
+    ]
+    lines.append(
+        f"pipeline      {plan.trigger_check.name}  version {plan.trigger_check.version}  ({plan.trigger_check.package})"
+    )
     lines.append(f"experiment    {plan.experiment}")
     for run in plan.recurring_runs:
         when = f"cron '{run.cron}'" if run.cron else f"every {run.interval_second}s"

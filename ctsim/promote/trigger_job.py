@@ -70,17 +70,30 @@ def decide(triggers: TriggerSettings, obs: Observations, contract: DataContract)
     if triggers.volume is not None:
         decisions.append(volume_decision(triggers.volume, obs.new_labelled_rows))
     if triggers.performance is not None:
-        decisions.append(performance_decision(triggers.performance, list(obs.live), obs.reference_metric,
-                                              metric=obs.metric))
-    if triggers.drift is not None and obs.drift_reference is not None and obs.drift_current is not None \
-            and len(obs.drift_reference) and len(obs.drift_current):
+        decisions.append(
+            performance_decision(triggers.performance, list(obs.live), obs.reference_metric, metric=obs.metric)
+        )
+    if (
+        triggers.drift is not None
+        and obs.drift_reference is not None
+        and obs.drift_current is not None
+        and len(obs.drift_reference)
+        and len(obs.drift_current)
+    ):
         decisions.append(drift_decision(triggers.drift, obs.drift_reference, obs.drift_current, contract.kinds))
     return decisions
 
 
-def plan_launch(decisions: list[TriggerDecision], state: TriggerState, latest_tick: int, cooldown_ticks: int,
-                training: TrainingSettings, trained_through: int | None, label_delay_ticks: int,
-                force: bool = False) -> tuple[Arbitration, TrainingWindow | None]:
+def plan_launch(
+    decisions: list[TriggerDecision],
+    state: TriggerState,
+    latest_tick: int,
+    cooldown_ticks: int,
+    training: TrainingSettings,
+    trained_through: int | None,
+    label_delay_ticks: int,
+    force: bool = False,
+) -> tuple[Arbitration, TrainingWindow | None]:
     """Whether to launch at ``latest_tick`` and with which window: the simulator's policy (``ctsim.triggers.policy``).
 
     The cluster has no simulated canary to wait for, so nothing is busy. ``force`` (the schedule trigger's
@@ -97,8 +110,16 @@ def plan_launch(decisions: list[TriggerDecision], state: TriggerState, latest_ti
     return arbitration, training_window(training, max(latest_tick, 0), trained_through, label_delay_ticks)
 
 
-def check_and_launch(namespace: str, triggers_json: str, launch_json: str, pipeline_name: str, version_name: str,
-                     experiment_name: str, kfp_host: str, force: bool = False) -> str:
+def check_and_launch(
+    namespace: str,
+    triggers_json: str,
+    launch_json: str,
+    pipeline_name: str,
+    version_name: str,
+    experiment_name: str,
+    kfp_host: str,
+    force: bool = False,
+) -> str:
     """One tick of the trigger check; returns a one-line summary (also the component's output).
 
     ``launch_json`` is ``{"parameters": {...}, "declared": [...], "settings": {...}}``: the run's fixed
@@ -118,25 +139,44 @@ def check_and_launch(namespace: str, triggers_json: str, launch_json: str, pipel
     obs = observe(store, layout, triggers, contract, state, template["model_gate"].get("metric", "accuracy"))
     decisions = decide(triggers, obs, contract)
     fired = [d.trigger for d in decisions if d.fired] or (["schedule"] if force else [])
-    arbitration, planned = plan_launch(decisions, state, obs.latest_tick, triggers.cooldown_ticks,
-                                       TrainingSettings.model_validate(template["training"]),
-                                       _trained_through(store, layout), int(launch.get("label_delay_ticks", 1)), force)
+    arbitration, planned = plan_launch(
+        decisions,
+        state,
+        obs.latest_tick,
+        triggers.cooldown_ticks,
+        TrainingSettings.model_validate(template["training"]),
+        _trained_through(store, layout),
+        int(launch.get("label_delay_ticks", 1)),
+        force,
+    )
     if planned is None:
         return f"tick {obs.latest_tick}: no launch (fired: {', '.join(fired) or 'none'}; {arbitration.reason})"
     latest = planned.last_tick
     run_id = f"trigger-{latest:05d}-{fired[0]}-{uuid.uuid4().hex[:8]}"  # a forced check may launch twice a tick
     window = {"first_tick": planned.first_tick, "last_tick": planned.last_tick, "as_of_tick": planned.as_of_tick}
     write_run_settings(store, layout, run_id, RunSettings.model_validate({**template, **window}))
-    params = {**launch["parameters"], "run_id": run_id,
-              **{name: value for name, value in window.items() if name in launch["declared"]}}
+    params = {
+        **launch["parameters"],
+        "run_id": run_id,
+        **{name: value for name, value in window.items() if name in launch["declared"]},
+    }
     launch_run(kfp_host, pipeline_name, version_name, experiment_name, run_id, params)
-    store.put(state_key(namespace), json.dumps(state_to_dict(state.after_run(latest))).encode(),
-              content_type="application/json")
+    store.put(
+        state_key(namespace),
+        json.dumps(state_to_dict(state.after_run(latest))).encode(),
+        content_type="application/json",
+    )
     return f"tick {obs.latest_tick}: launched {run_id} (fired: {', '.join(fired)})"
 
 
-def observe(store: ObjectStore, layout: Layout, triggers: TriggerSettings, contract: DataContract,
-            state: TriggerState, metric: str) -> Observations:
+def observe(
+    store: ObjectStore,
+    layout: Layout,
+    triggers: TriggerSettings,
+    contract: DataContract,
+    state: TriggerState,
+    metric: str,
+) -> Observations:
     """Read from the lake and the registry what ``decide`` needs."""
     ticks = [t for key in store.list(layout.lake_source("production")) if (t := tick_of_key(key)) is not None]
     latest = max(ticks, default=-1)
@@ -157,9 +197,11 @@ def observe(store: ObjectStore, layout: Layout, triggers: TriggerSettings, contr
 def _labelled(store: ObjectStore, layout: Layout, first: int, last: int) -> pd.DataFrame:
     if last < first:
         return pd.DataFrame()
-    return lake.labelled_rows(lake.read_window(store, layout, "production", first, last),
-                              lake.read_window(store, layout, "feedback", first, last),
-                              lake.read_window(store, layout, "external", first, last))
+    return lake.labelled_rows(
+        lake.read_window(store, layout, "production", first, last),
+        lake.read_window(store, layout, "feedback", first, last),
+        lake.read_window(store, layout, "external", first, last),
+    )
 
 
 def _performance(store, layout, triggers, contract, latest, metric) -> dict[str, Any]:
@@ -173,8 +215,10 @@ def _performance(store, layout, triggers, contract, latest, metric) -> dict[str,
     model = registry.load(champion.version)
     rows = _labelled(store, layout, max(0, latest - triggers.performance.window_ticks + 1), latest)
     by_tick = [rows[rows[TICK] == tick] for tick in sorted(rows[TICK].unique())] if len(rows) else []
-    live = tuple(LiveScore(len(part), score(model, part, contract.label, metric, contract.task, contract.labels))
-                 for part in by_tick)
+    live = tuple(
+        LiveScore(len(part), score(model, part, contract.label, metric, contract.task, contract.labels))
+        for part in by_tick
+    )
     return {"live": live, "reference_metric": registry.record(champion.version).score, "metric": metric}
 
 
@@ -194,8 +238,9 @@ def _trained_through(store: ObjectStore, layout: Layout) -> int | None:
     return registry.record(champion.version).data_snapshot.get("as_of_tick")
 
 
-def launch_run(host: str, pipeline_name: str, version_name: str, experiment_name: str, run_id: str,
-               params: dict[str, Any]) -> str:
+def launch_run(
+    host: str, pipeline_name: str, version_name: str, experiment_name: str, run_id: str, params: dict[str, Any]
+) -> str:
     """Start one run of the named pipeline version; returns the KFP run id."""
     from ctsim.promote.deploy import connect, find_version, translated
 
@@ -206,6 +251,7 @@ def launch_run(host: str, pipeline_name: str, version_name: str, experiment_name
         if version_id is None:
             raise ClusterError(f"pipeline {pipeline_name} version {version_name} is not on {host}; promote it first")
         experiment = client.create_experiment(experiment_name)
-        run = client.run_pipeline(experiment.experiment_id, run_id, pipeline_id=pipeline_id, version_id=version_id,
-                                  params=params)
+        run = client.run_pipeline(
+            experiment.experiment_id, run_id, pipeline_id=pipeline_id, version_id=version_id, params=params
+        )
     return run.run_id

@@ -27,8 +27,17 @@ class Prepared:
     trigger_check: PipelinePlan
 
     def plan(self, host: str, target: str, gate: str) -> PromotionPlan:
-        return build_plan(self.scenario, self.contract, host=host, target=target, gate=gate, namespace=self.namespace,
-                          pipeline=self.pipeline, training=self.training, trigger_check=self.trigger_check)
+        return build_plan(
+            self.scenario,
+            self.contract,
+            host=host,
+            target=target,
+            gate=gate,
+            namespace=self.namespace,
+            pipeline=self.pipeline,
+            training=self.training,
+            trigger_check=self.trigger_check,
+        )
 
 
 def prepare(scenario_ref: str, out_dir: Path, namespace: str | None = None) -> Prepared:
@@ -44,9 +53,14 @@ def prepare(scenario_ref: str, out_dir: Path, namespace: str | None = None) -> P
     contract = open_source(scenario, path.parent).contract
     pipeline = prepare_pipeline(scenario, path, out_dir / "pipeline.yaml")
     check = compile_trigger_check(out_dir / "trigger-check.yaml")
-    return Prepared(scenario, contract.to_dict(), safe_name(namespace or scenario.name, "namespace"), pipeline,
-                    PipelinePlan(pipeline.shape.name or scenario.name, str(pipeline.path), pipeline.sha256),
-                    PipelinePlan(TRIGGER_CHECK_NAME, str(check.path), check.sha256))
+    return Prepared(
+        scenario,
+        contract.to_dict(),
+        safe_name(namespace or scenario.name, "namespace"),
+        pipeline,
+        PipelinePlan(pipeline.shape.name or scenario.name, str(pipeline.path), pipeline.sha256),
+        PipelinePlan(TRIGGER_CHECK_NAME, str(check.path), check.sha256),
+    )
 
 
 def run_once(client: Any, plan: PromotionPlan, timeout: int, now: datetime | None = None) -> str:
@@ -61,8 +75,13 @@ def run_once(client: Any, plan: PromotionPlan, timeout: int, now: datetime | Non
         pipeline_id = client.get_pipeline_id(plan.trigger_check.name)
         version_id = find_version(client, pipeline_id, plan.trigger_check.version)
         experiments = client.list_experiments(page_size=10, filter=_name(plan.experiment)).experiments or []
-        run = client.run_pipeline(experiments[0].experiment_id, run_name, pipeline_id=pipeline_id,
-                                  version_id=version_id, params={**check, "force": True})
+        run = client.run_pipeline(
+            experiments[0].experiment_id,
+            run_name,
+            pipeline_id=pipeline_id,
+            version_id=version_id,
+            params={**check, "force": True},
+        )
         finished = client.wait_for_run_completion(run.run_id, timeout=timeout)
     return str(finished.state)
 
@@ -70,9 +89,15 @@ def run_once(client: Any, plan: PromotionPlan, timeout: int, now: datetime | Non
 def _check_parameters(plan: PromotionPlan) -> dict[str, Any]:
     from ctsim.promote.plan import IN_CLUSTER_HOST
 
-    return {"namespace": plan.namespace, "triggers_json": "{}", "launch_json": json.dumps(plan.launch, sort_keys=True),
-            "pipeline_name": plan.training.name, "version_name": plan.training.version,
-            "experiment_name": plan.experiment, "kfp_host": IN_CLUSTER_HOST}
+    return {
+        "namespace": plan.namespace,
+        "triggers_json": "{}",
+        "launch_json": json.dumps(plan.launch, sort_keys=True),
+        "pipeline_name": plan.training.name,
+        "version_name": plan.training.version,
+        "experiment_name": plan.experiment,
+        "kfp_host": IN_CLUSTER_HOST,
+    }
 
 
 def _name(name: str) -> str:

@@ -67,7 +67,9 @@ class ModelRecord:
         try:
             return cls(**json.loads(data))
         except (ValueError, TypeError) as exc:
-            raise IntegrityError(f"a registry record is not a ctsim record ({type(exc).__name__}); refusing it") from None
+            raise IntegrityError(
+                f"a registry record is not a ctsim record ({type(exc).__name__}); refusing it"
+            ) from None
 
 
 @dataclass(frozen=True)
@@ -87,15 +89,39 @@ class Registry:
         self.key = key or SigningKey.required()
 
     # versions ---------------------------------------------------------------
-    def register(self, model: object, *, metric: str, metrics: dict[str, float], run_id: str,
-                 pipeline_sha256: str, data_snapshot: dict[str, Any], created_tick: int) -> ModelRecord:
+    def register(
+        self,
+        model: object,
+        *,
+        metric: str,
+        metrics: dict[str, float],
+        run_id: str,
+        pipeline_sha256: str,
+        data_snapshot: dict[str, Any],
+        created_tick: int,
+    ) -> ModelRecord:
         """Store a model as the next version: claim the number, write, verify, then record."""
-        return self.register_artifact(pickle.dumps(model, protocol=5), metric=metric, metrics=metrics, run_id=run_id,
-                                      pipeline_sha256=pipeline_sha256, data_snapshot=data_snapshot,
-                                      created_tick=created_tick)
+        return self.register_artifact(
+            pickle.dumps(model, protocol=5),
+            metric=metric,
+            metrics=metrics,
+            run_id=run_id,
+            pipeline_sha256=pipeline_sha256,
+            data_snapshot=data_snapshot,
+            created_tick=created_tick,
+        )
 
-    def register_artifact(self, artifact: bytes, *, metric: str, metrics: dict[str, float], run_id: str,
-                          pipeline_sha256: str, data_snapshot: dict[str, Any], created_tick: int) -> ModelRecord:
+    def register_artifact(
+        self,
+        artifact: bytes,
+        *,
+        metric: str,
+        metrics: dict[str, float],
+        run_id: str,
+        pipeline_sha256: str,
+        data_snapshot: dict[str, Any],
+        created_tick: int,
+    ) -> ModelRecord:
         """``register`` for a model already pickled (protocol 5), so registering never unpickles it."""
         version = self._claim_version()
         key = self.layout.model(version)
@@ -103,9 +129,21 @@ class Registry:
         failpoints.crash_if_armed(failpoints.CRASH_AFTER_ARTIFACT)
         digest = sha256_hex(artifact)
         if sha256_hex(self.store.get(key).data) != digest:
-            raise IntegrityError(f"{key} read back differently from what was written; version {version} left unrecorded")
-        record = ModelRecord(version, digest, key, metric, metrics, run_id, pipeline_sha256, data_snapshot, created_tick,
-                             artifact_signature=self.key.sign(artifact, "artifact")).signed(self.key)
+            raise IntegrityError(
+                f"{key} read back differently from what was written; version {version} left unrecorded"
+            )
+        record = ModelRecord(
+            version,
+            digest,
+            key,
+            metric,
+            metrics,
+            run_id,
+            pipeline_sha256,
+            data_snapshot,
+            created_tick,
+            artifact_signature=self.key.sign(artifact, "artifact"),
+        ).signed(self.key)
         self.store.put_if_absent(self.layout.record(version), record.to_json())
         self._append_event({"event": "registered", "version": version, "tick": created_tick, "run_id": run_id})
         return record
@@ -121,12 +159,14 @@ class Registry:
 
     def versions(self) -> list[str]:
         prefix = self.layout.registry + "versions/"
-        return sorted({key[len(prefix):].split("/")[0] for key in self.store.list(prefix) if key.endswith("/record.json")})
+        return sorted(
+            {key[len(prefix) :].split("/")[0] for key in self.store.list(prefix) if key.endswith("/record.json")}
+        )
 
     def incomplete_versions(self) -> list[str]:
         """Versions claimed but never recorded: what a run that died while registering leaves behind."""
         prefix = self.layout.registry + "versions/"
-        claimed = {key[len(prefix):].split("/")[0] for key in self.store.list(prefix) if key.endswith("/claim")}
+        claimed = {key[len(prefix) :].split("/")[0] for key in self.store.list(prefix) if key.endswith("/claim")}
         return sorted(claimed - set(self.versions()))
 
     def verify(self, version: str) -> ModelRecord:
@@ -138,8 +178,12 @@ class Registry:
     def load(self, version: str) -> object:
         """Unpickle a model, but only after its signed record vouches for exactly these bytes."""
         record = self.record(version)
-        return load_model(self.key, self._verified_bytes(record), record.artifact_signature,
-                          f"artifact {record.artifact_key} of {version}")
+        return load_model(
+            self.key,
+            self._verified_bytes(record),
+            record.artifact_signature,
+            f"artifact {record.artifact_key} of {version}",
+        )
 
     def _verified_bytes(self, record: ModelRecord) -> bytes:
         try:
@@ -148,9 +192,13 @@ class Registry:
             raise IntegrityError(f"artifact of {record.version} is missing: {record.artifact_key}") from exc
         actual = sha256_hex(data)
         if actual != record.artifact_sha256:
-            raise IntegrityError(f"artifact {record.artifact_key} has sha256 {actual[:12]}…, "
-                                 f"its record says {record.artifact_sha256[:12]}…; refusing to load it")
-        self.key.verify(data, record.artifact_signature, "artifact", f"artifact {record.artifact_key} of {record.version}")
+            raise IntegrityError(
+                f"artifact {record.artifact_key} has sha256 {actual[:12]}…, "
+                f"its record says {record.artifact_sha256[:12]}…; refusing to load it"
+            )
+        self.key.verify(
+            data, record.artifact_signature, "artifact", f"artifact {record.artifact_key} of {record.version}"
+        )
         return data
 
     def _claim_version(self) -> str:
@@ -171,7 +219,9 @@ class Registry:
         version = _alias_version(stored.data, name) if stored is not None else None
         return AliasPointer(name, version, stored.etag) if stored is not None and version else None
 
-    def set_alias(self, name: str, version: str, *, expected: AliasPointer | None, tick: int, reason: str) -> AliasPointer:
+    def set_alias(
+        self, name: str, version: str, *, expected: AliasPointer | None, tick: int, reason: str
+    ) -> AliasPointer:
         """Point ``name`` at a verified version, only if the alias is still as the caller last saw it
         (``expected=None``: unset or cleared)."""
         self.verify(version)
@@ -195,8 +245,15 @@ class Registry:
         check-then-delete (which could drop a move made between the check and the delete)."""
         body = json.dumps({"version": None, "tick": tick, "reason": reason}, sort_keys=True).encode()
         self.store.put_if_match(self.layout.alias(pointer.alias), body, pointer.etag)
-        self._append_event({"event": "alias-cleared", "alias": pointer.alias, "version": pointer.version,
-                            "tick": tick, "reason": reason})
+        self._append_event(
+            {
+                "event": "alias-cleared",
+                "alias": pointer.alias,
+                "version": pointer.version,
+                "tick": tick,
+                "reason": reason,
+            }
+        )
 
     # canary moves -----------------------------------------------------------
     def start_canary(self, version: str, *, tick: int) -> AliasPointer:
@@ -208,7 +265,9 @@ class Registry:
         canary = self._require("canary")
         champion = self.alias("champion")
         if champion is not None:
-            self.set_alias("previous", champion.version, expected=self.alias("previous"), tick=tick, reason="replaced by rollout")
+            self.set_alias(
+                "previous", champion.version, expected=self.alias("previous"), tick=tick, reason="replaced by rollout"
+            )
         self.set_alias("champion", canary.version, expected=champion, tick=tick, reason="canary succeeded")
         self.clear_alias(canary, tick=tick, reason="rolled out")
         return canary.version

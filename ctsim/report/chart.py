@@ -18,8 +18,17 @@ from ctsim.steps.metrics import metric_label
 from ctsim.timeline import Timeline
 
 _EIGHTHS = " ▁▂▃▄▅▆▇█"
-MARKER_STYLE = {"drift": "magenta", "trigger": "yellow", "retrain": "blue", "run-failed": "red", "block": "red",
-                "canary": "cyan", "rollout": "bold green", "rollback": "bold red", "promotion-failed": "bold red"}
+MARKER_STYLE = {
+    "drift": "magenta",
+    "trigger": "yellow",
+    "retrain": "blue",
+    "run-failed": "red",
+    "block": "red",
+    "canary": "cyan",
+    "rollout": "bold green",
+    "rollback": "bold red",
+    "promotion-failed": "bold red",
+}
 _LABEL_WIDTH = 6
 
 
@@ -68,7 +77,7 @@ def columns(values: list[float | None], layout: Layout) -> list[float | None]:
         return [v for v in values for _ in range(layout.cell)]
     out = []
     for start in range(0, len(values), layout.ticks_per_column):
-        known = [v for v in values[start:start + layout.ticks_per_column] if v is not None]
+        known = [v for v in values[start : start + layout.ticks_per_column] if v is not None]
         out.append(fmean(known) if known else None)
     return out
 
@@ -117,8 +126,10 @@ def axis(timeline: Timeline, layout: Layout) -> Text:
         if index % step:
             continue
         label, column = str(record.tick), layout.column_of(index)
-        if column + len(label) <= layout.columns and all(c == " " for c in line[max(0, column - 1):column + len(label)]):
-            line[column:column + len(label)] = label
+        if column + len(label) <= layout.columns and all(
+            c == " " for c in line[max(0, column - 1) : column + len(label)]
+        ):
+            line[column : column + len(label)] = label
     return Text(" " * (_LABEL_WIDTH + 1) + "".join(line), style="dim")
 
 
@@ -141,8 +152,12 @@ def format_chart(timeline: Timeline, width: int = 100, height: int = 5, labels: 
     if notes:
         text.append(f"{'':>{_LABEL_WIDTH}} {notes}\n", style="dim")
     first = timeline.ticks[0].tick if timeline.ticks else 0
-    poisoned = {layout.column_of(t - first) + c for t in labels.poisoned_scored if 0 <= t - first < layout.ticks
-                for c in range(layout.cell if layout.ticks_per_column == 1 else 1)}
+    poisoned = {
+        layout.column_of(t - first) + c
+        for t in labels.poisoned_scored
+        if 0 <= t - first < layout.ticks
+        for c in range(layout.cell if layout.ticks_per_column == 1 else 1)
+    }
     for row, bars in enumerate(bar_rows(columns(values, layout), low, high, height)):
         label = {0: f"{high:.2f}", height // 2: f"{(low + high) / 2:.2f}", height - 1: f"{low:.2f}"}.get(row, "")
         text.append(f"{label:>{_LABEL_WIDTH}}┤", style="dim")

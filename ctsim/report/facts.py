@@ -47,8 +47,12 @@ MARKERS: dict[str, tuple[str, str]] = {
 INCIDENTS = (DriftOnset, ScriptedEvent, OutageBegan)
 REACTIONS = (TriggerFired, GateBlocked, RolledBack, Alert)
 # Fate of a registered version: the event that ended its canary (or made it the first champion), by name.
-FATES: dict[type[Event], str] = {RolledBack: "rollback", PromotionFailed: "promotion-failed", RolledOut: "rollout",
-                                 FirstChampion: "initial"}
+FATES: dict[type[Event], str] = {
+    RolledBack: "rollback",
+    PromotionFailed: "promotion-failed",
+    RolledOut: "rollout",
+    FirstChampion: "initial",
+}
 _FATEFUL = (RolledBack, PromotionFailed, RolledOut, FirstChampion)
 RECOVERY_TOLERANCE = 0.03  # recovered = live metric back within this of its mean before the incident
 FINAL_TICKS = 3
@@ -160,8 +164,15 @@ def marker_kind(event: Event) -> str | None:
 
 
 _MARKER_OF: dict[type[Event], str] = {
-    DriftOnset: "drift", TriggerFired: "trigger", GateBlocked: "block", CanaryStarted: "canary",
-    FirstChampion: "rollout", RolledOut: "rollout", RolledBack: "rollback", PromotionFailed: "promotion-failed"}
+    DriftOnset: "drift",
+    TriggerFired: "trigger",
+    GateBlocked: "block",
+    CanaryStarted: "canary",
+    FirstChampion: "rollout",
+    RolledOut: "rollout",
+    RolledBack: "rollback",
+    PromotionFailed: "promotion-failed",
+}
 
 
 def incident_text(event: Event) -> str:
@@ -207,8 +218,9 @@ def recovery(timeline: Timeline, since: int | None = None) -> Recovery:
     final = round(fmean(final_values), 4) if final_values else None
     recovered = None
     if before is not None and worst is not None and worse_than(timeline.metric, worst[1], before):
-        recovered = next((tick for tick, v in after if tick > worst[0] and not worse_than(timeline.metric, v, before)),
-                         None)
+        recovered = next(
+            (tick for tick, v in after if tick > worst[0] and not worse_than(timeline.metric, v, before)), None
+        )
     low_tick, low = worst if worst is not None else (None, None)
     return Recovery(before, low, low_tick, final, recovered)
 
@@ -254,13 +266,27 @@ def run_steps(timeline: Timeline, logs: Mapping[str, Any] | None = None) -> list
         facts = logs.get(run["run_id"])
         hits = set(getattr(facts, "cache_hits", ()) or ())
         own = run.get("step_seconds") or {}
-        steps = [StepTiming(name, wall, own.get(name), status, name in hits, attempts)
-                 for name, wall, status, attempts in _attempts(run.get("tasks", []))]
+        steps = [
+            StepTiming(name, wall, own.get(name), status, name in hits, attempts)
+            for name, wall, status, attempts in _attempts(run.get("tasks", []))
+        ]
         seen = {s.step for s in steps}
         # A step that recorded its work but whose task timing is missing from the log still shows its own work.
-        steps += [StepTiming(name, None, seconds, "?", name in hits) for name, seconds in own.items() if name not in seen]
-        result.append(RunSteps(run["run_id"], run["tick"], run["trigger"], run["status"], run.get("seconds", 0.0),
-                               tuple(steps), sum(s.attempts - 1 for s in steps), run.get("error") or ""))
+        steps += [
+            StepTiming(name, None, seconds, "?", name in hits) for name, seconds in own.items() if name not in seen
+        ]
+        result.append(
+            RunSteps(
+                run["run_id"],
+                run["tick"],
+                run["trigger"],
+                run["status"],
+                run.get("seconds", 0.0),
+                tuple(steps),
+                sum(s.attempts - 1 for s in steps),
+                run.get("error") or "",
+            )
+        )
     return result
 
 
@@ -304,8 +330,12 @@ def health(timeline: Timeline, logs: Mapping[str, Any] | None = None) -> dict[st
         "runs_failed": sum(r.status != "succeeded" for r in runs),
         "runs_retried": sum(r.trigger == "retry" for r in runs),
         "task_retries": sum(r.task_retries for r in runs),
-        "retried_tasks": [{"run_id": r.run_id, "step": s.step, "attempts": s.attempts, "status": s.status}
-                          for r in runs for s in r.steps if s.attempts > 1],
+        "retried_tasks": [
+            {"run_id": r.run_id, "step": s.step, "attempts": s.attempts, "status": s.status}
+            for r in runs
+            for s in r.steps
+            if s.attempts > 1
+        ],
         "cache_hits": sum(r.cache_hits for r in runs),
         "logs_read": sum(bool(getattr((logs or {}).get(r.run_id), "found", False)) for r in runs),
         "tasks_run": sum(len(r.steps) for r in runs),
@@ -330,32 +360,48 @@ def health(timeline: Timeline, logs: Mapping[str, Any] | None = None) -> dict[st
 def first_reaction(timeline: Timeline, since: int) -> Event | None:
     """The first thing that noticed: a drift or performance trigger, a gate block, a rollback or an alert.
     Schedule and volume triggers fire by the calendar or the row count; they detect nothing."""
-    return next((e for e in timeline.events if e.tick >= since and isinstance(e, REACTIONS)
-                 and not (isinstance(e, TriggerFired) and e.trigger in ("schedule", "volume"))), None)
+    return next(
+        (
+            e
+            for e in timeline.events
+            if e.tick >= since
+            and isinstance(e, REACTIONS)
+            and not (isinstance(e, TriggerFired) and e.trigger in ("schedule", "volume"))
+        ),
+        None,
+    )
 
 
 def run_outcome(timeline: Timeline, run_id: str) -> dict[str, Any]:
     """What one pipeline run led to: its gate decisions, the version it registered, canary and rollout/rollback."""
     events = timeline.events
     run = next((e for e in timeline.of(PipelineRun) if e.run_id == run_id), None)
-    outcome: dict[str, Any] = {"run_id": run_id, "tick": run.tick if run else None,
-                               "trigger": run.trigger if run else None, "status": run.status if run else None}
+    outcome: dict[str, Any] = {
+        "run_id": run_id,
+        "tick": run.tick if run else None,
+        "trigger": run.trigger if run else None,
+        "status": run.status if run else None,
+    }
     if run is None:
         return outcome
     for e in events:
         if e.tick != run.tick:
             continue
         if isinstance(e, GateEvent) and e.run_id == run_id and e.gate == "model":
-            outcome["model_gate"] = {"passed": not isinstance(e, GateBlocked), "candidate": e.candidate,
-                                     "champion": e.champion}
+            outcome["model_gate"] = {
+                "passed": not isinstance(e, GateBlocked),
+                "candidate": e.candidate,
+                "champion": e.champion,
+            }
         elif isinstance(e, GateBlocked) and e.run_id == run_id:
             outcome["data_gate"] = {"passed": False}
         elif isinstance(e, Registered):
             outcome["version"] = e.version
     version = outcome.get("version")
     if version:
-        fate = next((e for e in events if e.tick >= run.tick and isinstance(e, _FATEFUL) and e.version == version),
-                    None)
+        fate = next(
+            (e for e in events if e.tick >= run.tick and isinstance(e, _FATEFUL) and e.version == version), None
+        )
         if fate is not None:
             outcome["fate"] = {"kind": FATES[type(fate)], "tick": fate.tick}
     return outcome

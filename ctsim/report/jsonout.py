@@ -52,16 +52,26 @@ def result_document(record: RunRecord) -> dict[str, Any]:
     return {
         "schema": SCHEMA,
         "schema_version": SCHEMA_VERSION,
-        "run": {"run_dir": record.run_dir, "scenario": timeline.scenario, "seed": timeline.seed,
-                "metric": timeline.metric, "pipeline_sha256": record.pipeline_sha256,
-                **{key: record.info.get(key) for key in _RUN_KEYS}},
-        "verdict": {"passed": record.verdict.passed, "exit_code": record.verdict.exit_code,
-                    "expectations": [r.to_dict() for r in record.verdict.results]},
+        "run": {
+            "run_dir": record.run_dir,
+            "scenario": timeline.scenario,
+            "seed": timeline.seed,
+            "metric": timeline.metric,
+            "pipeline_sha256": record.pipeline_sha256,
+            **{key: record.info.get(key) for key in _RUN_KEYS},
+        },
+        "verdict": {
+            "passed": record.verdict.passed,
+            "exit_code": record.verdict.exit_code,
+            "expectations": [r.to_dict() for r in record.verdict.results],
+        },
         "summary": _summary(record),
         "health": facts.health(timeline, record.logs),
         "pipeline_runs": [_run(run) for run in facts.run_steps(timeline, record.logs)],
-        "markers": [{"tick": tick, "kind": kind, "symbol": facts.MARKERS[kind][0], "label": facts.MARKERS[kind][1]}
-                    for tick, kind in facts.markers(timeline)],
+        "markers": [
+            {"tick": tick, "kind": kind, "symbol": facts.MARKERS[kind][0], "label": facts.MARKERS[kind][1]}
+            for tick, kind in facts.markers(timeline)
+        ],
         "timeline": timeline.to_dict(),
         "audit": record.audit,
     }
@@ -77,23 +87,49 @@ def _summary(record: RunRecord) -> dict[str, Any]:
     for event in timeline.events:
         if isinstance(event, facts.INCIDENTS):
             reaction = facts.first_reaction(timeline, event.tick)
-            incidents.append({"tick": event.tick, "kind": event.kind, "message": event.message,
-                              "detected_tick": reaction.tick if reaction else None,
-                              "detected_by": reaction.message if reaction else None})
+            incidents.append(
+                {
+                    "tick": event.tick,
+                    "kind": event.kind,
+                    "message": event.message,
+                    "detected_tick": reaction.tick if reaction else None,
+                    "detected_by": reaction.message if reaction else None,
+                }
+            )
     first = incidents[0]["tick"] if incidents else None
     decisions = [facts.run_outcome(timeline, e.run_id) for e in timeline.of(PipelineRun)]
-    return {"incidents": incidents, "decisions": decisions,
-            "recovery": asdict(facts.recovery(timeline, first)),
-            "drift_windows": [asdict(w) for w in facts.drift_windows(timeline)],
-            "final_champion": dict(zip(("value", "labelled_rows"), facts.final_champion(timeline))),
-            "in_short": summary_lines(timeline, facts.labels_of(record.scenario, facts.last_tick(timeline)))}
+    return {
+        "incidents": incidents,
+        "decisions": decisions,
+        "recovery": asdict(facts.recovery(timeline, first)),
+        "drift_windows": [asdict(w) for w in facts.drift_windows(timeline)],
+        "final_champion": dict(zip(("value", "labelled_rows"), facts.final_champion(timeline))),
+        "in_short": summary_lines(timeline, facts.labels_of(record.scenario, facts.last_tick(timeline))),
+    }
 
 
 def _run(run: facts.RunSteps) -> dict[str, Any]:
-    return {"run_id": run.run_id, "tick": run.tick, "trigger": run.trigger, "status": run.status,
-            "seconds": run.seconds, "error": run.error, "task_retries": run.task_retries,
-            "cache_hits": run.cache_hits, "own_seconds": run.own, "overhead_seconds": run.overhead,
-            "steps": [{"step": s.step, "wall_seconds": s.wall, "own_seconds": s.own,
-                       "overhead_seconds": s.overhead, "status": s.status, "cache_hit": s.cache_hit,
-                       "attempts": s.attempts}
-                      for s in run.steps]}
+    return {
+        "run_id": run.run_id,
+        "tick": run.tick,
+        "trigger": run.trigger,
+        "status": run.status,
+        "seconds": run.seconds,
+        "error": run.error,
+        "task_retries": run.task_retries,
+        "cache_hits": run.cache_hits,
+        "own_seconds": run.own,
+        "overhead_seconds": run.overhead,
+        "steps": [
+            {
+                "step": s.step,
+                "wall_seconds": s.wall,
+                "own_seconds": s.own,
+                "overhead_seconds": s.overhead,
+                "status": s.status,
+                "cache_hit": s.cache_hit,
+                "attempts": s.attempts,
+            }
+            for s in run.steps
+        ],
+    }

@@ -24,14 +24,27 @@ def junit_xml(record: RunRecord) -> str:
     failures = sum(not r.passed for r in verdict.results)
     tests = len(verdict.results)
     seconds = sum(run.get("seconds") or 0.0 for run in timeline.runs)
-    root = ET.Element("testsuites", name="ctsim", tests=str(tests), failures=str(failures), errors="0",
-                      time=f"{seconds:.3f}")
-    suite = ET.SubElement(root, "testsuite", name=f"ctsim.{timeline.scenario}", tests=str(tests),
-                          failures=str(failures), errors="0", skipped="0", time=f"{seconds:.3f}")
+    root = ET.Element(
+        "testsuites", name="ctsim", tests=str(tests), failures=str(failures), errors="0", time=f"{seconds:.3f}"
+    )
+    suite = ET.SubElement(
+        root,
+        "testsuite",
+        name=f"ctsim.{timeline.scenario}",
+        tests=str(tests),
+        failures=str(failures),
+        errors="0",
+        skipped="0",
+        time=f"{seconds:.3f}",
+    )
     properties = ET.SubElement(suite, "properties")
-    props = {"scenario": timeline.scenario, "seed": str(timeline.seed),
-             "verdict": "passed" if verdict.passed else "failed", "pipeline_sha256": record.pipeline_sha256,
-             "run_dir": record.run_dir}
+    props = {
+        "scenario": timeline.scenario,
+        "seed": str(timeline.seed),
+        "verdict": "passed" if verdict.passed else "failed",
+        "pipeline_sha256": record.pipeline_sha256,
+        "run_dir": record.run_dir,
+    }
     if record.audit is not None:
         props["audit"] = "ok" if record.audit.get("ok") else "failed"
     for name, value in props.items():

@@ -33,8 +33,12 @@ from ctsim.timeline import GateBlocked, PromotionFailed, RolledBack, TriggerFire
 
 # The events counted on the live line, by the kind the simulator reports; a failed promotion has its own count,
 # shown once there is one (most runs have none).
-COUNTED = {TriggerFired.kind: "triggers", GateBlocked.kind: "blocks", RolledBack.kind: "rollbacks",
-           PromotionFailed.kind: "failed promotions"}
+COUNTED = {
+    TriggerFired.kind: "triggers",
+    GateBlocked.kind: "blocks",
+    RolledBack.kind: "rollbacks",
+    PromotionFailed.kind: "failed promotions",
+}
 SHOWN_WHEN_ZERO = ("triggers", "blocks", "rollbacks")
 
 
@@ -79,8 +83,9 @@ class LiveState:
         if self.canary_weight and self.canary_weight < 100:
             parts.append(f"canary {self.canary_weight}%")
         if self.counts_known:
-            parts.append(" ".join(f"{name} {value}" for name, value in self.counts.items()
-                                  if value or name in SHOWN_WHEN_ZERO))
+            parts.append(
+                " ".join(f"{name} {value}" for name, value in self.counts.items() if value or name in SHOWN_WHEN_ZERO)
+            )
         if self.step:
             since = "" if now is None or self.step_since is None else f" {max(0.0, now - self.step_since):.1f} s"
             parts.append(f"▶ {self.step}{since}")
@@ -112,9 +117,16 @@ class LiveView:
         if self.enabled and self.interactive:
             self.console.file = self.console.file  # pinned: the runner swaps sys.stdout for the run's log
             line = _StateColumn(lambda: self._redact(self.state.describe(time.monotonic())))
-            self._progress = Progress(TextColumn("[bold]tick"), MofNCompleteColumn(), BarColumn(bar_width=24),
-                                      line, TimeElapsedColumn(), console=self.console, transient=True,
-                                      refresh_per_second=4)
+            self._progress = Progress(
+                TextColumn("[bold]tick"),
+                MofNCompleteColumn(),
+                BarColumn(bar_width=24),
+                line,
+                TimeElapsedColumn(),
+                console=self.console,
+                transient=True,
+                refresh_per_second=4,
+            )
             self._progress.start()
             self._task = self._progress.add_task("starting", total=None)
         return self

@@ -16,9 +16,17 @@ from ctsim.timeline import OutageBegan, OutageEnded, ScriptedEvent
 
 FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
 # Marker kind -> (matplotlib marker, colour); the terminal chart uses the same kinds and labels.
-STYLE = {"drift": ("v", "#8e24aa"), "trigger": ("^", "#f9a825"), "retrain": ("o", "#1e88e5"),
-         "run-failed": ("x", "#c62828"), "block": ("s", "#e53935"), "canary": ("D", "#00acc1"),
-         "rollout": ("*", "#2e7d32"), "rollback": ("X", "#b71c1c"), "promotion-failed": ("P", "#6a1b9a")}
+STYLE = {
+    "drift": ("v", "#8e24aa"),
+    "trigger": ("^", "#f9a825"),
+    "retrain": ("o", "#1e88e5"),
+    "run-failed": ("x", "#c62828"),
+    "block": ("s", "#e53935"),
+    "canary": ("D", "#00acc1"),
+    "rollout": ("*", "#2e7d32"),
+    "rollback": ("X", "#b71c1c"),
+    "promotion-failed": ("P", "#6a1b9a"),
+}
 
 
 def check_plot_path(path: Path) -> str:
@@ -27,8 +35,9 @@ def check_plot_path(path: Path) -> str:
 
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
-        raise CtsimError(f"--plot {path}: the plot file must end in .png, .svg or .pdf (got "
-                         f"'{path.suffix or 'no suffix'}')")
+        raise CtsimError(
+            f"--plot {path}: the plot file must end in .png, .svg or .pdf (got '{path.suffix or 'no suffix'}')"
+        )
     require("plot", "--plot")
     return fmt
 
@@ -46,8 +55,9 @@ def plot_figure(record: RunRecord):
     _metric_panel(top, timeline)
     _marker_lanes(lanes, timeline)
     verdict = "PASSED" if record.verdict.passed else "FAILED"
-    fig.suptitle(f"{timeline.scenario} (seed {timeline.seed}): live {timeline.metric} per tick, verdict {verdict}",
-                 fontsize=11)
+    fig.suptitle(
+        f"{timeline.scenario} (seed {timeline.seed}): live {timeline.metric} per tick, verdict {verdict}", fontsize=11
+    )
     return fig
 
 
@@ -59,14 +69,20 @@ def _metric_panel(ax, timeline) -> None:
         label = "drift window" + (" (until the recovering rollout)" if window.rollout_tick is not None else "")
         ax.axvspan(window.start, window.end, color="#8e24aa", alpha=0.12, label=label)
     ax.plot(ticks, _nan(served), color="#1565c0", linewidth=2, marker=".", label=f"live {timeline.metric} (served)")
-    ax.plot(ticks, _nan(champion), color="#546e7a", linewidth=1, linestyle="--",
-            label=f"champion {timeline.metric}")
+    ax.plot(ticks, _nan(champion), color="#546e7a", linewidth=1, linestyle="--", label=f"champion {timeline.metric}")
     for start, end in _outages(timeline):
         ax.axvspan(start, end, color="#757575", alpha=0.15, label="object store outage")
     for event in timeline.of(ScriptedEvent):
         ax.axvline(event.tick, color="#757575", linewidth=1, linestyle="--")
-        ax.annotate(event.event, (event.tick, 1), xycoords=("data", "axes fraction"),
-                    xytext=(3, -12), textcoords="offset points", fontsize=8, color="#616161")
+        ax.annotate(
+            event.event,
+            (event.tick, 1),
+            xycoords=("data", "axes fraction"),
+            xytext=(3, -12),
+            textcoords="offset points",
+            fontsize=8,
+            color="#616161",
+        )
     for tick, kind in facts.markers(timeline):
         if kind in ("rollout", "rollback", "block", "drift"):
             ax.axvline(tick, color=STYLE[kind][1], linewidth=0.9, alpha=0.6, linestyle=":")
@@ -86,8 +102,9 @@ def _marker_lanes(ax, timeline) -> None:
     for lane, kind in enumerate(kinds):
         ticks = [tick for tick, k in found if k == kind]
         marker, colour = STYLE[kind]
-        ax.scatter(ticks, [lane] * len(ticks), marker=marker, color=colour, s=60, zorder=3,
-                   label=facts.MARKERS[kind][1])
+        ax.scatter(
+            ticks, [lane] * len(ticks), marker=marker, color=colour, s=60, zorder=3, label=facts.MARKERS[kind][1]
+        )
     ax.set_yticks(range(len(kinds)), [facts.MARKERS[k][1] for k in kinds], fontsize=7)
     ax.set_ylim(-0.7, len(kinds) - 0.3)
     ax.invert_yaxis()

@@ -54,15 +54,25 @@ class RunRecord:
         r = redactor.value
         # Through the timeline's JSON form: every string but the kinds and the keys (they are ctsim's own words).
         document = self.timeline.to_dict()
-        document.update(scenario=r(document["scenario"]), metric=r(document["metric"]), runs=r(document["runs"]),
-                        ticks=[{key: r(value) for key, value in tick.items()} for tick in document["ticks"]],
-                        events=[{**event, "message": r(event["message"]),
-                                 "data": {key: r(value) for key, value in event["data"].items()}}
-                                for event in document["events"]])
+        document.update(
+            scenario=r(document["scenario"]),
+            metric=r(document["metric"]),
+            runs=r(document["runs"]),
+            ticks=[{key: r(value) for key, value in tick.items()} for tick in document["ticks"]],
+            events=[
+                {
+                    **event,
+                    "message": r(event["message"]),
+                    "data": {key: r(value) for key, value in event["data"].items()},
+                }
+                for event in document["events"]
+            ],
+        )
         timeline = Timeline.from_dict(document)
         verdict = Verdict(tuple(ExpectationResult(r(x.name), x.passed, r(x.detail)) for x in self.verdict.results))
-        return replace(self, timeline=timeline, verdict=verdict, run_dir=r(self.run_dir), info=r(self.info),
-                       audit=r(self.audit))
+        return replace(
+            self, timeline=timeline, verdict=verdict, run_dir=r(self.run_dir), info=r(self.info), audit=r(self.audit)
+        )
 
 
 def parse_log(text: str) -> LogFacts:
@@ -106,7 +116,8 @@ def started_at(run_dir: Path) -> datetime | None:
     if not match:
         return None
     return datetime.strptime(match.group(1), "%Y%m%dT%H%M%S").replace(
-        microsecond=int((match.group(2) or "0")[:6].ljust(6, "0")), tzinfo=UTC)
+        microsecond=int((match.group(2) or "0")[:6].ljust(6, "0")), tzinfo=UTC
+    )
 
 
 def list_runs(runs_dir: Path) -> list[dict[str, Any]]:
@@ -119,8 +130,7 @@ def list_runs(runs_dir: Path) -> list[dict[str, Any]]:
     if not runs_dir.is_dir():
         raise CtsimError(f"{runs_dir}: no such runs directory (runs go to runs/ unless --runs-dir says otherwise)")
     rows = [_summary(path) for path in runs_dir.iterdir() if path.is_dir()]
-    return sorted(rows, key=lambda row: (row["started"] or datetime.min.replace(tzinfo=UTC), row["run"]),
-                  reverse=True)
+    return sorted(rows, key=lambda row: (row["started"] or datetime.min.replace(tzinfo=UTC), row["run"]), reverse=True)
 
 
 def _summary(path: Path) -> dict[str, Any]:
@@ -144,31 +154,58 @@ def _summary(path: Path) -> dict[str, Any]:
     sha = info.get("pipeline_sha256") or ""
     if not sha and (path / "pipeline.sha256").exists():
         sha = (path / "pipeline.sha256").read_text(encoding="utf-8").strip()
-    return {"run": path.name, "path": str(path), "kind": "run", "scenario": info.get("scenario", "?"),
-            "status": info.get("status", "unfinished"), "pipeline_sha256": sha, "started": started,
-            "seconds": seconds}
+    return {
+        "run": path.name,
+        "path": str(path),
+        "kind": "run",
+        "scenario": info.get("scenario", "?"),
+        "status": info.get("status", "unfinished"),
+        "pipeline_sha256": sha,
+        "started": started,
+        "seconds": seconds,
+    }
 
 
 def _suite_summary(path: Path) -> dict[str, Any]:
     """A ``ctsim run suite`` directory: passed only when suite.json says so (the promotion gate's reading)."""
-    row = {"run": path.name, "path": str(path), "kind": "suite", "scenario": "suite", "status": "unfinished",
-           "pipeline_sha256": "", "started": started_at(path), "seconds": None}
+    row = {
+        "run": path.name,
+        "path": str(path),
+        "kind": "suite",
+        "scenario": "suite",
+        "status": "unfinished",
+        "pipeline_sha256": "",
+        "started": started_at(path),
+        "seconds": None,
+    }
     record = _record(path / "suite.json")
     if record is None:
         return {**row, "status": "unreadable suite.json" if (path / "suite.json").exists() else "unfinished"}
     scenarios = record.get("scenarios") or []
     failing = [s.get("name", "?") for s in scenarios if s.get("status") != "passed"]
-    return {**row, "scenario": f"suite of {len(scenarios)}", "note": f"not passed: {', '.join(failing)}" if failing else "",
-            "status": "passed" if record.get("passed") is True else "failed",
-            "pipeline_sha256": str(record.get("pipeline_sha256") or ""),
-            "seconds": _between(record.get("started"), record.get("finished"))}
+    return {
+        **row,
+        "scenario": f"suite of {len(scenarios)}",
+        "note": f"not passed: {', '.join(failing)}" if failing else "",
+        "status": "passed" if record.get("passed") is True else "failed",
+        "pipeline_sha256": str(record.get("pipeline_sha256") or ""),
+        "seconds": _between(record.get("started"), record.get("finished")),
+    }
 
 
 def _compare_summary(path: Path) -> dict[str, Any]:
     """A ``ctsim compare`` directory: compared (with its winner) or crashed when a policy's replay crashed."""
     started = started_at(path)
-    row = {"run": path.name, "path": str(path), "kind": "compare", "scenario": "compare", "status": "unfinished",
-           "pipeline_sha256": "", "started": started, "seconds": None}
+    row = {
+        "run": path.name,
+        "path": str(path),
+        "kind": "compare",
+        "scenario": "compare",
+        "status": "unfinished",
+        "pipeline_sha256": "",
+        "started": started,
+        "seconds": None,
+    }
     record = _record(path / "compare.json")
     if record is None:
         return {**row, "status": "unreadable compare.json" if (path / "compare.json").exists() else "unfinished"}
@@ -179,8 +216,13 @@ def _compare_summary(path: Path) -> dict[str, Any]:
     if started is not None:
         ended = datetime.fromtimestamp((path / "compare.json").stat().st_mtime, tz=UTC)
         seconds = max(0.0, (ended - started).total_seconds())
-    return {**row, "scenario": f"compare {record.get('scenario', '?')}", "status": "crashed" if crashed else "compared",
-            "note": f"{len(policies)} policies, winner {winner}", "seconds": seconds}
+    return {
+        **row,
+        "scenario": f"compare {record.get('scenario', '?')}",
+        "status": "crashed" if crashed else "compared",
+        "note": f"{len(policies)} policies, winner {winner}",
+        "seconds": seconds,
+    }
 
 
 def _record(path: Path) -> dict[str, Any] | None:
@@ -218,7 +260,9 @@ def _read(path: Path, reader):
     try:
         return reader(path)
     except FileNotFoundError as exc:
-        raise CtsimError(f"{path}: missing; a finished run directory holds timeline.json and verdict.json "
-                         "(a crashed run has only run.json)") from exc
+        raise CtsimError(
+            f"{path}: missing; a finished run directory holds timeline.json and verdict.json "
+            "(a crashed run has only run.json)"
+        ) from exc
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise CtsimError(f"{path}: cannot be read as a ctsim run file ({type(exc).__name__}: {exc})") from exc

@@ -48,12 +48,37 @@ from ctsim.timeline import (
 )
 from ctsim.verdict import Verdict
 
-NOTABLE = (DriftOnset, ScriptedEvent, OutageBegan, OutageEnded, TriggerFired, PipelineRun, GateEvent, Registered,
-           CanaryStarted, CanaryAnalysis, FirstChampion, Alert, LakeBackfill)
-_STYLE = {"trigger": "yellow", "gate-block": "red", "rollback": "bold red", "promotion-failed": "bold red", "alert": "red",
-          "rollout": "bold green", "first-champion": "bold green", "canary": "cyan", "canary-start": "cyan",
-          "drift-onset": "magenta", "outage": "magenta", "scripted": "magenta", "pipeline-run": "blue",
-          "run-failed": "bold red"}
+NOTABLE = (
+    DriftOnset,
+    ScriptedEvent,
+    OutageBegan,
+    OutageEnded,
+    TriggerFired,
+    PipelineRun,
+    GateEvent,
+    Registered,
+    CanaryStarted,
+    CanaryAnalysis,
+    FirstChampion,
+    Alert,
+    LakeBackfill,
+)
+_STYLE = {
+    "trigger": "yellow",
+    "gate-block": "red",
+    "rollback": "bold red",
+    "promotion-failed": "bold red",
+    "alert": "red",
+    "rollout": "bold green",
+    "first-champion": "bold green",
+    "canary": "cyan",
+    "canary-start": "cyan",
+    "drift-onset": "magenta",
+    "outage": "magenta",
+    "scripted": "magenta",
+    "pipeline-run": "blue",
+    "run-failed": "bold red",
+}
 MAX_RUN_COLUMNS = 6
 MAX_STORY = 12  # story lines shown; the rest are counted, and all are in timeline.json and --json
 WIDTH = 120
@@ -96,19 +121,26 @@ def format_story(timeline: Timeline, width: int = 120, labels: facts.Labels | No
     narrow = width < 100  # at 80 columns the date goes: the tick says when, the detail needs the room
     table.add_column("tick", justify="right", no_wrap=True)
     if not narrow:
-        table.add_column("day" if _daily(timeline) else "time", no_wrap=True,
-                         min_width=10 if _daily(timeline) else 16)
+        table.add_column("day" if _daily(timeline) else "time", no_wrap=True, min_width=10 if _daily(timeline) else 16)
     table.add_column("event", no_wrap=True, min_width=12)
     # One line per moment, cut with an ellipsis: the full messages are in timeline.json and --json.
     # At 80 columns a cut detail loses the decision, so it wraps there (under its own column) instead.
-    table.add_column("detail", overflow="fold" if narrow else "ellipsis", no_wrap=not narrow,
-                     max_width=width - (22 if narrow else 34))
+    table.add_column(
+        "detail",
+        overflow="fold" if narrow else "ellipsis",
+        no_wrap=not narrow,
+        max_width=width - (22 if narrow else 34),
+    )
     times = {t.tick: (t.time[:10] if _daily(timeline) else t.time[:16]) for t in timeline.ticks}
     lines = story_lines(timeline, labels)
     if len(lines) > MAX_STORY:  # the first moments set the scene, the last ones lead to the verdict
         head, tail = MAX_STORY // 2, MAX_STORY - MAX_STORY // 2 - 1
         hidden = len(lines) - head - tail
-        lines = lines[:head] + [(-1, "…", f"{hidden} more moments (ctsim report RUN --json; timeline.json)")] + lines[-tail:]
+        lines = (
+            lines[:head]
+            + [(-1, "…", f"{hidden} more moments (ctsim report RUN --json; timeline.json)")]
+            + lines[-tail:]
+        )
     for tick, label, detail in lines:
         when = [] if narrow else [times.get(tick, "")]
         table.add_row("" if tick < 0 else str(tick), *when, Text(label, style=_STYLE.get(label, "")), detail)
@@ -168,8 +200,10 @@ def _event_detail(event: Event) -> str:
     if isinstance(event, CanaryAnalysis):  # rolled out, rolled back, or a failed promotion
         live = ""
         if event.live_canary is not None:
-            live = (f": live canary {_num(event.live_canary)} vs champion {_num(event.live_champion)}"
-                    f" ({event.live_samples} requests)")
+            live = (
+                f": live canary {_num(event.live_canary)} vs champion {_num(event.live_champion)}"
+                f" ({event.live_samples} requests)"
+            )
         return f"{event.version}{live}" if isinstance(event, RolledOut) else f"{event.version}{live}; {event.reason}"
     if isinstance(event, GateBlocked):
         return _gate(event)
@@ -186,8 +220,9 @@ def format_runs(timeline: Timeline, logs: dict[str, Any] | None = None) -> Table
     table.add_column("step")
     for run in shown:
         mark = "" if run.status == "succeeded" else " ✗"
-        table.add_column(Text(f"{run.run_id} t{run.tick} {run.trigger}{mark}",
-                              style="" if not mark else "red"), justify="right")
+        table.add_column(
+            Text(f"{run.run_id} t{run.tick} {run.trigger}{mark}", style="" if not mark else "red"), justify="right"
+        )
     table.add_column("Δ first→last", justify="right")
     trends = facts.step_trends(runs)
     for step in _step_order(runs):
@@ -199,8 +234,11 @@ def format_runs(timeline: Timeline, logs: dict[str, Any] | None = None) -> Table
     if not runs:
         table.add_row("no pipeline runs", "")
         return table
-    table.add_row(Text("overhead s · cache", style="dim"),
-                  *[Text(f"{r.overhead:.2f} · {r.cache_hits} hits", style="dim") for r in shown], "")
+    table.add_row(
+        Text("overhead s · cache", style="dim"),
+        *[Text(f"{r.overhead:.2f} · {r.cache_hits} hits", style="dim") for r in shown],
+        "",
+    )
     return table
 
 
@@ -233,21 +271,32 @@ def format_health(health: dict[str, Any], width: int = WIDTH) -> Text:
     """Two lines at 120 columns; narrower, the phrases wrap whole (never "6" on one line and "held" on the next)."""
     h = health
     kinds = ", ".join(f"{k} {v}" for k, v in h["alerts_by_kind"].items())
-    first = [Text("Pipeline health", style="bold"),
-             Text.assemble(f"runs {h['runs_started']} started, {h['runs_succeeded']} ok, ",
-                           (f"{h['runs_failed']} failed", "red" if h["runs_failed"] else ""),
-                           f", {h['runs_retried']} retried"),
-             Text(f"task retries {h['task_retries']}" + _retried(h["retried_tasks"]),
-                  style="yellow" if h["task_retries"] else ""),
-             # kfp.local caches only when asked (ctsim does not), so hits are shown only when there are some
-             *([Text(f"cache hits {h['cache_hits']}/{h['tasks_run']}")] if h["cache_hits"] else []),
-             Text(f"{h['pipeline_seconds']:.1f}s wall ({h['own_work_seconds']:.1f}s own work)")]
-    second = [Text(f"trained {_ticks_ago(h['ticks_since_training'], h['last_training_tick'])}, promoted "
-                   f"{_ticks_ago(h['ticks_since_promotion'], h['last_promotion_tick'])}"),
-              Text(f"triggers {h['triggers_fired']} fired, {h['triggers_held']} held"),
-              Text(f"blocks {h['gate_blocks']}"), Text(f"rollbacks {h['rollbacks']}"),
-              *([Text(f"failed promotions {h['promotions_failed']}", style="red")] if h["promotions_failed"] else []),
-              Text(f"alerts {h['alerts']}" + (f" ({kinds})" if kinds else ""), style="red" if h["alerts"] else "")]
+    first = [
+        Text("Pipeline health", style="bold"),
+        Text.assemble(
+            f"runs {h['runs_started']} started, {h['runs_succeeded']} ok, ",
+            (f"{h['runs_failed']} failed", "red" if h["runs_failed"] else ""),
+            f", {h['runs_retried']} retried",
+        ),
+        Text(
+            f"task retries {h['task_retries']}" + _retried(h["retried_tasks"]),
+            style="yellow" if h["task_retries"] else "",
+        ),
+        # kfp.local caches only when asked (ctsim does not), so hits are shown only when there are some
+        *([Text(f"cache hits {h['cache_hits']}/{h['tasks_run']}")] if h["cache_hits"] else []),
+        Text(f"{h['pipeline_seconds']:.1f}s wall ({h['own_work_seconds']:.1f}s own work)"),
+    ]
+    second = [
+        Text(
+            f"trained {_ticks_ago(h['ticks_since_training'], h['last_training_tick'])}, promoted "
+            f"{_ticks_ago(h['ticks_since_promotion'], h['last_promotion_tick'])}"
+        ),
+        Text(f"triggers {h['triggers_fired']} fired, {h['triggers_held']} held"),
+        Text(f"blocks {h['gate_blocks']}"),
+        Text(f"rollbacks {h['rollbacks']}"),
+        *([Text(f"failed promotions {h['promotions_failed']}", style="red")] if h["promotions_failed"] else []),
+        Text(f"alerts {h['alerts']}" + (f" ({kinds})" if kinds else ""), style="red" if h["alerts"] else ""),
+    ]
     text = _flow(first, width, " · ")
     text.append("\n")
     text.append_text(_flow(second, width, " · ", lead="  "))
@@ -256,14 +305,16 @@ def format_health(health: dict[str, Any], width: int = WIDTH) -> Text:
 
 def _retried(tasks: list[dict[str, Any]]) -> str:
     """Which tasks kfp.local ran more than once: "(run-002 collect-data ran 3×, failed)"."""
-    shown = [f"{t['run_id']} {t['step']} ran {t['attempts']}×{'' if t['status'] == 'SUCCESS' else ', failed'}"
-             for t in tasks[:2]]
+    shown = [
+        f"{t['run_id']} {t['step']} ran {t['attempts']}×{'' if t['status'] == 'SUCCESS' else ', failed'}"
+        for t in tasks[:2]
+    ]
     more = f", +{len(tasks) - 2} more" if len(tasks) > 2 else ""
     return f" ({'; '.join(shown)}{more})" if shown else ""
 
 
 def _flow(parts: list[Text], width: int, separator: str, indent: str = "  ", lead: str = "") -> Text:
-    """``lead`` then the parts joined by ``separator``; a new, indented line before a part that would cross ``width``."""
+    """``lead``, then the parts joined by ``separator``; a part crossing ``width`` starts a new, indented line."""
     text, column = Text(lead), len(lead)
     for index, part in enumerate(parts):
         if index and column + len(separator) + len(part.plain) > width:
@@ -289,8 +340,11 @@ def summary_lines(timeline: Timeline, labels: facts.Labels | None = None) -> lis
     for incident in incidents:
         reaction = facts.first_reaction(timeline, incident.tick)
         what = facts.incident_text(incident)
-        seen = (f"detected at tick {reaction.tick} (+{reaction.tick - incident.tick} ticks) by {_reaction(reaction)}"
-                if reaction else "nothing detected it")
+        seen = (
+            f"detected at tick {reaction.tick} (+{reaction.tick - incident.tick} ticks) by {_reaction(reaction)}"
+            if reaction
+            else "nothing detected it"
+        )
         lines.append(f"{_began(incident)} at tick {incident.tick} ({what}); {seen}.")
     if not incidents:
         lines.append("No drift or scripted incident in this scenario.")
@@ -340,8 +394,12 @@ def _decision(outcome: dict[str, Any]) -> str:
         parts.append("gate passed" if gate["passed"] else f"gate blocked ({_num(gate['candidate'])}), champion kept")
     fate = outcome.get("fate")
     if outcome.get("version") and fate:
-        verb = {"rollback": "rolled back", "rollout": "promoted", "initial": "first champion",
-                "promotion-failed": "passed its canary, promotion failed"}.get(fate["kind"], fate["kind"])
+        verb = {
+            "rollback": "rolled back",
+            "rollout": "promoted",
+            "initial": "first champion",
+            "promotion-failed": "passed its canary, promotion failed",
+        }.get(fate["kind"], fate["kind"])
         parts.append(f"{outcome['version']} {verb} t{fate['tick']}")
     elif outcome.get("version"):
         parts.append(f"{outcome['version']} still in canary")
@@ -356,8 +414,10 @@ def _recovery_line(timeline: Timeline, since: int | None, labels: facts.Labels) 
     if r.final is None:
         return f"{metric}: no labelled traffic."
     low_word, worse = ("low", "lower") if facts.higher_is_better(timeline.metric) else ("high", "higher")
-    low = (f"{low_word} {_num3(r.low)} (tick {r.low_tick}"
-           f"{', poisoned labels' if r.low_tick in labels.poisoned_scored else ''})")
+    low = (
+        f"{low_word} {_num3(r.low)} (tick {r.low_tick}"
+        f"{', poisoned labels' if r.low_tick in labels.poisoned_scored else ''})"
+    )
     if since is None or r.before is None:
         return f"{metric}: {low}, {final}."
     if r.low is None or not facts.worse_than(timeline.metric, r.low, r.before):
@@ -376,35 +436,75 @@ def format_audit(audit: dict[str, Any] | None) -> Text | None:
     checks = audit.get("checks", [])
     failed = [c for c in checks if not c.get("ok")]
     ok = bool(audit.get("ok")) and not failed
-    text = Text.assemble(("Audit ", "bold"), ("OK" if ok else "FAILED", "bold green" if ok else "bold red"),
-                         f": {len(checks) - len(failed)}/{len(checks)} checks hold")
+    text = Text.assemble(
+        ("Audit ", "bold"),
+        ("OK" if ok else "FAILED", "bold green" if ok else "bold red"),
+        f": {len(checks) - len(failed)}/{len(checks)} checks hold",
+    )
     for check in failed[:5]:
         text.append(f"\n  ✗ {check.get('name')}: {_short(str(check.get('detail', '')), 100)}", style="red")
     return text
 
 
-def format_report(timeline: Timeline, verdict: Verdict, run_dir: str, pipeline_sha256: str, *,
-                  audit: dict[str, Any] | None = None, logs: dict[str, Any] | None = None,
-                  width: int = WIDTH, labels: facts.Labels | None = None, steps: bool = False) -> Group:
+def format_report(
+    timeline: Timeline,
+    verdict: Verdict,
+    run_dir: str,
+    pipeline_sha256: str,
+    *,
+    audit: dict[str, Any] | None = None,
+    logs: dict[str, Any] | None = None,
+    width: int = WIDTH,
+    labels: facts.Labels | None = None,
+    steps: bool = False,
+) -> Group:
     verdict_text = Text("PASSED" if verdict.passed else "FAILED", style="bold green" if verdict.passed else "bold red")
-    footer = _flow([Text.assemble(("verdict ", "bold"), verdict_text), Text.assemble("run directory ", (run_dir, "bold")),
-                    Text(f"pipeline sha256 {pipeline_sha256[:16]}")], width, "  ", indent="")
+    footer = _flow(
+        [
+            Text.assemble(("verdict ", "bold"), verdict_text),
+            Text.assemble("run directory ", (run_dir, "bold")),
+            Text(f"pipeline sha256 {pipeline_sha256[:16]}"),
+        ],
+        width,
+        "  ",
+        indent="",
+    )
     parts: list[RenderableType | None] = [
-        format_story(timeline, width, labels), format_chart(timeline, width=min(width, WIDTH), labels=labels),
+        format_story(timeline, width, labels),
+        format_chart(timeline, width=min(width, WIDTH), labels=labels),
         format_runs(timeline, logs) if steps else None,
-        format_health(facts.health(timeline, logs), width), format_summary(timeline, labels), format_expectations(verdict),
-        format_audit(audit), footer]
+        format_health(facts.health(timeline, logs), width),
+        format_summary(timeline, labels),
+        format_expectations(verdict),
+        format_audit(audit),
+        footer,
+    ]
     return Group(*[p for p in parts if p is not None])
 
 
 def format_record(record: RunRecord, width: int = WIDTH, steps: bool = False) -> Group:
     labels = facts.labels_of(record.scenario, facts.last_tick(record.timeline))
-    return format_report(record.timeline, record.verdict, record.run_dir, record.pipeline_sha256,
-                         audit=record.audit, logs=record.logs, width=width, labels=labels, steps=steps)
+    return format_report(
+        record.timeline,
+        record.verdict,
+        record.run_dir,
+        record.pipeline_sha256,
+        audit=record.audit,
+        logs=record.logs,
+        width=width,
+        labels=labels,
+        steps=steps,
+    )
 
 
-def render(console: Console, timeline: Timeline, verdict: Verdict, run_dir: str, pipeline_sha256: str,
-           redactor: Redactor | None = None) -> None:
+def render(
+    console: Console,
+    timeline: Timeline,
+    verdict: Verdict,
+    run_dir: str,
+    pipeline_sha256: str,
+    redactor: Redactor | None = None,
+) -> None:
     render_record(console, RunRecord(timeline, verdict, run_dir, {"pipeline_sha256": pipeline_sha256}), redactor)
 
 
@@ -422,8 +522,15 @@ def render_record(console: Console, record: RunRecord, redactor: Redactor | None
 # small helpers ---------------------------------------------------------------------------------------------
 def _table(title: str) -> Table:
     # No box: a bold header row instead of rules saves lines; the report must fit one screen.
-    return Table(title=title, title_justify="left", title_style="bold", box=None, header_style="bold underline",
-                 pad_edge=False, expand=False)
+    return Table(
+        title=title,
+        title_justify="left",
+        title_style="bold",
+        box=None,
+        header_style="bold underline",
+        pad_edge=False,
+        expand=False,
+    )
 
 
 def _daily(timeline: Timeline) -> bool:

@@ -22,12 +22,23 @@ from ctsim.runners.warm import TaskProcesses, WarmTasks
 if TYPE_CHECKING:
     from ctsim.runners.docker import DockerTasks
 
-__all__ = ["LocalRunner", "RunOutcome", "RunnerKind", "TaskProcesses", "TaskTiming", "docker_engine_answers",
-           "parse_task_timings", "started_task", "started_tasks"]
+__all__ = [
+    "LocalRunner",
+    "RunOutcome",
+    "RunnerKind",
+    "TaskProcesses",
+    "TaskTiming",
+    "docker_engine_answers",
+    "parse_task_timings",
+    "started_task",
+    "started_tasks",
+]
 
 RunnerKind = Literal["subprocess", "docker"]
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
-_LINE = re.compile(r"^(\d\d:\d\d:\d\d\.\d{3}) - \w+ - (?:Executing task '([^']+)'|Task '([^']+)' finished with status (\w+))")
+_LINE = re.compile(
+    r"^(\d\d:\d\d:\d\d\.\d{3}) - \w+ - (?:Executing task '([^']+)'|Task '([^']+)' finished with status (\w+))"
+)
 
 
 @dataclass(frozen=True)
@@ -59,8 +70,9 @@ def docker_engine_answers() -> bool:
 class LocalRunner:
     """Runs the compiled pipeline on kfp.local, one run at a time, logs kept in the run directory."""
 
-    def __init__(self, pipeline_yaml: Path, run_dir: Path, kind: RunnerKind = "subprocess",
-                 tasks: TaskProcesses | None = None):
+    def __init__(
+        self, pipeline_yaml: Path, run_dir: Path, kind: RunnerKind = "subprocess", tasks: TaskProcesses | None = None
+    ):
         from kfp import components, local
 
         self._docker: DockerTasks | None = None
@@ -86,8 +98,9 @@ class LocalRunner:
         if self.warm is not None:
             weakref.finalize(self, self.warm.close)  # no server outlives its runner, even if close() is forgotten
             self.warm.launch()  # it preloads while the simulator starts; the first task waits for it
-        local.init(runner=runner, pipeline_root=str(self.outputs_dir), workspace_root=str(self.workspace),
-                   raise_on_error=True)
+        local.init(
+            runner=runner, pipeline_root=str(self.outputs_dir), workspace_root=str(self.workspace), raise_on_error=True
+        )
         self._pipeline = components.load_component_from_file(str(pipeline_yaml))
 
     def log_path(self, run_id: str) -> Path:
@@ -100,8 +113,11 @@ class LocalRunner:
         started = time.perf_counter()
         error = ""
         # Line-buffered, so whoever follows the log (a fault timed on a step) sees each task start as it happens.
-        with open(log_path, "w", encoding="utf-8", buffering=1) as log, contextlib.redirect_stdout(log), \
-                warnings.catch_warnings():
+        with (
+            open(log_path, "w", encoding="utf-8", buffering=1) as log,
+            contextlib.redirect_stdout(log),
+            warnings.catch_warnings(),
+        ):
             # kfp.local warns that cluster-only settings (image, cpu/memory requests) are ignored here: expected.
             warnings.simplefilter("ignore")
             try:
@@ -118,8 +134,9 @@ class LocalRunner:
             # kfp.local's word is not enough in containers: each task's own exit record decides.
             # One task at a time: the i-th finish line is the i-th start's; a start with no finish has status ''.
             statuses = [task.status for task in tasks]
-            attempts = tuple((name, statuses[i] if i < len(statuses) else "")
-                             for i, name in enumerate(started_tasks(log_text)))
+            attempts = tuple(
+                (name, statuses[i] if i < len(statuses) else "") for i, name in enumerate(started_tasks(log_text))
+            )
             verdict = self._docker.after_run(run_id, attempts)
             error = error or verdict
         return RunOutcome(not error, seconds, error, tasks, str(log_path))

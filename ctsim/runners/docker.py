@@ -34,8 +34,16 @@ import yaml
 
 from ctsim.errors import RunnerUnavailable
 
-__all__ = ["ContainerRecord", "DockerTasks", "check_engine", "confirm_tasks", "container_only_images",
-           "forwarded_environment", "pipeline_images", "refuse_container_components"]
+__all__ = [
+    "ContainerRecord",
+    "DockerTasks",
+    "check_engine",
+    "confirm_tasks",
+    "container_only_images",
+    "forwarded_environment",
+    "pipeline_images",
+    "refuse_container_components",
+]
 
 SETUP_HINT = "run ci/docker-setup.sh (or make demo-docker), or use --runner subprocess"
 MIN_FREE_MB = 200
@@ -82,38 +90,55 @@ def _containers(pipeline_yaml: Path) -> list[dict[str, Any]]:
 
 def pipeline_images(pipeline_yaml: Path) -> tuple[str, ...]:
     """Every image the compiled pipeline's executors name, in first-use order."""
-    return tuple(dict.fromkeys(container["image"] for container in _containers(pipeline_yaml) if container.get("image")))
+    return tuple(
+        dict.fromkeys(container["image"] for container in _containers(pipeline_yaml) if container.get("image"))
+    )
 
 
 def container_only_images(pipeline_yaml: Path) -> tuple[str, ...]:
-    """Images of the executors that are not lightweight Python components (what kfp.local's subprocess runner refuses)."""
+    """Images of executors that are not lightweight Python components (kfp.local's subprocess runner refuses them)."""
+
     def is_python(container: dict[str, Any]) -> bool:  # kfp's own test: the executor module is named in the command
         return any(PYTHON_EXECUTOR in str(part) for part in (*container.get("command", ()), *container.get("args", ())))
 
-    return tuple(dict.fromkeys(container.get("image", "?") for container in _containers(pipeline_yaml)
-                               if not is_python(container)))
+    return tuple(
+        dict.fromkeys(
+            container.get("image", "?") for container in _containers(pipeline_yaml) if not is_python(container)
+        )
+    )
 
 
 def refuse_container_components(pipeline_yaml: Path) -> None:
     """RunnerUnavailable before anything runs when the subprocess runner is asked to run container components."""
     images = container_only_images(pipeline_yaml)
     if images:
-        raise RunnerUnavailable(f"the pipeline has container components (image {', '.join(images)}), which only "
-                                f"--runner docker can run; kfp.local's subprocess runner runs Python components only")
+        raise RunnerUnavailable(
+            f"the pipeline has container components (image {', '.join(images)}), which only "
+            f"--runner docker can run; kfp.local's subprocess runner runs Python components only"
+        )
 
 
 def _with_tag(image: str) -> str:
     return image if ":" in image.rsplit("/", 1)[-1] else f"{image}:latest"
 
 
-def run_container_exactly(client: Any, image: str, command: list[str], volumes: dict[str, Any],
-                          **container_run_args: Any) -> int:
+def run_container_exactly(
+    client: Any, image: str, command: list[str], volumes: dict[str, Any], **container_run_args: Any
+) -> int:
     """kfp.local's ``run_docker_container`` without its race: the container is removed only after its exit
     code is read, so a failed attempt is a failure (and retried when the task says so), never a guessed 0."""
     import docker
 
-    container = client.containers.run(image=_with_tag(image), command=command, detach=True, stdout=True,
-                                      stderr=True, volumes=volumes, auto_remove=False, **container_run_args)
+    container = client.containers.run(
+        image=_with_tag(image),
+        command=command,
+        detach=True,
+        stdout=True,
+        stderr=True,
+        volumes=volumes,
+        auto_remove=False,
+        **container_run_args,
+    )
     try:
         for line in container.logs(stream=True):
             print(line.decode(errors="replace"), end="")
@@ -142,16 +167,25 @@ def check_engine() -> Any:
         import docker
     except ImportError as exc:  # pragma: no cover - docker is a runtime dependency
         raise RunnerUnavailable(
-            f"--runner docker needs the 'docker' Python package; pip install 'docker>=7' ({SETUP_HINT})") from exc
+            f"--runner docker needs the 'docker' Python package; pip install 'docker>=7' ({SETUP_HINT})"
+        ) from exc
     try:
         client = docker.from_env(timeout=_ENGINE_TIMEOUT_S)
         client.ping()
         return client
     except Exception as exc:  # docker-py raises DockerException, requests errors, FileNotFoundError ...
-        if shutil.which("dockerd") is None and not Path("/var/run/docker.sock").exists() and "DOCKER_HOST" not in os.environ:
-            raise RunnerUnavailable(f"--runner docker needs a Docker engine and none is installed here: {SETUP_HINT}") from exc
-        raise RunnerUnavailable(f"--runner docker needs a Docker engine; one is installed but not answering "
-                                f"(start it: dockerd &, or systemctl start docker): {SETUP_HINT}") from exc
+        if (
+            shutil.which("dockerd") is None
+            and not Path("/var/run/docker.sock").exists()
+            and "DOCKER_HOST" not in os.environ
+        ):
+            raise RunnerUnavailable(
+                f"--runner docker needs a Docker engine and none is installed here: {SETUP_HINT}"
+            ) from exc
+        raise RunnerUnavailable(
+            f"--runner docker needs a Docker engine; one is installed but not answering "
+            f"(start it: dockerd &, or systemctl start docker): {SETUP_HINT}"
+        ) from exc
 
 
 def check_images(client: Any, images: Iterable[str]) -> dict[str, str]:
@@ -163,11 +197,15 @@ def check_images(client: Any, images: Iterable[str]) -> dict[str, str]:
         try:
             found[image] = client.images.get(_with_tag(image)).id
         except docker.errors.ImageNotFound as exc:
-            raise RunnerUnavailable(f"the image {image} is not in the local Docker image store: build it "
-                                    "(ci/docker-setup.sh builds the component image; a team image: "
-                                    f"docker build -t {image} ...)") from exc
+            raise RunnerUnavailable(
+                f"the image {image} is not in the local Docker image store: build it "
+                "(ci/docker-setup.sh builds the component image; a team image: "
+                f"docker build -t {image} ...)"
+            ) from exc
         except docker.errors.APIError as exc:
-            raise RunnerUnavailable(f"the Docker engine failed while looking up the image {image}: {exc.explanation}") from exc
+            raise RunnerUnavailable(
+                f"the Docker engine failed while looking up the image {image}: {exc.explanation}"
+            ) from exc
     return found
 
 
@@ -180,8 +218,10 @@ def check_disk(client: Any, *paths: Path) -> None:
             continue
         free_mb = shutil.disk_usage(existing).free // 2**20
         if free_mb < MIN_FREE_MB:
-            raise RunnerUnavailable(f"disk full: {free_mb} MB free under {existing}, --runner docker needs at least "
-                                    f"{MIN_FREE_MB} MB; free some space (docker system prune, or remove old runs/)")
+            raise RunnerUnavailable(
+                f"disk full: {free_mb} MB free under {existing}, --runner docker needs at least "
+                f"{MIN_FREE_MB} MB; free some space (docker system prune, or remove old runs/)"
+            )
 
 
 def confirm_tasks(attempts: tuple[tuple[str, str], ...], records: tuple[ContainerRecord, ...]) -> str:
@@ -194,12 +234,16 @@ def confirm_tasks(attempts: tuple[tuple[str, str], ...], records: tuple[Containe
     A record count that does not match the attempts is itself a failure: a container ended without its record.
     """
     if len(records) != len(attempts):
-        return (f"{len(attempts)} task containers started but {len(records)} recorded how they ended: "
-                f"a container ended before its task did")
+        return (
+            f"{len(attempts)} task containers started but {len(records)} recorded how they ended: "
+            f"a container ended before its task did"
+        )
     for (task, status), record in zip(attempts, records):
         if status == "SUCCESS" and record.exit_code != 0:
-            return (f"task '{task}' exited with code {record.exit_code} in container {record.container}, "
-                    f"but kfp.local counted it as a success")
+            return (
+                f"task '{task}' exited with code {record.exit_code} in container {record.container}, "
+                f"but kfp.local counted it as a success"
+            )
     return ""
 
 
@@ -222,9 +266,12 @@ class DockerTasks:
         wrapper.write_text(TASK_WRAPPER, encoding="utf-8")
         self.containers: dict[str, int] = {}
         self.runner = local.DockerRunner(
-            network_mode="host", user=f"{os.getuid()}:{os.getgid()}", entrypoint=["/bin/sh", WRAPPER_MOUNT],
+            network_mode="host",
+            user=f"{os.getuid()}:{os.getgid()}",
+            entrypoint=["/bin/sh", WRAPPER_MOUNT],
             mounts=[_bind(wrapper.resolve(), WRAPPER_MOUNT, read_only=True)],
-            environment={})
+            environment={},
+        )
 
     def records_dir(self, run_id: str) -> Path:
         return self.containers_dir / run_id
@@ -246,8 +293,12 @@ class DockerTasks:
         """Why the run failed according to its containers ('' if it did not); updates docker.json."""
         records = self.records(run_id)
         self.containers[run_id] = len(records)
-        summary = {"images": self.images, "containers": sum(self.containers.values()), "runs": self.containers,
-                   "network_mode": "host"}
+        summary = {
+            "images": self.images,
+            "containers": sum(self.containers.values()),
+            "runs": self.containers,
+            "network_mode": "host",
+        }
         partial = self.run_dir / "docker.json.tmp"
         partial.write_text(json.dumps(summary, indent=1), encoding="utf-8")
         partial.replace(self.run_dir / "docker.json")

@@ -6,8 +6,10 @@ code is ever imported here: the child imports those itself, fresh, exactly as a 
 to its parent only, over one end of a ``socketpair`` inherited as FD (no path anyone else could connect to),
 in length-prefixed JSON frames; a task's stdin/stdout/stderr travel as file descriptors (SCM_RIGHTS).
 
-    parent -> {"preload": [...], "main_thread": bool}          server -> {"ready": ..., "loaded", "failed", "env_read"}
-    parent -> {"program", "args", "env", "cwd"} + 3 fds        server -> {"pid": n} | {"refused": why}, then {"status": n}
+    parent -> {"preload": [...], "main_thread": bool}
+    server -> {"ready": ..., "loaded", "failed", "env_read"}
+    parent -> {"program", "args", "env", "cwd"} + 3 fds
+    server -> {"pid": n} | {"refused": why}, then {"status": n}
 
 The child replays what kfp.local's task command (``sh -ec 'program_path=$(mktemp -d); printf "%s" "$0" >
 $program_path/ephemeral_component.py; _KFP_RUNTIME=true python3 -m kfp.dsl.executor_main ...' PROGRAM ARGS``)
@@ -28,8 +30,25 @@ import struct
 import sys
 
 # Variables C libraries read when loaded (no Python-level read to record) and interpreter start-up settings.
-NATIVE_PREFIXES = ("PYTHON", "OMP_", "OPENBLAS_", "GOTO", "MKL_", "KMP_", "NUMEXPR_", "VECLIB_", "BLIS_", "ARROW_",
-                   "PYARROW_", "NPY_", "MALLOC_", "LD_", "LC_", "LANG", "TZ")
+NATIVE_PREFIXES = (
+    "PYTHON",
+    "OMP_",
+    "OPENBLAS_",
+    "GOTO",
+    "MKL_",
+    "KMP_",
+    "NUMEXPR_",
+    "VECLIB_",
+    "BLIS_",
+    "ARROW_",
+    "PYARROW_",
+    "NPY_",
+    "MALLOC_",
+    "LD_",
+    "LC_",
+    "LANG",
+    "TZ",
+)
 IDLE_POLL_S = 0.5
 _HEADER = struct.Struct("!I")
 _PR_SET_PDEATHSIG = 1
@@ -111,8 +130,7 @@ def refusal(env: dict[str, str], env_read: list[str]) -> str | None:
     if "*" in env_read:
         return "a preloaded module read the whole environment at import"
     keys = set(env_read) | {k for k in set(env) | set(os.environ) if k.startswith(NATIVE_PREFIXES)}
-    changed = sorted(k for k in keys if env.get(k) != os.environ.get(k)
-                     and not (k in SET_BY_PRELOAD and k not in env))
+    changed = sorted(k for k in keys if env.get(k) != os.environ.get(k) and not (k in SET_BY_PRELOAD and k not in env))
     return f"the task's environment differs in {', '.join(changed)}, read at import" if changed else None
 
 
@@ -211,8 +229,12 @@ def _fresh_process(request: dict, fds: list[int]) -> None:
     for fd in fds:
         if fd > 2:
             os.close(fd)
-    for signum, handler in ((signal.SIGINT, signal.default_int_handler), (signal.SIGTERM, signal.SIG_DFL),
-                            (signal.SIGCHLD, signal.SIG_DFL), (signal.SIGPIPE, signal.SIG_IGN)):
+    for signum, handler in (
+        (signal.SIGINT, signal.default_int_handler),
+        (signal.SIGTERM, signal.SIG_DFL),
+        (signal.SIGCHLD, signal.SIG_DFL),
+        (signal.SIGPIPE, signal.SIG_IGN),
+    ):
         signal.signal(signum, handler)
     signal.pthread_sigmask(signal.SIG_SETMASK, set())
     os.chdir(request["cwd"])
@@ -233,11 +255,13 @@ def _standard_streams(env: dict[str, str]):
 
     def stream(fd: int, mode: str, errors: str, line: bool):
         raw = open(fd, mode + "b", buffering=0 if unbuffered and mode == "w" else -1, closefd=False)
-        return io.TextIOWrapper(raw, encoding=encoding, errors=errors, line_buffering=line,
-                                write_through=unbuffered)
+        return io.TextIOWrapper(raw, encoding=encoding, errors=errors, line_buffering=line, write_through=unbuffered)
 
-    return (stream(0, "r", "strict", False), stream(1, "w", "strict", os.isatty(1)),
-            stream(2, "w", "backslashreplace", True))
+    return (
+        stream(0, "r", "strict", False),
+        stream(1, "w", "strict", os.isatty(1)),
+        stream(2, "w", "backslashreplace", True),
+    )
 
 
 def _run_executor(request: dict) -> int:

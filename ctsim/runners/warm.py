@@ -31,19 +31,34 @@ __all__ = ["DEFAULT_PRELOAD", "TaskProcesses", "WarmTasks", "parse_task_command"
 
 # The heavy third-party modules ctsim's tasks import (scikit-learn brings scipy). What they read from the environment
 # at import is recorded by the server, which refuses a task whose environment differs there.
-DEFAULT_PRELOAD = ("numpy", "pandas", "pyarrow", "pyarrow.parquet", "sklearn.linear_model", "sklearn.metrics",
-                   "sklearn.pipeline", "sklearn.preprocessing",
-                   "minio", "urllib3", "pydantic", "yaml", "kfp.dsl", "kfp.dsl.executor")
+DEFAULT_PRELOAD = (
+    "numpy",
+    "pandas",
+    "pyarrow",
+    "pyarrow.parquet",
+    "sklearn.linear_model",
+    "sklearn.metrics",
+    "sklearn.pipeline",
+    "sklearn.preprocessing",
+    "minio",
+    "urllib3",
+    "pydantic",
+    "yaml",
+    "kfp.dsl",
+    "kfp.dsl.executor",
+)
 READY_DEADLINE_S = 120.0
 STOP_DEADLINE_S = 5.0
 _log = logging.getLogger(__name__)
 
 # kfp's lightweight-component command, after kfp.local swapped `python3` for its own interpreter.
 _TEMPLATE = re.compile(
-    r'program_path=\$\(mktemp -d\)\s+'
+    r"program_path=\$\(mktemp -d\)\s+"
     r'printf "%s" "\$0" > "\$program_path/ephemeral_component\.py"\s+'
-    r'_KFP_RUNTIME=true (?P<python>\S+) -m kfp\.dsl\.executor_main\s+'
-    r'--component_module_path\s+"\$program_path/ephemeral_component\.py"\s+"\$@"\s*', re.S)
+    r"_KFP_RUNTIME=true (?P<python>\S+) -m kfp\.dsl\.executor_main\s+"
+    r'--component_module_path\s+"\$program_path/ephemeral_component\.py"\s+"\$@"\s*',
+    re.S,
+)
 
 
 @dataclass(frozen=True)
@@ -58,8 +73,10 @@ class TaskProcesses:
             if not re.fullmatch(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*", name):
                 from ctsim.errors import SettingError
 
-                raise SettingError(f"The 'preload' setting of the task processes must be a list of module names "
-                                   f"like lightgbm or sklearn.ensemble. Got {name!r} instead.")
+                raise SettingError(
+                    f"The 'preload' setting of the task processes must be a list of module names "
+                    f"like lightgbm or sklearn.ensemble. Got {name!r} instead."
+                )
 
     def with_preload(self, extra: tuple[str, ...]) -> TaskProcesses:
         return TaskProcesses(self.warm, tuple(dict.fromkeys(self.preload + extra)))
@@ -117,15 +134,25 @@ class WarmTasks:
         log = open(self.log_dir / "forkserver.log", "ab")
         try:
             self._server = subprocess.Popen(
-                [sys.executable, forkserver.__file__, str(theirs.fileno())], pass_fds=(theirs.fileno(),),
-                stdin=subprocess.DEVNULL, stdout=log, stderr=log, cwd=os.getcwd(),
-                env={**os.environ, "_KFP_RUNTIME": "true"})  # what every task's command line sets
+                [sys.executable, forkserver.__file__, str(theirs.fileno())],
+                pass_fds=(theirs.fileno(),),
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+                cwd=os.getcwd(),
+                env={**os.environ, "_KFP_RUNTIME": "true"},
+            )  # what every task's command line sets
         finally:
             theirs.close()
             log.close()
         self._conn, self._ready = ours, False
-        forkserver.send(ours, {"preload": list(self.settings.preload),
-                               "main_thread": threading.current_thread() is threading.main_thread()})
+        forkserver.send(
+            ours,
+            {
+                "preload": list(self.settings.preload),
+                "main_thread": threading.current_thread() is threading.main_thread(),
+            },
+        )
 
     def _await_ready(self) -> None:
         assert self._conn is not None
@@ -167,7 +194,7 @@ class WarmTasks:
 
     def tell_new_notices(self) -> None:
         """Log each notice once, after the run, where the user sees it (kfp.local owns the logger during a run)."""
-        for message in self.notices[self._told:]:
+        for message in self.notices[self._told :]:
             _log.warning(message)
         self._told = len(self.notices)
 
@@ -212,9 +239,16 @@ class WarmTasks:
         read_end, write_end = os.pipe()
         stdin = 0 if _is_open(0) else os.open(os.devnull, os.O_RDONLY)
         try:
-            forkserver.send(self._conn, {"program": command.program, "args": list(command.args),
-                                         "env": {**env, "_KFP_RUNTIME": "true"}, "cwd": os.getcwd()},
-                            fds=[stdin, write_end, write_end])
+            forkserver.send(
+                self._conn,
+                {
+                    "program": command.program,
+                    "args": list(command.args),
+                    "env": {**env, "_KFP_RUNTIME": "true"},
+                    "cwd": os.getcwd(),
+                },
+                fds=[stdin, write_end, write_end],
+            )
         except BaseException:
             os.close(read_end)
             raise

@@ -19,24 +19,44 @@ def task_problems(scenario: Scenario) -> list[tuple[Loc, str]]:
     task, metric = scenario.task, scenario.gates.model.metric
     problems: list[tuple[Loc, str]] = []
     if task not in metric_spec(metric).tasks:
-        problems.append((("gates", "model", "metric"), f"The 'metric' setting of the model gate must be one of "
-                         f"{', '.join(metric_names(task))} for task {task}. Got {metric!r} instead."))
+        problems.append(
+            (
+                ("gates", "model", "metric"),
+                f"The 'metric' setting of the model gate must be one of "
+                f"{', '.join(metric_names(task))} for task {task}. Got {metric!r} instead.",
+            )
+        )
     model = scenario.training.model
     allowed = ("ridge", "sgd") if task == "regression" else ("logistic", "sgd")
     if scenario.training.estimator is None and model not in allowed:
-        problems.append((("training", "model"), f"The 'model' setting of training must be {' or '.join(allowed)} "
-                         f"for task {task}. Got {model!r} instead."))
+        problems.append(
+            (
+                ("training", "model"),
+                f"The 'model' setting of training must be {' or '.join(allowed)} "
+                f"for task {task}. Got {model!r} instead.",
+            )
+        )
     for index, event in enumerate(scenario.events):
         if task == "regression" and isinstance(event, LabelShiftEvent):
-            problems.append((("events", index, "kind"), "a label_shift event moves class priors: it needs task "
-                             "binary or multiclass. Got task regression instead."))
+            problems.append(
+                (
+                    ("events", index, "kind"),
+                    "a label_shift event moves class priors: it needs task "
+                    "binary or multiclass. Got task regression instead.",
+                )
+            )
     higher = metric_spec(metric).higher_is_better
     for index, expectation in enumerate(scenario.expectations):
         wrong = "at_most" if higher else "at_least"
         if isinstance(expectation, FinalChampionMetric) and getattr(expectation, wrong) is not None:
             right, way = ("at_least", "higher") if higher else ("at_most", "lower")
-            problems.append((("expectations", index, wrong), f"{metric} is better {way}: a final_champion_metric "
-                             f"expectation on it says '{right}'. Got '{wrong}' instead."))
+            problems.append(
+                (
+                    ("expectations", index, wrong),
+                    f"{metric} is better {way}: a final_champion_metric "
+                    f"expectation on it says '{right}'. Got '{wrong}' instead.",
+                )
+            )
     return problems + _reference_problems(scenario)
 
 

@@ -37,9 +37,9 @@ OUT_OF_RANGE_VALUE = 1e6
 
 @dataclass(frozen=True)
 class TickBatch:
-    production: pd.DataFrame   # meta columns + features, as served
-    truth: pd.DataFrame        # row_id, label: the real labels of production rows
-    external: pd.DataFrame     # labelled rows from the external source
+    production: pd.DataFrame  # meta columns + features, as served
+    truth: pd.DataFrame  # row_id, label: the real labels of production rows
+    external: pd.DataFrame  # labelled rows from the external source
 
 
 class DataSource:
@@ -88,13 +88,16 @@ class SyntheticSource(DataSource):
         self.scenario = scenario
         self.spec = generator
         self.label_delay = generator.label_delay_ticks
-        numeric = tuple(ColumnSpec(f"x{i}", "numeric", -FEATURE_BOUND, FEATURE_BOUND) for i in range(generator.numeric_features))
+        numeric = tuple(
+            ColumnSpec(f"x{i}", "numeric", -FEATURE_BOUND, FEATURE_BOUND) for i in range(generator.numeric_features)
+        )
         categorical = (ColumnSpec("segment", "categorical", categories=SEGMENTS),) if generator.categorical else ()
         task = scenario.task
         labels = tuple(range(generator.n_classes)) if task == "multiclass" else () if task == "regression" else (0, 1)
         self.contract = DataContract(features=numeric + categorical, labels=labels, task=task)
-        centres = np.random.default_rng([scenario.seed, 7]).standard_normal((generator.n_classes,
-                                                                             generator.informative_features))
+        centres = np.random.default_rng([scenario.seed, 7]).standard_normal(
+            (generator.n_classes, generator.informative_features)
+        )
         self.centres = centres * generator.separation / 2
         # Tick t asks for batch t and, for its feedback, batch t - label_delay: label_delay + 1 batches
         # cover it. A larger cache holds batches nobody asks for again (a 100k-row batch is ~30 MB).
@@ -202,8 +205,9 @@ def apply_fault(frame: pd.DataFrame, event: BadDataEvent, rng: np.random.Generat
     return frame
 
 
-def corrupt_labels(truth: pd.DataFrame, scenario: Scenario, served_tick: int, rng: np.random.Generator,
-                   contract: DataContract) -> pd.DataFrame:
+def corrupt_labels(
+    truth: pd.DataFrame, scenario: Scenario, served_tick: int, rng: np.random.Generator, contract: DataContract
+) -> pd.DataFrame:
     """Label noise or label flips on feedback for rows served during a bad-model event.
 
     Noise draws a random class (a random one of the batch's targets for regression); a flip moves a class
@@ -241,8 +245,10 @@ class ReplaySource(DataSource):
         frame = read_table(path)
         for role, name in (("time_column", replay.time_column), ("target_column", replay.target_column)):
             if name not in frame.columns:
-                raise ScenarioError(f"{path}: data.replay.{role} names column '{name}', which the file does not have "
-                                    f"(columns: {', '.join(map(str, frame.columns))})")
+                raise ScenarioError(
+                    f"{path}: data.replay.{role} names column '{name}', which the file does not have "
+                    f"(columns: {', '.join(map(str, frame.columns))})"
+                )
         order = time_order(frame[replay.time_column], path, replay.time_column)
         frame = frame.iloc[np.argsort(order.to_numpy(), kind="stable")].reset_index(drop=True)
         order = order.iloc[np.argsort(order.to_numpy(), kind="stable")].reset_index(drop=True)
@@ -250,13 +256,16 @@ class ReplaySource(DataSource):
             self.slices, self.times = time_slices(order, scenario.clock, path, replay.time_column)
         else:
             if len(frame) < scenario.clock.ticks:
-                raise ScenarioError(f"{path}: holds {len(frame)} rows, fewer than clock.ticks "
-                                    f"({scenario.clock.ticks}): with data.replay.slicing 'rows' every tick replays "
-                                    "at least one row")
+                raise ScenarioError(
+                    f"{path}: holds {len(frame)} rows, fewer than clock.ticks "
+                    f"({scenario.clock.ticks}): with data.replay.slicing 'rows' every tick replays "
+                    "at least one row"
+                )
             self.slices, self.times = np.array_split(np.arange(len(frame)), scenario.clock.ticks), None
         refuse_reserved(frame.columns, (replay.time_column, replay.target_column), path)
-        target, labels, names = task_labels(frame[replay.target_column], path, replay.target_column,
-                                            scenario.task, replay.positive_label)
+        target, labels, names = task_labels(
+            frame[replay.target_column], path, replay.target_column, scenario.task, replay.positive_label
+        )
         features = frame.drop(columns=[replay.time_column, replay.target_column])
         features = tame_high_cardinality(features, replay, path)
         frame["label"] = target
@@ -266,11 +275,18 @@ class ReplaySource(DataSource):
     def batch(self, tick: int) -> TickBatch:
         rows = self.frame.iloc[self.slices[tick]].reset_index(drop=True)
         ids = [f"r{tick:05d}-{i:07d}" for i in range(len(rows))]
-        stamps = (self.times.iloc[self.slices[tick]].to_numpy() if self.times is not None
-                  else np.full(len(rows), pd.Timestamp(self.scenario.clock.time_of(tick)), dtype="datetime64[ns]"))
-        meta = pd.DataFrame({ROW_ID: pd.Series(ids, dtype=object),
-                             TICK: pd.Series(tick, index=range(len(rows)), dtype="int64"),
-                             EVENT_TIME: pd.Series(stamps, dtype="datetime64[ns]")})
+        stamps = (
+            self.times.iloc[self.slices[tick]].to_numpy()
+            if self.times is not None
+            else np.full(len(rows), pd.Timestamp(self.scenario.clock.time_of(tick)), dtype="datetime64[ns]")
+        )
+        meta = pd.DataFrame(
+            {
+                ROW_ID: pd.Series(ids, dtype=object),
+                TICK: pd.Series(tick, index=range(len(rows)), dtype="int64"),
+                EVENT_TIME: pd.Series(stamps, dtype="datetime64[ns]"),
+            }
+        )
         production = pd.concat([meta, rows.drop(columns=["label"])], axis=1)
         truth = pd.DataFrame({ROW_ID: pd.Series(ids, dtype=object), "label": rows["label"].to_numpy()})
         return TickBatch(production, truth, pd.DataFrame())
@@ -282,8 +298,10 @@ def time_slices(times: pd.Series, clock: Clock, path: Path, column: str) -> tupl
     Tick t holds the rows with time_of(t) <= time < time_of(t + 1).
     """
     if not pd.api.types.is_datetime64_any_dtype(times):
-        raise ScenarioError(f"{path}: data.replay.slicing 'time' needs dates/times in time column '{column}'; "
-                            f"it holds numbers (e.g. {times.iloc[0]!r}): use slicing 'rows' or write dates")
+        raise ScenarioError(
+            f"{path}: data.replay.slicing 'time' needs dates/times in time column '{column}'; "
+            f"it holds numbers (e.g. {times.iloc[0]!r}): use slicing 'rows' or write dates"
+        )
     if getattr(times.dt, "tz", None) is not None:
         times = times.dt.tz_convert("UTC").dt.tz_localize(None)
     times = times.astype("datetime64[ns]")
@@ -291,8 +309,10 @@ def time_slices(times: pd.Series, clock: Clock, path: Path, column: str) -> tupl
     tick_of = np.searchsorted(edges, times.to_numpy(), side="right") - 1
     inside = (tick_of >= 0) & (tick_of < clock.ticks)
     if not inside.any():
-        raise ScenarioError(f"{path}: no row of time column '{column}' ({times.iloc[0]} to {times.iloc[-1]}) falls in "
-                            f"the clock's span ({edges[0]} to {edges[-1]}); move clock.start or use slicing 'rows'")
+        raise ScenarioError(
+            f"{path}: no row of time column '{column}' ({times.iloc[0]} to {times.iloc[-1]}) falls in "
+            f"the clock's span ({edges[0]} to {edges[-1]}); move clock.start or use slicing 'rows'"
+        )
     positions = np.arange(len(times))
     return [positions[tick_of == t] for t in range(clock.ticks)], times
 
@@ -306,8 +326,10 @@ def refuse_reserved(columns: pd.Index, roles: tuple[str, str], path: Path) -> No
     """A feature may not take a name ctsim writes itself: it would be overwritten or crash the lake."""
     for name in columns:
         if str(name) in RESERVED and name not in roles:
-            raise ScenarioError(f"{path}: column '{name}' has a name ctsim reserves for its own columns "
-                                f"({', '.join(RESERVED)}); rename it in the file")
+            raise ScenarioError(
+                f"{path}: column '{name}' has a name ctsim reserves for its own columns "
+                f"({', '.join(RESERVED)}); rename it in the file"
+            )
 
 
 def tame_high_cardinality(features: pd.DataFrame, replay: Replay, path: Path) -> pd.DataFrame:
@@ -320,9 +342,15 @@ def tame_high_cardinality(features: pd.DataFrame, replay: Replay, path: Path) ->
         if distinct <= replay.max_categories:
             continue
         action = {"drop": "dropped", "hash": f"hashed into {HASH_BUCKETS} buckets", "keep": "kept as it is"}
-        log.warning("%s: text column '%s' holds %d distinct values (more than max_categories %d): %s "
-                    "(data.replay.high_cardinality: drop, hash or keep)", path, name, distinct, replay.max_categories,
-                    action[replay.high_cardinality])
+        log.warning(
+            "%s: text column '%s' holds %d distinct values (more than max_categories %d): %s "
+            "(data.replay.high_cardinality: drop, hash or keep)",
+            path,
+            name,
+            distinct,
+            replay.max_categories,
+            action[replay.high_cardinality],
+        )
         if replay.high_cardinality == "drop":
             features = features.drop(columns=[name])
         elif replay.high_cardinality == "hash":
@@ -352,16 +380,19 @@ def time_order(times: pd.Series, path: Path, column: str) -> pd.Series:
     parsed = pd.to_datetime(times.astype(str), errors="coerce", format="mixed", utc=True)
     if parsed.isna().any():
         row = int(np.flatnonzero(parsed.isna().to_numpy())[0])
-        raise ScenarioError(f"{path}: time column '{column}' must hold numbers or dates/times; "
-                            f"data row {row + 1} holds {times.iloc[row]!r}")
+        raise ScenarioError(
+            f"{path}: time column '{column}' must hold numbers or dates/times; "
+            f"data row {row + 1} holds {times.iloc[row]!r}"
+        )
     return parsed
 
 
 MAX_CLASSES = 50
 
 
-def task_labels(target: pd.Series, path: Path, column: str, task: str = "binary",
-                positive_label: str | None = None) -> tuple[np.ndarray, tuple[int, ...], tuple[str, ...]]:
+def task_labels(
+    target: pd.Series, path: Path, column: str, task: str = "binary", positive_label: str | None = None
+) -> tuple[np.ndarray, tuple[int, ...], tuple[str, ...]]:
     """The target as the task needs it: (label column, class codes, class names).
 
     binary: exactly two values, mapped to 0/1 in sorted order (numbers as numbers, text ignoring case:
@@ -374,17 +405,22 @@ def task_labels(target: pd.Series, path: Path, column: str, task: str = "binary"
         bad = numbers.isna() | ~np.isfinite(numbers.to_numpy(dtype=float, na_value=np.nan))
         if bad.any():
             row = int(np.flatnonzero(bad.to_numpy())[0])
-            raise ScenarioError(f"{path}: target column '{column}' must hold finite numbers for task regression; "
-                                f"data row {row + 1} holds {target.iloc[row]!r}")
+            raise ScenarioError(
+                f"{path}: target column '{column}' must hold finite numbers for task regression; "
+                f"data row {row + 1} holds {target.iloc[row]!r}"
+            )
         return numbers.to_numpy(dtype=float), (), ()
     values = sorted(target.dropna().unique().tolist(), key=_class_order)
     fits = len(values) == 2 if task == "binary" else 2 <= len(values) <= MAX_CLASSES
     if not fits or blanks or (task == "multiclass" and _fractional(target)):
-        expected = ("exactly two values" if task == "binary"
-                    else f"between 2 and {MAX_CLASSES} classes (text or integers)")
+        expected = (
+            "exactly two values" if task == "binary" else f"between 2 and {MAX_CLASSES} classes (text or integers)"
+        )
         fractions = " with fractions (a numeric target: use task regression)" if _fractional(target) else ""
-        raise ScenarioError(f"{path}: target column '{column}' must hold {expected} and no blanks for task {task}. "
-                            f"Got {len(values)} distinct values{' and blanks' if blanks else ''}{fractions}.")
+        raise ScenarioError(
+            f"{path}: target column '{column}' must hold {expected} and no blanks for task {task}. "
+            f"Got {len(values)} distinct values{' and blanks' if blanks else ''}{fractions}."
+        )
     if positive_label is not None:
         values = _positive_last(values, positive_label, path, column, task)
     codes = pd.Categorical(target, categories=values).codes.astype(int)
@@ -404,8 +440,10 @@ def _positive_last(values: list, positive_label: str, path: Path, column: str, t
     if task != "binary":
         raise ScenarioError(f"{path}: data.replay.positive_label applies to task binary only. Got task {task} instead.")
     if not named:
-        raise ScenarioError(f"{path}: data.replay.positive_label must be one of the values of target column "
-                            f"'{column}' ({', '.join(map(str, values))}). Got '{positive_label}' instead.")
+        raise ScenarioError(
+            f"{path}: data.replay.positive_label must be one of the values of target column "
+            f"'{column}' ({', '.join(map(str, values))}). Got '{positive_label}' instead."
+        )
     return [value for value in values if value not in named] + named
 
 

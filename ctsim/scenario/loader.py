@@ -76,8 +76,10 @@ def resolve(name_or_path: str) -> Path:
     known = shipped_names()
     hint = difflib.get_close_matches(name_or_path, known, n=1)
     suggestion = f" Did you mean '{hint[0]}'?" if hint else ""
-    raise ScenarioError(f"No scenario named '{name_or_path}'.{suggestion} Shipped scenarios: {', '.join(known)}; "
-                        "or give a path to a .yaml file.")
+    raise ScenarioError(
+        f"No scenario named '{name_or_path}'.{suggestion} Shipped scenarios: {', '.join(known)}; "
+        "or give a path to a .yaml file."
+    )
 
 
 def shipped_names() -> list[str]:
@@ -97,12 +99,16 @@ def read_text(path: Path, what: str) -> str:
         with path.open("rb") as handle:
             raw = handle.read(MAX_FILE_BYTES + 1)  # never more than the limit, whatever the file's size
         if len(raw) > MAX_FILE_BYTES:
-            raise ScenarioError(f"{path}: the {what} file is larger than {MAX_FILE_BYTES} bytes "
-                                f"({path.stat().st_size} bytes); scenarios describe data, they do not hold it")
+            raise ScenarioError(
+                f"{path}: the {what} file is larger than {MAX_FILE_BYTES} bytes "
+                f"({path.stat().st_size} bytes); scenarios describe data, they do not hold it"
+            )
         return raw.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"{path}: cannot read the {what} file ({type(exc).__name__}: "
-                            f"{_clipped(getattr(exc, 'strerror', None) or exc)})") from None
+        raise ScenarioError(
+            f"{path}: cannot read the {what} file ({type(exc).__name__}: "
+            f"{_clipped(getattr(exc, 'strerror', None) or exc)})"
+        ) from None
 
 
 def read_yaml(text: str, source: str) -> tuple[yaml.Node | None, Any]:
@@ -132,13 +138,16 @@ def check_bounds(text: str, source: str) -> None:
         if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
             depth += 1
             if depth > MAX_DEPTH:
-                raise ScenarioError(f"{source}:{event.start_mark.line + 1}: the document nests deeper than "
-                                    f"{MAX_DEPTH} levels")
+                raise ScenarioError(
+                    f"{source}:{event.start_mark.line + 1}: the document nests deeper than {MAX_DEPTH} levels"
+                )
         elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
             depth -= 1
         elif isinstance(event, yaml.ScalarEvent) and event.implicit[0] and _is_long_int(event.value):
-            raise ScenarioError(f"{source}:{event.start_mark.line + 1}: an integer of {len(event.value)} characters; "
-                                f"numbers in a scenario have at most {MAX_INT_DIGITS} digits")
+            raise ScenarioError(
+                f"{source}:{event.start_mark.line + 1}: an integer of {len(event.value)} characters; "
+                f"numbers in a scenario have at most {MAX_INT_DIGITS} digits"
+            )
 
 
 def _is_long_int(value: str) -> bool:
@@ -163,15 +172,18 @@ def _check_expanded_size(root: yaml.Node | None, source: str) -> None:
         return total
 
     if root is not None and size(root) > MAX_NODES:
-        raise ScenarioError(f"{source}:1: the document expands to more than {MAX_NODES} values (aliases included); "
-                            "a scenario needs far fewer")
+        raise ScenarioError(
+            f"{source}:1: the document expands to more than {MAX_NODES} values (aliases included); "
+            "a scenario needs far fewer"
+        )
 
 
 def parse(text: str, source: str = "<scenario>") -> Scenario:
     root, document = read_yaml(text, source)
     if not isinstance(document, dict):
-        raise ScenarioError(f"{source}:1: a scenario must be a mapping of keys (name, clock, data, ...); "
-                            f"got {type(document).__name__}")
+        raise ScenarioError(
+            f"{source}:1: a scenario must be a mapping of keys (name, clock, data, ...); got {type(document).__name__}"
+        )
     for key, limit in (("events", MAX_EVENTS), ("expectations", MAX_EXPECTATIONS)):
         entries = document.get(key)
         if isinstance(entries, list) and len(entries) > limit:
@@ -182,7 +194,9 @@ def parse(text: str, source: str = "<scenario>") -> Scenario:
         raise ScenarioError(describe(exc, root, source)) from None
     problems = cross_check(scenario, Path(source).parent) + volume_problems(scenario)
     if problems:
-        raise ScenarioError("\n".join(f"{where(source, root, loc)}: {dotted(loc)}: {message}" for loc, message in problems))
+        raise ScenarioError(
+            "\n".join(f"{where(source, root, loc)}: {dotted(loc)}: {message}" for loc, message in problems)
+        )
     return scenario
 
 
@@ -191,7 +205,9 @@ def cross_check(scenario: Scenario, base_dir: Path) -> list[tuple[Loc, str]]:
     ticks = scenario.clock.ticks
     problems: list[tuple[Loc, str]] = []
     if scenario.bootstrap_tick >= ticks:
-        problems.append((("bootstrap_tick",), f"must be below clock.ticks ({ticks}). Got {scenario.bootstrap_tick} instead."))
+        problems.append(
+            (("bootstrap_tick",), f"must be below clock.ticks ({ticks}). Got {scenario.bootstrap_tick} instead.")
+        )
     features = _feature_names(scenario)
     for index, event in enumerate(scenario.events):
         if event.at >= ticks:
@@ -199,19 +215,33 @@ def cross_check(scenario: Scenario, base_dir: Path) -> list[tuple[Loc, str]]:
         named = (event.features or ()) if isinstance(event, DriftEvent) else ()
         if isinstance(event, DriftEvent) and features is not None:
             numeric = [name for name in features if name.startswith("x")]
-            problems += [(("events", index, "features"), f"a drift event shifts numeric features only "
-                          f"({', '.join(numeric)}). Got '{_shown(name)}' instead.")
-                         for name in named if name in features and name not in numeric]
+            problems += [
+                (
+                    ("events", index, "features"),
+                    f"a drift event shifts numeric features only ({', '.join(numeric)}). Got '{_shown(name)}' instead.",
+                )
+                for name in named
+                if name in features and name not in numeric
+            ]
         named += (event.column,) if isinstance(event, BadDataEvent) and event.column else ()
         for name in named:
             if features is not None and name not in features:
-                problems.append((("events", index), f"names feature '{_shown(name)}', which the data does not have "
-                                 f"(features: {', '.join(features)})."))
+                problems.append(
+                    (
+                        ("events", index),
+                        f"names feature '{_shown(name)}', which the data does not have "
+                        f"(features: {', '.join(features)}).",
+                    )
+                )
     for index, expectation in enumerate(scenario.expectations):
         window = getattr(expectation, "within", None)
         if window and not (window[0] <= window[1] < ticks):
-            problems.append((("expectations", index, "within"),
-                             f"must be [first, last] with first <= last < clock.ticks ({ticks}). Got {list(window)} instead."))
+            problems.append(
+                (
+                    ("expectations", index, "within"),
+                    f"must be [first, last] with first <= last < clock.ticks ({ticks}). Got {list(window)} instead.",
+                )
+            )
     if features is not None:
         kinds: set[ColumnKind] = {"categorical" if name == "segment" else "numeric" for name in features}
         problems += drift_method_problems(scenario, kinds)
@@ -246,13 +276,21 @@ def volume_problems(scenario: Scenario) -> list[tuple[Loc, str]]:
         cells += (rows + generator.external_rows_per_tick) * columns
     # One problem, the first limit hit: a busiest tick over the limit always overflows the run's total too.
     if peak_rows > MAX_ROWS_PER_TICK:
-        return [(("data", "generator", "rows_per_tick"),
-                 f"tick {peak_tick} would generate {_amount(peak_rows)} rows (growth and traffic spikes included); "
-                 f"at most {MAX_ROWS_PER_TICK} rows per tick")]
+        return [
+            (
+                ("data", "generator", "rows_per_tick"),
+                f"tick {peak_tick} would generate {_amount(peak_rows)} rows (growth and traffic spikes included); "
+                f"at most {MAX_ROWS_PER_TICK} rows per tick",
+            )
+        ]
     if cells > MAX_CELLS:
-        return [(("data", "generator"),
-                 f"the run would generate {_amount(cells)} values ({columns} columns over {ticks} ticks, growth "
-                 f"and traffic spikes included); at most {MAX_CELLS:.3g}")]
+        return [
+            (
+                ("data", "generator"),
+                f"the run would generate {_amount(cells)} values ({columns} columns over {ticks} ticks, growth "
+                f"and traffic spikes included); at most {MAX_CELLS:.3g}",
+            )
+        ]
     return []
 
 
@@ -286,14 +324,15 @@ def _feature_names(scenario: Scenario) -> list[str] | None:
     return names + (["segment"] if generator.categorical else [])
 
 
-def describe(exc: ValidationError, root: yaml.Node | None, source: str, model_path: Loc = (),
-             document_path: Loc = ()) -> str:
+def describe(
+    exc: ValidationError, root: yaml.Node | None, source: str, model_path: Loc = (), document_path: Loc = ()
+) -> str:
     """One ``file:line: key.path: message`` line per problem. ``model_path`` places the validated part inside
     a Scenario (to name the right settings); ``document_path`` places it inside the YAML document."""
     lines = []
     for error in exc.errors(include_url=False):
         loc, owner = _resolve((*model_path, *error["loc"]))
-        shown = (*document_path, *loc[len(model_path):])
+        shown = (*document_path, *loc[len(model_path) :])
         lines.append(f"{where(source, root, shown)}: {dotted(shown) or '(top level)'}: {_message(error, loc, owner)}")
     return "\n".join(dict.fromkeys(lines))
 
@@ -302,8 +341,12 @@ def _message(error: ErrorDetails, loc: Loc, owner: type[BaseModel] | None) -> st
     kind, ctx, got = error["type"], error.get("ctx", {}), error.get("input")
     key = _shown(loc[-1]) if loc else "value"
     setting = f"The '{key}' setting of the {getattr(owner, 'label', 'scenario')}"
-    bounds = {"greater_than_equal": f"at least {ctx.get('ge')}", "greater_than": f"greater than {ctx.get('gt')}",
-              "less_than_equal": f"at most {ctx.get('le')}", "less_than": f"less than {ctx.get('lt')}"}
+    bounds = {
+        "greater_than_equal": f"at least {ctx.get('ge')}",
+        "greater_than": f"greater than {ctx.get('gt')}",
+        "less_than_equal": f"at most {ctx.get('le')}",
+        "less_than": f"less than {ctx.get('lt')}",
+    }
     got = _Shown(got)
     if kind in bounds:
         return f"{setting} must be {bounds[kind]}. Got {got!r} instead."

@@ -61,8 +61,10 @@ class Clock(Settings):
         if isinstance(value, str) and (match := _DURATION.match(value)):
             return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
         if isinstance(value, str):
-            raise ValueError("The 'tick' setting of the clock must be a duration like 30m, 6h, 1d, 1w or a calendar "
-                             f"period like 1mo, 3mo, 1y. Got {value!r} instead.")
+            raise ValueError(
+                "The 'tick' setting of the clock must be a duration like 30m, 6h, 1d, 1w or a calendar "
+                f"period like 1mo, 3mo, 1y. Got {value!r} instead."
+            )
         return value
 
     @field_validator("tick")
@@ -126,8 +128,10 @@ class Generator(Settings):
     @model_validator(mode="after")
     def _informative_within_features(self) -> Generator:
         if self.informative_features > self.numeric_features:
-            raise ValueError(f"The 'informative_features' setting of the data generator must be at most "
-                             f"numeric_features ({self.numeric_features}). Got {self.informative_features} instead.")
+            raise ValueError(
+                f"The 'informative_features' setting of the data generator must be at most "
+                f"numeric_features ({self.numeric_features}). Got {self.informative_features} instead."
+            )
         return self
 
 
@@ -276,13 +280,24 @@ class FaultEvent(_Event):
     def _task_name(cls, step: str) -> str:
         # Which tasks exist depends on the pipeline: checked against its DAG when the pipeline is prepared.
         if not _TASK_NAME.match(step):
-            raise ValueError(f"The 'step' setting of the fault event must be a pipeline task name (lower-case letters, "
-                             f"digits and '-', e.g. {PIPELINE_STEPS[4]}). Got {step!r} instead.")
+            raise ValueError(
+                f"The 'step' setting of the fault event must be a pipeline task name (lower-case letters, "
+                f"digits and '-', e.g. {PIPELINE_STEPS[4]}). Got {step!r} instead."
+            )
         return step
 
 
-Event = Annotated[DriftEvent | ConceptDriftEvent | LabelShiftEvent | BadDataEvent | BadModelEvent | OutageEvent
-                  | TrafficSpikeEvent | FaultEvent, Field(discriminator="kind")]
+Event = Annotated[
+    DriftEvent
+    | ConceptDriftEvent
+    | LabelShiftEvent
+    | BadDataEvent
+    | BadModelEvent
+    | OutageEvent
+    | TrafficSpikeEvent
+    | FaultEvent,
+    Field(discriminator="kind"),
+]
 
 Window = tuple[Annotated[int, Field(ge=0)], Annotated[int, Field(ge=0)]]
 
@@ -336,13 +351,17 @@ class FinalChampionMetric(_Expectation):
     @model_validator(mode="after")
     def _one_bound(self) -> FinalChampionMetric:
         if (self.at_least is None) == (self.at_most is None):
-            raise ValueError("a final_champion_metric expectation needs exactly one of 'at_least' (a higher-is-better "
-                             "metric) or 'at_most' (a lower-is-better one).")
+            raise ValueError(
+                "a final_champion_metric expectation needs exactly one of 'at_least' (a higher-is-better "
+                "metric) or 'at_most' (a lower-is-better one)."
+            )
         return self
 
 
-Expectation = Annotated[TriggerFires | TriggerNever | GateBlocks | Rollback | Promotions | NoWorsePromotion
-                        | FinalChampionMetric, Field(discriminator="expect")]
+Expectation = Annotated[
+    TriggerFires | TriggerNever | GateBlocks | Rollback | Promotions | NoWorsePromotion | FinalChampionMetric,
+    Field(discriminator="expect"),
+]
 
 
 class Gates(Settings):
@@ -382,26 +401,38 @@ class Scenario(Settings):
     @field_validator("pipeline")
     @classmethod
     def _pipeline_reference(cls, value: str | None) -> str | None:
-        if value is None or _PIPELINE_FUNCTION.match(value) or (value.endswith((".yaml", ".yml")) and value.isprintable()):
+        if (
+            value is None
+            or _PIPELINE_FUNCTION.match(value)
+            or (value.endswith((".yaml", ".yml")) and value.isprintable())
+        ):
             return value
-        raise ValueError("The 'pipeline' setting of the scenario must be 'package.module:function' (a @dsl.pipeline) "
-                         f"or a path to a compiled pipeline ending in .yaml. Got {value!r} instead.")
+        raise ValueError(
+            "The 'pipeline' setting of the scenario must be 'package.module:function' (a @dsl.pipeline) "
+            f"or a path to a compiled pipeline ending in .yaml. Got {value!r} instead."
+        )
 
     @field_validator("parameters", mode="before")
     @classmethod
     def _small_scalar_parameters(cls, value: object) -> object:
         if not isinstance(value, dict):
-            raise ValueError("The 'parameters' setting of the scenario must be a mapping of name to value. "
-                             f"Got {value!r} instead.")
+            raise ValueError(
+                f"The 'parameters' setting of the scenario must be a mapping of name to value. Got {value!r} instead."
+            )
         if len(value) > 64:
-            raise ValueError(f"The 'parameters' setting of the scenario must have at most 64 entries. Got {len(value)} instead.")
+            raise ValueError(
+                f"The 'parameters' setting of the scenario must have at most 64 entries. Got {len(value)} instead."
+            )
         for name, item in value.items():
             if not isinstance(name, str) or not _PARAMETER_NAME.match(name):
                 raise ValueError(f"A pipeline parameter name must be a Python identifier. Got {name!r} instead.")
             if isinstance(item, str) and len(item) > 1024 or not isinstance(item, (str, bool, int, float)):
-                raise ValueError(f"The pipeline parameter '{name}' must be a string (at most 1024 characters), a number "
-                                 f"or a boolean. Got {str(item)[:80]!r} instead.")
+                raise ValueError(
+                    f"The pipeline parameter '{name}' must be a string (at most 1024 characters), a number "
+                    f"or a boolean. Got {str(item)[:80]!r} instead."
+                )
         return value
+
     @model_validator(mode="after")
     def _regression_model(self) -> Scenario:
         # ctsim's default model is a classifier; a regression scenario that names none gets ridge regression.

@@ -23,9 +23,9 @@ Severity = Literal["warning", "error"]
 
 @dataclass(frozen=True)
 class Traffic:
-    rows_per_tick: float     # production rows a tick, mean over the clock
-    feedback_share: float    # share of production rows whose label comes back
-    label_delay: int         # ticks until it does
+    rows_per_tick: float  # production rows a tick, mean over the clock
+    feedback_share: float  # share of production rows whose label comes back
+    label_delay: int  # ticks until it does
     external_per_tick: float = 0.0
 
     @property
@@ -54,8 +54,13 @@ class TrafficProblem:
 
 
 def traffic_problems(scenario: Scenario, traffic: Traffic) -> list[TrafficProblem]:
-    return [*_performance(scenario, traffic), *_volume(scenario, traffic), *_canary(scenario, traffic),
-            *_data_gate(scenario, traffic), *_cooldown(scenario)]
+    return [
+        *_performance(scenario, traffic),
+        *_volume(scenario, traffic),
+        *_canary(scenario, traffic),
+        *_data_gate(scenario, traffic),
+        *_cooldown(scenario),
+    ]
 
 
 def _severity(scenario: Scenario, trigger: str | None = None, promotions: bool = False) -> Severity:
@@ -76,11 +81,15 @@ def _performance(scenario: Scenario, traffic: Traffic) -> list[TrafficProblem]:
     live = traffic.rows_per_tick * traffic.feedback_share * performance.window_ticks
     if live >= performance.min_samples:
         return []
-    return [TrafficProblem(("triggers", "performance", "min_samples"),
-                           f"the performance trigger can never fire: {traffic.rows_per_tick:g} rows a tick × "
-                           f"{traffic.feedback_share:g} labelled × window_ticks {performance.window_ticks} = {live:g} "
-                           f"labelled rows, below min_samples {performance.min_samples}",
-                           _severity(scenario, trigger="performance"))]
+    return [
+        TrafficProblem(
+            ("triggers", "performance", "min_samples"),
+            f"the performance trigger can never fire: {traffic.rows_per_tick:g} rows a tick × "
+            f"{traffic.feedback_share:g} labelled × window_ticks {performance.window_ticks} = {live:g} "
+            f"labelled rows, below min_samples {performance.min_samples}",
+            _severity(scenario, trigger="performance"),
+        )
+    ]
 
 
 def _volume(scenario: Scenario, traffic: Traffic) -> list[TrafficProblem]:
@@ -91,10 +100,15 @@ def _volume(scenario: Scenario, traffic: Traffic) -> list[TrafficProblem]:
     arriving = traffic.labelled_per_tick * max(ticks, 0)
     if arriving >= volume.min_new_rows:
         return []
-    return [TrafficProblem(("triggers", "volume", "min_new_rows"),
-                           f"the volume trigger can never fire: {traffic.labelled_per_tick:g} labelled rows a tick "
-                           f"over the {max(ticks, 0)} ticks after the bootstrap and the label delay = {arriving:g}, "
-                           f"below min_new_rows {volume.min_new_rows}", _severity(scenario, trigger="volume"))]
+    return [
+        TrafficProblem(
+            ("triggers", "volume", "min_new_rows"),
+            f"the volume trigger can never fire: {traffic.labelled_per_tick:g} labelled rows a tick "
+            f"over the {max(ticks, 0)} ticks after the bootstrap and the label delay = {arriving:g}, "
+            f"below min_new_rows {volume.min_new_rows}",
+            _severity(scenario, trigger="volume"),
+        )
+    ]
 
 
 def _canary(scenario: Scenario, traffic: Traffic) -> list[TrafficProblem]:
@@ -104,11 +118,16 @@ def _canary(scenario: Scenario, traffic: Traffic) -> list[TrafficProblem]:
     seen = traffic.rows_per_tick * traffic.feedback_share * canary.step_weight / 100
     if seen >= canary.min_samples:
         return []
-    return [TrafficProblem(("canary", "min_samples"),
-                           f"every canary rolls back: {traffic.rows_per_tick:g} rows a tick × "
-                           f"{traffic.feedback_share:g} labelled × step_weight {canary.step_weight}% = {seen:g} "
-                           "labelled requests a tick, below "
-                           f"min_samples {canary.min_samples}", _severity(scenario, promotions=True))]
+    return [
+        TrafficProblem(
+            ("canary", "min_samples"),
+            f"every canary rolls back: {traffic.rows_per_tick:g} rows a tick × "
+            f"{traffic.feedback_share:g} labelled × step_weight {canary.step_weight}% = {seen:g} "
+            "labelled requests a tick, below "
+            f"min_samples {canary.min_samples}",
+            _severity(scenario, promotions=True),
+        )
+    ]
 
 
 def _data_gate(scenario: Scenario, traffic: Traffic) -> list[TrafficProblem]:
@@ -117,10 +136,14 @@ def _data_gate(scenario: Scenario, traffic: Traffic) -> list[TrafficProblem]:
     rows = traffic.labelled_per_tick * window
     if rows >= gate.min_rows:
         return []
-    return [TrafficProblem(("gates", "data", "min_rows"),
-                           f"the data gate blocks every run: at most {rows:g} labelled rows in a training window "
-                           f"({traffic.labelled_per_tick:g} a tick × {window} ticks), below min_rows {gate.min_rows}",
-                           _severity(scenario, promotions=True))]
+    return [
+        TrafficProblem(
+            ("gates", "data", "min_rows"),
+            f"the data gate blocks every run: at most {rows:g} labelled rows in a training window "
+            f"({traffic.labelled_per_tick:g} a tick × {window} ticks), below min_rows {gate.min_rows}",
+            _severity(scenario, promotions=True),
+        )
+    ]
 
 
 def _cooldown(scenario: Scenario) -> list[TrafficProblem]:
@@ -133,10 +156,14 @@ def _cooldown(scenario: Scenario) -> list[TrafficProblem]:
     period = math.ceil((second - first) / clock.length_of(0))
     if cooldown < period:
         return []
-    return [TrafficProblem(("triggers", "cooldown_ticks"),
-                           f"cooldown_ticks {cooldown} is at least the schedule's period ({period} ticks of "
-                           f"{clock.tick}, cron '{schedule.cron}'): the cooldown silences scheduled runs",
-                           _severity(scenario, trigger="schedule"))]
+    return [
+        TrafficProblem(
+            ("triggers", "cooldown_ticks"),
+            f"cooldown_ticks {cooldown} is at least the schedule's period ({period} ticks of "
+            f"{clock.tick}, cron '{schedule.cron}'): the cooldown silences scheduled runs",
+            _severity(scenario, trigger="schedule"),
+        )
+    ]
 
 
 def enforce(scenario: Scenario, source: object, path: object) -> list[str]:

@@ -34,10 +34,10 @@ class LiveMetrics:
     """What the labels that arrived this tick say about the models that served those rows."""
 
     samples: int
-    served_metric: float | None       # what users got (champion and canary traffic together)
+    served_metric: float | None  # what users got (champion and canary traffic together)
     champion_samples: int
-    champion_metric: float | None     # the champion on the rows it served
-    canary: Observation                # canary vs champion-in-shadow on the canary's rows
+    champion_metric: float | None  # the champion on the rows it served
+    canary: Observation  # canary vs champion-in-shadow on the canary's rows
 
 
 @dataclass(frozen=True)
@@ -52,8 +52,11 @@ class CanaryTrial:
         if not observation.samples or observation.canary_metric is None or observation.champion_metric is None:
             return self
         n = observation.samples
-        return CanaryTrial(self.samples + n, self.canary_sum + n * observation.canary_metric,
-                           self.champion_sum + n * observation.champion_metric)
+        return CanaryTrial(
+            self.samples + n,
+            self.canary_sum + n * observation.canary_metric,
+            self.champion_sum + n * observation.champion_metric,
+        )
 
     def means(self) -> tuple[float | None, float | None]:
         if not self.samples:
@@ -62,8 +65,16 @@ class CanaryTrial:
 
 
 class Deployment:
-    def __init__(self, registry: Registry, settings: CanarySettings, metric: str, seed: int, *,
-                 task: str = "binary", classes: tuple = ()):
+    def __init__(
+        self,
+        registry: Registry,
+        settings: CanarySettings,
+        metric: str,
+        seed: int,
+        *,
+        task: str = "binary",
+        classes: tuple = (),
+    ):
         self.registry = registry
         self.settings = settings
         self.metric = metric
@@ -114,9 +125,18 @@ class Deployment:
             if on_canary.any():
                 output[on_canary] = self._output(self.canary, rows[on_canary])
             versions[on_canary] = self.canary
-        self._served.append(pd.DataFrame({ROW_ID: rows[ROW_ID].to_numpy(), "tick": tick, "version": versions,
-                                          "output": _column(output), "shadow": _column(shadow),
-                                          "on_canary": on_canary}))
+        self._served.append(
+            pd.DataFrame(
+                {
+                    ROW_ID: rows[ROW_ID].to_numpy(),
+                    "tick": tick,
+                    "version": versions,
+                    "output": _column(output),
+                    "shadow": _column(shadow),
+                    "on_canary": on_canary,
+                }
+            )
+        )
         return int(on_canary.sum())
 
     def observe(self, feedback: pd.DataFrame, label: str) -> LiveMetrics:
@@ -135,8 +155,12 @@ class Deployment:
             served_metric=self._score(truth, output),
             champion_samples=int(by_champion.sum()),
             champion_metric=self._score(truth[by_champion], output[by_champion]),
-            canary=Observation(int(canary_rows.sum()), self._score(truth[canary_rows], output[canary_rows]),
-                               self._score(truth[canary_rows], shadow[canary_rows]), self.metric),
+            canary=Observation(
+                int(canary_rows.sum()),
+                self._score(truth[canary_rows], output[canary_rows]),
+                self._score(truth[canary_rows], shadow[canary_rows]),
+                self.metric,
+            ),
         )
 
     def _output(self, version: str, rows: pd.DataFrame) -> np.ndarray:
@@ -167,8 +191,11 @@ class Deployment:
             succeeded, detail = True, f"champion is now {self.champion}"
         except CtsimError as exc:
             succeeded = self._settle_interrupted_promotion(tick, version, f"promotion failed: {type(exc).__name__}")
-            detail = f"champion is now {self.champion} ({type(exc).__name__} after the champion moved: {exc})" \
-                if succeeded else f"{type(exc).__name__}: {exc}"
+            detail = (
+                f"champion is now {self.champion} ({type(exc).__name__} after the champion moved: {exc})"
+                if succeeded
+                else f"{type(exc).__name__}: {exc}"
+            )
         self.state, decision = promotion_result(self.state, succeeded, detail)
         self.canary = None
         return decision

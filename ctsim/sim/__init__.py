@@ -62,9 +62,14 @@ def store_session() -> Iterator[StoreConfig]:
         yield server.config
 
 
-def run_scenario(name_or_path: str, runs_dir: Path = Path("runs"), runner: RunnerKind = "subprocess",
-                 progress: Progress | None = None, store: StoreConfig | None = None,
-                 tasks: TaskProcesses | None = None) -> RunResult:
+def run_scenario(
+    name_or_path: str,
+    runs_dir: Path = Path("runs"),
+    runner: RunnerKind = "subprocess",
+    progress: Progress | None = None,
+    store: StoreConfig | None = None,
+    tasks: TaskProcesses | None = None,
+) -> RunResult:
     path = loader.resolve(name_or_path)
     scenario = loader.load(str(path))
     source = open_source(scenario, path.parent)  # reads replay files: bad input fails here, before any write
@@ -85,8 +90,9 @@ def run_scenario(name_or_path: str, runs_dir: Path = Path("runs"), runner: Runne
     try:
         with contextlib.ExitStack() as stack:
             config = store or configured or stack.enter_context(EmbeddedS3()).config
-            result = _run(scenario, source, path, run_dir, run_id, (config, origin), runner, progress, stack,
-                          pipeline, tasks)
+            result = _run(
+                scenario, source, path, run_dir, run_id, (config, origin), runner, progress, stack, pipeline, tasks
+            )
     except RunnerUnavailable:
         shutil.rmtree(run_dir, ignore_errors=True)  # checked before any task ran: leave no run directory behind
         raise
@@ -124,17 +130,27 @@ def _run(scenario, source, path, run_dir, run_id, store, runner_kind, progress, 
     audit = audit_run(object_store, world.layout, simulation.writer.produced, len(simulation.writer.buffer), timeline)
     verdict = check(scenario, timeline)
     # Never passed by silence: the pipeline contract's checks and the audit hold whatever the scenario expects.
-    verdict = Verdict(verdict.results + contract_results(timeline)
-                      + (ExpectationResult("audit", audit.ok, audit.summary()),))
+    verdict = Verdict(
+        verdict.results + contract_results(timeline) + (ExpectationResult("audit", audit.ok, audit.summary()),)
+    )
     write_timeline(timeline, run_dir / "timeline.json")
     (run_dir / "audit.json").write_text(json.dumps(audit.to_dict(), indent=1), encoding="utf-8")
     (run_dir / "verdict.json").write_text(json.dumps(verdict.to_dict(), indent=1), encoding="utf-8")
-    write_json_atomic(run_dir / "run.json", {
-        "status": "passed" if verdict.passed else "failed", "scenario": scenario.name, "seed": scenario.seed,
-        "pipeline_sha256": compiled.sha256, "pipeline": pipeline.label, "runner": runner_kind, "namespace": run_id,
-        "task_processes": "warm" if runner.warm is not None else "cold",
-        "store": origin, "store_endpoint": config.endpoint,
-    })
+    write_json_atomic(
+        run_dir / "run.json",
+        {
+            "status": "passed" if verdict.passed else "failed",
+            "scenario": scenario.name,
+            "seed": scenario.seed,
+            "pipeline_sha256": compiled.sha256,
+            "pipeline": pipeline.label,
+            "runner": runner_kind,
+            "namespace": run_id,
+            "task_processes": "warm" if runner.warm is not None else "cold",
+            "store": origin,
+            "store_endpoint": config.endpoint,
+        },
+    )
     return RunResult(scenario, timeline, verdict, run_dir, compiled.sha256, config.endpoint, audit)
 
 

@@ -57,29 +57,36 @@ def check_lake(produced: dict[str, str], stored: dict[str, str], pending: int) -
     missing = sorted(set(produced) - set(stored))
     unexpected = sorted(set(stored) - set(produced))
     altered = sorted(key for key in set(produced) & set(stored) if produced[key] != stored[key])
-    problems = [f"{len(missing)} batches missing ({_first(missing)})" if missing else "",
-                f"{len(unexpected)} objects nobody produced ({_first(unexpected)})" if unexpected else "",
-                f"{len(altered)} batches differ from what was produced ({_first(altered)})" if altered else "",
-                f"{pending} batches still buffered" if pending else ""]
+    problems = [
+        f"{len(missing)} batches missing ({_first(missing)})" if missing else "",
+        f"{len(unexpected)} objects nobody produced ({_first(unexpected)})" if unexpected else "",
+        f"{len(altered)} batches differ from what was produced ({_first(altered)})" if altered else "",
+        f"{pending} batches still buffered" if pending else "",
+    ]
     problems = [problem for problem in problems if problem]
     if problems:
         return AuditCheck("lake", False, "; ".join(problems))
     return AuditCheck("lake", True, f"all {len(produced)} produced batches in the lake exactly once")
 
 
-def check_aliases(pointers: dict[str, str], broken: dict[str, str], incomplete: list[str],
-                  ever_aliased: set[str]) -> AuditCheck:
+def check_aliases(
+    pointers: dict[str, str], broken: dict[str, str], incomplete: list[str], ever_aliased: set[str]
+) -> AuditCheck:
     """``pointers``: alias -> version now; ``broken``: version -> why it failed verification."""
-    problems = [f"{alias} -> {version}: {broken[version]}" for alias, version in sorted(pointers.items())
-                if version in broken]
+    problems = [
+        f"{alias} -> {version}: {broken[version]}" for alias, version in sorted(pointers.items()) if version in broken
+    ]
     problems += [f"incomplete {version} was aliased" for version in incomplete if version in ever_aliased]
     if pointers.get("canary") is not None and pointers.get("canary") == pointers.get("champion"):
         problems.append(f"canary -> {pointers['canary']} is also the champion: a rollout stopped before clearing it")
     if problems:
         return AuditCheck("aliases", False, "; ".join(problems))
     shown = ", ".join(f"{alias} -> {version}" for alias, version in sorted(pointers.items())) or "no aliases set"
-    left = f"; {len(incomplete)} incomplete versions from crashed runs ({', '.join(incomplete)}), never aliased" \
-        if incomplete else ""
+    left = (
+        f"; {len(incomplete)} incomplete versions from crashed runs ({', '.join(incomplete)}), never aliased"
+        if incomplete
+        else ""
+    )
     return AuditCheck("aliases", True, f"{shown}, all verified{left}")
 
 
@@ -87,33 +94,51 @@ def check_history(timeline: Timeline, registry_events: list[dict[str, Any]], cha
     """The timeline and the registry's event log tell the same story."""
     told = _story_from_timeline(timeline)
     recorded = _story_from_registry(registry_events)
-    problems = [f"{part}: timeline says {told[part]}, registry says {recorded[part]}"
-                for part in told if told[part] != recorded[part]]
+    problems = [
+        f"{part}: timeline says {told[part]}, registry says {recorded[part]}"
+        for part in told
+        if told[part] != recorded[part]
+    ]
     last_rollout = told["champions"][-1] if told["champions"] else None
     if last_rollout != champion:
         problems.append(f"final champion: timeline says {last_rollout}, registry alias says {champion}")
     if problems:
         return AuditCheck("history", False, "; ".join(problems))
-    return AuditCheck("history", True, f"timeline matches the registry: {len(told['registered'])} registered, "
-                                       f"{len(told['champions'])} champions, {len(told['canaries'])} canaries")
+    return AuditCheck(
+        "history",
+        True,
+        f"timeline matches the registry: {len(told['registered'])} registered, "
+        f"{len(told['champions'])} champions, {len(told['canaries'])} canaries",
+    )
 
 
 def _story_from_timeline(timeline: Timeline) -> dict[str, list[str]]:
     """A failed promotion is a rollback here: the registry clears the canary alias for both."""
     events = timeline.events
-    return {"registered": [e.version for e in events if isinstance(e, Registered)],
-            "champions": [e.version for e in events if isinstance(e, CHAMPION_MOVES)],
-            "canaries": [e.version for e in events if isinstance(e, CanaryStarted)],
-            "rollbacks": [e.version for e in events if isinstance(e, CANARY_WITHDRAWN)]}
+    return {
+        "registered": [e.version for e in events if isinstance(e, Registered)],
+        "champions": [e.version for e in events if isinstance(e, CHAMPION_MOVES)],
+        "canaries": [e.version for e in events if isinstance(e, CanaryStarted)],
+        "rollbacks": [e.version for e in events if isinstance(e, CANARY_WITHDRAWN)],
+    }
 
 
 def _story_from_registry(events: list[dict[str, Any]]) -> dict[str, list[str]]:
     def versions(event: str, alias: str | None = None, exclude_reason: str | None = None) -> list[str]:
-        return [e["version"] for e in events if e["event"] == event and (alias is None or e.get("alias") == alias)
-                and (exclude_reason is None or e.get("reason") != exclude_reason)]
-    return {"registered": versions("registered"), "champions": versions("alias-set", "champion"),
-            "canaries": versions("alias-set", "canary"),
-            "rollbacks": versions("alias-cleared", "canary", exclude_reason="rolled out")}
+        return [
+            e["version"]
+            for e in events
+            if e["event"] == event
+            and (alias is None or e.get("alias") == alias)
+            and (exclude_reason is None or e.get("reason") != exclude_reason)
+        ]
+
+    return {
+        "registered": versions("registered"),
+        "champions": versions("alias-set", "champion"),
+        "canaries": versions("alias-set", "canary"),
+        "rollbacks": versions("alias-cleared", "canary", exclude_reason="rolled out"),
+    }
 
 
 def _first(keys: list[str], shown: int = 3) -> str:
@@ -121,8 +146,14 @@ def _first(keys: list[str], shown: int = 3) -> str:
 
 
 # gathering -----------------------------------------------------------------------
-def audit_run(store: ObjectStore, layout: Layout, produced: dict[str, str], pending: int,
-              timeline: Timeline, key: SigningKey | None = None) -> Audit:
+def audit_run(
+    store: ObjectStore,
+    layout: Layout,
+    produced: dict[str, str],
+    pending: int,
+    timeline: Timeline,
+    key: SigningKey | None = None,
+) -> Audit:
     """Read the lake and the registry back from the store and run the three checks (``key``: the run's
     signing key, by default the one in the environment)."""
     registry = Registry(store, layout, key)
@@ -134,9 +165,13 @@ def audit_run(store: ObjectStore, layout: Layout, produced: dict[str, str], pend
     except CtsimError as exc:
         return Audit((AuditCheck("store", False, f"could not read the store back: {exc}"),))
     ever_aliased = {event["version"] for event in events if event["event"] == "alias-set"}
-    return Audit((check_lake(produced, stored, pending),
-                  check_aliases(pointers, _broken(registry, pointers.values()), incomplete, ever_aliased),
-                  check_history(timeline, events, pointers.get("champion"))))
+    return Audit(
+        (
+            check_lake(produced, stored, pending),
+            check_aliases(pointers, _broken(registry, pointers.values()), incomplete, ever_aliased),
+            check_history(timeline, events, pointers.get("champion")),
+        )
+    )
 
 
 def _broken(registry: Registry, versions: Iterable[str]) -> dict[str, str]:

@@ -76,7 +76,10 @@ from ctsim.triggers import (
 Progress = Callable[[str, dict], None]
 # A canary decision that ends the canary, as its event (a failed promotion is not a rollback: the canary passed).
 _CANARY_OUTCOMES: dict[str, type[CanaryAnalysis]] = {
-    "rollout": RolledOut, "rollback": RolledBack, "promotion-failed": PromotionFailed}
+    "rollout": RolledOut,
+    "rollback": RolledBack,
+    "promotion-failed": PromotionFailed,
+}
 
 
 @dataclass
@@ -113,8 +116,14 @@ class Simulation:
         self.scenario = world.scenario
         self.registry = Registry(world.store, world.layout)
         contract = world.source.contract
-        self.deployment = Deployment(self.registry, self.scenario.canary, self.scenario.gates.model.metric,
-                                     self.scenario.seed, task=contract.task, classes=contract.labels)
+        self.deployment = Deployment(
+            self.registry,
+            self.scenario.canary,
+            self.scenario.gates.model.metric,
+            self.scenario.seed,
+            task=contract.task,
+            classes=contract.labels,
+        )
         self.writer = LakeWriter(world.store, world.layout)
         self.timeline = Timeline(self.scenario.name, self.scenario.seed, self.scenario.gates.model.metric)
         self.state = LoopState()
@@ -123,7 +132,8 @@ class Simulation:
         self.state.sketches = TickSketches(world.source.contract.kinds)
         self.progress = progress or (lambda kind, data: None)
         self.timeline.listener = lambda event: self.progress(
-            "event", {"tick": event.tick, "kind": event.kind, "message": event.message})
+            "event", {"tick": event.tick, "kind": event.kind, "message": event.message}
+        )
         self.faults = FaultPlan(self.scenario.events_of(FaultEvent))
         self.contract_dict = world.source.contract.to_dict()
         self._records: dict[str, ModelRecord] = {}
@@ -132,8 +142,15 @@ class Simulation:
     def run(self) -> Timeline:
         self._announce_scripted_events()
         for tick in range(self.scenario.clock.ticks):
-            self.progress("tick", {"tick": tick, "ticks": self.scenario.clock.ticks,
-                                   "champion": self.deployment.champion, "canary_weight": self.deployment.state.weight})
+            self.progress(
+                "tick",
+                {
+                    "tick": tick,
+                    "ticks": self.scenario.clock.ticks,
+                    "champion": self.deployment.champion,
+                    "canary_weight": self.deployment.state.weight,
+                },
+            )
             self._tick(tick)
         if self.world.relay.is_down:  # the replay ends; the store comes back so the buffered batches land
             self.world.relay.come_back()
@@ -172,8 +189,9 @@ class Simulation:
             self.timeline.add(OutageEnded(tick, "object store back"))
         return not down
 
-    def _land(self, tick: int, production: pd.DataFrame, feedback: pd.DataFrame, external: pd.DataFrame,
-              store_up: bool) -> None:
+    def _land(
+        self, tick: int, production: pd.DataFrame, feedback: pd.DataFrame, external: pd.DataFrame, store_up: bool
+    ) -> None:
         for source, frame in (("production", production), ("feedback", feedback), ("external", external)):
             self.writer.submit(source, tick, frame)
         self.state.labelled_since_run += len(feedback) + len(external)
@@ -188,11 +206,20 @@ class Simulation:
         if live.champion_samples and live.champion_metric is not None:
             self.state.live.append(LiveScore(live.champion_samples, live.champion_metric, self.deployment.champion))
         deployment = self.deployment
-        self.timeline.ticks.append(TickRecord(
-            tick=tick, time=self.scenario.clock.time_of(tick).isoformat(), rows=rows, champion=deployment.champion,
-            canary=deployment.canary if deployment.canary_active else None, canary_weight=deployment.state.weight,
-            canary_phase=deployment.state.phase.value, labelled=live.samples,
-            served_metric=_rounded(live.served_metric), champion_metric=_rounded(live.champion_metric)))
+        self.timeline.ticks.append(
+            TickRecord(
+                tick=tick,
+                time=self.scenario.clock.time_of(tick).isoformat(),
+                rows=rows,
+                champion=deployment.champion,
+                canary=deployment.canary if deployment.canary_active else None,
+                canary_weight=deployment.state.weight,
+                canary_phase=deployment.state.phase.value,
+                labelled=live.samples,
+                served_metric=_rounded(live.served_metric),
+                champion_metric=_rounded(live.champion_metric),
+            )
+        )
 
     # canary --------------------------------------------------------------------
     def _analyse_canary(self, tick: int, live: LiveMetrics) -> None:
@@ -201,16 +228,26 @@ class Simulation:
             if decision.action in ("hold", "none"):
                 continue
             canary_metric, champion_metric = self.deployment.trial.means()
-            evidence = (tick, f"canary {version}: {decision.action} ({decision.reason})", version or "?",
-                        self.deployment.state.weight, decision.reason, canary_metric, champion_metric,
-                        self.deployment.trial.samples)
+            evidence = (
+                tick,
+                f"canary {version}: {decision.action} ({decision.reason})",
+                version or "?",
+                self.deployment.state.weight,
+                decision.reason,
+                canary_metric,
+                champion_metric,
+                self.deployment.trial.samples,
+            )
             outcome = _CANARY_OUTCOMES.get(decision.action)
             self.timeline.add(outcome(*evidence) if outcome else CanaryStepped(*evidence, decision.action))
             if outcome is RolledBack:
                 self._alert(tick, "canary-rolled-back", f"canary {version} rolled back: {decision.reason}")
             elif outcome is PromotionFailed:
-                self._alert(tick, "canary-promotion-failed",
-                            f"canary {version} passed its analysis but its promotion failed: {decision.reason}")
+                self._alert(
+                    tick,
+                    "canary-promotion-failed",
+                    f"canary {version} passed its analysis but its promotion failed: {decision.reason}",
+                )
 
     # triggers ------------------------------------------------------------------
     def _arbitrate(self, tick: int) -> Arbitration | None:
@@ -219,25 +256,50 @@ class Simulation:
             # No model yet: train once enough labelled data exists (or retry a failed first run).
             if tick >= self.scenario.bootstrap_tick:
                 self.progress("step", {"step": "bootstrap training"})
-                return Arbitration(True, "bootstrap", Reason("no champion yet: tick >= bootstrap_tick", tick,
-                                                             self.scenario.bootstrap_tick, True))
+                return Arbitration(
+                    True,
+                    "bootstrap",
+                    Reason("no champion yet: tick >= bootstrap_tick", tick, self.scenario.bootstrap_tick, True),
+                )
             return None
         if self.state.retry_pending and not self.world.relay.is_down:
-            return Arbitration(True, "retry", Reason("the last pipeline run failed: retry once the store answers",
-                                                     "failed", "succeeded", False))
+            return Arbitration(
+                True,
+                "retry",
+                Reason("the last pipeline run failed: retry once the store answers", "failed", "succeeded", False),
+            )
         decisions = self._trigger_decisions(tick, champion)
-        arbitration = arbitrate(decisions, tick, self.state.triggers, self.scenario.triggers.cooldown_ticks,
-                                busy=self.deployment.canary_active)
+        arbitration = arbitrate(
+            decisions,
+            tick,
+            self.state.triggers,
+            self.scenario.triggers.cooldown_ticks,
+            busy=self.deployment.canary_active,
+        )
         for decision in decisions:
             if decision.fired:
                 held = decision.trigger in arbitration.suppressed
                 reasons = tuple(decision.reasons[:4])
                 if held:
-                    self.timeline.add(TriggerHeld(tick, f"{decision.trigger} trigger held: {arbitration.reason}",
-                                                  decision.trigger, reasons, arbitration.reason))
+                    self.timeline.add(
+                        TriggerHeld(
+                            tick,
+                            f"{decision.trigger} trigger held: {arbitration.reason}",
+                            decision.trigger,
+                            reasons,
+                            arbitration.reason,
+                        )
+                    )
                 else:
-                    self.timeline.add(TriggerFired(tick, f"{decision.trigger} trigger fired: {decision.reasons[0]}",
-                                                   decision.trigger, reasons, decision.trigger == arbitration.trigger))
+                    self.timeline.add(
+                        TriggerFired(
+                            tick,
+                            f"{decision.trigger} trigger fired: {decision.reasons[0]}",
+                            decision.trigger,
+                            reasons,
+                            decision.trigger == arbitration.trigger,
+                        )
+                    )
         return arbitration
 
     def _trigger_decisions(self, tick: int, champion: str) -> list:
@@ -249,10 +311,20 @@ class Simulation:
         if settings.volume:
             decisions.append(volume_decision(settings.volume, self.state.labelled_since_run))
         if settings.performance:
-            baseline = (live_reference(settings.performance, self.state.live, champion)
-                        if settings.performance.reference == "live" else self._record(champion).score)
-            decisions.append(performance_decision(settings.performance, self.state.live, baseline,
-                                                  metric=self.scenario.gates.model.metric, champion=champion))
+            baseline = (
+                live_reference(settings.performance, self.state.live, champion)
+                if settings.performance.reference == "live"
+                else self._record(champion).score
+            )
+            decisions.append(
+                performance_decision(
+                    settings.performance,
+                    self.state.live,
+                    baseline,
+                    metric=self.scenario.gates.model.metric,
+                    champion=champion,
+                )
+            )
         if settings.drift and len(self.state.recent) == self.state.recent.maxlen:
             reference = self._drift_reference(settings.drift.method, champion)
             current = pd.concat(list(self.state.recent), ignore_index=True)
@@ -294,12 +366,23 @@ class Simulation:
         self.progress("step", {"step": f"pipeline {run_id} ({trigger})"})
         fault = self.faults.next_run_fault(tick)
         if fault is not None:
-            self.timeline.add(FaultInjected(
-                tick, f"{fault.fault} injected into {run_id}"
-                + (f" (store down from the start of {fault.step} for up to {fault.seconds:g} s)"
-                   if fault.fault == "store_down_during_step" else ""), fault.fault, run_id))
+            self.timeline.add(
+                FaultInjected(
+                    tick,
+                    f"{fault.fault} injected into {run_id}"
+                    + (
+                        f" (store down from the start of {fault.step} for up to {fault.seconds:g} s)"
+                        if fault.fault == "store_down_during_step"
+                        else ""
+                    ),
+                    fault.fault,
+                    run_id,
+                )
+            )
         log_path = self.world.runner.log_path(run_id)
-        in_flight = TaskFollower(log_path, lambda task: self.progress("step", {"step": f"{run_id} ({trigger}): {task}"}))
+        in_flight = TaskFollower(
+            log_path, lambda task: self.progress("step", {"step": f"{run_id} ({trigger}): {task}"})
+        )
         with in_flight, self.faults.around_run(fault, self.world.relay, log_path):
             report = launch(self.world.runner, self.world.store, self.world.layout, run_id, arguments, settings)
         self.state.triggers = self.state.triggers.after_run(tick)
@@ -319,24 +402,50 @@ class Simulation:
     def _record_run(self, tick: int, trigger: str, window, report: RunReport) -> None:
         outcome = report.outcome
         status: Literal["succeeded", "failed"] = "succeeded" if outcome.succeeded else "failed"
-        self.timeline.add(PipelineRun(tick, f"{report.run_id} ({trigger}) {status}", report.run_id, trigger, status,
-                                      (window.first_tick, window.last_tick), tuple(report.task_names),
-                                      report.decision))
-        self.timeline.runs.append({"run_id": report.run_id, "tick": tick, "trigger": trigger, "status": status,
-                                   "seconds": round(outcome.seconds, 3), "error": outcome.error,
-                                   "tasks": [t.__dict__ for t in outcome.tasks],
-                                   "step_seconds": {k: v.get("seconds") for k, v in report.steps.items()},
-                                   "log": outcome.log_path})
+        self.timeline.add(
+            PipelineRun(
+                tick,
+                f"{report.run_id} ({trigger}) {status}",
+                report.run_id,
+                trigger,
+                status,
+                (window.first_tick, window.last_tick),
+                tuple(report.task_names),
+                report.decision,
+            )
+        )
+        self.timeline.runs.append(
+            {
+                "run_id": report.run_id,
+                "tick": tick,
+                "trigger": trigger,
+                "status": status,
+                "seconds": round(outcome.seconds, 3),
+                "error": outcome.error,
+                "tasks": [t.__dict__ for t in outcome.tasks],
+                "step_seconds": {k: v.get("seconds") for k, v in report.steps.items()},
+                "log": outcome.log_path,
+            }
+        )
         for step, gate in (("validate-data", "data"), ("evaluate-model", "model")):
             record = report.step(step)
             if record and "decision" in record:
                 gate_event = GatePassed if record["decision"]["passed"] else GateBlocked
-                self.timeline.add(gate_event(tick, record["summary"], gate, report.run_id,
-                                             tuple(Reason(**r) for r in record["decision"]["reasons"]),
-                                             record.get("candidate"), record.get("champion")))
+                self.timeline.add(
+                    gate_event(
+                        tick,
+                        record["summary"],
+                        gate,
+                        report.run_id,
+                        tuple(Reason(**r) for r in record["decision"]["reasons"]),
+                        record.get("candidate"),
+                        record.get("champion"),
+                    )
+                )
         for alert in report.alerts:
-            self.timeline.add(Alert(tick, f"{alert['kind']}: {alert['message']}", alert["kind"], "pipeline",
-                                    report.run_id))
+            self.timeline.add(
+                Alert(tick, f"{alert['kind']}: {alert['message']}", alert["kind"], "pipeline", report.run_id)
+            )
         if not outcome.succeeded:
             self._alert(tick, "pipeline-failed", f"{report.run_id} failed; retrying on a later tick. {outcome.error}")
 
@@ -344,8 +453,11 @@ class Simulation:
         registered = report.step("register-model")
         started = report.step("start-canary")
         if registered:
-            self.timeline.add(Registered(tick, f"{registered['version']} registered", registered["version"],
-                                         registered["artifact_sha256"]))
+            self.timeline.add(
+                Registered(
+                    tick, f"{registered['version']} registered", registered["version"], registered["artifact_sha256"]
+                )
+            )
             with contextlib.suppress(StoreUnavailable):
                 self._record(registered["version"])  # read now, while the store answers
         if not started:
@@ -356,8 +468,9 @@ class Simulation:
         else:
             self.deployment.start_canary(started["version"])
             weight = self.deployment.state.weight
-            self.timeline.add(CanaryStarted(tick, f"canary {started['version']} started at {weight}%",
-                                            started["version"], weight))
+            self.timeline.add(
+                CanaryStarted(tick, f"canary {started['version']} started at {weight}%", started["version"], weight)
+            )
 
     def _record(self, version: str) -> ModelRecord:
         """A version's registry record; records never change once written, so each is read once (as it is
@@ -390,11 +503,18 @@ class Simulation:
     def _announce_scripted_events(self) -> None:
         for event in self.scenario.events:
             if isinstance(event, DriftEvent):
-                self.timeline.add(DriftOnset(event.at, f"{event.shape} drift of {event.shift} std begins (scripted)",
-                                             event.shape, event.shift))
+                self.timeline.add(
+                    DriftOnset(
+                        event.at,
+                        f"{event.shape} drift of {event.shift} std begins (scripted)",
+                        event.shape,
+                        event.shift,
+                    )
+                )
             elif isinstance(event, FaultEvent):
-                self.timeline.add(ScriptedEvent(event.at, f"fault {event.fault} armed (scripted)", event.kind,
-                                                event.fault))
+                self.timeline.add(
+                    ScriptedEvent(event.at, f"fault {event.fault} armed (scripted)", event.kind, event.fault)
+                )
             elif not isinstance(event, OutageEvent):
                 self.timeline.add(ScriptedEvent(event.at, f"{event.kind} begins (scripted)", event.kind))
 

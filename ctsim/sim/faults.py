@@ -28,8 +28,10 @@ from ctsim.sim.environment import scoped_environment
 from ctsim.sim.follow import TaskFollower
 from ctsim.store import OutageRelay
 
-_FAILPOINT_OF = {"crash_during_registration": failpoints.CRASH_AFTER_ARTIFACT,
-                 "torn_artifact_write": failpoints.TORN_ARTIFACT_WRITE}
+_FAILPOINT_OF = {
+    "crash_during_registration": failpoints.CRASH_AFTER_ARTIFACT,
+    "torn_artifact_write": failpoints.TORN_ARTIFACT_WRITE,
+}
 _RUN_FAULTS = ("store_down_during_step", *_FAILPOINT_OF)
 
 
@@ -81,12 +83,16 @@ class FaultPlan:
         try:
             registry.set_alias("champion", stale.version, expected=stale, tick=tick, reason="stale writer")
         except ConflictError:
-            return StaleWrite(True, f"a second writer tried to move champion back to {stale.version} with the pointer "
-                                    f"it read earlier; refused (champion is {current.version})")
+            return StaleWrite(
+                True,
+                f"a second writer tried to move champion back to {stale.version} with the pointer "
+                f"it read earlier; refused (champion is {current.version})",
+            )
         except CtsimError as exc:
             return StaleWrite(True, f"a second writer's stale move was refused: {exc}")
-        return StaleWrite(False, f"a second writer moved champion back to {stale.version} with a stale pointer: "
-                                 f"lost update")
+        return StaleWrite(
+            False, f"a second writer moved champion back to {stale.version} with a stale pointer: lost update"
+        )
 
 
 class _StepOutage:

@@ -53,25 +53,49 @@ class RunReport:
         return list(dict.fromkeys(task.task for task in self.outcome.tasks)) or [s for s in STEPS if s in self.steps]
 
 
-def run_settings(scenario: Scenario, contract_dict: dict[str, Any], window: TrainingWindow, sabotage: bool,
-                 pipeline_sha256: str) -> RunSettings:
+def run_settings(
+    scenario: Scenario, contract_dict: dict[str, Any], window: TrainingWindow, sabotage: bool, pipeline_sha256: str
+) -> RunSettings:
     """What one run's components read from ``settings.json``: everything too large for a command line."""
-    return RunSettings(scenario=scenario.name, contract=contract_dict, data_gate=scenario.gates.data,
-                       model_gate=scenario.gates.model, training=scenario.training, seed=scenario.seed,
-                       first_tick=window.first_tick, last_tick=window.last_tick, as_of_tick=window.as_of_tick,
-                       pipeline_sha256=pipeline_sha256, sabotage=sabotage)
+    return RunSettings(
+        scenario=scenario.name,
+        contract=contract_dict,
+        data_gate=scenario.gates.data,
+        model_gate=scenario.gates.model,
+        training=scenario.training,
+        seed=scenario.seed,
+        first_tick=window.first_tick,
+        last_tick=window.last_tick,
+        as_of_tick=window.as_of_tick,
+        pipeline_sha256=pipeline_sha256,
+        sabotage=sabotage,
+    )
 
 
-def pipeline_arguments(scenario: Scenario, pipeline: PreparedPipeline, namespace: str, run_id: str,
-                       window: TrainingWindow) -> dict[str, Any]:
+def pipeline_arguments(
+    scenario: Scenario, pipeline: PreparedPipeline, namespace: str, run_id: str, window: TrainingWindow
+) -> dict[str, Any]:
     """The run's parameters: the contract's (those the pipeline declares) and the scenario's own."""
-    passed = {"namespace": namespace, "run_id": run_id, "first_tick": window.first_tick, "last_tick": window.last_tick,
-              "as_of_tick": window.as_of_tick, "pipeline_sha256": pipeline.sha256, "seed": scenario.seed}
+    passed = {
+        "namespace": namespace,
+        "run_id": run_id,
+        "first_tick": window.first_tick,
+        "last_tick": window.last_tick,
+        "as_of_tick": window.as_of_tick,
+        "pipeline_sha256": pipeline.sha256,
+        "seed": scenario.seed,
+    }
     return contract.arguments(pipeline.shape, passed, scenario.parameters)
 
 
-def launch(runner: LocalRunner, store: ObjectStore, layout: Layout, run_id: str, arguments: dict[str, Any],
-           settings: RunSettings) -> RunReport:
+def launch(
+    runner: LocalRunner,
+    store: ObjectStore,
+    layout: Layout,
+    run_id: str,
+    arguments: dict[str, Any],
+    settings: RunSettings,
+) -> RunReport:
     """Hand the run its settings through the store, run it, and read back what it recorded."""
     try:
         write_run_settings(store, layout, run_id, settings)

@@ -24,22 +24,30 @@ def prepare_pipeline(scenario: Scenario, scenario_path: Path, output: Path) -> P
         prepared = prepare(scenario.pipeline, scenario_path.parent, output)
     except PipelineContractError as exc:
         raise PipelineContractError(f"{where}: pipeline: {exc}") from None
-    found: list[tuple[loader.Loc, str]] = [(("pipeline",), f"{prepared.label} {problem}")
-                                           for problem in contract.problems(prepared.shape, scenario.parameters)]
+    found: list[tuple[loader.Loc, str]] = [
+        (("pipeline",), f"{prepared.label} {problem}")
+        for problem in contract.problems(prepared.shape, scenario.parameters)
+    ]
     found += pipeline_problems(scenario, prepared)
     if found:
-        raise PipelineContractError("\n".join(f"{loader.locate(scenario_path, loc)}: {loader.dotted(loc)}: {message}"
-                                              for loc, message in found))
+        raise PipelineContractError(
+            "\n".join(f"{loader.locate(scenario_path, loc)}: {loader.dotted(loc)}: {message}" for loc, message in found)
+        )
     return prepared
 
 
 def pipeline_problems(scenario: Scenario, prepared: PreparedPipeline) -> list[tuple[loader.Loc, str]]:
     """Scenario settings that name the pipeline's tasks: a fault's ``step`` must be one of them."""
     tasks = prepared.shape.tasks
-    return [(("events", index, "step"), f"The 'step' setting of the fault event must be a task of {prepared.label} "
-             f"({', '.join(tasks)}). Got {event.step!r} instead.")
-            for index, event in enumerate(scenario.events)
-            if isinstance(event, FaultEvent) and event.fault == "store_down_during_step" and event.step not in tasks]
+    return [
+        (
+            ("events", index, "step"),
+            f"The 'step' setting of the fault event must be a task of {prepared.label} "
+            f"({', '.join(tasks)}). Got {event.step!r} instead.",
+        )
+        for index, event in enumerate(scenario.events)
+        if isinstance(event, FaultEvent) and event.fault == "store_down_during_step" and event.step not in tasks
+    ]
 
 
 def check_pipeline(scenario: Scenario, scenario_path: Path) -> PreparedPipeline:

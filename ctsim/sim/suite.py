@@ -4,7 +4,8 @@
 
     {"schema_version": 1, "pipeline_sha256": hex, "passed": bool, "started": iso, "finished": iso,
      "status": "finished"|"interrupted",
-     "scenarios": [{"name", "status": "passed"|"failed"|"crashed"|"interrupted", "run_dir", "pipeline_sha256", "seconds"}]}
+     "scenarios": [{"name", "status": "passed"|"failed"|"crashed"|"interrupted", "run_dir", "pipeline_sha256",
+                    "seconds"}]}
 
 A crash in one scenario never stops the others: the worker catches it and reports it as
 ``crashed`` with the error's first line. Workers are started with ``spawn`` (kfp.local,
@@ -26,13 +27,23 @@ from typing import Any
 
 from ctsim.errors import CtsimError
 from ctsim.processes import die_with_parent, end_descendants, stop_on_sigterm
-from ctsim.runners import TaskProcesses
+from ctsim.runners import RunnerKind, TaskProcesses
 from ctsim.sim import fresh_directory
 from ctsim.sim.files import write_json_atomic
 from ctsim.timeline import PipelineRun
 
-__all__ = ["SCHEMA_VERSION", "ScenarioOutcome", "SuiteResult", "discover", "fresh_directory", "replay_in_worker",
-           "run_parallel", "run_suite", "suite_document", "write_json"]
+__all__ = [
+    "SCHEMA_VERSION",
+    "ScenarioOutcome",
+    "SuiteResult",
+    "discover",
+    "fresh_directory",
+    "replay_in_worker",
+    "run_parallel",
+    "run_suite",
+    "suite_document",
+    "write_json",
+]
 
 SCHEMA_VERSION = 1
 Worker = Callable[..., dict[str, Any]]  # (path, runs_dir, runner[, task processes]) -> a ScenarioOutcome as data
@@ -41,13 +52,13 @@ Worker = Callable[..., dict[str, Any]]  # (path, runs_dir, runner[, task process
 @dataclass(frozen=True)
 class ScenarioOutcome:
     name: str
-    status: str                 # passed | failed | crashed | interrupted
+    status: str  # passed | failed | crashed | interrupted
     run_dir: str
     pipeline_sha256: str
     seconds: float
     ticks: int = 0
     pipeline_runs: int = 0
-    error: str = ""             # crashed: the error's first line; failed: the expectations that failed
+    error: str = ""  # crashed: the error's first line; failed: the expectations that failed
 
     @classmethod
     def crashed(cls, name: str, run_dir: str, error: str, seconds: float = 0.0) -> ScenarioOutcome:
@@ -87,7 +98,9 @@ def first_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text[0] if text else ''}".rstrip(": ")
 
 
-def replay_in_worker(path: str, runs_dir: str, runner: str, tasks: TaskProcesses | None = None) -> dict[str, Any]:
+def replay_in_worker(
+    path: str, runs_dir: str, runner: RunnerKind, tasks: TaskProcesses | None = None
+) -> dict[str, Any]:
     """Run one scenario (in a worker process) and describe the outcome as plain data; never raises."""
     started = time.perf_counter()
     name = Path(path).stem
@@ -96,20 +109,41 @@ def replay_in_worker(path: str, runs_dir: str, runner: str, tasks: TaskProcesses
         from ctsim.sim import run_scenario
 
         name = loader.load(path).name
-        result = run_scenario(path, runs_dir=Path(runs_dir), runner=runner, progress=None,  # type: ignore[arg-type]
-                              tasks=tasks)
+        result = run_scenario(
+            path,
+            runs_dir=Path(runs_dir),
+            runner=runner,
+            tasks=tasks,
+        )
     except KeyboardInterrupt as exc:  # Ctrl-C reached this worker, or the suite stopped it (SIGTERM)
         end_descendants()  # kfp.local's task processes
-        return asdict(ScenarioOutcome(name, "interrupted", _only_child(Path(runs_dir)), "",
-                                      round(time.perf_counter() - started, 3), error=first_line(exc) or "interrupted"))
+        return asdict(
+            ScenarioOutcome(
+                name,
+                "interrupted",
+                _only_child(Path(runs_dir)),
+                "",
+                round(time.perf_counter() - started, 3),
+                error=first_line(exc) or "interrupted",
+            )
+        )
     except BaseException as exc:  # a crash is this scenario's outcome, not the suite's end
-        return asdict(ScenarioOutcome.crashed(name, _only_child(Path(runs_dir)), first_line(exc),
-                                              time.perf_counter() - started))
+        return asdict(
+            ScenarioOutcome.crashed(name, _only_child(Path(runs_dir)), first_line(exc), time.perf_counter() - started)
+        )
     failed = "; ".join(r.name for r in result.verdict.results if not r.passed)
-    return asdict(ScenarioOutcome(
-        name, "passed" if result.verdict.passed else "failed", str(result.run_dir), result.pipeline_sha256,
-        round(time.perf_counter() - started, 3), len(result.timeline.ticks),
-        len(result.timeline.of(PipelineRun)), failed))
+    return asdict(
+        ScenarioOutcome(
+            name,
+            "passed" if result.verdict.passed else "failed",
+            str(result.run_dir),
+            result.pipeline_sha256,
+            round(time.perf_counter() - started, 3),
+            len(result.timeline.ticks),
+            len(result.timeline.of(PipelineRun)),
+            failed,
+        )
+    )
 
 
 def _only_child(folder: Path) -> str:
@@ -117,8 +151,12 @@ def _only_child(folder: Path) -> str:
     return str(children[0]) if len(children) == 1 else str(folder)
 
 
-def run_parallel(tasks: Sequence[tuple[Any, ...]], jobs: int, worker: Worker = replay_in_worker,
-                 on_done: Callable[[int, dict[str, Any]], None] | None = None) -> list[dict[str, Any]]:
+def run_parallel(
+    tasks: Sequence[tuple[Any, ...]],
+    jobs: int,
+    worker: Worker = replay_in_worker,
+    on_done: Callable[[int, dict[str, Any]], None] | None = None,
+) -> list[dict[str, Any]]:
     """Run ``worker(*task)`` for every task, each in a fresh spawned process, ``jobs`` at a time; results in
     task order. ``on_done(index, result)`` is called as each task ends.
 
@@ -205,10 +243,15 @@ def _crashed_task(task: tuple[Any, ...], error: str) -> dict[str, Any]:
     return asdict(ScenarioOutcome.crashed(Path(path).stem, _only_child(Path(runs_dir)), error))
 
 
-def run_suite(folder: Path, runs_dir: Path = Path("runs"), jobs: int | None = None, runner: str = "subprocess",
-              worker: Worker = replay_in_worker,
-              on_done: Callable[[ScenarioOutcome], None] | None = None,
-              tasks: TaskProcesses | None = None) -> SuiteResult:
+def run_suite(
+    folder: Path,
+    runs_dir: Path = Path("runs"),
+    jobs: int | None = None,
+    runner: str = "subprocess",
+    worker: Worker = replay_in_worker,
+    on_done: Callable[[ScenarioOutcome], None] | None = None,
+    tasks: TaskProcesses | None = None,
+) -> SuiteResult:
     """``tasks``: how every scenario's pipeline tasks start (default: warm, default preload)."""
     paths = discover(folder)
     started = datetime.now(UTC)
@@ -226,11 +269,16 @@ def run_suite(folder: Path, runs_dir: Path = Path("runs"), jobs: int | None = No
         raw = run_parallel(work, jobs or os.cpu_count() or 1, worker, done)
     except KeyboardInterrupt:
         # The record says so: what finished, and every other scenario as interrupted.
-        outcomes = [finished.get(index) or ScenarioOutcome(Path(path).stem, "interrupted", str(directory / Path(path).stem),
-                                                           "", 0.0, error="interrupted")
-                    for index, (path, *_) in enumerate(work)]
-        result = SuiteResult(directory, suite_pipeline(outcomes), started, datetime.now(UTC), outcomes,
-                             interrupted=True)
+        outcomes = [
+            finished.get(index)
+            or ScenarioOutcome(
+                Path(path).stem, "interrupted", str(directory / Path(path).stem), "", 0.0, error="interrupted"
+            )
+            for index, (path, *_) in enumerate(work)
+        ]
+        result = SuiteResult(
+            directory, suite_pipeline(outcomes), started, datetime.now(UTC), outcomes, interrupted=True
+        )
         write_json(directory / "suite.json", suite_document(result))
         raise
     outcomes = [_outcome(r) for r in raw]
@@ -255,12 +303,22 @@ def _outcome(raw: dict[str, Any]) -> ScenarioOutcome:
 def suite_document(result: SuiteResult) -> dict[str, Any]:
     """suite.json: per scenario, its verdict and the sha256 of the pipeline it ran ("" if it crashed before)."""
     return {
-        "schema_version": SCHEMA_VERSION, "pipeline_sha256": result.pipeline_sha256, "passed": result.passed,
+        "schema_version": SCHEMA_VERSION,
+        "pipeline_sha256": result.pipeline_sha256,
+        "passed": result.passed,
         "status": "interrupted" if result.interrupted else "finished",
-        "started": result.started.isoformat(), "finished": result.finished.isoformat(),
-        "scenarios": [{"name": o.name, "status": o.status, "run_dir": o.run_dir,
-                       "pipeline_sha256": o.pipeline_sha256, "seconds": o.seconds}
-                      for o in result.outcomes],
+        "started": result.started.isoformat(),
+        "finished": result.finished.isoformat(),
+        "scenarios": [
+            {
+                "name": o.name,
+                "status": o.status,
+                "run_dir": o.run_dir,
+                "pipeline_sha256": o.pipeline_sha256,
+                "seconds": o.seconds,
+            }
+            for o in result.outcomes
+        ],
     }
 
 

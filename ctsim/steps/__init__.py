@@ -6,10 +6,22 @@ never pays for importing scikit-learn.
 
 import importlib
 
-_HOMES = {"FeatureRecipe": "features", "CustomFeatures": "features", "clean": "features", "engineer": "features",
-          "feature_frame": "features", "features_for": "features", "split_by_recency": "features",
-          "ServableModel": "model", "score": "training", "train": "training", "model_output": "training",
-          "metric_value": "metrics", "metric_spec": "metrics", "METRICS": "metrics"}
+_HOMES = {
+    "FeatureRecipe": "features",
+    "CustomFeatures": "features",
+    "clean": "features",
+    "engineer": "features",
+    "feature_frame": "features",
+    "features_for": "features",
+    "split_by_recency": "features",
+    "ServableModel": "model",
+    "score": "training",
+    "train": "training",
+    "model_output": "training",
+    "metric_value": "metrics",
+    "metric_spec": "metrics",
+    "METRICS": "metrics",
+}
 
 __all__ = sorted(_HOMES)
 

@@ -32,15 +32,20 @@ class FeatureRecipe:
         columns for values it could only know from the future. Unseen values encode as all zeros.
         """
         seen = {name: set(rows[name].dropna().astype(str)) if name in rows else set() for name, _ in self.categorical}
-        return FeatureRecipe(self.numeric, tuple((name, tuple(v for v in values if v in seen[name]))
-                                                 for name, values in self.categorical),
-                             medians(rows, self.numeric) if impute == "median" else ())
+        return FeatureRecipe(
+            self.numeric,
+            tuple((name, tuple(v for v in values if v in seen[name])) for name, values in self.categorical),
+            medians(rows, self.numeric) if impute == "median" else (),
+        )
 
     def restricted_to(self, columns: pd.Index | list[str]) -> FeatureRecipe:
         """The recipe whose one-hot columns are those of a matrix it made (``learnt_from`` in another step)."""
         present = set(columns)
-        return FeatureRecipe(self.numeric, tuple((name, tuple(v for v in values if f"{name}={v}" in present))
-                                                 for name, values in self.categorical), self.fills)
+        return FeatureRecipe(
+            self.numeric,
+            tuple((name, tuple(v for v in values if f"{name}={v}" in present)) for name, values in self.categorical),
+            self.fills,
+        )
 
     def with_fills(self, fills: tuple[float, ...]) -> FeatureRecipe:
         return FeatureRecipe(self.numeric, self.categorical, fills)
@@ -83,9 +88,11 @@ class CustomFeatures:
 
         made = load_reference(self.reference, "features")(rows.reindex(columns=list(self.columns)))
         if not isinstance(made, pd.DataFrame) or len(made) != len(rows):
-            raise SettingError(f"The 'features' function {self.reference} must return a DataFrame with one row "
-                               f"per input row ({len(rows)}). Got {type(made).__name__}"
-                               f"{f' of {len(made)} rows' if hasattr(made, '__len__') else ''} instead.")
+            raise SettingError(
+                f"The 'features' function {self.reference} must return a DataFrame with one row "
+                f"per input row ({len(rows)}). Got {type(made).__name__}"
+                f"{f' of {len(made)} rows' if hasattr(made, '__len__') else ''} instead."
+            )
         return made.set_axis(rows.index)
 
 
@@ -120,8 +127,11 @@ def engineer(rows: pd.DataFrame, recipe: FeatureRecipe) -> np.ndarray:
     blocks = [numeric]
     for name, values in recipe.categorical:
         column = rows[name].astype(str).to_numpy() if name in rows else np.full(len(rows), "")
-        blocks.append(np.stack([(column == value).astype(float) for value in values], axis=1)
-                      if values else np.empty((len(rows), 0)))
+        blocks.append(
+            np.stack([(column == value).astype(float) for value in values], axis=1)
+            if values
+            else np.empty((len(rows), 0))
+        )
     return np.hstack(blocks)
 
 

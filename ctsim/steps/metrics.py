@@ -19,8 +19,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-__all__ = ["METRICS", "TASKS", "Direction", "MetricSpec", "Task", "metric_label", "metric_names", "metric_spec",
-           "metric_value", "worsening"]
+__all__ = [
+    "METRICS",
+    "TASKS",
+    "Direction",
+    "MetricSpec",
+    "Task",
+    "metric_label",
+    "metric_names",
+    "metric_spec",
+    "metric_value",
+    "worsening",
+]
 
 Task = Literal["binary", "multiclass", "regression"]
 Direction = Literal["higher", "lower"]
@@ -37,7 +47,7 @@ class MetricSpec:
     direction: Direction
     needs_proba: bool
     tasks: frozenset[str]
-    low: float = -math.inf      # the values the metric can take, for validating gate thresholds
+    low: float = -math.inf  # the values the metric can take, for validating gate thresholds
     high: float = math.inf
     scorer: Scorer | None = None
 
@@ -76,12 +86,14 @@ class MetricSpec:
 
 def _accuracy(truth, output, classes) -> float:
     from sklearn.metrics import accuracy_score
+
     return float(accuracy_score(truth, output))
 
 
 def _balanced_accuracy(truth, output, classes) -> float:
     import numpy as np
     from sklearn.metrics import balanced_accuracy_score
+
     if len(np.unique(truth)) < 2:
         return float("nan")  # one class present: recall of the absent classes is undefined
     return float(balanced_accuracy_score(truth, output))
@@ -89,23 +101,27 @@ def _balanced_accuracy(truth, output, classes) -> float:
 
 def _f1(truth, output, classes) -> float:
     from sklearn.metrics import f1_score
+
     return float(f1_score(truth, output, zero_division=0))
 
 
 def _f1_macro(truth, output, classes) -> float:
     from sklearn.metrics import f1_score
+
     return float(f1_score(truth, output, average="macro", labels=list(classes) or None, zero_division=0))
 
 
 def _roc_auc(truth, output, classes) -> float:
     import numpy as np
     from sklearn.metrics import roc_auc_score
+
     return float(roc_auc_score(truth, output)) if len(np.unique(truth)) == 2 else float("nan")
 
 
 def _roc_auc_ovr(truth, output, classes) -> float:
     import numpy as np
     from sklearn.metrics import roc_auc_score
+
     if output.ndim == 1:  # binary: the positive class's probability
         return _roc_auc(truth, output, classes)
     present = np.unique(truth)
@@ -117,42 +133,56 @@ def _roc_auc_ovr(truth, output, classes) -> float:
 def _log_loss(truth, output, classes) -> float:
     import numpy as np
     from sklearn.metrics import log_loss
+
     labels = list(classes) if classes else sorted(np.unique(truth).tolist())
     return float(log_loss(truth, output, labels=labels))
 
 
 def _rmse(truth, output, classes) -> float:
     import numpy as np
+
     return float(np.sqrt(np.mean((np.asarray(truth, dtype=float) - np.asarray(output, dtype=float)) ** 2)))
 
 
 def _mae(truth, output, classes) -> float:
     import numpy as np
+
     return float(np.mean(np.abs(np.asarray(truth, dtype=float) - np.asarray(output, dtype=float))))
 
 
 def _r2(truth, output, classes) -> float:
     from sklearn.metrics import r2_score
+
     return float(r2_score(truth, output)) if len(truth) >= 2 else float("nan")
 
 
-def _spec(name: str, direction: Direction, needs_proba: bool, tasks: frozenset[str], scorer: Scorer,
-          low: float = 0.0, high: float = 1.0) -> MetricSpec:
+def _spec(
+    name: str,
+    direction: Direction,
+    needs_proba: bool,
+    tasks: frozenset[str],
+    scorer: Scorer,
+    low: float = 0.0,
+    high: float = 1.0,
+) -> MetricSpec:
     return MetricSpec(name, direction, needs_proba, tasks, low, high, scorer)
 
 
-METRICS: dict[str, MetricSpec] = {spec.name: spec for spec in (
-    _spec("accuracy", "higher", False, _CLASSIFICATION, _accuracy),
-    _spec("balanced_accuracy", "higher", False, _CLASSIFICATION, _balanced_accuracy),
-    _spec("f1", "higher", False, frozenset({"binary"}), _f1),
-    _spec("f1_macro", "higher", False, _CLASSIFICATION, _f1_macro),
-    _spec("roc_auc", "higher", True, frozenset({"binary"}), _roc_auc),
-    _spec("roc_auc_ovr", "higher", True, _CLASSIFICATION, _roc_auc_ovr),
-    _spec("log_loss", "lower", True, _CLASSIFICATION, _log_loss, high=math.inf),
-    _spec("rmse", "lower", False, frozenset({"regression"}), _rmse, high=math.inf),
-    _spec("mae", "lower", False, frozenset({"regression"}), _mae, high=math.inf),
-    _spec("r2", "higher", False, frozenset({"regression"}), _r2, low=-math.inf),
-)}
+METRICS: dict[str, MetricSpec] = {
+    spec.name: spec
+    for spec in (
+        _spec("accuracy", "higher", False, _CLASSIFICATION, _accuracy),
+        _spec("balanced_accuracy", "higher", False, _CLASSIFICATION, _balanced_accuracy),
+        _spec("f1", "higher", False, frozenset({"binary"}), _f1),
+        _spec("f1_macro", "higher", False, _CLASSIFICATION, _f1_macro),
+        _spec("roc_auc", "higher", True, frozenset({"binary"}), _roc_auc),
+        _spec("roc_auc_ovr", "higher", True, _CLASSIFICATION, _roc_auc_ovr),
+        _spec("log_loss", "lower", True, _CLASSIFICATION, _log_loss, high=math.inf),
+        _spec("rmse", "lower", False, frozenset({"regression"}), _rmse, high=math.inf),
+        _spec("mae", "lower", False, frozenset({"regression"}), _mae, high=math.inf),
+        _spec("r2", "higher", False, frozenset({"regression"}), _r2, low=-math.inf),
+    )
+}
 
 
 def metric_names(task: str | None = None) -> tuple[str, ...]:

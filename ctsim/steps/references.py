@@ -22,15 +22,20 @@ def load_reference(reference: str, setting: str = "estimator") -> Callable[..., 
     try:
         module = importlib.import_module(module_name)
     except Exception as exc:  # an ImportError, or whatever the team's module raised while importing
-        raise SettingError(f"The '{setting}' setting of training names module '{module_name}', which cannot be "
-                           f"imported from here ({type(exc).__name__}: {exc}). Got {reference!r}.") from None
+        raise SettingError(
+            f"The '{setting}' setting of training names module '{module_name}', which cannot be "
+            f"imported from here ({type(exc).__name__}: {exc}). Got {reference!r}."
+        ) from None
     target = getattr(module, attribute, None)
     if target is None:
-        raise SettingError(f"The '{setting}' setting of training names '{attribute}', which module "
-                           f"'{module_name}' does not have. Got {reference!r}.")
+        raise SettingError(
+            f"The '{setting}' setting of training names '{attribute}', which module "
+            f"'{module_name}' does not have. Got {reference!r}."
+        )
     if not callable(target):
-        raise SettingError(f"The '{setting}' setting of training must name a callable. Got {reference!r}, "
-                           f"a {type(target).__name__}.")
+        raise SettingError(
+            f"The '{setting}' setting of training must name a callable. Got {reference!r}, a {type(target).__name__}."
+        )
     return target
 
 

@@ -44,8 +44,16 @@ def new_estimator(settings: TrainingSettings, seed: int, task: str = "binary") -
     return make_pipeline(StandardScaler(), model)
 
 
-def train(matrix: pd.DataFrame, contract: DataContract, settings: TrainingSettings, *, seed: int,
-          through_tick: int, warm_start: ServableModel | None = None, sabotage: bool = False) -> ServableModel:
+def train(
+    matrix: pd.DataFrame,
+    contract: DataContract,
+    settings: TrainingSettings,
+    *,
+    seed: int,
+    through_tick: int,
+    warm_start: ServableModel | None = None,
+    sabotage: bool = False,
+) -> ServableModel:
     """Fit a model on a feature matrix (the model's input columns plus the label; see ``feature_frame``).
 
     The incremental strategy continues ``warm_start`` with ``partial_fit``. ``sabotage`` trains on
@@ -68,8 +76,9 @@ def train(matrix: pd.DataFrame, contract: DataContract, settings: TrainingSettin
         labels = _sabotaged(labels, contract)
     if settings.strategy != "incremental":
         return ServableModel(recipe, new_estimator(settings, seed, contract.task).fit(inputs, labels), through_tick)
-    estimator = (copy.deepcopy(warm_start.estimator) if warm_start is not None
-                 else new_estimator(settings, seed, contract.task))
+    estimator = (
+        copy.deepcopy(warm_start.estimator) if warm_start is not None else new_estimator(settings, seed, contract.task)
+    )
     _partial_fit(estimator, inputs, labels, contract)
     return ServableModel(recipe, estimator, through_tick)
 
@@ -79,8 +88,10 @@ def _partial_fit(estimator: Any, inputs: pd.DataFrame, labels: np.ndarray, contr
     steps = getattr(estimator, "steps", None)
     if steps is None:  # the team's own estimator
         if not hasattr(estimator, "partial_fit"):
-            raise SettingError("The 'strategy' setting of training is 'incremental', which needs an estimator with "
-                               f"partial_fit. Got {type(estimator).__name__} instead.")
+            raise SettingError(
+                "The 'strategy' setting of training is 'incremental', which needs an estimator with "
+                f"partial_fit. Got {type(estimator).__name__} instead."
+            )
         estimator.partial_fit(inputs, labels, **classes)
         return
     scaler, model = steps[0][1], steps[-1][1]
@@ -108,14 +119,15 @@ def model_output(model: Any, rows: pd.DataFrame, metric: str, task: str = "binar
     if not metric_spec(metric).needs_proba:
         return np.asarray(model.predict(rows))
     if not hasattr(model, "predict_proba"):
-        raise SettingError(f"The metric {metric} needs probabilities, and the model ({type(model).__name__}) "
-                           "has no predict_proba. Choose a metric on predictions (e.g. accuracy) or another model.")
+        raise SettingError(
+            f"The metric {metric} needs probabilities, and the model ({type(model).__name__}) "
+            "has no predict_proba. Choose a metric on predictions (e.g. accuracy) or another model."
+        )
     proba = np.asarray(model.predict_proba(rows))
     return proba[:, 1] if task == "binary" and proba.ndim == 2 else proba
 
 
-def score(model: Any, rows: pd.DataFrame, label: str, metric: str, task: str = "binary",
-          classes: tuple = ()) -> float:
+def score(model: Any, rows: pd.DataFrame, label: str, metric: str, task: str = "binary", classes: tuple = ()) -> float:
     """The model's ``metric`` on labelled rows; NaN when there is nothing to score."""
     if len(rows) == 0:
         return float("nan")

@@ -6,5 +6,16 @@ from ctsim.store.embedded import EmbeddedS3
 from ctsim.store.layout import Layout, safe_name, tick_of_key
 from ctsim.store.outage import OutageRelay
 
-__all__ = ["EmbeddedS3", "Layout", "NO_RETRY", "ObjectStore", "OutageRelay", "Retry", "StoreConfig",
-           "StoredObject", "safe_name", "sha256_hex", "tick_of_key"]
+__all__ = [
+    "EmbeddedS3",
+    "Layout",
+    "NO_RETRY",
+    "ObjectStore",
+    "OutageRelay",
+    "Retry",
+    "StoreConfig",
+    "StoredObject",
+    "safe_name",
+    "sha256_hex",
+    "tick_of_key",
+]

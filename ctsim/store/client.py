@@ -82,16 +82,23 @@ class ObjectStore:
         if not _ENDPOINT.fullmatch(config.endpoint) or int(config.endpoint.rpartition(":")[2] or 0) > 65535:
             raise StoreError(f"The object store endpoint must be host[:port]. Got {config.shown_endpoint!r} instead.")
         try:
-            self._client = Minio(config.endpoint, access_key=config.access_key, secret_key=config.secret_key,
-                                 secure=config.secure, http_client=http)
+            self._client = Minio(
+                config.endpoint,
+                access_key=config.access_key,
+                secret_key=config.secret_key,
+                secure=config.secure,
+                http_client=http,
+            )
         except ValueError as exc:
-            raise StoreError(f"The object store endpoint must be host[:port]. Got {config.shown_endpoint!r} "
-                             f"instead ({exc}).") from None
+            raise StoreError(
+                f"The object store endpoint must be host[:port]. Got {config.shown_endpoint!r} instead ({exc})."
+            ) from None
 
     def ensure_bucket(self) -> None:
         def create() -> None:
             if not self._client.bucket_exists(self.bucket):
                 self._client.make_bucket(self.bucket)
+
         self._call(create, f"creating bucket {self.bucket}")
 
     def put(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> str:
@@ -114,6 +121,7 @@ class ObjectStore:
             finally:
                 response.close()
                 response.release_conn()
+
         return self._call(fetch, f"reading {self.bucket}/{key}")
 
     def get_or_none(self, key: str) -> StoredObject | None:
@@ -131,8 +139,12 @@ class ObjectStore:
 
     def list(self, prefix: str) -> list[str]:
         """Every key under ``prefix``, sorted."""
+
         def names() -> list[str]:
-            return sorted(obj.object_name for obj in self._client.list_objects(self.bucket, prefix=prefix, recursive=True))
+            return sorted(
+                obj.object_name for obj in self._client.list_objects(self.bucket, prefix=prefix, recursive=True)
+            )
+
         return self._call(names, f"listing {self.bucket}/{prefix}")
 
     def delete(self, key: str) -> None:
@@ -149,6 +161,7 @@ class ObjectStore:
         deadline and retries like every other operation. The body's MD5 (what minio itself sends over HTTPS)
         lets the server refuse a body damaged on the way.
         """
+
         def write() -> str:
             url = self._client.presigned_put_object(self.bucket, key, expires=_PRESIGNED_FOR)
             checksum = base64.b64encode(hashlib.md5(data, usedforsecurity=False).digest()).decode()
@@ -157,6 +170,7 @@ class ObjectStore:
             if response.status == 200 and etag:  # S3 always names what it stored; a web page answers 200 too
                 return str(etag).strip('"')
             raise _refusal(response)
+
         return self._call(write, f"writing {self.bucket}/{key}")
 
     def _call(self, operation: Callable[[], T], what: str) -> T:
@@ -176,11 +190,14 @@ class ObjectStore:
                     raise StoreError(f"{where} failed {what}: {exc}") from None
                 except (urllib3.exceptions.HTTPError, OSError, MinioException, ParseError) as exc:
                     if running.expired or running.remaining() <= 0:
-                        raise StoreUnavailable(f"{where} did not finish {what} within {self.deadline_s:g} s "
-                                               f"(a slow or stalled endpoint)") from exc
+                        raise StoreUnavailable(
+                            f"{where} did not finish {what} within {self.deadline_s:g} s (a slow or stalled endpoint)"
+                        ) from exc
                     if isinstance(exc, (ParseError, InvalidResponseError)):
-                        raise StoreError(f"{where} answered {what} with something that is not S3 "
-                                         f"({_reason(exc)}); is CTSIM_S3_ENDPOINT an S3 server?") from None
+                        raise StoreError(
+                            f"{where} answered {what} with something that is not S3 "
+                            f"({_reason(exc)}); is CTSIM_S3_ENDPOINT an S3 server?"
+                        ) from None
                     delay = next(delays, None)
                     if delay is None:
                         raise StoreUnavailable(f"{where} unavailable while {what}: {_reason(exc)}") from exc
@@ -188,7 +205,7 @@ class ObjectStore:
 
 
 def _reason(exc: BaseException) -> str:
-    """Why a call failed, in a few words: the type, and for minio's own errors (a reply that is not S3) its first line."""
+    """Why a call failed, in a few words: the type, and for minio's own errors (a reply not from S3) its first line."""
     if isinstance(exc, MinioException) and not isinstance(exc, S3Error):
         first = (str(exc).strip().splitlines() or [""])[0][:120]
         return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
@@ -215,5 +232,3 @@ def _translate_s3(exc: S3Error, what: str) -> StoreError:
 
 def _quoted(etag: str) -> str:
     return '"' + etag.strip('"') + '"'
-
-

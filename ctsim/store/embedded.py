@@ -45,8 +45,9 @@ class EmbeddedS3:
     def start(self) -> EmbeddedS3:
         fd = self._socket.fileno()
         command = [sys.executable, "-m", "ctsim.store.serve", str(fd), str(self.port), str(os.getpid())]
-        self._process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                         pass_fds=(fd,), start_new_session=False)
+        self._process = subprocess.Popen(
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, pass_fds=(fd,), start_new_session=False
+        )
         try:
             self._wait_ready()
         except BaseException:
@@ -68,7 +69,9 @@ class EmbeddedS3:
                     return
             except OSError:
                 time.sleep(0.05)
-        raise StoreUnavailable(f"the embedded S3 server did not answer on 127.0.0.1:{self.port} within {STARTUP_TIMEOUT_S:.0f} s")
+        raise StoreUnavailable(
+            f"the embedded S3 server did not answer on 127.0.0.1:{self.port} within {STARTUP_TIMEOUT_S:.0f} s"
+        )
 
     def stop(self) -> None:
         process, self._process = self._process, None

@@ -28,8 +28,9 @@ SOURCES = ("production", "feedback", "external")
 def safe_name(value: str, what: str) -> str:
     """Reject names that could escape a prefix or a directory (``..``, ``/``, empty)."""
     if not isinstance(value, str) or not _SAFE_NAME.fullmatch(value) or ".." in value:  # fullmatch: '$' allows '\n'
-        raise SettingError(f"The {what} must be letters, digits, '.', '_' or '-' (no '/' or '..'). "
-                           f"Got {str(value)[:80]!r} instead.")
+        raise SettingError(
+            f"The {what} must be letters, digits, '.', '_' or '-' (no '/' or '..'). Got {str(value)[:80]!r} instead."
+        )
     return value
 
 

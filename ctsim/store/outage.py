@@ -32,8 +32,14 @@ class OutageRelay:
     @property
     def config(self) -> StoreConfig:
         port = self._listener.getsockname()[1]
-        return StoreConfig(f"127.0.0.1:{port}", self.upstream.access_key, self.upstream.secret_key,
-                           self.upstream.bucket, self.upstream.secure, shown_as=self.upstream.shown_endpoint)
+        return StoreConfig(
+            f"127.0.0.1:{port}",
+            self.upstream.access_key,
+            self.upstream.secret_key,
+            self.upstream.bucket,
+            self.upstream.secure,
+            shown_as=self.upstream.shown_endpoint,
+        )
 
     @property
     def is_down(self) -> bool:

@@ -89,7 +89,9 @@ def timeline_violations(timeline: Timeline) -> list[str]:
     for tick in timeline.ticks:
         for role, version in (("champion", tick.champion), ("canary", tick.canary)):
             if version is not None and not _gates_passed(version, gates, run_of):
-                problems.append(f"tick {tick.tick}: {role} {version} is served but {_gate_story(version, gates, run_of)}")
+                problems.append(
+                    f"tick {tick.tick}: {role} {version} is served but {_gate_story(version, gates, run_of)}"
+                )
     return list(dict.fromkeys(problems))
 
 
@@ -105,8 +107,12 @@ def _gate_story(version: str, gates: dict[str, dict[str, bool]], run_of: dict[st
     return f"its run {run_of[version]} had gates {decided or 'none recorded'}"
 
 
-def _promotion_problems(event: FirstChampion | RolledOut, gates: dict[str, dict[str, bool]],
-                        run_of: dict[str, str | None], promoted: set[str]) -> list[str]:
+def _promotion_problems(
+    event: FirstChampion | RolledOut,
+    gates: dict[str, dict[str, bool]],
+    run_of: dict[str, str | None],
+    promoted: set[str],
+) -> list[str]:
     version = event.version
     problems = []
     if not _gates_passed(version, gates, run_of):

@@ -36,11 +36,24 @@ def register() -> None:
     loaded at the time, so registering again after loading ``ci`` leaves ``dev`` random.
     """
     base = settings.get_profile("default")
-    settings.register_profile(registered_name("ci"), base, derandomize=True, max_examples=100, deadline=None,
-                              suppress_health_check=[HealthCheck.too_slow], print_blob=True)
+    settings.register_profile(
+        registered_name("ci"),
+        base,
+        derandomize=True,
+        max_examples=100,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow],
+        print_blob=True,
+    )
     settings.register_profile(registered_name("dev"), base, max_examples=50, deadline=None, print_blob=True)
-    settings.register_profile(registered_name("nightly"), base, max_examples=2000, deadline=None, print_blob=True,
-                              suppress_health_check=[HealthCheck.too_slow])
+    settings.register_profile(
+        registered_name("nightly"),
+        base,
+        max_examples=2000,
+        deadline=None,
+        print_blob=True,
+        suppress_health_check=[HealthCheck.too_slow],
+    )
 
 
 def selected(name: str | None = None, default: str = DEFAULT) -> str:

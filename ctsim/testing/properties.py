@@ -72,8 +72,17 @@ class GateSubject:
             chosen, source = min(stated), "the scenario's no_worse_promotion expectation"
         else:
             chosen, source = 0.0, "the default: no no_worse_promotion expectation, no --tolerance"
-        return cls(scenario.name, scenario.gates.data, scenario.gates.model, scenario.canary, scenario.triggers,
-                   scenario.clock, contract, chosen, source)
+        return cls(
+            scenario.name,
+            scenario.gates.data,
+            scenario.gates.model,
+            scenario.canary,
+            scenario.triggers,
+            scenario.clock,
+            contract,
+            chosen,
+            source,
+        )
 
 
 @dataclass(frozen=True)
@@ -131,7 +140,8 @@ def _no_worse_model(subject: GateSubject) -> Check | str:
             raise PropertyFailed(
                 f"champion {_shown(gate, pair.champion)}, candidate {_shown(gate, pair.candidate)} is "
                 f"{pair.shortfall:.4f} worse (tolerance {tolerance}), yet the model gate passed it: max_regression "
-                f"{gate.max_regression} > tolerance {tolerance} ({subject.tolerance_source})")
+                f"{gate.max_regression} > tolerance {tolerance} ({subject.tolerance_source})"
+            )
 
     return Check({"pair": S.regressions(tolerance, floor=floor)}, body)
 
@@ -142,8 +152,10 @@ def _monotone(subject: GateSubject) -> Check:
     def body(pair: tuple[float, float], champion: float | None) -> None:
         low, high = pair
         if _gate(gate, low, champion).passed and not _gate(gate, high, champion).passed:
-            raise PropertyFailed(f"champion {_shown(gate, champion)}: candidate {_shown(gate, low)} passes but the "
-                                 f"better {_shown(gate, high)} is blocked: {_gate(gate, high, champion).summary()}")
+            raise PropertyFailed(
+                f"champion {_shown(gate, champion)}: candidate {_shown(gate, low)} passes but the "
+                f"better {_shown(gate, high)} is blocked: {_gate(gate, high, champion).summary()}"
+            )
 
     # The better candidate is drawn above the worse one, so pairs that straddle any value are common.
     pairs = S.metric_values().flatmap(lambda low: st.tuples(st.just(low), S.metric_values(low, 1.0)))
@@ -157,11 +169,14 @@ def _floor(subject: GateSubject) -> Check:
     def body(candidate: float, champion: float | None) -> None:
         decision = _gate(gate, candidate, champion)
         if candidate < floor and decision.passed:
-            raise PropertyFailed(f"candidate {_shown(gate, candidate)} beyond {_bound_text(gate)} passed: "
-                                 f"{decision.summary()}")
+            raise PropertyFailed(
+                f"candidate {_shown(gate, candidate)} beyond {_bound_text(gate)} passed: {decision.summary()}"
+            )
         if champion is None and (len(decision.reasons) != 1 or decision.passed != (candidate >= floor)):
-            raise PropertyFailed(f"no champion, candidate {_shown(gate, candidate)}: expected only the bound rule "
-                                 f"({_bound_text(gate)}), got {decision.summary()}")
+            raise PropertyFailed(
+                f"no champion, candidate {_shown(gate, candidate)}: expected only the bound rule "
+                f"({_bound_text(gate)}), got {decision.summary()}"
+            )
 
     return Check({"candidate": S.metric_values(), "champion": st.none() | S.metric_values()}, body)
 
@@ -196,8 +211,9 @@ def _passes_clean(subject: GateSubject) -> Check:
     def body(frame) -> None:
         decision = check_data(frame, contract, gate)
         if not decision.passed:
-            raise PropertyFailed(f"a clean batch of {len(frame)} distinct, complete, in-range rows was blocked: "
-                                 f"{decision.summary()}")
+            raise PropertyFailed(
+                f"a clean batch of {len(frame)} distinct, complete, in-range rows was blocked: {decision.summary()}"
+            )
 
     return Check({"frame": S.clean_batches(contract, gate)}, body)
 
@@ -231,13 +247,16 @@ def _volume(subject: GateSubject) -> Check | str:
             since += rows
             decision = volume_decision(volume, since)
             if decision.fired != (since >= volume.min_new_rows):
-                raise PropertyFailed(f"tick {tick}: {since} new rows, min_new_rows {volume.min_new_rows}, "
-                                     f"fired={decision.fired}")
+                raise PropertyFailed(
+                    f"tick {tick}: {since} new rows, min_new_rows {volume.min_new_rows}, fired={decision.fired}"
+                )
             result = arbitrate([decision], tick, state, cooldown, busy=False)
             cooled = state.last_run_tick is None or tick - state.last_run_tick > cooldown
             if result.fire != (decision.fired and cooled):
-                raise PropertyFailed(f"tick {tick}: last run at {state.last_run_tick}, cooldown {cooldown}, "
-                                     f"volume fired={decision.fired}, run started={result.fire}")
+                raise PropertyFailed(
+                    f"tick {tick}: last run at {state.last_run_tick}, cooldown {cooldown}, "
+                    f"volume fired={decision.fired}, run started={result.fire}"
+                )
             if result.fire:
                 state, since = state.after_run(tick), 0
 
@@ -261,8 +280,10 @@ def _schedule(subject: GateSubject) -> Check | str:
             inside = [instant for instant in instants if previous < instant <= now]
             decision = schedule_decision(schedule, previous, now)
             if decision.fired != bool(inside):
-                raise PropertyFailed(f"tick {previous:%Y-%m-%d %H:%M} -> {now:%Y-%m-%d %H:%M}: cron instants "
-                                     f"{[i.isoformat() for i in inside[:3]]}, fired={decision.fired}")
+                raise PropertyFailed(
+                    f"tick {previous:%Y-%m-%d %H:%M} -> {now:%Y-%m-%d %H:%M}: cron instants "
+                    f"{[i.isoformat() for i in inside[:3]]}, fired={decision.fired}"
+                )
 
     return Check({"offset_minutes": st.integers(0, 14 * 24 * 60), "ticks": st.integers(1, clock.ticks)}, body)
 
@@ -308,9 +329,11 @@ def _drift(subject: GateSubject) -> Check | str:
             reference, current = S.same_distribution_pair(rng, kinds)
             alarms += drift_decision(drift, reference, current, kinds).fired
         if alarms / DRIFT_WINDOWS > allowed:
-            raise PropertyFailed(f"fired on {alarms} of {DRIFT_WINDOWS} windows drawn from one distribution "
-                                 f"({alarms / DRIFT_WINDOWS:.0%} > allowed {allowed:.0%}); "
-                                 f"method {drift.method}, drift_share {drift.drift_share}")
+            raise PropertyFailed(
+                f"fired on {alarms} of {DRIFT_WINDOWS} windows drawn from one distribution "
+                f"({alarms / DRIFT_WINDOWS:.0%} > allowed {allowed:.0%}); "
+                f"method {drift.method}, drift_share {drift.drift_share}"
+            )
 
     return Check({"seed": st.integers(0, 2**32 - 1)}, body, max_examples=5)
 
@@ -340,8 +363,10 @@ def _rollback_at_threshold(subject: GateSubject) -> Check:
             reached = after.failed_checks >= canary.failure_threshold
             by_failures = decision.action == "rollback" and decision.reason.rule == "failed_checks < failure_threshold"
             if by_failures != reached or after.failed_checks > canary.failure_threshold:
-                raise PropertyFailed(f"tick {tick}: failed checks {after.failed_checks} of threshold "
-                                     f"{canary.failure_threshold}, action {decision.action} ({decision.reason})")
+                raise PropertyFailed(
+                    f"tick {tick}: failed checks {after.failed_checks} of threshold "
+                    f"{canary.failure_threshold}, action {decision.action} ({decision.reason})"
+                )
 
     return Check({"stream": _streams(canary, subject.model_gate.metric)}, body)
 
@@ -356,9 +381,11 @@ def _promotion_needs_max_weight(subject: GateSubject) -> Check:
             verdict, _ = classify(observation, canary)
             should = verdict == "pass" and before.weight >= canary.max_weight
             if (decision.action == "promote") != should or (should and observation.samples < canary.min_samples):
-                raise PropertyFailed(f"tick {tick}: weight {before.weight} of max {canary.max_weight}, "
-                                     f"{observation.samples} samples (min {canary.min_samples}), verdict {verdict}, "
-                                     f"action {decision.action}")
+                raise PropertyFailed(
+                    f"tick {tick}: weight {before.weight} of max {canary.max_weight}, "
+                    f"{observation.samples} samples (min {canary.min_samples}), verdict {verdict}, "
+                    f"action {decision.action}"
+                )
 
     return Check({"stream": _streams(canary, subject.model_gate.metric)}, body)
 
@@ -369,9 +396,12 @@ def _no_worse_canary(subject: GateSubject) -> Check | str:
         return "no canary can be worse by more than a tolerance of 1"
     metric = subject.model_gate.metric
     worse_ticks = st.builds(
-        lambda pair, samples: Observation(samples, S.as_metric(metric, pair.candidate),
-                                          S.as_metric(metric, pair.champion), metric),
-        S.regressions(tolerance), st.integers(canary.min_samples, canary.min_samples + 200))
+        lambda pair, samples: Observation(
+            samples, S.as_metric(metric, pair.candidate), S.as_metric(metric, pair.champion), metric
+        ),
+        S.regressions(tolerance),
+        st.integers(canary.min_samples, canary.min_samples + 200),
+    )
     ticks = max(2, math.ceil(canary.max_weight / canary.step_weight) + 1)
 
     def body(stream: list[Observation]) -> None:
@@ -380,40 +410,75 @@ def _no_worse_canary(subject: GateSubject) -> Check | str:
                 raise PropertyFailed(
                     f"a canary worse than the champion by more than {tolerance} on every tick was promoted at "
                     f"tick {tick}: canary max_regression {canary.max_regression} > tolerance {tolerance} "
-                    f"({subject.tolerance_source})")
+                    f"({subject.tolerance_source})"
+                )
 
     return Check({"stream": st.lists(worse_ticks, min_size=ticks, max_size=ticks).map(S.ObservationStream)}, body)
 
 
 PROPERTIES: tuple[Property, ...] = (
-    Property("model-gate.no-worse-model",
-             lambda s: f"a candidate worse than the champion by more than {s.tolerance} never passes the model gate",
-             _no_worse_model),
-    Property("model-gate.monotone",
-             lambda s: "making the candidate's metric better (higher, or lower for a lower-is-better metric) never "
-                       "turns a pass into a block", _monotone),
-    Property("model-gate.floor",
-             lambda s: f"beyond the bound ({_bound_text(s.model_gate)}) never passes; with no champion only the bound "
-                       "applies", _floor),
-    Property("data-gate.blocks-faults",
-             lambda s: "a batch breaking the settings (nulls, schema, range, duplicates, constant, rows) is blocked "
-                       "by the rule it breaks", _blocks_faults),
+    Property(
+        "model-gate.no-worse-model",
+        lambda s: f"a candidate worse than the champion by more than {s.tolerance} never passes the model gate",
+        _no_worse_model,
+    ),
+    Property(
+        "model-gate.monotone",
+        lambda s: (
+            "making the candidate's metric better (higher, or lower for a lower-is-better metric) never "
+            "turns a pass into a block"
+        ),
+        _monotone,
+    ),
+    Property(
+        "model-gate.floor",
+        lambda s: (
+            f"beyond the bound ({_bound_text(s.model_gate)}) never passes; with no champion only the bound applies"
+        ),
+        _floor,
+    ),
+    Property(
+        "data-gate.blocks-faults",
+        lambda s: (
+            "a batch breaking the settings (nulls, schema, range, duplicates, constant, rows) is blocked "
+            "by the rule it breaks"
+        ),
+        _blocks_faults,
+    ),
     Property("data-gate.passes-clean", lambda s: "a clean batch of at least min_rows rows passes", _passes_clean),
     Property("data-gate.shuffle", lambda s: "shuffling rows never changes the decision", _shuffle),
-    Property("volume-trigger.threshold",
-             lambda s: "fires exactly when new rows reach min_new_rows; never twice within cooldown_ticks", _volume),
-    Property("schedule-trigger.cron", lambda s: "fires exactly on the ticks whose interval holds a cron instant",
-             _schedule),
-    Property("drift-trigger.false-alarms",
-             lambda s: f"on same-distribution data fires in at most {_allowed_rate(_alpha(s)):.0%} of "
-                       f"{DRIFT_WINDOWS} windows (significance {_alpha(s)} + 4 standard errors)", _drift),
-    Property("canary.rollback-at-threshold", lambda s: "rolls back exactly when failed checks reach failure_threshold",
-             _rollback_at_threshold),
-    Property("canary.promotion-at-max-weight",
-             lambda s: "promotes exactly on a passing check with min_samples at max_weight", _promotion_needs_max_weight),
-    Property("canary.no-worse-promotion",
-             lambda s: f"a canary worse than the champion by more than {s.tolerance} on every tick is never promoted",
-             _no_worse_canary, advisory=True),
+    Property(
+        "volume-trigger.threshold",
+        lambda s: "fires exactly when new rows reach min_new_rows; never twice within cooldown_ticks",
+        _volume,
+    ),
+    Property(
+        "schedule-trigger.cron", lambda s: "fires exactly on the ticks whose interval holds a cron instant", _schedule
+    ),
+    Property(
+        "drift-trigger.false-alarms",
+        lambda s: (
+            f"on same-distribution data fires in at most {_allowed_rate(_alpha(s)):.0%} of "
+            f"{DRIFT_WINDOWS} windows (significance {_alpha(s)} + 4 standard errors)"
+        ),
+        _drift,
+    ),
+    Property(
+        "canary.rollback-at-threshold",
+        lambda s: "rolls back exactly when failed checks reach failure_threshold",
+        _rollback_at_threshold,
+    ),
+    Property(
+        "canary.promotion-at-max-weight",
+        lambda s: "promotes exactly on a passing check with min_samples at max_weight",
+        _promotion_needs_max_weight,
+    ),
+    Property(
+        "canary.no-worse-promotion",
+        lambda s: f"a canary worse than the champion by more than {s.tolerance} on every tick is never promoted",
+        _no_worse_canary,
+        advisory=True,
+    ),
 )
 
 

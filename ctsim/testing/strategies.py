@@ -115,8 +115,9 @@ class MetricSet:
 
 
 @st.composite
-def metric_sets(draw: st.DrawFn, metrics: tuple[str, ...] = METRICS,
-                with_champion: st.SearchStrategy[bool] = st.booleans()) -> MetricSet:
+def metric_sets(
+    draw: st.DrawFn, metrics: tuple[str, ...] = METRICS, with_champion: st.SearchStrategy[bool] = st.booleans()
+) -> MetricSet:
     """Candidate and (maybe) champion values for every metric the model gate can use."""
     candidate = {name: draw(metric_values()) for name in metrics}
     champion = {name: draw(metric_values()) for name in metrics} if draw(with_champion) else None
@@ -162,17 +163,25 @@ def _shares(exclude_zero: bool = False) -> st.SearchStrategy[float]:
 
 
 def data_gate_settings(max_min_rows: int = 500) -> st.SearchStrategy[DataGateSettings]:
-    return st.builds(DataGateSettings, min_rows=st.integers(1, max_min_rows), max_null_share=_shares(),
-                     max_duplicate_share=_shares(), max_out_of_range_share=_shares(),
-                     allow_constant_columns=st.booleans())
+    return st.builds(
+        DataGateSettings,
+        min_rows=st.integers(1, max_min_rows),
+        max_null_share=_shares(),
+        max_duplicate_share=_shares(),
+        max_out_of_range_share=_shares(),
+        allow_constant_columns=st.booleans(),
+    )
 
 
 @st.composite
 def model_gate_settings(draw: st.DrawFn, metrics: tuple[str, ...] = tuple(METRIC_REGISTRY)) -> ModelGateSettings:
     """Any metric of the registry with the bound of its direction: min_value, or max_value (maybe none)."""
     metric = draw(st.sampled_from(metrics))
-    bound = ({"min_value": draw(metric_values())} if metric_spec(metric).higher_is_better
-             else {"max_value": draw(st.none() | metric_values())})
+    bound = (
+        {"min_value": draw(metric_values())}
+        if metric_spec(metric).higher_is_better
+        else {"max_value": draw(st.none() | metric_values())}
+    )
     return ModelGateSettings.model_validate({"metric": metric, "max_regression": draw(metric_values()), **bound})
 
 
@@ -192,8 +201,12 @@ def canary_settings(draw: st.DrawFn, max_failure_threshold: int = 10, max_deadli
 @st.composite
 def schedule_trigger_settings(draw: st.DrawFn) -> ScheduleTriggerSettings:
     """Common crons, or 'minute hour * * weekday' with drawn fields."""
-    composed = st.builds(lambda m, h, d: f"{m} {h} * * {d}", st.integers(0, 59), st.integers(0, 23),
-                         st.sampled_from(["*", "0", "1", "3", "1-5", "6,0"]))
+    composed = st.builds(
+        lambda m, h, d: f"{m} {h} * * {d}",
+        st.integers(0, 59),
+        st.integers(0, 23),
+        st.sampled_from(["*", "0", "1", "3", "1-5", "6,0"]),
+    )
     return ScheduleTriggerSettings(cron=draw(st.sampled_from(CRONS) | composed))
 
 
@@ -202,20 +215,34 @@ def volume_trigger_settings(max_rows: int = 100_000) -> st.SearchStrategy[Volume
 
 
 def performance_trigger_settings() -> st.SearchStrategy[PerformanceTriggerSettings]:
-    return st.builds(PerformanceTriggerSettings, max_drop=_shares(exclude_zero=True), window_ticks=st.integers(1, 50),
-                     min_samples=st.integers(1, 10_000))
+    return st.builds(
+        PerformanceTriggerSettings,
+        max_drop=_shares(exclude_zero=True),
+        window_ticks=st.integers(1, 50),
+        min_samples=st.integers(1, 10_000),
+    )
 
 
 def drift_trigger_settings() -> st.SearchStrategy[DriftTriggerSettings]:
     methods = st.sampled_from(["auto", "ks", "wasserstein", "psi", "jensenshannon", "chisquare"])
-    return st.builds(DriftTriggerSettings, method=methods, threshold=st.none() | _shares(exclude_zero=True),
-                     drift_share=_shares(exclude_zero=True), window_ticks=st.integers(1, 10))
+    return st.builds(
+        DriftTriggerSettings,
+        method=methods,
+        threshold=st.none() | _shares(exclude_zero=True),
+        drift_share=_shares(exclude_zero=True),
+        window_ticks=st.integers(1, 10),
+    )
 
 
 def trigger_settings() -> st.SearchStrategy[TriggerSettings]:
-    return st.builds(TriggerSettings, schedule=st.none() | schedule_trigger_settings(),
-                     volume=st.none() | volume_trigger_settings(), performance=st.none() | performance_trigger_settings(),
-                     drift=st.none() | drift_trigger_settings(), cooldown_ticks=st.integers(0, 20))
+    return st.builds(
+        TriggerSettings,
+        schedule=st.none() | schedule_trigger_settings(),
+        volume=st.none() | volume_trigger_settings(),
+        performance=st.none() | performance_trigger_settings(),
+        drift=st.none() | drift_trigger_settings(),
+        cooldown_ticks=st.integers(0, 20),
+    )
 
 
 # --- data contracts and batches -----------------------------------------------------------------
@@ -228,8 +255,9 @@ def data_contracts(draw: st.DrawFn, max_numeric: int = 4, max_categorical: int =
     for i in range(draw(st.integers(2, max(2, max_numeric)))):
         low = draw(st.none() | st.integers(-1000, 1000))
         high = None if low is None else low + draw(st.integers(1, 1000))
-        numeric.append(ColumnSpec(f"x{i}", "numeric", None if low is None else float(low),
-                                  None if high is None else float(high)))
+        numeric.append(
+            ColumnSpec(f"x{i}", "numeric", None if low is None else float(low), None if high is None else float(high))
+        )
     categorical = []
     for i in range(draw(st.integers(0, max_categorical))):
         categories = draw(st.just(()) | st.lists(st.sampled_from("abcdefgh"), min_size=2, max_size=4, unique=True))
@@ -267,7 +295,9 @@ def _rows_for(settings: DataGateSettings) -> st.SearchStrategy[int]:
 
 
 @st.composite
-def clean_batches(draw: st.DrawFn, contract: DataContract, settings: DataGateSettings = DataGateSettings()) -> pd.DataFrame:
+def clean_batches(
+    draw: st.DrawFn, contract: DataContract, settings: DataGateSettings = DataGateSettings()
+) -> pd.DataFrame:
     """A batch the data gate must pass: at least ``min_rows`` distinct, complete, in-range rows."""
     return _clean_frame(contract, draw(_rows_for(settings)), np.random.default_rng(draw(_SEEDS)))
 
@@ -304,8 +334,12 @@ class FaultyBatch:
 
 
 @st.composite
-def faulty_batches(draw: st.DrawFn, contract: DataContract, settings: DataGateSettings = DataGateSettings(),
-                   kinds: tuple[str, ...] = FAULTS) -> FaultyBatch:
+def faulty_batches(
+    draw: st.DrawFn,
+    contract: DataContract,
+    settings: DataGateSettings = DataGateSettings(),
+    kinds: tuple[str, ...] = FAULTS,
+) -> FaultyBatch:
     """A batch with one fault from ``kinds`` big enough to break ``settings``.
 
     Faults that these settings cannot see are never drawn (a constant column
@@ -321,8 +355,9 @@ def faulty_batches(draw: st.DrawFn, contract: DataContract, settings: DataGateSe
     return _INJECTORS[kind].inject(draw, frame, contract, settings, rng)
 
 
-def feasible_faults(contract: DataContract, settings: DataGateSettings = DataGateSettings(),
-                    kinds: tuple[str, ...] = FAULTS) -> list[str]:
+def feasible_faults(
+    contract: DataContract, settings: DataGateSettings = DataGateSettings(), kinds: tuple[str, ...] = FAULTS
+) -> list[str]:
     """The faults of ``kinds`` that can break ``settings`` (none can when every rule allows everything)."""
     return [kind for kind in kinds if _INJECTORS[kind].feasible(contract, settings)]
 
@@ -376,14 +411,18 @@ class _Nulls(_Injector):
 
 class _OutOfRange(_Injector):
     def feasible(self, contract, settings):
-        bounded = any(spec.minimum is not None or spec.maximum is not None or spec.categories
-                      for spec in contract.features)
+        bounded = any(
+            spec.minimum is not None or spec.maximum is not None or spec.categories for spec in contract.features
+        )
         return settings.max_out_of_range_share < 1 and (bounded or contract.task != "regression")
 
     def inject(self, draw, frame, contract, settings, rng):
         rows = len(frame)
-        bounded = [spec for spec in contract.features if spec.minimum is not None or spec.maximum is not None
-                   or spec.categories]
+        bounded = [
+            spec
+            for spec in contract.features
+            if spec.minimum is not None or spec.maximum is not None or spec.categories
+        ]
         # a regression label is unbounded: nothing is out of its range
         labels = [contract.label] if contract.task != "regression" else []
         column = draw(st.sampled_from([*(spec.name for spec in bounded), *labels]))
@@ -441,19 +480,26 @@ class _SchemaChange(_Injector):
         rows = len(frame)
         if change == "missing":
             column = draw(st.sampled_from([*contract.feature_names, contract.label]))
-            return FaultyBatch(frame.drop(columns=[column]), Fault("schema_change", column, rows,
-                                                                    "schema: missing columns", "column dropped"))
+            return FaultyBatch(
+                frame.drop(columns=[column]),
+                Fault("schema_change", column, rows, "schema: missing columns", "column dropped"),
+            )
         if change == "unexpected":
             frame["surprise"] = 1.0
-            return FaultyBatch(frame, Fault("schema_change", "surprise", rows, "schema: unexpected columns",
-                                            "column added"))
+            return FaultyBatch(
+                frame, Fault("schema_change", "surprise", rows, "schema: unexpected columns", "column added")
+            )
         column = draw(st.sampled_from(numeric if change == "retyped" else list(contract.feature_names)))
         if change == "renamed":
-            return FaultyBatch(frame.rename(columns={column: f"{column}_v2"}),
-                               Fault("schema_change", column, rows, "schema: missing columns", f"renamed to {column}_v2"))
+            return FaultyBatch(
+                frame.rename(columns={column: f"{column}_v2"}),
+                Fault("schema_change", column, rows, "schema: missing columns", f"renamed to {column}_v2"),
+            )
         frame[column] = frame[column].map(lambda value: f"{value:.3f}")
-        return FaultyBatch(frame, Fault("schema_change", column, rows, "schema: numeric columns with non-numeric dtype",
-                                        "numbers as text"))
+        return FaultyBatch(
+            frame,
+            Fault("schema_change", column, rows, "schema: numeric columns with non-numeric dtype", "numbers as text"),
+        )
 
 
 class _TooFewRows(_Injector):
@@ -461,27 +507,39 @@ class _TooFewRows(_Injector):
         return settings.min_rows > 1
 
     def inject(self, draw, frame, contract, settings, rng):
-        return FaultyBatch(frame, Fault("too_few_rows", None, len(frame), "rows >= min_rows",
-                                        f"min_rows is {settings.min_rows}"))
+        return FaultyBatch(
+            frame, Fault("too_few_rows", None, len(frame), "rows >= min_rows", f"min_rows is {settings.min_rows}")
+        )
 
 
 _INJECTORS: dict[str, _Injector] = {
-    "nulls": _Nulls(), "schema_change": _SchemaChange(), "out_of_range": _OutOfRange(), "duplicates": _Duplicates(),
-    "constant_column": _Constant(), "too_few_rows": _TooFewRows(),
+    "nulls": _Nulls(),
+    "schema_change": _SchemaChange(),
+    "out_of_range": _OutOfRange(),
+    "duplicates": _Duplicates(),
+    "constant_column": _Constant(),
+    "too_few_rows": _TooFewRows(),
 }
 
 
 @st.composite
-def same_distribution_frames(draw: st.DrawFn, kinds: Mapping[str, ColumnKind], reference_rows: tuple[int, int] = (100, 1500),
-                             current_rows: tuple[int, int] = (50, 500)) -> tuple[pd.DataFrame, pd.DataFrame]:
+def same_distribution_frames(
+    draw: st.DrawFn,
+    kinds: Mapping[str, ColumnKind],
+    reference_rows: tuple[int, int] = (100, 1500),
+    current_rows: tuple[int, int] = (50, 500),
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Reference and current frames drawn from one distribution per column: data without drift."""
     rng = np.random.default_rng(draw(_SEEDS))
     return same_distribution_pair(rng, kinds, reference_rows, current_rows)
 
 
-def same_distribution_pair(rng: np.random.Generator, kinds: Mapping[str, ColumnKind],
-                           reference_rows: tuple[int, int] = (100, 1500),
-                           current_rows: tuple[int, int] = (50, 500)) -> tuple[pd.DataFrame, pd.DataFrame]:
+def same_distribution_pair(
+    rng: np.random.Generator,
+    kinds: Mapping[str, ColumnKind],
+    reference_rows: tuple[int, int] = (100, 1500),
+    current_rows: tuple[int, int] = (50, 500),
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """One reference and one current window from one distribution (sizes drawn from the inclusive ranges).
 
     Numeric columns are Gaussians with a drawn mean and spread; categorical ones
@@ -489,10 +547,14 @@ def same_distribution_pair(rng: np.random.Generator, kinds: Mapping[str, ColumnK
     of the drift trigger's 'auto' method (up to and above 1000 reference rows).
     """
     samplers = {name: _column_sampler(kind, rng) for name, kind in kinds.items()}
-    n_ref, n_cur = int(rng.integers(reference_rows[0], reference_rows[1] + 1)), \
-        int(rng.integers(current_rows[0], current_rows[1] + 1))
-    return (pd.DataFrame({name: sample(n_ref) for name, sample in samplers.items()}),
-            pd.DataFrame({name: sample(n_cur) for name, sample in samplers.items()}))
+    n_ref, n_cur = (
+        int(rng.integers(reference_rows[0], reference_rows[1] + 1)),
+        int(rng.integers(current_rows[0], current_rows[1] + 1)),
+    )
+    return (
+        pd.DataFrame({name: sample(n_ref) for name, sample in samplers.items()}),
+        pd.DataFrame({name: sample(n_cur) for name, sample in samplers.items()}),
+    )
 
 
 def _column_sampler(kind: str, rng: np.random.Generator):
@@ -508,8 +570,9 @@ def _column_sampler(kind: str, rng: np.random.Generator):
 
 
 @st.composite
-def simulated_times(draw: st.DrawFn, tick: timedelta | None = None, max_ticks: int = 40,
-                    start: datetime | None = None) -> list[datetime]:
+def simulated_times(
+    draw: st.DrawFn, tick: timedelta | None = None, max_ticks: int = 40, start: datetime | None = None
+) -> list[datetime]:
     """Increasing tick times: every ``tick`` from a drawn start, or irregular steps of 1 minute to 3 weeks."""
     first = start or draw(st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2030, 1, 1)))
     count = draw(st.integers(1, max_ticks))
@@ -527,8 +590,9 @@ def row_arrivals(max_ticks: int = 40, max_rows: int = 10_000) -> st.SearchStrate
     return st.lists(st.integers(0, max_rows), min_size=1, max_size=max_ticks)
 
 
-def trigger_histories(triggers: tuple[str, ...] = TRIGGERS,
-                      max_ticks: int = 60) -> st.SearchStrategy[list[tuple[frozenset[str], bool]]]:
+def trigger_histories(
+    triggers: tuple[str, ...] = TRIGGERS, max_ticks: int = 60
+) -> st.SearchStrategy[list[tuple[frozenset[str], bool]]]:
     """Per tick: which triggers fired, and whether a run or canary was busy."""
     fired = st.frozensets(st.sampled_from(triggers), max_size=len(triggers))
     return st.lists(st.tuples(fired, st.booleans()), max_size=max_ticks)
@@ -546,8 +610,13 @@ def observations(settings: CanarySettings | None = None, metric: str = "accuracy
     """
     if settings is None:
         value = st.none() | st.just(math.nan) | st.floats(0, 1)
-        return st.builds(Observation, samples=st.integers(0, 1000), canary_metric=value, champion_metric=value,
-                         metric=st.just(metric))
+        return st.builds(
+            Observation,
+            samples=st.integers(0, 1000),
+            canary_metric=value,
+            champion_metric=value,
+            metric=st.just(metric),
+        )
     return st.one_of(_passing(settings, metric), _failing(settings, metric), _no_data(settings, metric))
 
 
@@ -576,8 +645,9 @@ def _failing(draw: st.DrawFn, settings: CanarySettings, metric: str) -> Observat
 @st.composite
 def _no_data(draw: st.DrawFn, settings: CanarySettings, metric: str) -> Observation:
     if settings.min_samples > 1 and draw(st.booleans()):
-        return Observation(draw(st.integers(0, settings.min_samples - 1)), draw(metric_values()),
-                           draw(metric_values()), metric)
+        return Observation(
+            draw(st.integers(0, settings.min_samples - 1)), draw(metric_values()), draw(metric_values()), metric
+        )
     missing = draw(st.sampled_from([None, math.nan]))
     return Observation(draw(_enough(settings)), missing, draw(metric_values()), metric)
 
@@ -586,8 +656,11 @@ class ObservationStream(tuple[Observation, ...]):
     """One canary observation per tick, shown compactly as samples@canary/champion."""
 
     def __repr__(self) -> str:
-        return "ObservationStream[" + ", ".join(
-            f"{o.samples}@{_metric(o.canary_metric)}/{_metric(o.champion_metric)}" for o in self) + "]"
+        return (
+            "ObservationStream["
+            + ", ".join(f"{o.samples}@{_metric(o.canary_metric)}/{_metric(o.champion_metric)}" for o in self)
+            + "]"
+        )
 
     def _repr_pretty_(self, printer, cycle: bool) -> None:
         printer.text(repr(self))
@@ -597,8 +670,9 @@ def _metric(value: float | None) -> str:
     return "None" if value is None else f"{value:.4g}"
 
 
-def observation_streams(settings: CanarySettings | None = None, max_ticks: int = 40, metric: str = "accuracy",
-                        min_ticks: int = 0) -> st.SearchStrategy[ObservationStream]:
+def observation_streams(
+    settings: CanarySettings | None = None, max_ticks: int = 40, metric: str = "accuracy", min_ticks: int = 0
+) -> st.SearchStrategy[ObservationStream]:
     return st.lists(observations(settings, metric), min_size=min_ticks, max_size=max_ticks).map(ObservationStream)
 
 
@@ -616,8 +690,11 @@ def small_scenarios(draw: st.DrawFn, max_ticks: int = 7) -> Scenario:
     rows = draw(st.integers(150, 300))
     numeric = draw(st.integers(2, 4))
     trigger = draw(st.sampled_from(["volume", "schedule"]))
-    triggers = ({"volume": {"min_new_rows": draw(st.integers(rows, 2 * rows))}} if trigger == "volume"
-                else {"schedule": {"cron": "0 0 * * *"}})
+    triggers = (
+        {"volume": {"min_new_rows": draw(st.integers(rows, 2 * rows))}}
+        if trigger == "volume"
+        else {"schedule": {"cron": "0 0 * * *"}}
+    )
     event = draw(st.sampled_from(["none", "drift", "bad_model", "bad_data"]))
     at = draw(st.integers(2, ticks - 1))
     events = {
@@ -627,17 +704,34 @@ def small_scenarios(draw: st.DrawFn, max_ticks: int = 7) -> Scenario:
         "bad_data": [{"kind": "bad_data", "at": at, "fault": draw(st.sampled_from(["nulls", "duplicates"]))}],
     }[event]
     step = draw(st.sampled_from([50, 100]))
-    return Scenario.model_validate({
-        "name": f"small-{trigger}-{event}", "seed": draw(st.integers(0, 1000)),
-        "clock": {"start": "2026-03-02T00:00:00", "tick": "1d", "ticks": ticks},
-        "data": {"generator": {"numeric_features": numeric, "informative_features": draw(st.integers(1, numeric)),
-                               "rows_per_tick": rows, "label_delay_ticks": 1}},
-        "bootstrap_tick": 1, "events": events,
-        "triggers": {**triggers, "cooldown_ticks": draw(st.integers(1, 2))},
-        "gates": {"data": {"min_rows": draw(st.integers(50, rows))},
-                  "model": {"min_value": draw(metric_values(0.55, 0.7)), "max_regression": draw(metric_values(0, 0.03))}},
-        "canary": {"step_weight": step, "max_weight": 100 if step == 100 else draw(st.sampled_from([50, 100])),
-                   "failure_threshold": draw(st.integers(1, 2)), "max_regression": draw(metric_values(0.02, 0.05)),
-                   "min_samples": 20, "progress_deadline_ticks": 4},
-        "training": {"strategy": "window", "window_ticks": 2},
-    })
+    return Scenario.model_validate(
+        {
+            "name": f"small-{trigger}-{event}",
+            "seed": draw(st.integers(0, 1000)),
+            "clock": {"start": "2026-03-02T00:00:00", "tick": "1d", "ticks": ticks},
+            "data": {
+                "generator": {
+                    "numeric_features": numeric,
+                    "informative_features": draw(st.integers(1, numeric)),
+                    "rows_per_tick": rows,
+                    "label_delay_ticks": 1,
+                }
+            },
+            "bootstrap_tick": 1,
+            "events": events,
+            "triggers": {**triggers, "cooldown_ticks": draw(st.integers(1, 2))},
+            "gates": {
+                "data": {"min_rows": draw(st.integers(50, rows))},
+                "model": {"min_value": draw(metric_values(0.55, 0.7)), "max_regression": draw(metric_values(0, 0.03))},
+            },
+            "canary": {
+                "step_weight": step,
+                "max_weight": 100 if step == 100 else draw(st.sampled_from([50, 100])),
+                "failure_threshold": draw(st.integers(1, 2)),
+                "max_regression": draw(metric_values(0.02, 0.05)),
+                "min_samples": 20,
+                "progress_deadline_ticks": 4,
+            },
+            "training": {"strategy": "window", "window_ticks": 2},
+        }
+    )

@@ -29,8 +29,12 @@ Status = Literal["PASS", "FAIL", "WARN", "SKIP", "ERROR"]
 # Every phase but "explain": its notes about covered lines mean nothing to a user reading a table.
 _PHASES = (Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink)
 # Generated frames are large on purpose; a slow or large example is not a failed property.
-_SUPPRESSED = (HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example,
-               HealthCheck.filter_too_much)
+_SUPPRESSED = (
+    HealthCheck.too_slow,
+    HealthCheck.data_too_large,
+    HealthCheck.large_base_example,
+    HealthCheck.filter_too_much,
+)
 _EXAMPLE_NOTE = re.compile(r"^(Falsifying|Failing)( explicit)? (example|test case)[^:]*:\s*", re.IGNORECASE)
 
 
@@ -66,8 +70,10 @@ def verify(subject: GateSubject, profile: Settings, only: Sequence[str] = ()) ->
     """Run every property (or those named in ``only``) and return their results in suite order."""
     unknown = sorted(set(only) - set(property_names()))
     if unknown:
-        raise SettingError(f"The 'property' setting of verify-gates must be one of {', '.join(property_names())}. "
-                           f"Got {', '.join(repr(name) for name in unknown)} instead.")
+        raise SettingError(
+            f"The 'property' setting of verify-gates must be one of {', '.join(property_names())}. "
+            f"Got {', '.join(repr(name) for name in unknown)} instead."
+        )
     return [run_property(prop, subject, profile) for prop in PROPERTIES if not only or prop.name in only]
 
 
@@ -77,8 +83,16 @@ def run_property(prop: Property, subject: GateSubject, profile: Settings) -> Pro
     if isinstance(check, str):
         return PropertyResult(prop.name, claim, "SKIP", detail=check)
     examples = min(profile.max_examples, check.max_examples or math.inf)
-    test = Settings(profile, max_examples=int(examples), database=None, deadline=None, report_multiple_bugs=False,
-                    phases=_PHASES, suppress_health_check=_SUPPRESSED, print_blob=False)(given(**check.strategies)(check.body))
+    test = Settings(
+        profile,
+        max_examples=int(examples),
+        database=None,
+        deadline=None,
+        report_multiple_bugs=False,
+        phases=_PHASES,
+        suppress_health_check=_SUPPRESSED,
+        print_blob=False,
+    )(given(**check.strategies)(check.body))
     try:
         test()
     except PropertyFailed as exc:
@@ -95,7 +109,7 @@ def _falsifying(exc: BaseException) -> str:
     for note in getattr(exc, "__notes__", ()):
         match = _EXAMPLE_NOTE.match(note)
         if match:
-            call = note[match.end():].strip()
-            inner = call[call.find("(") + 1: call.rfind(")")] if "(" in call else call
+            call = note[match.end() :].strip()
+            inner = call[call.find("(") + 1 : call.rfind(")")] if "(" in call else call
             return " ".join(line.strip() for line in inner.splitlines() if line.strip()).rstrip(",")
     return ""

@@ -41,8 +41,10 @@ def event_from_record(record: Any, where: str = "event") -> Event:
     kind = record["kind"]
     cls = KINDS.get(kind) if isinstance(kind, str) else None
     if cls is None:
-        raise TimelineError(f"{where} has the unknown kind {kind!r}; the kinds of this timeline schema are "
-                            f"{', '.join(sorted(KINDS))} (a file from another ctsim version?)")
+        raise TimelineError(
+            f"{where} has the unknown kind {kind!r}; the kinds of this timeline schema are "
+            f"{', '.join(sorted(KINDS))} (a file from another ctsim version?)"
+        )
     if not isinstance(record["data"], dict):
         raise TimelineError(f"{where} ({kind}) must have an object as its data. Got {record['data']!r} instead.")
     fields = {**record["data"], "tick": record["tick"], "message": record["message"]}

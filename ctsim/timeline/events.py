@@ -17,10 +17,31 @@ from pydantic import ConfigDict
 from ctsim.reasons import Reason
 
 __all__ = [
-    "EVENT_TYPES", "Alert", "CanaryAnalysis", "CanaryStarted", "CanaryStepped", "DriftOnset", "Event", "FaultInjected",
-    "FirstChampion", "GateBlocked", "GateEvent", "GatePassed", "LakeBackfill", "OutageBegan", "OutageEnded",
-    "PipelineRun", "PromotionFailed", "Registered", "RolledBack", "RolledOut", "ScriptedEvent", "StaleAliasWrite",
-    "TriggerEvent", "TriggerFired", "TriggerHeld",
+    "EVENT_TYPES",
+    "Alert",
+    "CanaryAnalysis",
+    "CanaryStarted",
+    "CanaryStepped",
+    "DriftOnset",
+    "Event",
+    "FaultInjected",
+    "FirstChampion",
+    "GateBlocked",
+    "GateEvent",
+    "GatePassed",
+    "LakeBackfill",
+    "OutageBegan",
+    "OutageEnded",
+    "PipelineRun",
+    "PromotionFailed",
+    "Registered",
+    "RolledBack",
+    "RolledOut",
+    "ScriptedEvent",
+    "StaleAliasWrite",
+    "TriggerEvent",
+    "TriggerFired",
+    "TriggerHeld",
 ]
 
 
@@ -226,7 +247,24 @@ class PromotionFailed(CanaryAnalysis):
 
 
 EVENT_TYPES: tuple[type[Event], ...] = (
-    DriftOnset, ScriptedEvent, OutageBegan, OutageEnded, LakeBackfill, FaultInjected, StaleAliasWrite, TriggerFired,
-    TriggerHeld, PipelineRun, GatePassed, GateBlocked, Alert, Registered, FirstChampion, CanaryStarted, CanaryStepped,
-    RolledOut, RolledBack, PromotionFailed,
+    DriftOnset,
+    ScriptedEvent,
+    OutageBegan,
+    OutageEnded,
+    LakeBackfill,
+    FaultInjected,
+    StaleAliasWrite,
+    TriggerFired,
+    TriggerHeld,
+    PipelineRun,
+    GatePassed,
+    GateBlocked,
+    Alert,
+    Registered,
+    FirstChampion,
+    CanaryStarted,
+    CanaryStepped,
+    RolledOut,
+    RolledBack,
+    PromotionFailed,
 )

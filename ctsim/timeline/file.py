@@ -29,8 +29,9 @@ def read_timeline(path: Path) -> Timeline:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
-        raise TimelineError(f"{path}: missing; a run writes it when it finishes (a crashed run has only run.json)") \
-            from exc
+        raise TimelineError(
+            f"{path}: missing; a run writes it when it finishes (a crashed run has only run.json)"
+        ) from exc
     except (OSError, UnicodeDecodeError) as exc:
         raise TimelineError(f"{path}: cannot be read ({type(exc).__name__}: {exc})") from exc
     try:

@@ -68,8 +68,14 @@ class Timeline:
         return {"events": [event_to_record(e) for e in self.events], "ticks": [asdict(t) for t in self.ticks]}
 
     def to_dict(self) -> dict[str, Any]:
-        return {"schema_version": SCHEMA_VERSION, "scenario": self.scenario, "seed": self.seed, "metric": self.metric,
-                **self.deterministic_view(), "runs": self.runs}
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "scenario": self.scenario,
+            "seed": self.seed,
+            "metric": self.metric,
+            **self.deterministic_view(),
+            "runs": self.runs,
+        }
 
     @classmethod
     def from_dict(cls, data: Any, where: str = "timeline") -> Timeline:
@@ -78,8 +84,10 @@ class Timeline:
             raise TimelineError(f"{where} must be a JSON object. Got {type(data).__name__} instead.")
         version = data.get("schema_version")
         if version != SCHEMA_VERSION:
-            raise TimelineError(f"{where} has schema_version {version!r}; this ctsim reads version {SCHEMA_VERSION} "
-                                "(replay the scenario with this ctsim to get a timeline it can read)")
+            raise TimelineError(
+                f"{where} has schema_version {version!r}; this ctsim reads version {SCHEMA_VERSION} "
+                "(replay the scenario with this ctsim to get a timeline it can read)"
+            )
         missing = [key for key in ("scenario", "seed", "metric", "events", "ticks") if key not in data]
         if missing:
             raise TimelineError(f"{where} lacks the keys {missing}")
@@ -87,10 +95,14 @@ class Timeline:
         events, ticks = data["events"], data["ticks"]
         if not isinstance(events, list) or not isinstance(ticks, list):
             raise TimelineError(f"{where}: 'events' and 'ticks' must be lists")
-        return cls(header.scenario, header.seed, header.metric,
-                   [event_from_record(e, f"{where}: event {i}") for i, e in enumerate(events)],
-                   [validated(TickRecord, t, f"{where}: tick record {i}") for i, t in enumerate(ticks)],
-                   header.runs)
+        return cls(
+            header.scenario,
+            header.seed,
+            header.metric,
+            [event_from_record(e, f"{where}: event {i}") for i, e in enumerate(events)],
+            [validated(TickRecord, t, f"{where}: tick record {i}") for i, t in enumerate(ticks)],
+            header.runs,
+        )
 
 
 @dataclass(frozen=True)

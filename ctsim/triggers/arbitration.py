@@ -59,8 +59,12 @@ def arbitrate(
             return Arbitration(False, None, reason, suppressed=fired)
     since = None if state.last_run_tick is None else tick - state.last_run_tick
     history = "no run yet" if since is None else f"last run at tick {state.last_run_tick}"
-    reason = Reason(f"{fired[0]} trigger fired; ticks since the last run above cooldown_ticks ({history})",
-                    since, cooldown_ticks, True)
+    reason = Reason(
+        f"{fired[0]} trigger fired; ticks since the last run above cooldown_ticks ({history})",
+        since,
+        cooldown_ticks,
+        True,
+    )
     return Arbitration(True, fired[0], reason)
 
 

@@ -90,14 +90,19 @@ class LiveScore(NamedTuple):
     version: str | None = None
 
 
-def live_reference(settings: PerformanceTriggerSettings, live: Sequence[LiveScore], champion: str | None) -> float | None:
+def live_reference(
+    settings: PerformanceTriggerSettings, live: Sequence[LiveScore], champion: str | None
+) -> float | None:
     """The champion's live metric over its first ``window_ticks`` labelled ticks, sample-weighted.
 
     A tick counts when the champion served it and it has samples and a finite metric. None until those
     ticks hold ``min_samples`` rows: a reference from a handful of rows would be noise.
     """
-    own = [(s.samples, s.value) for s in live
-           if (champion is None or s.version == champion) and s.samples > 0 and math.isfinite(s.value)]
+    own = [
+        (s.samples, s.value)
+        for s in live
+        if (champion is None or s.version == champion) and s.samples > 0 and math.isfinite(s.value)
+    ]
     first = own[: settings.window_ticks]
     samples = sum(n for n, _ in first)
     if len(first) < settings.window_ticks or samples < settings.min_samples:

@@ -26,8 +26,15 @@ from typing import Any
 from ctsim.settings import TrainingSettings
 from ctsim.triggers.arbitration import Arbitration, TriggerState, arbitrate
 
-__all__ = ["Arbitration", "TrainingWindow", "TriggerState", "arbitrate", "state_from_dict", "state_to_dict",
-           "training_window"]
+__all__ = [
+    "Arbitration",
+    "TrainingWindow",
+    "TriggerState",
+    "arbitrate",
+    "state_from_dict",
+    "state_to_dict",
+    "training_window",
+]
 
 
 @dataclass(frozen=True)
@@ -39,8 +46,9 @@ class TrainingWindow:
     as_of_tick: int
 
 
-def training_window(training: TrainingSettings, tick: int, trained_through: int | None,
-                    label_delay_ticks: int) -> TrainingWindow:
+def training_window(
+    training: TrainingSettings, tick: int, trained_through: int | None, label_delay_ticks: int
+) -> TrainingWindow:
     """The window of a run started at ``tick``; ``trained_through`` is the champion's ``as_of_tick`` (None: none)."""
     if training.strategy == "window":
         first = max(0, tick - training.window_ticks + 1)

@@ -74,15 +74,20 @@ def contract_results(timeline: Timeline) -> tuple[ExpectationResult, ...]:
     finished = [e for e in runs if e.succeeded]
     silent = [f"{e.run_id} at tick {e.tick}: {e.decision}" for e in finished if e.decision not in DECIDED]
     reported = ExpectationResult(
-        "every finished pipeline run reported its decision", not silent,
-        "; ".join(silent) + " (a finished run must record a data gate, a model gate or a registration)" if silent
-        else f"{len(finished)} finished runs, each with a gate decision or a registration")
+        "every finished pipeline run reported its decision",
+        not silent,
+        "; ".join(silent) + " (a finished run must record a data gate, a model gate or a registration)"
+        if silent
+        else f"{len(finished)} finished runs, each with a gate decision or a registration",
+    )
     registered = timeline.of(Registered)
     served = any(t.champion for t in timeline.ticks)
     serving = ExpectationResult(
-        "a model was registered and served", bool(registered) and served,
-        f"{len(registered)} versions registered; " + ("a champion served traffic" if served else
-                                                     f"no champion ever served ({len(runs)} pipeline runs)"))
+        "a model was registered and served",
+        bool(registered) and served,
+        f"{len(registered)} versions registered; "
+        + ("a champion served traffic" if served else f"no champion ever served ({len(runs)} pipeline runs)"),
+    )
     return (reported, serving) if runs or timeline.ticks else ()
 
 
@@ -99,14 +104,17 @@ def _trigger_fires(exp: TriggerFires, timeline: Timeline) -> ExpectationResult:
 
 def _trigger_never(exp: TriggerNever, timeline: Timeline) -> ExpectationResult:
     fired = [e.tick for e in timeline.events if isinstance(e, (TriggerFired, TriggerHeld)) and e.trigger == exp.trigger]
-    return ExpectationResult(f"{exp.trigger} trigger never fires", not fired, f"fired at ticks {sorted(fired) or 'never'}")
+    return ExpectationResult(
+        f"{exp.trigger} trigger never fires", not fired, f"fired at ticks {sorted(fired) or 'never'}"
+    )
 
 
 def _gate_blocks(exp: GateBlocks, timeline: Timeline) -> ExpectationResult:
     blocked = [e.tick for e in timeline.of(GateBlocked) if e.gate == exp.gate]
     hits = _within(blocked, exp.within)
-    return ExpectationResult(f"{exp.gate} gate blocks within ticks {list(exp.within)}", bool(hits),
-                             f"blocked at ticks {blocked or 'never'}")
+    return ExpectationResult(
+        f"{exp.gate} gate blocks within ticks {list(exp.within)}", bool(hits), f"blocked at ticks {blocked or 'never'}"
+    )
 
 
 def _rollback(exp: Rollback, timeline: Timeline) -> ExpectationResult:
@@ -125,33 +133,51 @@ def _promotions(exp: Promotions, timeline: Timeline) -> ExpectationResult:
     count = len(rollouts)
     ok = count >= exp.at_least and (exp.at_most is None or count <= exp.at_most)
     bound = f"at least {exp.at_least}" + (f" and at most {exp.at_most}" if exp.at_most is not None else "")
-    return ExpectationResult(f"{bound} canary promotions", ok, f"{count} promotions at ticks {[e.tick for e in rollouts]}")
+    return ExpectationResult(
+        f"{bound} canary promotions", ok, f"{count} promotions at ticks {[e.tick for e in rollouts]}"
+    )
 
 
 def _no_worse_promotion(exp: NoWorsePromotion, timeline: Timeline) -> ExpectationResult:
     """Each rollout's canary against the champion it replaced, on the same live requests."""
     name = f"no promoted model worse than the champion it replaced by more than {exp.tolerance}"
-    gaps = [(worsening(timeline.metric, e.live_champion, e.live_canary), e.version, e.tick)
-            for e in timeline.of(RolledOut) if e.live_canary is not None and e.live_champion is not None]
+    gaps = [
+        (worsening(timeline.metric, e.live_champion, e.live_canary), e.version, e.tick)
+        for e in timeline.of(RolledOut)
+        if e.live_canary is not None and e.live_champion is not None
+    ]
     if not gaps:
         return ExpectationResult(name, True, "no promotions with live evidence to compare")
     worst = max(gaps)
-    return ExpectationResult(name, worst[0] <= exp.tolerance,
-                             f"largest live shortfall {worst[0]:.4f} ({worst[1]} at tick {worst[2]}) over {len(gaps)} promotions")
+    return ExpectationResult(
+        name,
+        worst[0] <= exp.tolerance,
+        f"largest live shortfall {worst[0]:.4f} ({worst[1]} at tick {worst[2]}) over {len(gaps)} promotions",
+    )
 
 
 def _final_champion_metric(exp: FinalChampionMetric, timeline: Timeline) -> ExpectationResult:
-    recent = [(t.labelled, t.champion_metric) for t in timeline.ticks[-exp.window_ticks:] if t.champion_metric is not None]
+    recent = [
+        (t.labelled, t.champion_metric) for t in timeline.ticks[-exp.window_ticks :] if t.champion_metric is not None
+    ]
     samples = sum(n for n, _ in recent)
     value = sum(n * m for n, m in recent) / samples if samples else float("nan")
     # The expectation's model requires exactly one of at_least / at_most.
     comparison, bound = (">=", exp.at_least) if exp.at_least is not None else ("<=", exp.at_most or 0.0)
     met = value >= bound if comparison == ">=" else value <= bound
-    return ExpectationResult(f"final champion {timeline.metric} {comparison} {bound} (last {exp.window_ticks} ticks)",
-                             samples > 0 and met, f"measured {value:.4f} on {samples} labelled rows")
+    return ExpectationResult(
+        f"final champion {timeline.metric} {comparison} {bound} (last {exp.window_ticks} ticks)",
+        samples > 0 and met,
+        f"measured {value:.4f} on {samples} labelled rows",
+    )
 
 
 _CHECKS: dict[type, Callable[[Any, Timeline], ExpectationResult]] = {
-    TriggerFires: _trigger_fires, TriggerNever: _trigger_never, GateBlocks: _gate_blocks, Rollback: _rollback,
-    Promotions: _promotions, NoWorsePromotion: _no_worse_promotion, FinalChampionMetric: _final_champion_metric,
+    TriggerFires: _trigger_fires,
+    TriggerNever: _trigger_never,
+    GateBlocks: _gate_blocks,
+    Rollback: _rollback,
+    Promotions: _promotions,
+    NoWorsePromotion: _no_worse_promotion,
+    FinalChampionMetric: _final_champion_metric,
 }

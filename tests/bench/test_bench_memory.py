@@ -13,13 +13,17 @@ from bench.memory import ChildSampler, descendants, vm_hwm_mb  # noqa: E402
 pytestmark = pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux /proc")
 
 # Touch every page, so the allocation is resident, not just reserved.
-ALLOCATE = ("import time; block = bytearray({mb} * 2**20); block[::4096] = b'x' * len(block[::4096]); "
-            "time.sleep({s})")
+ALLOCATE = "import time; block = bytearray({mb} * 2**20); block[::4096] = b'x' * len(block[::4096]); time.sleep({s})"
 
 
 def test_descendants_include_grandchildren():
-    outer = subprocess.Popen([sys.executable, "-c", "import subprocess, sys; subprocess.run([sys.executable, '-c', "
-                              "'import time; time.sleep(3)'])"])
+    outer = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import subprocess, sys; subprocess.run([sys.executable, '-c', 'import time; time.sleep(3)'])",
+        ]
+    )
     try:
         import os
         import time

@@ -34,8 +34,9 @@ def test_percentile_interpolates_between_ranks():
 
 
 @pytest.mark.property
-@given(st.floats(-100, 100), st.floats(-100, 100),
-       st.lists(st.integers(0, 10_000), min_size=2, max_size=10, unique=True))
+@given(
+    st.floats(-100, 100), st.floats(-100, 100), st.lists(st.integers(0, 10_000), min_size=2, max_size=10, unique=True)
+)
 def test_linear_fit_recovers_an_exact_line(slope, intercept, xs):
     fit = linear_fit(xs, [intercept + slope * x for x in xs])
     assert fit.slope == pytest.approx(slope, abs=1e-6)
@@ -49,15 +50,20 @@ def test_growth_exponent_tells_linear_from_quadratic():
     assert growth_exponent(xs, [x * x for x in xs]) == pytest.approx(2.0)
     assert growth_exponent(xs, [3.0 * x for x in xs]) == pytest.approx(1.0)
     assert growth_exponent(xs, [5.0 + 0.1 * x for x in xs]) < 1.0  # a fixed part flattens it
-    assert growth_exponent(xs, [x ** 1.3 for x in xs]) > LINEAR_EXPONENT
+    assert growth_exponent(xs, [x**1.3 for x in xs]) > LINEAR_EXPONENT
     with pytest.raises(ValueError):
         linear_fit([5, 5], [1.0, 2.0])
 
 
 def test_series_rows_judge_linearity_by_exponent():
-    series = {"axis": "ticks", "points": [{"ticks": 10, "seconds": 20.0, "seconds_per_tick": 1.0},
-                                          {"ticks": 40, "seconds": 80.0, "seconds_per_tick": 1.0}],
-              "fit": {"r2": 0.99, "exponent": 1.6}}
+    series = {
+        "axis": "ticks",
+        "points": [
+            {"ticks": 10, "seconds": 20.0, "seconds_per_tick": 1.0},
+            {"ticks": 40, "seconds": 80.0, "seconds_per_tick": 1.0},
+        ],
+        "fit": {"r2": 0.99, "exponent": 1.6},
+    }
     assert _met({"ticks_series": series}, "wall vs ticks") is False
     series["fit"]["exponent"] = 0.98
     assert _met({"ticks_series": series}, "wall vs ticks") is True
@@ -65,15 +71,25 @@ def test_series_rows_judge_linearity_by_exponent():
 
 
 def test_task_overhead_is_wall_minus_the_steps_own_work():
-    runs = [{"tasks": [{"task": "collect-data", "seconds": 1.2, "status": "SUCCESS"},
-                       {"task": "finish-run", "seconds": 0.4, "status": "SUCCESS"},
-                       {"task": "train-model", "seconds": 3.0, "status": "FAILURE"}],
-             "step_seconds": {"collect-data": 0.5, "train-model": 1.0}}]
+    runs = [
+        {
+            "tasks": [
+                {"task": "collect-data", "seconds": 1.2, "status": "SUCCESS"},
+                {"task": "finish-run", "seconds": 0.4, "status": "SUCCESS"},
+                {"task": "train-model", "seconds": 3.0, "status": "FAILURE"},
+            ],
+            "step_seconds": {"collect-data": 0.5, "train-model": 1.0},
+        }
+    ]
     rows = task_overheads(runs)
     assert [(r["task"], round(r["overhead"], 6)) for r in rows] == [("collect-data", 0.7), ("finish-run", 0.4)]
     # a step record longer than the task's logged wall (clock granularity) is no negative overhead
-    assert task_overheads([{"tasks": [{"task": "a", "seconds": 0.1, "status": "SUCCESS"}],
-                            "step_seconds": {"a": 0.2}}])[0]["overhead"] == 0.0
+    assert (
+        task_overheads([{"tasks": [{"task": "a", "seconds": 0.1, "status": "SUCCESS"}], "step_seconds": {"a": 0.2}}])[
+            0
+        ]["overhead"]
+        == 0.0
+    )
 
 
 def _reason(statistic: float, threshold: float = 0.1) -> Reason:
@@ -90,19 +106,44 @@ def test_agreement_ignores_only_features_at_the_threshold():
     assert not result["within_tolerance"]  # 0.09 apart
 
 
-def _results(overhead=0.05, sketch=0.05, agree=True, rss=400.0, lake_rows=10_000_000, speedup=1.9, cold=0.6,
-             warm_s=10.0, cold_s=40.0):
+def _results(
+    overhead=0.05,
+    sketch=0.05,
+    agree=True,
+    rss=400.0,
+    lake_rows=10_000_000,
+    speedup=1.9,
+    cold=0.6,
+    warm_s=10.0,
+    cold_s=40.0,
+):
     return {
         "task_overhead": {"median": overhead, "p90": overhead * 2, "n": 9, "by_task": {"collect-data": overhead}},
         "task_overhead_cold": {"median": cold, "p90": cold * 2, "n": 9, "by_task": {"collect-data": cold}},
-        "both_ways": {"name": "sudden-drift", "warm_seconds": warm_s, "cold_seconds": cold_s,
-                      "speedup": cold_s / warm_s},
-        "drift": [{"lake_rows": 10_000_000, "new_rows": 100_000, "sketch_check_seconds": sketch,
-                   "exact_check_seconds": 30.0, "speedup": 30.0 / sketch, "decisions_agree": agree,
-                   "max_statistic_difference": 0.001}],
+        "both_ways": {
+            "name": "sudden-drift",
+            "warm_seconds": warm_s,
+            "cold_seconds": cold_s,
+            "speedup": cold_s / warm_s,
+        },
+        "drift": [
+            {
+                "lake_rows": 10_000_000,
+                "new_rows": 100_000,
+                "sketch_check_seconds": sketch,
+                "exact_check_seconds": 30.0,
+                "speedup": 30.0 / sketch,
+                "decisions_agree": agree,
+                "max_statistic_difference": 0.001,
+            }
+        ],
         "memory": {"lake_rows": lake_rows, "self_max_rss_mb": rss, "children_max_rss_mb": 900.0},
-        "suite": {"scenarios": ["a", "b"], "one_worker_seconds": 100.0, "two_worker_seconds": 100.0 / speedup,
-                  "speedup": speedup},
+        "suite": {
+            "scenarios": ["a", "b"],
+            "one_worker_seconds": 100.0,
+            "two_worker_seconds": 100.0 / speedup,
+            "speedup": speedup,
+        },
     }
 
 

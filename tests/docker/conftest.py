@@ -26,8 +26,9 @@ SETUP_DEADLINE_S = 1800  # a cold build (debootstrap + the dependencies) takes m
 def docker_ready(tmp_path_factory):
     pidfile = tmp_path_factory.mktemp("dockerd") / "dockerd.pid"
     env = {**os.environ, "CTSIM_DOCKERD_PIDFILE": str(pidfile), "PYTHON": sys.executable}
-    done = subprocess.run([str(ROOT / "ci" / "docker-setup.sh")], env=env, capture_output=True, text=True,
-                          timeout=SETUP_DEADLINE_S)
+    done = subprocess.run(
+        [str(ROOT / "ci" / "docker-setup.sh")], env=env, capture_output=True, text=True, timeout=SETUP_DEADLINE_S
+    )
     try:
         if done.returncode != 0:
             reason = (done.stderr.strip().splitlines() or ["ci/docker-setup.sh failed"])[-1]

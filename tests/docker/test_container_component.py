@@ -1,7 +1,6 @@
 """The example team's container component (its own image, FROM the component image) on kfp.local's Docker runner:
 it reads the lake through the store variables, records its step, and a deliberate failure fails the run."""
 
-
 import importlib
 import json
 import sys
@@ -44,8 +43,9 @@ def _arguments(layout, run_id, fail=False):
     return {"namespace": layout.namespace, "run_id": run_id, "first_tick": 1, "last_tick": 3, "fail": fail}
 
 
-def test_the_team_image_counts_the_window_and_records_its_step(runner, embedded_s3, object_store, store_layout,
-                                                               tmp_path):
+def test_the_team_image_counts_the_window_and_records_its_step(
+    runner, embedded_s3, object_store, store_layout, tmp_path
+):
     for tick in range(6):
         for part in range(2 if tick == 2 else 1):
             object_store.put(store_layout.lake_batch("production", tick, part), b"batch")
@@ -58,8 +58,9 @@ def test_the_team_image_counts_the_window_and_records_its_step(runner, embedded_
     assert set(summary["images"]) == {step.TEAM_IMAGE} and summary["containers"] == 1
 
 
-def test_a_deliberately_failing_container_task_fails_its_run_and_records_nothing(runner, embedded_s3, object_store,
-                                                                                 store_layout):
+def test_a_deliberately_failing_container_task_fails_its_run_and_records_nothing(
+    runner, embedded_s3, object_store, store_layout
+):
     with scoped_environment(embedded_s3.config.to_env()):
         outcome = runner.run("r1", _arguments(store_layout, "r1", fail=True))
     assert not outcome.succeeded

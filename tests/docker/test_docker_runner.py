@@ -1,7 +1,6 @@
 """Tasks in real containers on a real engine: a failing task fails its run, secrets stay off command lines,
 a missing image is one clear error, and a shipped scenario tells the same story as under the subprocess runner."""
 
-
 import json
 
 import pytest
@@ -35,8 +34,10 @@ def two_steps(second_code: int):
 @dsl.container_component
 def fails_first_time():
     # A marker beside the run's records (the one host folder every container of the run mounts) remembers attempt 1.
-    return dsl.ContainerSpec(image=COMPONENT_IMAGE, command=[
-        "sh", "-c", 'm="$CTSIM_TASK_RECORDS/attempted"; if [ -e "$m" ]; then exit 0; fi; touch "$m"; exit 5'])
+    return dsl.ContainerSpec(
+        image=COMPONENT_IMAGE,
+        command=["sh", "-c", 'm="$CTSIM_TASK_RECORDS/attempted"; if [ -e "$m" ]; then exit 0; fi; touch "$m"; exit 5'],
+    )
 
 
 @dsl.pipeline
@@ -46,9 +47,11 @@ def retried():
 
 # The secret reaches the task as environment and appears on no process's command line in its container
 # (compared with the shell's own `case`, so the check itself puts the secret on no command line either).
-SECRET_CHECK = ('test -n "$CTSIM_S3_SECRET_KEY" && test "$AWS_SECRET_ACCESS_KEY" = "$CTSIM_S3_SECRET_KEY" || exit 2; '
-                'lines=$(cat /proc/[0-9]*/cmdline 2>/dev/null | tr "\\0" " "); '
-                'case "$lines" in *"$CTSIM_S3_SECRET_KEY"*) exit 1;; esac')
+SECRET_CHECK = (
+    'test -n "$CTSIM_S3_SECRET_KEY" && test "$AWS_SECRET_ACCESS_KEY" = "$CTSIM_S3_SECRET_KEY" || exit 2; '
+    'lines=$(cat /proc/[0-9]*/cmdline 2>/dev/null | tr "\\0" " "); '
+    'case "$lines" in *"$CTSIM_S3_SECRET_KEY"*) exit 1;; esac'
+)
 
 
 @dsl.container_component
@@ -99,8 +102,9 @@ def test_a_task_that_exits_non_zero_at_once_fails_its_run(tmp_path, code):
 
 def test_each_container_of_a_run_has_its_own_record_and_the_failing_task_is_named(tmp_path):
     outcome = _runner(two_steps, tmp_path).run("r1", {"second_code": 4})
-    records = sorted(json.loads(path.read_text())["exit_code"]
-                     for path in (tmp_path / "run" / "containers" / "r1").glob("*.json"))
+    records = sorted(
+        json.loads(path.read_text())["exit_code"] for path in (tmp_path / "run" / "containers" / "r1").glob("*.json")
+    )
     assert records == [0, 4]
     assert not outcome.succeeded and "exits-with-2" in outcome.error
 
@@ -166,4 +170,5 @@ def test_setup_refuses_an_image_it_cannot_build_in_one_line_exit_2():
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [
         "docker-setup: the base image ctsim-test/never-built:0.0.1 is not in the local image store (and nothing is "
-        "pulled here): build it, or unset CTSIM_BASE_IMAGE"]
+        "pulled here): build it, or unset CTSIM_BASE_IMAGE"
+    ]

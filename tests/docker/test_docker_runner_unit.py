@@ -12,8 +12,13 @@ from ctsim.errors import RunnerUnavailable
 from ctsim.runners import docker as docker_runner
 from ctsim.runners.docker import ContainerRecord, confirm_tasks, forwarded_environment, pipeline_images
 
-ATTEMPTS = st.lists(st.tuples(st.sampled_from(["collect-data", "train-model", "finish-run"]),
-                              st.sampled_from(["SUCCESS", "FAILURE", ""])), min_size=1, max_size=8)
+ATTEMPTS = st.lists(
+    st.tuples(
+        st.sampled_from(["collect-data", "train-model", "finish-run"]), st.sampled_from(["SUCCESS", "FAILURE", ""])
+    ),
+    min_size=1,
+    max_size=8,
+)
 
 
 @pytest.mark.property
@@ -23,13 +28,16 @@ def test_a_run_is_failed_when_any_attempt_kfp_local_counted_as_passed_did_not_ex
     records = tuple(ContainerRecord(f"c{i}", code) for i, code in enumerate(codes))
     reason = confirm_tasks(tuple(attempts), records)
     trusted = len(codes) == len(attempts) and all(
-        code == 0 for (_, status), code in zip(attempts, codes) if status == "SUCCESS")
+        code == 0 for (_, status), code in zip(attempts, codes) if status == "SUCCESS"
+    )
     assert (reason == "") == trusted
 
 
 def test_a_task_kfp_local_counted_as_passed_but_exited_non_zero_fails_by_name():
-    reason = confirm_tasks((("collect-data", "SUCCESS"), ("validate-data", "SUCCESS")),
-                           (ContainerRecord("a1", 0), ContainerRecord("b2", 3)))
+    reason = confirm_tasks(
+        (("collect-data", "SUCCESS"), ("validate-data", "SUCCESS")),
+        (ContainerRecord("a1", 0), ContainerRecord("b2", 3)),
+    )
     assert reason == "task 'validate-data' exited with code 3 in container b2, but kfp.local counted it as a success"
 
 
@@ -45,11 +53,22 @@ def test_a_started_task_without_a_record_fails():
 
 
 def test_containers_get_the_store_variables_and_failpoint_and_nothing_else():
-    environ = {"CTSIM_S3_ENDPOINT": "127.0.0.1:9", "CTSIM_S3_SECRET_KEY": "s3cr3t", "AWS_ACCESS_KEY_ID": "k",
-               "CTSIM_FAILPOINT": "register:crash-after-artifact", "PATH": "/host/bin", "SSH_AUTH_SOCK": "/x"}
+    environ = {
+        "CTSIM_S3_ENDPOINT": "127.0.0.1:9",
+        "CTSIM_S3_SECRET_KEY": "s3cr3t",
+        "AWS_ACCESS_KEY_ID": "k",
+        "CTSIM_FAILPOINT": "register:crash-after-artifact",
+        "PATH": "/host/bin",
+        "SSH_AUTH_SOCK": "/x",
+    }
     env = forwarded_environment(environ)
-    assert env == {"CTSIM_S3_ENDPOINT": "127.0.0.1:9", "CTSIM_S3_SECRET_KEY": "s3cr3t", "AWS_ACCESS_KEY_ID": "k",
-                   "CTSIM_FAILPOINT": "register:crash-after-artifact", "HOME": "/tmp"}
+    assert env == {
+        "CTSIM_S3_ENDPOINT": "127.0.0.1:9",
+        "CTSIM_S3_SECRET_KEY": "s3cr3t",
+        "AWS_ACCESS_KEY_ID": "k",
+        "CTSIM_FAILPOINT": "register:crash-after-artifact",
+        "HOME": "/tmp",
+    }
 
 
 def test_the_reference_pipeline_names_one_image_the_component_image(tmp_path):

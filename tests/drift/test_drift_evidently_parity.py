@@ -64,18 +64,20 @@ def _frame(rng: np.random.Generator, rows: int, shift: float) -> pd.DataFrame:
 
     level = with_gaps(rng.choice([1.0, 2.0, 3.0], rows, p=[0.5 - shift / 2, 0.3, 0.2 + shift / 2]), 0.1)
     level[rng.random(rows) < 0.01] = np.inf  # dropped like NaN, by both
-    return pd.DataFrame({
-        "continuous": rng.normal(shift, 1.0, rows),
-        "wide_int": rng.integers(0, 40 + int(20 * shift), rows),
-        "code_int": rng.choice(np.arange(8), rows, p=_tilted(8, shift)),
-        "flag_int": (rng.random(rows) < 0.3 + shift / 3).astype(int),
-        "flag_nan": with_gaps(rng.random(rows) < 0.3 + shift / 3, 0.2),
-        "flag_bool": rng.random(rows) < 0.5 + shift / 3,
-        "level_nan": level,
-        "six_floats": rng.choice(np.linspace(0.5, 3.0, 6), rows, p=_tilted(6, shift)),
-        "binary_str": rng.choice(["no", "yes"], rows, p=[0.6 - shift / 3, 0.4 + shift / 3]),
-        "category": rng.choice(list("abcd"), rows, p=_tilted(4, shift)),
-    })
+    return pd.DataFrame(
+        {
+            "continuous": rng.normal(shift, 1.0, rows),
+            "wide_int": rng.integers(0, 40 + int(20 * shift), rows),
+            "code_int": rng.choice(np.arange(8), rows, p=_tilted(8, shift)),
+            "flag_int": (rng.random(rows) < 0.3 + shift / 3).astype(int),
+            "flag_nan": with_gaps(rng.random(rows) < 0.3 + shift / 3, 0.2),
+            "flag_bool": rng.random(rows) < 0.5 + shift / 3,
+            "level_nan": level,
+            "six_floats": rng.choice(np.linspace(0.5, 3.0, 6), rows, p=_tilted(6, shift)),
+            "binary_str": rng.choice(["no", "yes"], rows, p=[0.6 - shift / 3, 0.4 + shift / 3]),
+            "category": rng.choice(list("abcd"), rows, p=_tilted(4, shift)),
+        }
+    )
 
 
 def _tilted(size: int, shift: float) -> np.ndarray:

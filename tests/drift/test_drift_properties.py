@@ -48,9 +48,7 @@ def test_ks_and_chisquare_keep_their_five_percent_false_alarm_rate(seed, kind):
     # ctsim's own two-sample tests: "auto" on a small categorical reference is Evidently's
     # goodness-of-fit chi-square, which does not keep 5% (see the next test).
     method = "ks" if kind == "numeric" else "chisquare"
-    alarms = sum(
-        feature_drift(draw(200), draw(rng.integers(100, 201)), kind, method).drifted for _ in range(trials)
-    )
+    alarms = sum(feature_drift(draw(200), draw(rng.integers(100, 201)), kind, method).drifted for _ in range(trials))
     assert alarms / trials <= _allowed_rate(trials)
 
 

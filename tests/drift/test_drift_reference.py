@@ -23,12 +23,14 @@ KINDS = {"x0": "numeric", "x1": "numeric", "c": "categorical"}
 
 def _batch(seed: int, rows: int, shift: float = 0.0) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
-    return pd.DataFrame({
-        "x0": rng.normal(shift, 1.0, rows),
-        "x1": rng.exponential(1.0, rows) + shift,
-        "c": rng.choice(["a", "b", "c"], rows, p=[0.5, 0.3, 0.2] if shift == 0 else [0.2, 0.3, 0.5]),
-        "label": rng.integers(0, 2, rows),
-    })
+    return pd.DataFrame(
+        {
+            "x0": rng.normal(shift, 1.0, rows),
+            "x1": rng.exponential(1.0, rows) + shift,
+            "c": rng.choice(["a", "b", "c"], rows, p=[0.5, 0.3, 0.2] if shift == 0 else [0.2, 0.3, 0.5]),
+            "label": rng.integers(0, 2, rows),
+        }
+    )
 
 
 def _ticks(batches: dict[int, pd.DataFrame], **options) -> TickSketches:
@@ -75,19 +77,27 @@ def test_tail_bins_reach_beyond_the_sample():
     assert tailed[-1] == pytest.approx(plain[-1] + 8.0 * values.std())
 
 
-@pytest.mark.parametrize(("method", "rows", "raw"), [
-    ("ks", 10**6, True), ("auto", 1000, True), ("auto", 1001, False), ("wasserstein", 10, False),
-    ("auto_two_sample", 1000, True), ("auto_two_sample", 1001, False),
-    ("psi", 500, False),
-])
+@pytest.mark.parametrize(
+    ("method", "rows", "raw"),
+    [
+        ("ks", 10**6, True),
+        ("auto", 1000, True),
+        ("auto", 1001, False),
+        ("wasserstein", 10, False),
+        ("auto_two_sample", 1000, True),
+        ("auto_two_sample", 1001, False),
+        ("psi", 500, False),
+    ],
+)
 def test_only_tests_that_need_rows_read_the_reference(method, rows, raw):
     assert needs_raw_reference(method, rows) is raw
 
 
 @pytest.mark.property
 @settings(max_examples=15, deadline=None)
-@given(seed=st.integers(0, 10_000), shift=st.sampled_from([0.0, 0.05, 0.3, 1.0, 2.5]),
-       reference_ticks=st.integers(2, 6))
+@given(
+    seed=st.integers(0, 10_000), shift=st.sampled_from([0.0, 0.05, 0.3, 1.0, 2.5]), reference_ticks=st.integers(2, 6)
+)
 def test_sketch_reference_decides_as_the_exact_test(seed, shift, reference_ticks):
     """Same verdict per feature unless the exact statistic lies within the stated tolerance of the threshold.
 
@@ -109,8 +119,12 @@ def test_sketch_reference_decides_as_the_exact_test(seed, shift, reference_ticks
 
 def test_tick_sketches_keep_exact_value_counts_so_auto_judges_a_flag_as_evidently_on_large_references():
     rng = np.random.default_rng(11)
-    frames = [pd.DataFrame({"flag": np.where(rng.random(500) < 0.2, np.nan, (rng.random(500) < 0.3) * 1.0),
-                            "x": rng.normal(size=500)}) for _ in range(4)]
+    frames = [
+        pd.DataFrame(
+            {"flag": np.where(rng.random(500) < 0.2, np.nan, (rng.random(500) < 0.3) * 1.0), "x": rng.normal(size=500)}
+        )
+        for _ in range(4)
+    ]
     sketches = TickSketches({"flag": "numeric", "x": "numeric"}, edge_sample_rows=1000)
     for tick, frame in enumerate(frames):
         sketches.add(tick, frame)
@@ -122,5 +136,6 @@ def test_tick_sketches_keep_exact_value_counts_so_auto_judges_a_flag_as_evidentl
         sketched = sketch_drift(window[column], frames[3][column], column=column)
         assert sketched.method == exact.method == ("jensenshannon" if column == "flag" else "wasserstein")
     assert sketch_drift(window["flag"], frames[3]["flag"]).statistic == pytest.approx(
-        feature_drift(reference["flag"], frames[3]["flag"], "numeric").statistic)
+        feature_drift(reference["flag"], frames[3]["flag"], "numeric").statistic
+    )
     assert window["x"].value_counts is None  # a continuous column stops counting values

@@ -48,8 +48,11 @@ def _replay_gauntlet(runs_dir: Path, embedded_s3: EmbeddedS3, planted: tuple[str
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Webhook)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     config = StoreConfig(embedded_s3.config.endpoint, access, secret)  # moto takes any key pair
-    env = {**config.to_env(), "CTSIM_ALERT_WEBHOOK": f"http://127.0.0.1:{server.server_port}/hooks/{token}",
-           "CTSIM_SIGNING_KEY": signing}
+    env = {
+        **config.to_env(),
+        "CTSIM_ALERT_WEBHOOK": f"http://127.0.0.1:{server.server_port}/hooks/{token}",
+        "CTSIM_SIGNING_KEY": signing,
+    }
     try:
         with pytest.MonkeyPatch.context() as patch:
             for name, value in env.items():
@@ -62,8 +65,7 @@ def _replay_gauntlet(runs_dir: Path, embedded_s3: EmbeddedS3, planted: tuple[str
 @pytest.fixture(scope="module")
 def gauntlet(tmp_path_factory, embedded_s3: EmbeddedS3, gauntlet_secrets):
     """One (warm) run of the gauntlet with its own secrets."""
-    return _replay_gauntlet(tmp_path_factory.mktemp("runs"), embedded_s3, gauntlet_secrets, warm=True), \
-        gauntlet_secrets
+    return _replay_gauntlet(tmp_path_factory.mktemp("runs"), embedded_s3, gauntlet_secrets, warm=True), gauntlet_secrets
 
 
 def test_the_gauntlet_passes_and_the_audit_finds_nothing_lost(gauntlet):
@@ -80,7 +82,12 @@ def test_each_fault_fails_its_run_which_alerts_and_is_retried_until_one_succeeds
     runs = result.timeline.of(PipelineRun)
 
     assert [(run.tick, run.status) for run in runs[:5]] == [
-        (1, "succeeded"), (2, "failed"), (3, "failed"), (4, "failed"), (5, "succeeded")]
+        (1, "succeeded"),
+        (2, "failed"),
+        (3, "failed"),
+        (4, "failed"),
+        (5, "succeeded"),
+    ]
     assert [run.trigger for run in runs[2:5]] == ["retry", "retry", "retry"]
     failed_alerts = [e for e in result.timeline.of(Alert) if e.alert == "pipeline-failed"]
     assert {alert.tick for alert in failed_alerts} >= {2, 3, 4}
@@ -108,8 +115,13 @@ def test_the_stale_writer_is_refused_after_the_rollout(gauntlet):
 
 def test_no_secret_is_written_anywhere_in_the_run_directory(gauntlet):
     result, planted = gauntlet
-    leaks = [(path, secret) for path in result.run_dir.rglob("*") if path.is_file()
-             for secret in planted if secret.encode() in path.read_bytes()]
+    leaks = [
+        (path, secret)
+        for path in result.run_dir.rglob("*")
+        if path.is_file()
+        for secret in planted
+        if secret.encode() in path.read_bytes()
+    ]
 
     assert not leaks, leaks
 
@@ -122,5 +134,6 @@ def test_the_gauntlet_replayed_cold_tells_the_warm_replay_s_story(gauntlet, tmp_
     assert_same_story(warm, cold)
     killed = [run for run in warm.timeline.of(PipelineRun) if not run.succeeded]
     assert killed, "the run whose register task died must fail, warm as cold"
-    assert any(t["task"] == "register-model" and t["status"] == "FAILURE" for run in warm.timeline.runs
-               for t in run["tasks"])
+    assert any(
+        t["task"] == "register-model" and t["status"] == "FAILURE" for run in warm.timeline.runs for t in run["tasks"]
+    )

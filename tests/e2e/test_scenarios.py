@@ -22,8 +22,16 @@ from ctsim.timeline import (
 
 pytestmark = pytest.mark.e2e
 
-PIPELINE_STEPS = {"collect-data", "validate-data", "preprocess", "engineer-features", "train-model",
-                  "evaluate-model", "register-model", "start-canary"}
+PIPELINE_STEPS = {
+    "collect-data",
+    "validate-data",
+    "preprocess",
+    "engineer-features",
+    "train-model",
+    "evaluate-model",
+    "register-model",
+    "start-canary",
+}
 
 
 @pytest.fixture(scope="module")
@@ -36,6 +44,7 @@ def runs(tmp_path_factory):
         if name not in cache:
             cache[name] = run_scenario(name, runs_dir=root)
         return cache[name]
+
     return get
 
 
@@ -106,7 +115,8 @@ def test_cli_exits_1_when_an_expectation_fails(tmp_path, capsys):
     scenario.write_text(
         "name: expects-a-rollback\nclock: {ticks: 3}\nbootstrap_tick: 1\n"
         "data: {generator: {rows_per_tick: 300}}\n"
-        "expectations:\n  - expect: rollback\n    happens: true\n")
+        "expectations:\n  - expect: rollback\n    happens: true\n"
+    )
     code = main(["run", "scenario", str(scenario), "--runs-dir", str(tmp_path / "runs")])
     out = capsys.readouterr().out
     assert code == 1

@@ -65,8 +65,19 @@ def test_compare_and_promote_dry_run_use_the_team_pipeline(team_checkout, tmp_pa
     out = capsys.readouterr().out
     assert code == 0 and "team_pipeline.flow:training" in out
     assert "team-continuous-training" in (tmp_path / "team.yaml").read_text()
-    code = main(["promote", "--scenario", "scenarios/approval-regression.yaml", "--dry-run", "--force",
-                 "--host", "http://127.0.0.1:9", "--runs-dir", str(tmp_path / "runs")])
+    code = main(
+        [
+            "promote",
+            "--scenario",
+            "scenarios/approval-regression.yaml",
+            "--dry-run",
+            "--force",
+            "--host",
+            "http://127.0.0.1:9",
+            "--runs-dir",
+            str(tmp_path / "runs"),
+        ]
+    )
     out = capsys.readouterr().out
     assert "team-continuous-training" in out and "FORCED" in out
 
@@ -81,8 +92,9 @@ def test_compare_replays_the_team_pipeline_per_policy(team_checkout, tmp_path, c
     scenario["expectations"] = [{"expect": "promotions", "at_least": 1}]
     short = tmp_path / "segment-multiclass-short.yaml"
     short.write_text(yaml.safe_dump(scenario))
-    code = main(["compare", str(short), "--policy", "none", "--policy", "schedule",
-                 "-j", "2", "--runs-dir", str(tmp_path)])
+    code = main(
+        ["compare", str(short), "--policy", "none", "--policy", "schedule", "-j", "2", "--runs-dir", str(tmp_path)]
+    )
     assert code == 0, capsys.readouterr()
     (document,) = tmp_path.glob("compare-*/compare.json")
     policies = {p["policy"]: p for p in json.loads(document.read_text())["policies"]}

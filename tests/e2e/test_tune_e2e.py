@@ -17,17 +17,33 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_tune_replays_trials_through_the_pipeline_and_prints_a_pasteable_block(tmp_path, capsys):
     pytest.importorskip("optuna", reason="ctsim tune needs the 'tune' extra (optuna)")
     document = yaml.safe_load((ROOT / "scenarios" / "nannyml-employment.yaml").read_text())
-    document["clock"]["ticks"] = 7          # bootstrap at 3, a schedule could fire once (tick 7 is past the end)
+    document["clock"]["ticks"] = 7  # bootstrap at 3, a schedule could fire once (tick 7 is past the end)
     document["data"]["replay"]["path"] = str(ROOT / "fixtures" / "employment_ma.csv")
     document["expectations"] = []
     scenario = tmp_path / "tiny-employment.yaml"
     scenario.write_text(yaml.safe_dump(document), encoding="utf-8")
     space = tmp_path / "space.yaml"
-    space.write_text("triggers:\n  performance: {max_drop: {low: 0.01, high: 0.2}, enabled: true}\n"
-                     "  cooldown_ticks: [0, 1]\n", encoding="utf-8")
+    space.write_text(
+        "triggers:\n  performance: {max_drop: {low: 0.01, high: 0.2}, enabled: true}\n  cooldown_ticks: [0, 1]\n",
+        encoding="utf-8",
+    )
 
-    code = main(["tune", str(scenario), "--space", str(space), "--trials", "2", "-j", "2", "--baselines", "none",
-                 "--runs-dir", str(tmp_path / "runs")])
+    code = main(
+        [
+            "tune",
+            str(scenario),
+            "--space",
+            str(space),
+            "--trials",
+            "2",
+            "-j",
+            "2",
+            "--baselines",
+            "none",
+            "--runs-dir",
+            str(tmp_path / "runs"),
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 0, out
     (record,) = (tmp_path / "runs").glob("tune-*/tune.json")

@@ -20,8 +20,9 @@ from ctsim.gates.canary import (
 )
 from ctsim.settings import CanarySettings
 
-CANARY = CanarySettings(step_weight=20, max_weight=60, failure_threshold=2, max_regression=0.03, min_samples=50,
-                        progress_deadline_ticks=10)
+CANARY = CanarySettings(
+    step_weight=20, max_weight=60, failure_threshold=2, max_regression=0.03, min_samples=50, progress_deadline_ticks=10
+)
 GOOD = Observation(samples=100, canary_metric=0.90, champion_metric=0.90)
 BAD = Observation(samples=100, canary_metric=0.80, champion_metric=0.90)
 EMPTY = Observation(samples=10, canary_metric=0.10, champion_metric=0.90)
@@ -82,7 +83,10 @@ def test_rollback_reason_names_failure_threshold() -> None:
     _, decision = advance(state, BAD, CANARY)
     assert decision.action == "rollback"
     assert (decision.reason.rule, decision.reason.observed, decision.reason.threshold) == (
-        "failed_checks < failure_threshold", 2, 2)
+        "failed_checks < failure_threshold",
+        2,
+        2,
+    )
 
 
 @pytest.mark.parametrize(

@@ -114,11 +114,11 @@ def test_a_window_without_any_batch_is_blocked_for_its_rows_alone() -> None:
 def test_imputation_lets_missing_features_through_but_never_missing_labels() -> None:
     """5% missing in one feature blocks without imputation; with median imputation it is filled later."""
     frame = clean_frame()
-    frame.loc[: 9, "f2"] = math.nan
+    frame.loc[:9, "f2"] = math.nan
     imputing = GATE.model_copy(update={"impute": "median"})
     assert not reason(check_data(frame, CONTRACT, GATE), "null_share").ok
     assert check_data(frame, CONTRACT, imputing).passed
-    frame.loc[: 9, "label"] = math.nan
+    frame.loc[:9, "label"] = math.nan
     assert not reason(check_data(frame, CONTRACT, imputing), "null_share").ok
 
 
@@ -159,7 +159,7 @@ def test_null_labels_count() -> None:
 def test_duplicate_share_boundary_ignores_meta_columns(copies: int, passed: bool) -> None:
     frame = clean_frame()
     features = ["f1", "f2", "color", "free", "label"]
-    frame.loc[1 : copies, features] = frame.loc[0, features].to_numpy()
+    frame.loc[1:copies, features] = frame.loc[0, features].to_numpy()
     decision = check_data(frame, CONTRACT, GATE)
     assert reason(decision, "duplicate").observed == copies / ROWS
     assert decision.passed is passed

@@ -13,8 +13,17 @@ def test_package_all_names_resolve() -> None:
 
 
 def test_package_reexports_every_module_public_name_that_callers_need() -> None:
-    wanted = {"check_data", "check_model", "start", "advance", "promotion_result", "Phase", "CanaryState",
-              "Observation", "CanaryDecision"}
+    wanted = {
+        "check_data",
+        "check_model",
+        "start",
+        "advance",
+        "promotion_result",
+        "Phase",
+        "CanaryState",
+        "Observation",
+        "CanaryDecision",
+    }
     assert wanted <= set(ctsim.gates.__all__)
 
 

@@ -14,8 +14,9 @@ from ctsim.settings import CanarySettings, ModelGateSettings
 
 LOWER = ["log_loss", "rmse", "mae"]
 values = st.floats(0, 50)
-gates = st.builds(ModelGateSettings, metric=st.sampled_from(LOWER), max_value=st.none() | values,
-                  max_regression=st.floats(0, 5))
+gates = st.builds(
+    ModelGateSettings, metric=st.sampled_from(LOWER), max_value=st.none() | values, max_regression=st.floats(0, 5)
+)
 
 
 def test_a_lower_is_better_gate_blocks_a_worse_model_and_passes_a_better_one():
@@ -28,14 +29,20 @@ def test_a_lower_is_better_gate_blocks_a_worse_model_and_passes_a_better_one():
     bound, regression = worse.reasons
     assert (bound.rule, bound.threshold, bound.ok) == ("rmse <= max_value", 2.0, True)
     assert (regression.rule, regression.observed, regression.threshold, regression.ok) == (
-        "rmse <= champion + max_regression", 1.5, 1.1, False)
+        "rmse <= champion + max_regression",
+        1.5,
+        1.1,
+        False,
+    )
     assert not check_model(2.5, None, gate).passed  # above the ceiling, even as the first model
 
 
 def test_the_bound_is_named_for_the_direction():
     assert ModelGateSettings().bound == 0.6 and ModelGateSettings(metric="r2").bound == 0.0
     assert ModelGateSettings(metric="log_loss").bound is None
-    with pytest.raises(ValueError, match="'min_value' setting of the model gate does not apply to rmse.*use 'max_value'"):
+    with pytest.raises(
+        ValueError, match="'min_value' setting of the model gate does not apply to rmse.*use 'max_value'"
+    ):
         ModelGateSettings(metric="rmse", min_value=0.5)
     with pytest.raises(ValueError, match="'max_value' setting of the model gate does not apply to accuracy"):
         ModelGateSettings(metric="accuracy", max_value=0.5)

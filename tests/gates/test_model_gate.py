@@ -14,8 +14,9 @@ from ctsim.settings import ModelGateSettings
 GATE_SETTINGS = ModelGateSettings(metric="f1", min_value=0.6, max_regression=0.05)
 
 metrics = st.floats(min_value=0, max_value=1)
-model_settings = st.builds(ModelGateSettings, metric=st.sampled_from(["accuracy", "f1", "roc_auc"]),
-                           min_value=metrics, max_regression=metrics)
+model_settings = st.builds(
+    ModelGateSettings, metric=st.sampled_from(["accuracy", "f1", "roc_auc"]), min_value=metrics, max_regression=metrics
+)
 
 
 def test_first_model_only_needs_the_floor() -> None:
@@ -68,7 +69,7 @@ def test_nan_champion_blocks_rather_than_waves_through() -> None:
 def test_candidate_worse_than_champion_by_more_than_allowance_never_passes(
     candidate: float, champion: float, gate: ModelGateSettings
 ) -> None:
-    """"Worse by more than max_regression" is read as the reason reports it: below champion - max_regression."""
+    """ "Worse by more than max_regression" is read as the reason reports it: below champion - max_regression."""
     if candidate < champion - gate.max_regression:
         assert not check_model(candidate, champion, gate).passed
 

@@ -17,16 +17,23 @@ def without(monkeypatch):
     real = importlib.util.find_spec
 
     def hide(*modules: str) -> None:
-        monkeypatch.setattr(importlib.util, "find_spec",
-                            lambda name, *a, **k: None if name.split(".")[0] in modules else real(name, *a, **k))
+        monkeypatch.setattr(
+            importlib.util,
+            "find_spec",
+            lambda name, *a, **k: None if name.split(".")[0] in modules else real(name, *a, **k),
+        )
+
     return hide
 
 
 @pytest.mark.parametrize("extra", sorted(EXTRAS))
 def test_require_names_the_extra_to_install(without, extra):
     without(EXTRAS[extra])
-    with pytest.raises(MissingExtra, match=rf"needs {EXTRAS[extra]}, which is not installed: "
-                                           rf"pip install 'ctsim\[{extra}\]'"):
+    with pytest.raises(
+        MissingExtra,
+        match=rf"needs {EXTRAS[extra]}, which is not installed: "
+        rf"pip install 'ctsim\[{extra}\]'",
+    ):
         require(extra, "this feature")
 
 
@@ -36,11 +43,14 @@ def test_installed_extras_pass():
             require(extra, "this feature")
 
 
-@pytest.mark.parametrize("argv, extra", [
-    (["run", "scenario", "baseline", "--plot", "p.png"], "plot"),
-    (["compare", "baseline", "--plot", "p.svg"], "plot"),
-    (["verify-gates", "baseline"], "testing"),
-])
+@pytest.mark.parametrize(
+    "argv, extra",
+    [
+        (["run", "scenario", "baseline", "--plot", "p.png"], "plot"),
+        (["compare", "baseline", "--plot", "p.svg"], "plot"),
+        (["verify-gates", "baseline"], "testing"),
+    ],
+)
 def test_the_cli_stops_at_once_with_one_line_and_exit_2(without, tmp_path, monkeypatch, capsys, argv, extra):
     monkeypatch.chdir(tmp_path)
     without(EXTRAS[extra])

@@ -38,8 +38,11 @@ def installed(tmp_path_factory) -> tuple[Path, Path]:
     made = sh([sys.executable, "-m", "venv", base / "venv"], base, 120)
     assert made.returncode == 0, made.stderr
     bin_dir = base / "venv" / "bin"
-    added = sh([bin_dir / "python", "-m", "pip", "install", "-q", "-c", ROOT / "ci" / "constraints.txt", wheel],
-               base, INSTALL_DEADLINE)
+    added = sh(
+        [bin_dir / "python", "-m", "pip", "install", "-q", "-c", ROOT / "ci" / "constraints.txt", wheel],
+        base,
+        INSTALL_DEADLINE,
+    )
     assert added.returncode == 0, added.stderr[-2000:]
     work = base / "elsewhere"
     work.mkdir()
@@ -79,10 +82,18 @@ def test_a_feature_of_an_extra_names_the_extra(installed):
 def test_ctsim_run_scenario_baseline_passes_from_the_wheel(installed):
     bin_dir, work = installed
     env_path = f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"  # kfp.local's task processes use this python
-    ran = subprocess.run([str(bin_dir / "ctsim"), "run", "scenario", "baseline"], cwd=work, capture_output=True,
-                         text=True, timeout=900,
-                         env={**{k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")},
-                              "PATH": env_path, "PYTHONNOUSERSITE": "1"})
+    ran = subprocess.run(
+        [str(bin_dir / "ctsim"), "run", "scenario", "baseline"],
+        cwd=work,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env={
+            **{k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")},
+            "PATH": env_path,
+            "PYTHONNOUSERSITE": "1",
+        },
+    )
     assert ran.returncode == 0, ran.stdout[-3000:] + ran.stderr[-2000:]
     assert "verdict PASSED" in ran.stdout
     assert any((work / "runs").glob("baseline-*/timeline.json"))

@@ -27,6 +27,7 @@ def passthrough(namespace: str, run_id: str) -> str:
 @ctsim_component
 def untrained_model(model: Output[Model]):
     from ctsim.kfp import save_model
+
     save_model({"not": "a model"}, model)
 
 
@@ -57,10 +58,12 @@ def registers_in_a_branch_never_taken(namespace: str, run_id: str, first_tick: i
         snapshot = collect_data(namespace=namespace, run_id=run_id, first_tick=first_tick, last_tick=last_tick)
         split = split_data(namespace=namespace, run_id=run_id, snapshot=snapshot.outputs["snapshot"])
         model = untrained_model()
-        evaluation = evaluate_model(namespace=namespace, run_id=run_id, model=model.outputs["model"],
-                                    holdout_set=split.outputs["holdout_set"])
-        register_model(namespace=namespace, run_id=run_id, model=model.outputs["model"],
-                       candidate=evaluation.outputs["candidate"])
+        evaluation = evaluate_model(
+            namespace=namespace, run_id=run_id, model=model.outputs["model"], holdout_set=split.outputs["holdout_set"]
+        )
+        register_model(
+            namespace=namespace, run_id=run_id, model=model.outputs["model"], candidate=evaluation.outputs["candidate"]
+        )
 
 
 @dsl.pipeline(name="wrong-types")

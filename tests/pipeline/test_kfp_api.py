@@ -6,9 +6,25 @@ import sys
 
 import ctsim.kfp
 
-PROMISED = {"collect_data", "validate_data", "split_data", "evaluate_model", "register_model", "start_canary",
-            "raise_alert", "finish_run", "exit_handler", "on_cluster", "ctsim_component", "components_on",
-            "save_model", "load_model", "run_settings", "COMPONENT_IMAGE", "with_store_secret"}
+PROMISED = {
+    "collect_data",
+    "validate_data",
+    "split_data",
+    "evaluate_model",
+    "register_model",
+    "start_canary",
+    "raise_alert",
+    "finish_run",
+    "exit_handler",
+    "on_cluster",
+    "ctsim_component",
+    "components_on",
+    "save_model",
+    "load_model",
+    "run_settings",
+    "COMPONENT_IMAGE",
+    "with_store_secret",
+}
 
 
 def test_every_promised_name_is_exported_and_resolves():
@@ -17,8 +33,10 @@ def test_every_promised_name_is_exported_and_resolves():
 
 
 def test_the_body_helpers_import_in_kfps_reduced_runtime():
-    code = ("import os; os.environ['_KFP_RUNTIME'] = 'true'\n"
-            "from ctsim.kfp import run_settings, save_model, load_model\n"
-            "import sys; assert 'ctsim.pipeline.library' not in sys.modules")
+    code = (
+        "import os; os.environ['_KFP_RUNTIME'] = 'true'\n"
+        "from ctsim.kfp import run_settings, save_model, load_model\n"
+        "import sys; assert 'ctsim.pipeline.library' not in sys.modules"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr

@@ -16,12 +16,18 @@ def test_a_pipeline_that_never_reaches_its_registration_fails_the_verdict(tmp_pa
     monkeypatch.delenv("CTSIM_S3_ENDPOINT", raising=False)
     monkeypatch.chdir(HERE)  # the team's working directory: byo_pipelines imports from here
     scenario = tmp_path / "silent.yaml"
-    scenario.write_text(yaml.safe_dump({
-        "name": "silent", "clock": {"ticks": 3}, "bootstrap_tick": 1,
-        "pipeline": "byo_pipelines:registers_in_a_branch_never_taken",
-        "data": {"generator": {"rows_per_tick": 300}},
-        "expectations": [{"expect": "rollback", "happens": False}],  # holds: nothing happens at all
-    }))
+    scenario.write_text(
+        yaml.safe_dump(
+            {
+                "name": "silent",
+                "clock": {"ticks": 3},
+                "bootstrap_tick": 1,
+                "pipeline": "byo_pipelines:registers_in_a_branch_never_taken",
+                "data": {"generator": {"rows_per_tick": 300}},
+                "expectations": [{"expect": "rollback", "happens": False}],  # holds: nothing happens at all
+            }
+        )
+    )
     result = run_scenario(str(scenario), runs_dir=tmp_path / "runs")
     by_name = {r.name: r for r in result.verdict.results}
     assert by_name["no rollback happens"].passed  # the scenario's own expectation holds ...

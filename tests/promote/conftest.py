@@ -25,8 +25,16 @@ def isolated_env(tmp_path, monkeypatch):
 
 
 def write_kubeconfig(path: Path, current: str, names=("kind-ctsim", "prod-eu")) -> Path:
-    path.write_text(yaml.safe_dump({"apiVersion": "v1", "kind": "Config", "current-context": current,
-                                    "contexts": [{"name": n, "context": {"cluster": n}} for n in names]}))
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "apiVersion": "v1",
+                "kind": "Config",
+                "current-context": current,
+                "contexts": [{"name": n, "context": {"cluster": n}} for n in names],
+            }
+        )
+    )
     return path
 
 
@@ -47,13 +55,21 @@ def training_sha(tmp_path_factory) -> str:
     return compile_pipeline(tmp_path_factory.mktemp("compiled") / "pipeline.yaml").sha256
 
 
-def write_suite(runs: Path, sha: str, passed: bool = True, stamp: str = "20260302T100000Z",
-                names: tuple[str, ...] = ("baseline",)) -> Path:
+def write_suite(
+    runs: Path, sha: str, passed: bool = True, stamp: str = "20260302T100000Z", names: tuple[str, ...] = ("baseline",)
+) -> Path:
     status = "passed" if passed else "failed"
-    record = {"schema_version": 1, "pipeline_sha256": sha, "passed": passed, "started": "2026-03-02T10:00:00Z",
-              "finished": "2026-03-02T10:05:00Z",
-              "scenarios": [{"name": name, "status": status, "run_dir": f"runs/{name}-{stamp}",
-                             "pipeline_sha256": sha} for name in names]}
+    record = {
+        "schema_version": 1,
+        "pipeline_sha256": sha,
+        "passed": passed,
+        "started": "2026-03-02T10:00:00Z",
+        "finished": "2026-03-02T10:05:00Z",
+        "scenarios": [
+            {"name": name, "status": status, "run_dir": f"runs/{name}-{stamp}", "pipeline_sha256": sha}
+            for name in names
+        ],
+    }
     directory = runs / f"suite-{stamp}"
     directory.mkdir(parents=True)
     (directory / "suite.json").write_text(json.dumps(record))

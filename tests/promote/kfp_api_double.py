@@ -139,8 +139,11 @@ class KfpApiDouble:
         if method == "POST" and parts == ["experiments"]:
             return 200, self._create_experiment(raw, record)
         if method == "GET" and parts == ["recurringruns"]:
-            runs = [r for r in self.state.recurring_runs.values()
-                    if not query.get("experiment_id") or r.experiment_id == query["experiment_id"]]
+            runs = [
+                r
+                for r in self.state.recurring_runs.values()
+                if not query.get("experiment_id") or r.experiment_id == query["experiment_id"]
+            ]
             return 200, self._listing("recurringRuns", runs, query)
         if method == "POST" and parts == ["recurringruns"]:
             return 200, self._create_recurring_run(raw, record)
@@ -166,8 +169,9 @@ class KfpApiDouble:
         if any(p.display_name == name for p in self.state.pipelines.values()):
             raise BadRequest(f"a pipeline named {name!r} already exists")
         spec = self._uploaded_spec(raw, headers, record)
-        pipeline = kfp_server_api.V2beta1Pipeline(pipeline_id=_id(), display_name=name,
-                                                  description=query.get("description"))
+        pipeline = kfp_server_api.V2beta1Pipeline(
+            pipeline_id=_id(), display_name=name, description=query.get("description")
+        )
         self.state.pipelines[pipeline.pipeline_id] = pipeline
         self._add_version(pipeline.pipeline_id, name, spec)  # as KFP does: the first version takes the pipeline's name
         return self._json(pipeline)
@@ -182,8 +186,9 @@ class KfpApiDouble:
         return self._json(self._add_version(pipeline_id, name, spec))
 
     def _add_version(self, pipeline_id: str, name: str, spec: bytes) -> Any:
-        version = kfp_server_api.V2beta1PipelineVersion(pipeline_id=pipeline_id, pipeline_version_id=_id(),
-                                                        display_name=name)
+        version = kfp_server_api.V2beta1PipelineVersion(
+            pipeline_id=pipeline_id, pipeline_version_id=_id(), display_name=name
+        )
         self.state.versions[version.pipeline_version_id] = version
         self.state.uploads[version.pipeline_version_id] = spec
         return version
@@ -243,8 +248,11 @@ class KfpApiDouble:
 
     def _check_pipeline_reference(self, body: Any) -> None:
         ref = body.pipeline_version_reference
-        if ref is None or ref.pipeline_version_id not in self.state.versions \
-                or self.state.versions[ref.pipeline_version_id].pipeline_id != ref.pipeline_id:
+        if (
+            ref is None
+            or ref.pipeline_version_id not in self.state.versions
+            or self.state.versions[ref.pipeline_version_id].pipeline_id != ref.pipeline_id
+        ):
             raise BadRequest("pipeline_version_reference must name an uploaded pipeline and one of its versions")
         params = (body.runtime_config.parameters if body.runtime_config else None) or {}
         declared = _declared_inputs(self.state.uploads[ref.pipeline_version_id])
@@ -256,10 +264,13 @@ class KfpApiDouble:
         content_type = headers.get("Content-Type", "")
         if not content_type.startswith("multipart/form-data"):
             raise BadRequest(f"upload must be multipart/form-data, got {content_type!r}")
-        message = email.message_from_bytes(f"Content-Type: {content_type}\r\n\r\n".encode() + raw,
-                                           policy=email.policy.HTTP)
-        files = {part.get_param("name", header="content-disposition"): part.get_payload(decode=True)
-                 for part in message.iter_parts()}
+        message = email.message_from_bytes(
+            f"Content-Type: {content_type}\r\n\r\n".encode() + raw, policy=email.policy.HTTP
+        )
+        files = {
+            part.get_param("name", header="content-disposition"): part.get_payload(decode=True)
+            for part in message.iter_parts()
+        }
         if "uploadfile" not in files:
             raise BadRequest(f"upload needs a part named uploadfile, got {sorted(files)}")
         spec = files["uploadfile"]
@@ -279,7 +290,7 @@ class KfpApiDouble:
         items = [item for item in items if _matches(item, query.get("filter"))]
         size = int(query.get("page_size") or 100)
         start = int(query.get("page_token") or 0)
-        page = items[start:start + size]
+        page = items[start : start + size]
         result: dict[str, Any] = {key: [self._json(item) for item in page], "total_size": len(items)}
         if start + size < len(items):
             result["next_page_token"] = str(start + size)

@@ -17,8 +17,10 @@ def test_up_plan_creates_kind_installs_pinned_kfp_waits_and_port_forwards():
     config = argvs[0][argvs[0].index("--config") + 1]
     assert config.endswith("kind-config.yaml") and Path(config).is_file()  # package data, there in a wheel too
     applied = [a[a.index("-k") + 1] for a in argvs if "apply" in a]
-    assert applied == [f"github.com/kubeflow/pipelines/manifests/kustomize/cluster-scoped-resources?ref={cluster.KFP_VERSION}",
-                       f"github.com/kubeflow/pipelines/manifests/kustomize/env/platform-agnostic?ref={cluster.KFP_VERSION}"]
+    assert applied == [
+        f"github.com/kubeflow/pipelines/manifests/kustomize/cluster-scoped-resources?ref={cluster.KFP_VERSION}",
+        f"github.com/kubeflow/pipelines/manifests/kustomize/env/platform-agnostic?ref={cluster.KFP_VERSION}",
+    ]
     assert all(a[1:3] == ("--context", "kind-demo") for a in argvs if a[0] == "kubectl")
     waits = [i for i, a in enumerate(argvs) if "wait" in a]
     assert waits and all(i > argvs.index(next(a for a in argvs if "apply" in a)) for i in waits)
@@ -39,7 +41,10 @@ def test_down_plan_deletes_the_named_cluster():
 
 def test_missing_tools_are_named_in_order():
     present = {"kubectl"}
-    assert cluster.missing_tools(cluster.up_plan(), lambda tool: tool if tool in present else None) == ["docker", "kind"]
+    assert cluster.missing_tools(cluster.up_plan(), lambda tool: tool if tool in present else None) == [
+        "docker",
+        "kind",
+    ]
 
 
 def fake_tool(directory, name):
@@ -48,8 +53,10 @@ def fake_tool(directory, name):
     path.chmod(path.stat().st_mode | stat.S_IEXEC)
 
 
-@pytest.mark.parametrize("present, missing", [((), "docker, kind, kubectl"), (("docker", "kind"), "kubectl"),
-                                              (("kind", "kubectl"), "docker")])
+@pytest.mark.parametrize(
+    "present, missing",
+    [((), "docker, kind, kubectl"), (("docker", "kind"), "kubectl"), (("kind", "kubectl"), "docker")],
+)
 def test_cluster_up_without_the_tools_says_which_and_exits_2(tmp_path, monkeypatch, capsys, present, missing):
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
@@ -74,6 +81,7 @@ def test_a_failing_step_stops_the_plan_with_one_line(tmp_path, monkeypatch):
     (bin_dir / "kind").chmod(0o755)
     monkeypatch.setenv("PATH", str(bin_dir) + os.pathsep + os.environ.get("PATH", ""))
     from ctsim.errors import ClusterError
+
     with pytest.raises(ClusterError, match=r"'create the kind cluster' failed \(exit 3\)"):
         cluster.execute(cluster.up_plan(), log=lambda line: None)
 

@@ -31,8 +31,10 @@ def test_every_step_of_both_pipelines_takes_the_store_keys_from_kfp_s_artifact_s
     from ctsim.pipeline.library import STORE_SECRET, STORE_SECRET_KEYS
     from ctsim.pipeline.source import prepare
 
-    for compiled in (prepare(None, tmp_path, tmp_path / "training.yaml").compiled,
-                     compile_trigger_check(tmp_path / "check.yaml")):
+    for compiled in (
+        prepare(None, tmp_path, tmp_path / "training.yaml").compiled,
+        compile_trigger_check(tmp_path / "check.yaml"),
+    ):
         documents = list(yaml.safe_load_all(compiled.path.read_text()))
         executors = documents[0]["deploymentSpec"]["executors"]
         platform = documents[1]["platforms"]["kubernetes"]["deploymentSpec"]["executors"]

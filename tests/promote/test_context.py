@@ -37,8 +37,16 @@ def test_no_kubeconfig_is_fine_with_an_explicit_host_only():
 
 
 def write_config(path, current, names):
-    path.write_text(yaml.safe_dump({"apiVersion": "v1", "kind": "Config", "current-context": current,
-                                    "contexts": [{"name": n, "context": {"cluster": n}} for n in names]}))
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "apiVersion": "v1",
+                "kind": "Config",
+                "current-context": current,
+                "contexts": [{"name": n, "context": {"cluster": n}} for n in names],
+            }
+        )
+    )
     return path
 
 

@@ -17,6 +17,7 @@ DAYS = "sun mon tue wed thu fri sat".split()
 @st.composite
 def cron_term(draw, low: int, high: int, names: list[str] | None):
     """One comma-separated term of a field: *, */s, n, a-b, a-b/s or n/s (numbers or names)."""
+
     def value():
         number = draw(st.integers(low, high))
         if names and draw(st.booleans()):
@@ -52,13 +53,16 @@ def instants(expr: str, start: datetime, count: int, **kwargs) -> list[datetime]
     return [it.get_next(datetime) for _ in range(count)]
 
 
-@pytest.mark.parametrize("five, six", [
-    ("0 3 * * 1", "0 0 3 * * 1"),
-    ("*/15 * * * *", "0 */15 * * * *"),
-    ("0 0 * * 7", "0 0 0 * * 0"),            # croniter's Sunday-as-7 is out of robfig's range
-    ("0 0 * * 5-7", "0 0 0 * * 0,5,6"),
-    ("30 2 1,15 jan-mar *", "0 30 2 1,15 jan-mar *"),
-])
+@pytest.mark.parametrize(
+    "five, six",
+    [
+        ("0 3 * * 1", "0 0 3 * * 1"),
+        ("*/15 * * * *", "0 */15 * * * *"),
+        ("0 0 * * 7", "0 0 0 * * 0"),  # croniter's Sunday-as-7 is out of robfig's range
+        ("0 0 * * 5-7", "0 0 0 * * 0,5,6"),
+        ("30 2 1,15 jan-mar *", "0 30 2 1,15 jan-mar *"),
+    ],
+)
 def test_known_conversions(five, six):
     assert to_kfp_cron(five) == six
     assert is_kfp_cron(six)
@@ -88,15 +92,18 @@ def test_conversion_only_prepends_a_zero_seconds_field(five):
     assert six[0] == "0" and six[1:5] == five.lower().split()[:4]
 
 
-@pytest.mark.parametrize("cron, said", [
-    ("0 0 L * *", "not a number or a known name"),
-    ("0 0 * * 1#2", "syntax KFP's scheduler does not accept"),
-    ("0 0 * * 5-1", "descending range"),
-    ("0 0 * * 6/1", "read 'N/step' weekdays differently"),
-    ("0 0 * * 7-7", "reads as every day"),
-    ("0 25 * * *", "within 0-23"),
-    ("0 0 * *", "five fields"),
-])
+@pytest.mark.parametrize(
+    "cron, said",
+    [
+        ("0 0 L * *", "not a number or a known name"),
+        ("0 0 * * 1#2", "syntax KFP's scheduler does not accept"),
+        ("0 0 * * 5-1", "descending range"),
+        ("0 0 * * 6/1", "read 'N/step' weekdays differently"),
+        ("0 0 * * 7-7", "reads as every day"),
+        ("0 25 * * *", "within 0-23"),
+        ("0 0 * *", "five fields"),
+    ],
+)
 def test_dialect_differences_are_refused_with_a_reason(cron, said):
     with pytest.raises(SettingError, match=said):
         to_kfp_cron(cron)

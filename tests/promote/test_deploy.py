@@ -35,15 +35,17 @@ def test_a_new_pipeline_sha_reuses_the_pipeline_and_adds_a_version_and_its_recur
     assert ("disabled", "recurring run", "baseline-schedule-11111111") in done
     modes = {r.display_name: r.mode for r in api.state.recurring_runs.values()}
     assert sorted(name for name, mode in modes.items() if mode == "ENABLE") == sorted(
-        name for verb, what, name in done if verb == "created" and what == "recurring run")
+        name for verb, what, name in done if verb == "created" and what == "recurring run"
+    )
     assert len(modes) == 4
     assert len(api.calls("POST", "/pipelines/upload")) == 2  # training and trigger-check, once each
     assert api.violations == []
 
 
 def post(url, body):
-    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        url, data=json.dumps(body).encode(), method="POST", headers={"Content-Type": "application/json"}
+    )
     try:
         with urllib.request.urlopen(request, timeout=5) as response:
             return response.status
@@ -55,10 +57,16 @@ def test_the_double_rejects_bodies_the_models_do_not_allow(api, prepared):
     apply_plan(connect(api.url), plan_for(prepared, api.url))
     version = next(iter(api.state.versions.values()))
     experiment = next(iter(api.state.experiments))
-    good = {"display_name": "x", "experiment_id": experiment, "mode": "ENABLE",
-            "pipeline_version_reference": {"pipeline_id": version.pipeline_id,
-                                           "pipeline_version_id": version.pipeline_version_id},
-            "trigger": {"cron_schedule": {"cron": "0 0 0 * * 1"}}}
+    good = {
+        "display_name": "x",
+        "experiment_id": experiment,
+        "mode": "ENABLE",
+        "pipeline_version_reference": {
+            "pipeline_id": version.pipeline_id,
+            "pipeline_version_id": version.pipeline_version_id,
+        },
+        "trigger": {"cron_schedule": {"cron": "0 0 0 * * 1"}},
+    }
     url = api.url + "/apis/v2beta1/recurringruns"
     assert post(url, good) == 200
     assert post(url, {**good, "trigger": {"cron_schedule": {"cron": "0 0 * * 1"}}}) == 400  # five fields

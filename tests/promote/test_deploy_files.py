@@ -58,7 +58,9 @@ def test_kind_config_is_one_pinned_node_named_like_the_cluster_command():
 def test_dockerfile_builds_ctsim_with_kfp_on_python_311_slim():
     text = (ROOT / "Dockerfile").read_text()
     # python:3.11-slim by default; ci/docker-setup.sh passes a locally built bookworm base where none can be pulled
-    assert re.search(r"^ARG BASE_IMAGE=python:3\.11-slim$", text, re.M) and re.search(r"^FROM \$\{BASE_IMAGE\}$", text, re.M)
+    assert re.search(r"^ARG BASE_IMAGE=python:3\.11-slim$", text, re.M) and re.search(
+        r"^FROM \$\{BASE_IMAGE\}$", text, re.M
+    )
     assert re.search(r"pip install[^\n]* -e \.", text) and "import kfp, ctsim.pipeline.tasks" in text
     assert COMPONENT_IMAGE not in text.replace("COMPONENT_IMAGE", "")  # the tag lives in components.py only
 
@@ -68,8 +70,14 @@ def test_ci_workflow_reads_the_image_tag_from_the_code_and_runs_the_promised_ste
     steps = workflow["jobs"]["kind-e2e"]["steps"]
     script = "\n".join(step.get("run", "") for step in steps)
     assert "from ctsim.pipeline.components import COMPONENT_IMAGE" in script and COMPONENT_IMAGE not in script
-    for command in ("docker build", "docker compose", "ctsim run suite", "ctsim cluster up", "ctsim promote",
-                    "--run-now", "ctsim cluster down"):
+    for command in (
+        "docker build",
+        "docker compose",
+        "ctsim run suite",
+        "ctsim cluster up",
+        "ctsim promote",
+        "--run-now",
+        "ctsim cluster down",
+    ):
         assert command in script, command
     assert script.index("ctsim cluster up") < script.index("ctsim promote") < script.index("ctsim cluster down")
-

@@ -13,8 +13,14 @@ SHA = "a" * 64
 OTHER = "b" * 64
 
 
-def suite(sha=SHA, passed=True, statuses=("passed", "passed"), scenario_sha=None, finished="2026-03-02T10:00:00Z",
-          source="runs/suite-1"):
+def suite(
+    sha=SHA,
+    passed=True,
+    statuses=("passed", "passed"),
+    scenario_sha=None,
+    finished="2026-03-02T10:00:00Z",
+    source="runs/suite-1",
+):
     scenarios = tuple(ScenarioRecord(f"s{i}", status, scenario_sha or sha) for i, status in enumerate(statuses))
     return SuiteRecord(source, sha, passed, finished, scenarios)
 
@@ -55,8 +61,13 @@ def test_an_empty_suite_is_not_evidence():
 
 def test_a_passing_suite_that_never_ran_the_promoted_scenario_does_not_unlock_it():
     """The issue's case: a green suite of two other scenarios must not let `baseline` through."""
-    two_others = SuiteRecord("runs/suite-1", SHA, True, "f", (ScenarioRecord("sudden-drift", "passed", SHA),
-                                                              ScenarioRecord("label-shift", "passed", SHA)))
+    two_others = SuiteRecord(
+        "runs/suite-1",
+        SHA,
+        True,
+        "f",
+        (ScenarioRecord("sudden-drift", "passed", SHA), ScenarioRecord("label-shift", "passed", SHA)),
+    )
     outcome = promotion_gate([two_others], SHA, "baseline")
     assert not outcome.allowed and outcome.evidence is None
     assert "'baseline'" in outcome.reason and "none ran scenario 'baseline'" in outcome.reason
@@ -64,8 +75,13 @@ def test_a_passing_suite_that_never_ran_the_promoted_scenario_does_not_unlock_it
 
 
 def test_the_promoted_scenario_must_have_run_this_pipeline_even_if_others_did():
-    mixed = SuiteRecord("runs/suite-1", SHA, True, "f", (ScenarioRecord("baseline", "passed", OTHER),
-                                                        ScenarioRecord("sudden-drift", "passed", SHA)))
+    mixed = SuiteRecord(
+        "runs/suite-1",
+        SHA,
+        True,
+        "f",
+        (ScenarioRecord("baseline", "passed", OTHER), ScenarioRecord("sudden-drift", "passed", SHA)),
+    )
     outcome = promotion_gate([mixed], SHA, "baseline")
     assert not outcome.allowed and "pipeline changed" in outcome.reason
 
@@ -81,16 +97,30 @@ def test_force_is_not_reported_when_a_suite_passed_anyway():
 
 
 statuses = st.lists(st.sampled_from(["passed", "failed", "crashed"]), max_size=4)
-records = st.lists(st.builds(suite, sha=st.sampled_from([SHA, OTHER]), passed=st.booleans(), statuses=statuses,
-                             scenario_sha=st.sampled_from([None, OTHER]), finished=st.sampled_from(["1", "2", "3"])),
-                   max_size=6)
+records = st.lists(
+    st.builds(
+        suite,
+        sha=st.sampled_from([SHA, OTHER]),
+        passed=st.booleans(),
+        statuses=statuses,
+        scenario_sha=st.sampled_from([None, OTHER]),
+        finished=st.sampled_from(["1", "2", "3"]),
+    ),
+    max_size=6,
+)
 
 
 @pytest.mark.property
 @given(records, st.sampled_from(["s0", "s1", "s3"]))
 def test_allowed_exactly_when_some_green_record_ran_this_scenario_with_this_sha(found, promoted):
-    green = [r for r in found if r.passed and r.scenarios and all(s.status == "passed" for s in r.scenarios)
-             and any(s.name == promoted and s.pipeline_sha256 == SHA for s in r.scenarios)]
+    green = [
+        r
+        for r in found
+        if r.passed
+        and r.scenarios
+        and all(s.status == "passed" for s in r.scenarios)
+        and any(s.name == promoted and s.pipeline_sha256 == SHA for s in r.scenarios)
+    ]
     outcome = promotion_gate(found, SHA, promoted)
     assert outcome.allowed == bool(green)
     assert outcome.evidence is None or outcome.evidence in green
@@ -104,8 +134,14 @@ def write_suite(runs, name, payload):
 
 
 def test_reader_loads_schema_1_records_and_reports_unreadable_ones(tmp_path):
-    good = {"schema_version": 1, "pipeline_sha256": SHA, "passed": True, "started": "s", "finished": "f",
-            "scenarios": [{"name": "baseline", "status": "passed", "run_dir": "runs/x", "pipeline_sha256": SHA}]}
+    good = {
+        "schema_version": 1,
+        "pipeline_sha256": SHA,
+        "passed": True,
+        "started": "s",
+        "finished": "f",
+        "scenarios": [{"name": "baseline", "status": "passed", "run_dir": "runs/x", "pipeline_sha256": SHA}],
+    }
     write_suite(tmp_path, "suite-20260302T100000Z", good)
     write_suite(tmp_path, "suite-20260302T110000Z", "{not json")
     write_suite(tmp_path, "suite-20260302T120000Z", {**good, "schema_version": 2})
@@ -113,8 +149,10 @@ def test_reader_loads_schema_1_records_and_reports_unreadable_ones(tmp_path):
     found, ignored = load_suites(tmp_path)
     assert [r.source for r in found] == [str(tmp_path / "suite-20260302T100000Z")]
     assert found[0].vouches_for(SHA, "baseline") and found[0].scenarios[0].name == "baseline"
-    assert sorted(ignored) == [str(tmp_path / "suite-20260302T110000Z" / "suite.json"),
-                               str(tmp_path / "suite-20260302T120000Z" / "suite.json")]
+    assert sorted(ignored) == [
+        str(tmp_path / "suite-20260302T110000Z" / "suite.json"),
+        str(tmp_path / "suite-20260302T120000Z" / "suite.json"),
+    ]
 
 
 def test_reader_of_a_missing_runs_dir_finds_nothing(tmp_path):
@@ -129,8 +167,10 @@ def test_the_gate_reads_what_the_suite_runner_writes(tmp_path):
 
     now = datetime(2026, 3, 2, tzinfo=UTC)
     for stamp, status in (("20260302T100000Z", "failed"), ("20260302T110000Z", "passed")):
-        outcomes = [ScenarioOutcome("baseline", "passed", "runs/x", SHA, 1.0),
-                    ScenarioOutcome("sudden-drift", status, "runs/y", SHA, 1.0)]
+        outcomes = [
+            ScenarioOutcome("baseline", "passed", "runs/x", SHA, 1.0),
+            ScenarioOutcome("sudden-drift", status, "runs/y", SHA, 1.0),
+        ]
         directory = tmp_path / f"suite-{stamp}"
         directory.mkdir()
         write_json(directory / "suite.json", suite_document(SuiteResult(directory, SHA, now, now, outcomes)))

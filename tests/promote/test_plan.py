@@ -20,20 +20,34 @@ CONTRACT = {"features": [{"name": "x0", "kind": "numeric"}], "label": "label", "
 
 def shaped(*names: str, types: dict | None = None) -> PreparedPipeline:
     types = types or {}
-    parameters = tuple(Parameter(n, types.get(n, "NUMBER_INTEGER" if n.endswith("tick") else "STRING"), False)
-                       for n in names)
-    return PreparedPipeline("test", CompiledPipeline(Path("pipeline.yaml"), "c" * 64),
-                            PipelineShape("p", parameters, (), ("comp-register-model",)))
+    parameters = tuple(
+        Parameter(n, types.get(n, "NUMBER_INTEGER" if n.endswith("tick") else "STRING"), False) for n in names
+    )
+    return PreparedPipeline(
+        "test",
+        CompiledPipeline(Path("pipeline.yaml"), "c" * 64),
+        PipelineShape("p", parameters, (), ("comp-register-model",)),
+    )
 
 
 REFERENCE = shaped("namespace", "run_id", "first_tick", "last_tick")
 
 
 def plan_of(triggers: dict, tick="1d", pipeline=REFERENCE, parameters=None):
-    scenario = Scenario.model_validate({"name": "demo", "clock": {"tick": tick}, "triggers": triggers,
-                                        "parameters": parameters or {}})
-    return build_plan(scenario, CONTRACT, host="h", target="t", gate="g", namespace="prod", pipeline=pipeline,
-                      training=TRAINING, trigger_check=CHECK)
+    scenario = Scenario.model_validate(
+        {"name": "demo", "clock": {"tick": tick}, "triggers": triggers, "parameters": parameters or {}}
+    )
+    return build_plan(
+        scenario,
+        CONTRACT,
+        host="h",
+        target="t",
+        gate="g",
+        namespace="prod",
+        pipeline=pipeline,
+        training=TRAINING,
+        trigger_check=CHECK,
+    )
 
 
 def declared_inputs(package) -> set[str]:
@@ -51,7 +65,12 @@ def test_the_schedule_becomes_a_six_field_cron_run_of_a_forced_trigger_check():
 def test_volume_performance_and_drift_become_one_unforced_trigger_check_run_per_tick():
     plan = plan_of({"volume": {"min_new_rows": 10}, "performance": {}, "drift": {}}, tick="6h")
     (run,) = plan.recurring_runs
-    assert (run.pipeline, run.interval_second, run.cron, run.parameters["force"]) == ("trigger-check", 6 * 3600, None, False)
+    assert (run.pipeline, run.interval_second, run.cron, run.parameters["force"]) == (
+        "trigger-check",
+        6 * 3600,
+        None,
+        False,
+    )
     assert "volume, performance, drift" in run.why
     assert run.parameters["version_name"] == version_name(TRAINING.sha256)
     assert '"min_new_rows":10' in run.parameters["triggers_json"]
@@ -59,8 +78,7 @@ def test_volume_performance_and_drift_become_one_unforced_trigger_check_run_per_
 
 def test_names_follow_the_pipeline_hash():
     plan = plan_of({"schedule": {}, "drift": {}})
-    assert [r.name for r in plan.recurring_runs] == ["demo-schedule-cccccccc",
-                                                     "demo-trigger-check-cccccccc-dddddddd"]
+    assert [r.name for r in plan.recurring_runs] == ["demo-schedule-cccccccc", "demo-trigger-check-cccccccc-dddddddd"]
     assert plan.training.version == "sha256-cccccccccccccccc" and plan.experiment == "ctsim-demo"
 
 
@@ -69,8 +87,16 @@ def test_no_triggers_no_recurring_runs():
 
 
 def test_the_launch_document_passes_only_what_the_pipeline_declares_and_keeps_the_contract_off_the_command_line():
-    team = shaped("namespace", "run_id", "first_tick", "last_tick", "as_of_tick", "seed", "learning_rate",
-                  types={"learning_rate": "NUMBER_DOUBLE", "seed": "NUMBER_INTEGER"})
+    team = shaped(
+        "namespace",
+        "run_id",
+        "first_tick",
+        "last_tick",
+        "as_of_tick",
+        "seed",
+        "learning_rate",
+        types={"learning_rate": "NUMBER_DOUBLE", "seed": "NUMBER_INTEGER"},
+    )
     launch = plan_of({"drift": {}}, pipeline=team, parameters={"learning_rate": 0.1}).launch
     assert launch["parameters"] == {"namespace": "prod", "seed": 0, "learning_rate": 0.1}
     assert launch["declared"] == ["as_of_tick", "first_tick", "last_tick"]

@@ -16,25 +16,30 @@ def promote(capsys, *args):
 
 
 def test_promote_uploads_the_version_named_after_the_spec_hash_and_creates_recurring_runs(
-        api, kind_context, passing_suite, training_sha, capsys, tmp_path):
+    api, kind_context, passing_suite, training_sha, capsys, tmp_path
+):
     code, out, err = promote(capsys, "--host", api.url, "--scenario", "baseline")
     assert (code, err) == (0, "")
     assert api.violations == []
     versions = [r.query["name"] for r in api.calls("POST", "/pipelines/upload_version")]
     assert version_name(training_sha) in versions
-    uploaded = next(r for r in api.calls("POST", "/pipelines/upload_version")
-                    if r.query["name"] == version_name(training_sha))
+    uploaded = next(
+        r for r in api.calls("POST", "/pipelines/upload_version") if r.query["name"] == version_name(training_sha)
+    )
     compiled = (tmp_path / "runs" / "promote" / "pipeline.yaml").read_bytes()
     import hashlib
+
     assert uploaded.body["uploadfile_sha256"] == hashlib.sha256(compiled).hexdigest() == training_sha
 
     runs = {r.body["display_name"]: r.body for r in api.calls("POST", "/recurringruns")}
     schedule = runs[f"baseline-schedule-{training_sha[:8]}"]
     assert schedule["trigger"]["cron_schedule"]["cron"] == "0 0 0 * * 1"  # baseline: "0 0 * * 1"
     # The schedule is a forced trigger check: it writes the run's settings, then launches the training version.
-    assert schedule["pipeline_version_reference"]["pipeline_version_id"] == \
-        next(v.pipeline_version_id for v in api.state.versions.values() if v.display_name.startswith("sha256-")
-             and v.display_name != version_name(training_sha))
+    assert schedule["pipeline_version_reference"]["pipeline_version_id"] == next(
+        v.pipeline_version_id
+        for v in api.state.versions.values()
+        if v.display_name.startswith("sha256-") and v.display_name != version_name(training_sha)
+    )
     assert schedule["runtime_config"]["parameters"]["force"] is True
     assert schedule["runtime_config"]["parameters"]["version_name"] == version_name(training_sha)
     (check,) = [body for name, body in runs.items() if name.startswith(f"baseline-trigger-check-{training_sha[:8]}-")]
@@ -52,16 +57,18 @@ def test_a_second_promote_of_the_same_pipeline_reuses_everything(api, kind_conte
     assert len(api.state.recurring_runs) == 2 and len(api.state.experiments) == 1
 
 
-def test_promote_without_a_passing_suite_is_refused_before_any_request(api, kind_context, training_sha, capsys,
-                                                                       tmp_path):
+def test_promote_without_a_passing_suite_is_refused_before_any_request(
+    api, kind_context, training_sha, capsys, tmp_path
+):
     write_suite(tmp_path / "runs", training_sha, passed=False)
     code, out, err = promote(capsys, "--host", api.url)
     assert code == 1 and api.requests == []
     assert err.count("\n") == 1 and "ctsim run suite" in err and "baseline" in err
 
 
-def test_a_passing_suite_of_other_scenarios_does_not_unlock_promoting_baseline(api, kind_context, training_sha,
-                                                                               capsys, tmp_path):
+def test_a_passing_suite_of_other_scenarios_does_not_unlock_promoting_baseline(
+    api, kind_context, training_sha, capsys, tmp_path
+):
     write_suite(tmp_path / "runs", training_sha, names=("sudden-drift", "label-shift"))
     code, _, err = promote(capsys, "--host", api.url, "--scenario", "baseline")
     assert code == 1 and api.requests == []
@@ -116,8 +123,9 @@ def test_the_host_comes_from_kf_pipelines_endpoint(api, passing_suite, monkeypat
     assert code == 0 and f"KFP host      {api.url}" in out
 
 
-def test_run_now_starts_one_forced_trigger_check_that_launches_the_promoted_version(api, kind_context, passing_suite,
-                                                                                    training_sha, capsys):
+def test_run_now_starts_one_forced_trigger_check_that_launches_the_promoted_version(
+    api, kind_context, passing_suite, training_sha, capsys
+):
     code, out, _ = promote(capsys, "--host", api.url, "--run-now")
     assert code == 0 and "SUCCEEDED" in out
     (run,) = api.calls("POST", "/runs")
@@ -126,8 +134,9 @@ def test_run_now_starts_one_forced_trigger_check_that_launches_the_promoted_vers
     assert api.violations == []
 
 
-def test_a_scenario_without_triggers_deploys_the_pipeline_but_no_recurring_run(api, kind_context, training_sha,
-                                                                               tmp_path, capsys):
+def test_a_scenario_without_triggers_deploys_the_pipeline_but_no_recurring_run(
+    api, kind_context, training_sha, tmp_path, capsys
+):
     write_suite(tmp_path / "runs", training_sha, names=("baseline", "bare"))
     bare = tmp_path / "bare.yaml"
     bare.write_text(yaml.safe_dump({"name": "bare", "clock": {"ticks": 5}}))
@@ -135,8 +144,9 @@ def test_a_scenario_without_triggers_deploys_the_pipeline_but_no_recurring_run(a
     assert code == 0 and not api.calls("POST", "/recurringruns") and "the scenario has no triggers" in out
 
 
-def test_without_a_host_on_a_kind_context_promote_uses_the_port_forward_it_planned(api, kind_context, passing_suite,
-                                                                                    capsys, monkeypatch):
+def test_without_a_host_on_a_kind_context_promote_uses_the_port_forward_it_planned(
+    api, kind_context, passing_suite, capsys, monkeypatch
+):
     monkeypatch.setattr("ctsim.commands.promote.PORT_FORWARD_HOST", api.url)  # the double stands in for it
 
     code, out, err = promote(capsys, "--scenario", "baseline")

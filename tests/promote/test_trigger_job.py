@@ -23,13 +23,16 @@ def quiet(kind="volume"):
     return TriggerDecision(kind, False, (Reason("r", 0, 1, True),))
 
 
-@pytest.mark.parametrize("decisions, state, latest, launch", [
-    ([fired()], TriggerState(), 3, True),           # never ran: no cooldown to respect
-    ([quiet(), fired("drift")], TriggerState(5), 8, True),
-    ([fired()], TriggerState(5), 7, False),          # cooldown of 2 ticks: 6 and 7 are held, 8 may start
-    ([fired()], TriggerState(7), 7, False),          # nothing new since the last launch
-    ([quiet()], TriggerState(), 9, False),
-])
+@pytest.mark.parametrize(
+    "decisions, state, latest, launch",
+    [
+        ([fired()], TriggerState(), 3, True),  # never ran: no cooldown to respect
+        ([quiet(), fired("drift")], TriggerState(5), 8, True),
+        ([fired()], TriggerState(5), 7, False),  # cooldown of 2 ticks: 6 and 7 are held, 8 may start
+        ([fired()], TriggerState(7), 7, False),  # nothing new since the last launch
+        ([quiet()], TriggerState(), 9, False),
+    ],
+)
 def test_plan_launch_applies_the_shared_cooldown(decisions, state, latest, launch):
     arbitration, window = plan_launch(decisions, state, latest, 2, TrainingSettings(), None, 1)
     assert arbitration.fire is launch and (window is not None) is launch
@@ -42,10 +45,12 @@ def test_a_forced_check_launches_with_the_strategy_window():
 
 
 def test_decide_uses_the_same_trigger_rules_as_the_simulator():
-    triggers = TriggerSettings.model_validate({"volume": {"min_new_rows": 100}, "performance": {"max_drop": 0.05,
-                                                                                                "min_samples": 10}})
+    triggers = TriggerSettings.model_validate(
+        {"volume": {"min_new_rows": 100}, "performance": {"max_drop": 0.05, "min_samples": 10}}
+    )
     obs = Observations(latest_tick=5, new_labelled_rows=100, live=(LiveScore(50, 0.70),), reference_metric=0.80)
     from ctsim.contract import DataContract
+
     decisions = {d.trigger: d.fired for d in decide(triggers, obs, DataContract(features=()))}
     assert decisions == {"volume": True, "performance": True}
     calm = Observations(latest_tick=5, new_labelled_rows=99, live=(LiveScore(50, 0.79),), reference_metric=0.80)
@@ -61,7 +66,8 @@ def fill_lake(store, layout, source, ticks):
 
 @pytest.mark.store
 def test_one_tick_on_the_cluster_launches_the_promoted_version_when_drift_fires(
-        api, embedded_s3, object_store, store_layout, monkeypatch, tmp_path):
+    api, embedded_s3, object_store, store_layout, monkeypatch, tmp_path
+):
     from ctsim.promote.workflow import prepare
 
     prepared = prepare("sudden-drift", tmp_path / "promote", store_layout.namespace)
@@ -93,7 +99,8 @@ def test_one_tick_on_the_cluster_launches_the_promoted_version_when_drift_fires(
     assert (settings.first_tick, settings.last_tick, settings.as_of_tick) == (11, 13, 13)
     assert settings.contract["label"] == "label" and settings.pipeline_sha256 == prepared.pipeline.sha256
     assert run.body["pipeline_version_reference"]["pipeline_version_id"] == next(
-        v.pipeline_version_id for v in api.state.versions.values() if v.display_name == prepared.training.version)
+        v.pipeline_version_id for v in api.state.versions.values() if v.display_name == prepared.training.version
+    )
     assert api.violations == []
 
     again = trigger_job.check_and_launch(**params)  # same tick: nothing new, no second launch

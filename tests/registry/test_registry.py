@@ -18,9 +18,15 @@ THREADS = 8
 
 
 def register(registry: Registry, model: object = None, tick: int = 0, accuracy: float = 0.9) -> ModelRecord:
-    return registry.register({"model": model, "tick": tick} if model is None else model, metric="accuracy",
-                             metrics={"accuracy": accuracy}, run_id=f"run-{tick}", pipeline_sha256="p" * 64,
-                             data_snapshot={"ticks": [0, tick]}, created_tick=tick)
+    return registry.register(
+        {"model": model, "tick": tick} if model is None else model,
+        metric="accuracy",
+        metrics={"accuracy": accuracy},
+        run_id=f"run-{tick}",
+        pipeline_sha256="p" * 64,
+        data_snapshot={"ticks": [0, tick]},
+        created_tick=tick,
+    )
 
 
 def corrupt(store: ObjectStore, record: ModelRecord) -> None:
@@ -28,6 +34,7 @@ def corrupt(store: ObjectStore, record: ModelRecord) -> None:
 
 
 # versions --------------------------------------------------------------------
+
 
 def test_register_then_verify_and_load(registry: Registry):
     model = {"weights": [1.0, 2.0, 3.0]}
@@ -107,14 +114,18 @@ def test_alias_to_an_unregistered_version_is_refused(registry: Registry):
 
 # aliases ---------------------------------------------------------------------
 
+
 def test_set_alias_round_trips(registry: Registry):
     register(registry)
 
     pointer = registry.set_alias("champion", "v0001", expected=None, tick=4, reason="bootstrap")
 
     assert registry.alias("champion") == pointer
-    assert json.loads(registry.store.get(registry.layout.alias("champion")).data) == \
-        {"version": "v0001", "tick": 4, "reason": "bootstrap"}
+    assert json.loads(registry.store.get(registry.layout.alias("champion")).data) == {
+        "version": "v0001",
+        "tick": 4,
+        "reason": "bootstrap",
+    }
 
 
 def test_creating_an_existing_alias_conflicts(registry: Registry):
@@ -166,6 +177,7 @@ def test_stale_pointer_cannot_overwrite_a_newer_alias(registry: Registry):
 
 # canary moves ----------------------------------------------------------------
 
+
 def test_only_one_canary_at_a_time(registry: Registry):
     register(registry)
     register(registry)
@@ -192,8 +204,11 @@ def test_promote_canary_shifts_previous_champion_and_clears_canary(registry: Reg
     assert registry.alias("canary") is None
     assert json.loads(registry.store.get(registry.layout.alias("canary")).data)["version"] is None  # cleared marker
     tail = [(e["event"], e["alias"], e["version"]) for e in registry.events()[-3:]]
-    assert tail == [("alias-set", "previous", "v0002"), ("alias-set", "champion", "v0003"),
-                    ("alias-cleared", "canary", "v0003")]
+    assert tail == [
+        ("alias-set", "previous", "v0002"),
+        ("alias-set", "champion", "v0003"),
+        ("alias-cleared", "canary", "v0003"),
+    ]
 
 
 def test_first_promotion_without_a_champion_leaves_previous_unset(registry: Registry):
@@ -221,8 +236,13 @@ def test_rollback_leaves_champion_byte_for_byte_identical(registry: Registry):
     assert after.etag == before.etag
     assert registry.alias("canary") is None
     assert registry.alias("previous") is None
-    assert registry.events()[-1] == {"event": "alias-cleared", "alias": "canary", "version": "v0002", "tick": 2,
-                                     "reason": "canary accuracy 0.61 < champion 0.90 - 0.03"}
+    assert registry.events()[-1] == {
+        "event": "alias-cleared",
+        "alias": "canary",
+        "version": "v0002",
+        "tick": 2,
+        "reason": "canary accuracy 0.61 < champion 0.90 - 0.03",
+    }
 
 
 def test_promote_or_rollback_without_a_canary_is_missing(registry: Registry):

@@ -37,8 +37,15 @@ def payload_bytes(marker: Path) -> bytes:
 
 
 def champion(registry: Registry) -> str:
-    version = registry.register({"model": "honest"}, metric="accuracy", metrics={"accuracy": 0.9}, run_id="r",
-                                pipeline_sha256="p" * 64, data_snapshot={}, created_tick=0).version
+    version = registry.register(
+        {"model": "honest"},
+        metric="accuracy",
+        metrics={"accuracy": 0.9},
+        run_id="r",
+        pipeline_sha256="p" * 64,
+        data_snapshot={},
+        created_tick=0,
+    ).version
     registry.set_alias("champion", version, expected=None, tick=0, reason="first")
     return version
 
@@ -78,13 +85,21 @@ def test_a_record_repointed_at_another_object_is_refused(registry: Registry, tmp
 
 
 def test_a_forged_version_signed_with_another_key_behind_a_forged_alias_is_refused(
-        registry: Registry, object_store: ObjectStore, tmp_path: Path):
+    registry: Registry, object_store: ObjectStore, tmp_path: Path
+):
     champion(registry)
     marker = tmp_path / "pwned"
     # The attacker runs ctsim's own code with a key of their own against the same namespace.
     attacker = Registry(object_store, registry.layout, SigningKey.generate())
-    forged = attacker.register(Payload(marker), metric="accuracy", metrics={"accuracy": 1.0}, run_id="x",
-                               pipeline_sha256="p" * 64, data_snapshot={}, created_tick=1).version
+    forged = attacker.register(
+        Payload(marker),
+        metric="accuracy",
+        metrics={"accuracy": 1.0},
+        run_id="x",
+        pipeline_sha256="p" * 64,
+        data_snapshot={},
+        created_tick=1,
+    ).version
     alias_key = registry.layout.alias("champion")
     registry.store.put(alias_key, json.dumps({"version": forged, "tick": 1, "reason": "forged"}).encode())
 
@@ -95,8 +110,15 @@ def test_a_forged_version_signed_with_another_key_behind_a_forged_alias_is_refus
 
 def test_a_genuine_record_copied_under_another_version_is_refused(registry: Registry, tmp_path: Path):
     first = champion(registry)
-    second = registry.register({"model": "second"}, metric="accuracy", metrics={"accuracy": 0.8}, run_id="r2",
-                               pipeline_sha256="p" * 64, data_snapshot={}, created_tick=1).version
+    second = registry.register(
+        {"model": "second"},
+        metric="accuracy",
+        metrics={"accuracy": 0.8},
+        run_id="r2",
+        pipeline_sha256="p" * 64,
+        data_snapshot={},
+        created_tick=1,
+    ).version
     registry.store.put(registry.layout.record(second), registry.store.get(registry.layout.record(first)).data)
 
     with pytest.raises(IntegrityError, match="is about"):
@@ -111,14 +133,22 @@ def test_an_unsigned_legacy_record_is_refused(registry: Registry, tmp_path: Path
 
 @pytest.mark.property
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(target=st.sampled_from(["record", "artifact"]), position=st.floats(0, 1, exclude_max=True),
-       flip=st.integers(1, 255))
+@given(
+    target=st.sampled_from(["record", "artifact"]), position=st.floats(0, 1, exclude_max=True), flip=st.integers(1, 255)
+)
 def test_a_flipped_byte_in_a_record_or_artifact_never_loads_anything_but_the_signed_model(
-        registry: Registry, target: str, position: float, flip: int):
+    registry: Registry, target: str, position: float, flip: int
+):
     # Each example registers a version of its own, so sharing the namespace is harmless.
-    version = registry.register({"model": "honest", "weights": list(range(20))}, metric="accuracy",
-                                metrics={"accuracy": 0.9}, run_id="r", pipeline_sha256="p" * 64, data_snapshot={},
-                                created_tick=0).version
+    version = registry.register(
+        {"model": "honest", "weights": list(range(20))},
+        metric="accuracy",
+        metrics={"accuracy": 0.9},
+        run_id="r",
+        pipeline_sha256="p" * 64,
+        data_snapshot={},
+        created_tick=0,
+    ).version
     key = registry.layout.record(version) if target == "record" else registry.layout.model(version)
     data = bytearray(registry.store.get(key).data)
     data[int(position * len(data))] ^= flip
@@ -164,7 +194,7 @@ def test_run_settings_rewritten_in_the_bucket_are_refused(object_store, store_la
         object_store.put(object_key, seal(SigningKey.generate(), evil, "run-settings"))
     else:
         genuine = object_store.get(object_key).data
-        object_store.put(object_key, genuine[:genuine.index(b"\n", 16) + 1] + evil)
+        object_store.put(object_key, genuine[: genuine.index(b"\n", 16) + 1] + evil)
     with pytest.raises(IntegrityError):
         read_run_settings(object_store, store_layout, "r1", key)
 
@@ -174,9 +204,17 @@ def _run_settings(estimator: str | None = None):
     from ctsim.settings import DataGateSettings, ModelGateSettings, TrainingSettings
 
     training = TrainingSettings(estimator=estimator) if estimator else TrainingSettings()
-    return RunSettings(scenario="s", contract={"features": [], "label": "label"}, data_gate=DataGateSettings(),
-                       model_gate=ModelGateSettings(), training=training, seed=1, first_tick=0, last_tick=2,
-                       as_of_tick=2)
+    return RunSettings(
+        scenario="s",
+        contract={"features": [], "label": "label"},
+        data_gate=DataGateSettings(),
+        model_gate=ModelGateSettings(),
+        training=training,
+        seed=1,
+        first_tick=0,
+        last_tick=2,
+        as_of_tick=2,
+    )
 
 
 def test_signatures_are_bound_to_their_purpose():
@@ -225,8 +263,15 @@ def test_a_clear_racing_a_move_never_loses_the_move(registry: Registry):
     from ctsim.errors import ConflictError
 
     first = champion(registry)
-    second = registry.register({"model": "second"}, metric="accuracy", metrics={"accuracy": 0.8}, run_id="r2",
-                               pipeline_sha256="p" * 64, data_snapshot={}, created_tick=1).version
+    second = registry.register(
+        {"model": "second"},
+        metric="accuracy",
+        metrics={"accuracy": 0.8},
+        run_id="r2",
+        pipeline_sha256="p" * 64,
+        data_snapshot={},
+        created_tick=1,
+    ).version
     for round_ in range(15):
         pointer = registry.set_alias("canary", first, expected=registry.alias("canary"), tick=round_, reason="start")
 

@@ -20,8 +20,10 @@ def sudden_drift():
 @pytest.fixture
 def run_copy(tmp_path):
     """A writable copy of a recorded run directory (to plant secrets or an audit.json)."""
+
     def copy(source: Path = SUDDEN_DRIFT) -> Path:
         target = tmp_path / "runs" / source.name
         shutil.copytree(source, target)
         return target
+
     return copy

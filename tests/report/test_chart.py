@@ -17,8 +17,9 @@ _EIGHTHS = " ▁▂▃▄▅▆▇█"
 def timeline_of(values, events=()):
     timeline = Timeline("t", 1, "accuracy")
     for tick, value in enumerate(values):
-        timeline.ticks.append(TickRecord(tick, f"2026-01-{1 + tick % 28:02d}T00:00:00", 10, "v1", None, 0, "idle",
-                                         10, value, value))
+        timeline.ticks.append(
+            TickRecord(tick, f"2026-01-{1 + tick % 28:02d}T00:00:00", 10, "v1", None, 0, "idle", 10, value, value)
+        )
     for event in events:
         timeline.add(event)
     return timeline
@@ -51,8 +52,8 @@ def test_a_higher_value_never_draws_a_shorter_bar(values, height):
     rows = bar_rows(values, low, high, height)
     assert len(rows) == height and all(len(row) == len(values) for row in rows)
     pairs = [(v, filled(rows, i)) for i, v in enumerate(values) if v is not None]
-    for (a, fa) in pairs:
-        for (b, fb) in pairs:
+    for a, fa in pairs:
+        for b, fb in pairs:
             if a > b:
                 assert fa >= fb
     for i, v in enumerate(values):

@@ -31,9 +31,17 @@ def test_report_of_a_failed_run_exits_1(run_copy, capsys):
 
 def test_audit_is_rendered_when_present_with_its_failing_checks(run_copy):
     run_dir = run_copy()
-    (run_dir / "audit.json").write_text(json.dumps({"ok": False, "checks": [
-        {"name": "pipeline sha256 matches", "ok": True, "detail": "same bytes"},
-        {"name": "every lake batch landed once", "ok": False, "detail": "tick 7 production missing"}]}))
+    (run_dir / "audit.json").write_text(
+        json.dumps(
+            {
+                "ok": False,
+                "checks": [
+                    {"name": "pipeline sha256 matches", "ok": True, "detail": "same bytes"},
+                    {"name": "every lake batch landed once", "ok": False, "detail": "tick 7 production missing"},
+                ],
+            }
+        )
+    )
     console = Console(record=True, width=120, file=io.StringIO())
     render_record(console, load_run(run_dir))
     text = console.export_text()
@@ -93,21 +101,41 @@ def test_runs_lists_newest_first_with_verdict_sha_and_duration(tmp_path, capsys)
 
 def test_runs_knows_suites_and_comparisons_and_their_verdicts(tmp_path, capsys):
     runs = tmp_path / "runs"
-    green, red, compared, running = (runs / "suite-20260101T000000Z", runs / "suite-20260102T000000Z",
-                                     runs / "compare-sudden-drift-20260103T000000Z", runs / "suite-20260104T000000Z")
+    green, red, compared, running = (
+        runs / "suite-20260101T000000Z",
+        runs / "suite-20260102T000000Z",
+        runs / "compare-sudden-drift-20260103T000000Z",
+        runs / "suite-20260104T000000Z",
+    )
     for folder in (green, red, compared, running):
         folder.mkdir(parents=True)
     sha = "c" * 64
-    scenarios = [{"name": "baseline", "status": "passed", "run_dir": "x", "pipeline_sha256": sha, "seconds": 1.0},
-                 {"name": "sudden-drift", "status": "passed", "run_dir": "y", "pipeline_sha256": sha, "seconds": 1.0}]
-    suite = {"schema_version": 1, "pipeline_sha256": sha, "passed": True, "started": "2026-01-01T00:00:00+00:00",
-             "finished": "2026-01-01T00:01:30+00:00", "scenarios": scenarios}
+    scenarios = [
+        {"name": "baseline", "status": "passed", "run_dir": "x", "pipeline_sha256": sha, "seconds": 1.0},
+        {"name": "sudden-drift", "status": "passed", "run_dir": "y", "pipeline_sha256": sha, "seconds": 1.0},
+    ]
+    suite = {
+        "schema_version": 1,
+        "pipeline_sha256": sha,
+        "passed": True,
+        "started": "2026-01-01T00:00:00+00:00",
+        "finished": "2026-01-01T00:01:30+00:00",
+        "scenarios": scenarios,
+    }
     (green / "suite.json").write_text(json.dumps(suite))
-    (red / "suite.json").write_text(json.dumps({**suite, "passed": False,
-                                                "scenarios": [scenarios[0], {**scenarios[1], "status": "failed"}]}))
-    (compared / "compare.json").write_text(json.dumps(
-        {"schema_version": 1, "scenario": "sudden-drift", "winner": "drift-only",
-         "policies": [{"policy": "drift-only", "status": "ran"}, {"policy": "schedule-only", "status": "ran"}]}))
+    (red / "suite.json").write_text(
+        json.dumps({**suite, "passed": False, "scenarios": [scenarios[0], {**scenarios[1], "status": "failed"}]})
+    )
+    (compared / "compare.json").write_text(
+        json.dumps(
+            {
+                "schema_version": 1,
+                "scenario": "sudden-drift",
+                "winner": "drift-only",
+                "policies": [{"policy": "drift-only", "status": "ran"}, {"policy": "schedule-only", "status": "ran"}],
+            }
+        )
+    )
     assert main(["runs", "--runs-dir", str(runs)]) == 0
     out = capsys.readouterr().out
     assert "?" not in out, "every suite and comparison is named and judged, none is '? UNFINISHED'"

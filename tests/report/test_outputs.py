@@ -17,8 +17,18 @@ from ctsim.report.junit import junit_xml
 from ctsim.report.outputs import ReportPaths, write_reports
 from ctsim.verdict import ExpectationResult, Verdict
 
-TOP_LEVEL = {"schema", "schema_version", "run", "verdict", "summary", "health", "pipeline_runs", "markers",
-             "timeline", "audit"}
+TOP_LEVEL = {
+    "schema",
+    "schema_version",
+    "run",
+    "verdict",
+    "summary",
+    "health",
+    "pipeline_runs",
+    "markers",
+    "timeline",
+    "audit",
+}
 
 
 def test_json_holds_the_whole_result_under_a_versioned_schema(tmp_path):
@@ -38,7 +48,7 @@ def test_json_holds_the_whole_result_under_a_versioned_schema(tmp_path):
     assert doc["summary"]["incidents"][0]["tick"] == onset[0]
     assert doc["summary"]["drift_windows"][0]["start"] == onset[0]
     for run, raw in zip(doc["pipeline_runs"], raw_timeline["runs"]):
-        assert [s["step"] for s in run["steps"]][:len(raw["tasks"])] == [t["task"] for t in raw["tasks"]]
+        assert [s["step"] for s in run["steps"]][: len(raw["tasks"])] == [t["task"] for t in raw["tasks"]]
         for step in run["steps"]:
             if step["wall_seconds"] is not None and step["own_seconds"] is not None:
                 assert step["overhead_seconds"] == pytest.approx(step["wall_seconds"] - step["own_seconds"], abs=1e-3)
@@ -63,8 +73,9 @@ def test_junit_parses_and_holds_one_case_per_expectation(tmp_path):
 
 def test_junit_marks_failed_expectations_as_failures_with_the_observed_numbers(tmp_path):
     record = load_run(SUDDEN_DRIFT)
-    failing = Verdict(record.verdict.results[:1] + (ExpectationResult("a rollback happens", False,
-                                                                      "rollbacks at ticks none"),))
+    failing = Verdict(
+        record.verdict.results[:1] + (ExpectationResult("a rollback happens", False, "rollbacks at ticks none"),)
+    )
     path = tmp_path / "junit.xml"
     path.write_text(junit_xml(replace(record, verdict=failing)))
     xml = JUnitXml.fromfile(str(path))

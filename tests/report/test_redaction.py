@@ -49,8 +49,12 @@ def test_secrets_planted_in_a_timeline_never_reach_terminal_json_or_junit(run_co
     code = main(["report", str(run_dir), "--json", str(out_json), "--junit", str(out_xml), "--plot", str(out_svg)])
     assert code == 0
     terminal = capsys.readouterr().out
-    written = {"terminal": terminal, "json": out_json.read_text(), "junit": out_xml.read_text(),
-               "svg": out_svg.read_text()}
+    written = {
+        "terminal": terminal,
+        "json": out_json.read_text(),
+        "junit": out_xml.read_text(),
+        "svg": out_svg.read_text(),
+    }
     for where, text in written.items():
         for secret in (ACCESS, SECRET, TOKEN, "qwertyuiop123", "XXXXplantedWEBHOOKtoken"):
             assert secret not in text, f"{secret!r} leaked into the {where} output"

@@ -5,7 +5,7 @@ import pytest
 from ctsim.report.record import list_runs
 
 
-@pytest.mark.parametrize("content", ["[1, 2]", "null", "\"text\"", "{broken", ""])
+@pytest.mark.parametrize("content", ["[1, 2]", "null", '"text"', "{broken", ""])
 def test_a_malformed_run_json_is_listed_as_unreadable(tmp_path, content: str):
     run = tmp_path / "x-20260101T000000Z"
     run.mkdir()

@@ -26,8 +26,9 @@ def rendered(run_dir: Path, width: int = 120, steps: bool = False) -> str:
     record = load_run(run_dir)
     record = replace(record, run_dir=f"runs/{run_dir.name}")  # stable across checkouts
     # A terminal of exactly this width (a pipe would be widened to 120).
-    console = Console(record=True, width=width, no_color=True, color_system=None, force_terminal=True,
-                      file=open(os.devnull, "w"))
+    console = Console(
+        record=True, width=width, no_color=True, color_system=None, force_terminal=True, file=open(os.devnull, "w")
+    )
     render_record(console, record, Redactor(), steps=steps)
     return console.export_text(styles=False)
 
@@ -136,9 +137,17 @@ def test_many_runs_show_the_last_columns_and_say_so():
 
     timeline = Timeline("t", 1, "accuracy")
     for i in range(1, 9):
-        timeline.runs.append({"run_id": f"run-{i:03d}", "tick": i, "trigger": "schedule", "status": "succeeded",
-                              "seconds": 1.0, "tasks": [{"task": "train-model", "seconds": 1.0 + i, "status": "SUCCESS"}],
-                              "step_seconds": {"train-model": 0.5}})
+        timeline.runs.append(
+            {
+                "run_id": f"run-{i:03d}",
+                "tick": i,
+                "trigger": "schedule",
+                "status": "succeeded",
+                "seconds": 1.0,
+                "tasks": [{"task": "train-model", "seconds": 1.0 + i, "status": "SUCCESS"}],
+                "step_seconds": {"train-model": 0.5},
+            }
+        )
     console = Console(record=True, width=120, file=open(os.devnull, "w"))
     console.print(format_runs(timeline))
     text = console.export_text()

@@ -17,9 +17,13 @@ pytestmark = pytest.mark.e2e
 @pytest.mark.parametrize("how, code", [("SIGTERM", 143), ("Ctrl-C", 130)])
 def test_a_replay_stopped_mid_pipeline_leaves_nothing_behind(tmp_path, how, code):
     env = {k: v for k, v in os.environ.items() if not k.startswith("CTSIM_S3_")}  # its own embedded store
-    run = subprocess.Popen([sys.executable, "-m", "ctsim.cli", "run", "scenario", "bad-model", "--quiet",
-                            "--runs-dir", str(tmp_path)], start_new_session=True, env=env,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    run = subprocess.Popen(
+        [sys.executable, "-m", "ctsim.cli", "run", "scenario", "bad-model", "--quiet", "--runs-dir", str(tmp_path)],
+        start_new_session=True,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     try:
         deadline = time.monotonic() + 180
         while not any("Executing task" in log.read_text(errors="replace") for log in tmp_path.glob("*/logs/run-*.log")):

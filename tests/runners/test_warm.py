@@ -28,10 +28,17 @@ def describe(name: str, exit_code: int, report: dsl.OutputPath(str), how: str = 
 
     print(f"hello from {name}")
     print("to stderr", file=sys.stderr)
-    seen = {"argv_tail": sys.argv[1:2], "cwd": os.getcwd(), "path": sys.path[1:], "runtime": os.environ.get("_KFP_RUNTIME"),
-            "probe": os.environ.get("CTSIM_TEST_PROBE"), "main": sys.modules["__main__"].__spec__.name,
-            "ctsim_loaded": any(m == "ctsim" or m.startswith("ctsim.") for m in sys.modules),
-            "stdout_is_pipe": not os.isatty(1), "component_file": os.path.basename(sys.argv[2])}
+    seen = {
+        "argv_tail": sys.argv[1:2],
+        "cwd": os.getcwd(),
+        "path": sys.path[1:],
+        "runtime": os.environ.get("_KFP_RUNTIME"),
+        "probe": os.environ.get("CTSIM_TEST_PROBE"),
+        "main": sys.modules["__main__"].__spec__.name,
+        "ctsim_loaded": any(m == "ctsim" or m.startswith("ctsim.") for m in sys.modules),
+        "stdout_is_pipe": not os.isatty(1),
+        "component_file": os.path.basename(sys.argv[2]),
+    }
     with open(report, "w") as handle:
         json.dump(seen, handle)
     sys.stdout.flush()
@@ -249,8 +256,12 @@ def test_an_interrupted_run_leaves_no_process_behind(tmp_path, how):
     import sys
 
     pipeline = _compiled(tmp_path, hanging, "hang")
-    run = subprocess.Popen([sys.executable, "-c", _HANGING_RUN, str(pipeline), str(tmp_path / "run")],
-                           start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    run = subprocess.Popen(
+        [sys.executable, "-c", _HANGING_RUN, str(pipeline), str(tmp_path / "run")],
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     log = tmp_path / "run" / "logs" / "run-001.log"
     try:
         deadline = time.monotonic() + 60
@@ -275,8 +286,9 @@ def test_the_cli_flags_choose_cold_tasks_and_more_preloads(capsys):
     from ctsim.cli import build_parser, main
     from ctsim.commands.run import task_processes
 
-    args = build_parser().parse_args(["run", "scenario", "x", "--cold", "--preload", "lightgbm,xgboost",
-                                      "--preload", "catboost"])
+    args = build_parser().parse_args(
+        ["run", "scenario", "x", "--cold", "--preload", "lightgbm,xgboost", "--preload", "catboost"]
+    )
     tasks = task_processes(args)
     assert not tasks.warm and tasks.preload[-3:] == ("lightgbm", "xgboost", "catboost")
     suite = task_processes(build_parser().parse_args(["run", "suite"]))

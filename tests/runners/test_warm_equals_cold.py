@@ -12,6 +12,10 @@ pytestmark = pytest.mark.e2e
 
 
 def test_warm_and_cold_replays_of_schema_break_tell_the_same_story(tmp_path, embedded_s3):
-    warm, cold = (run_scenario("schema-break", runs_dir=tmp_path / mode, store=embedded_s3.config,
-                               tasks=TaskProcesses(warm=mode == "warm")) for mode in ("warm", "cold"))
+    warm, cold = (
+        run_scenario(
+            "schema-break", runs_dir=tmp_path / mode, store=embedded_s3.config, tasks=TaskProcesses(warm=mode == "warm")
+        )
+        for mode in ("warm", "cold")
+    )
     assert_same_story(warm, cold)

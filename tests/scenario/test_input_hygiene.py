@@ -19,10 +19,14 @@ from ctsim.scenario.loader import parse
 
 def scenario(tmp_path: Path, frame: pd.DataFrame, **replay: str | int):
     frame.to_csv(tmp_path / "rows.csv", index=False)
-    extra = "".join(f"    {key}: {value!r}\n" if isinstance(value, str) else f"    {key}: {value}\n"
-                    for key, value in replay.items())
-    text = ("name: hygiene\nclock:\n  ticks: 2\nbootstrap_tick: 0\ndata:\n  replay:\n    path: rows.csv\n"
-            "    time_column: ts\n    target_column: y\n    slicing: rows\n" + extra)
+    extra = "".join(
+        f"    {key}: {value!r}\n" if isinstance(value, str) else f"    {key}: {value}\n"
+        for key, value in replay.items()
+    )
+    text = (
+        "name: hygiene\nclock:\n  ticks: 2\nbootstrap_tick: 0\ndata:\n  replay:\n    path: rows.csv\n"
+        "    time_column: ts\n    target_column: y\n    slicing: rows\n" + extra
+    )
     (tmp_path / "hygiene.yaml").write_text(text)
     return parse(text, str(tmp_path / "hygiene.yaml"))
 
@@ -33,6 +37,7 @@ def table(n: int = 6, **columns) -> pd.DataFrame:
 
 # reserved names ----------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("name", ["row_id", "tick", "event_time", "label"])
 def test_a_feature_with_a_reserved_name_is_refused_naming_file_and_column(tmp_path: Path, name: str):
     with pytest.raises(ScenarioError, match=rf"rows.csv: column '{name}' has a name ctsim reserves"):
@@ -42,8 +47,10 @@ def test_a_feature_with_a_reserved_name_is_refused_naming_file_and_column(tmp_pa
 def test_a_target_or_time_column_may_carry_a_reserved_name(tmp_path: Path):
     frame = table().rename(columns={"y": "label", "ts": "tick"})
     frame.to_csv(tmp_path / "rows.csv", index=False)
-    text = ("name: h\nclock:\n  ticks: 2\nbootstrap_tick: 0\ndata:\n  replay:\n    path: rows.csv\n"
-            "    time_column: tick\n    target_column: label\n    slicing: rows\n")
+    text = (
+        "name: h\nclock:\n  ticks: 2\nbootstrap_tick: 0\ndata:\n  replay:\n    path: rows.csv\n"
+        "    time_column: tick\n    target_column: label\n    slicing: rows\n"
+    )
     data = open_source(parse(text, str(tmp_path / "h.yaml")), tmp_path)
     assert data.contract.feature_names == ("x",)
     assert data.batch(0).truth["label"].tolist() == [0, 1, 0]
@@ -51,8 +58,13 @@ def test_a_target_or_time_column_may_carry_a_reserved_name(tmp_path: Path):
 
 def test_validate_refuses_a_reserved_column_in_one_line_with_exit_2(tmp_path: Path):
     scenario(tmp_path, table(row_id=["a"] * 6))
-    result = subprocess.run([sys.executable, "-m", "ctsim.cli", "validate", str(tmp_path / "hygiene.yaml")],
-                            capture_output=True, text=True, timeout=120, env={**os.environ, "NO_COLOR": "1"})
+    result = subprocess.run(
+        [sys.executable, "-m", "ctsim.cli", "validate", str(tmp_path / "hygiene.yaml")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert "rows.csv: column 'row_id'" in result.stderr
@@ -60,9 +72,17 @@ def test_validate_refuses_a_reserved_column_in_one_line_with_exit_2(tmp_path: Pa
 
 # the positive class ------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("values", "positive"), [
-    (["Yes", "no"], "Yes"), (["no", "YES"], "YES"), ([2, 10], 10), ([10, 2], 10), ([False, True], True),
-])
+
+@pytest.mark.parametrize(
+    ("values", "positive"),
+    [
+        (["Yes", "no"], "Yes"),
+        (["no", "YES"], "YES"),
+        ([2, 10], 10),
+        ([10, 2], 10),
+        ([False, True], True),
+    ],
+)
 def test_the_positive_class_is_chosen_numerically_or_ignoring_case(tmp_path: Path, values, positive):
     data = open_source(scenario(tmp_path, table(y=values * 3)), tmp_path)
     truth = pd.concat([data.batch(t).truth for t in range(2)])["label"].tolist()
@@ -77,12 +97,16 @@ def test_positive_label_names_the_class_that_is_one(tmp_path: Path):
 
 
 def test_a_positive_label_the_target_does_not_hold_is_one_clear_line(tmp_path: Path):
-    with pytest.raises(ScenarioError, match=r"rows.csv: data.replay.positive_label must be one of the values of "
-                                            r"target column 'y' \(churn, stay\). Got 'Stay' instead."):
+    with pytest.raises(
+        ScenarioError,
+        match=r"rows.csv: data.replay.positive_label must be one of the values of "
+        r"target column 'y' \(churn, stay\). Got 'Stay' instead.",
+    ):
         open_source(scenario(tmp_path, table(y=["churn", "stay"] * 3), positive_label="Stay"), tmp_path)
 
 
 # high-cardinality text ---------------------------------------------------------------------
+
 
 def ids(n: int) -> list[str]:
     return [f"customer-{i:05d}" for i in range(n)]

@@ -38,21 +38,29 @@ SHAPES = {
     "file-too-large": (VALID + "# padding\n" * 40_000, f"larger than {loader.MAX_FILE_BYTES} bytes"),
     "alias-bomb": (billion_laughs(), f"more than {loader.MAX_NODES} values"),
     "deep-nesting": (VALID + "description: " + "[" * 5000 + "]" * 5000 + "\n", "nest"),
-    "deep-block-nesting": (VALID + "".join(f"{'  ' * i}k{i}:\n" for i in range(200)) + "  " * 200 + "v: 1\n",
-                           f"nests deeper than {loader.MAX_DEPTH}"),
+    "deep-block-nesting": (
+        VALID + "".join(f"{'  ' * i}k{i}:\n" for i in range(200)) + "  " * 200 + "v: 1\n",
+        f"nests deeper than {loader.MAX_DEPTH}",
+    ),
     "huge-integer": (VALID.replace("name: bounded", "name: bounded\nseed: " + "9" * 5000), "5000 characters"),
-    "too-many-events": (VALID + "events:\n" + "- {kind: outage, at: 1}\n" * (loader.MAX_EVENTS + 1),
-                        f"{loader.MAX_EVENTS + 1} entries; at most {loader.MAX_EVENTS}"),
-    "rows-with-spike": ("name: big\nclock: {ticks: 20}\ndata: {generator: {rows_per_tick: 2000000}}\n"
-                        "events: [{kind: traffic_spike, at: 3, factor: 5}]\n",
-                        f"tick 3 would generate 1e+07 rows (growth and traffic spikes included); at most "
-                        f"{loader.MAX_ROWS_PER_TICK}"),
-    "exponential-growth": ("name: big\nclock: {ticks: 5000}\n"
-                           "data: {generator: {rows_per_tick: 10, growth: {kind: exponential, rate: 10}}}\n",
-                           "at most 2000000 rows per tick"),
-    "many-cells": ("name: big\nclock: {ticks: 5000}\ndata: {generator: {rows_per_tick: 100000}}\n",
-                   f"values (10 columns over 5000 ticks, growth and traffic spikes included); at most "
-                   f"{loader.MAX_CELLS:.3g}"),
+    "too-many-events": (
+        VALID + "events:\n" + "- {kind: outage, at: 1}\n" * (loader.MAX_EVENTS + 1),
+        f"{loader.MAX_EVENTS + 1} entries; at most {loader.MAX_EVENTS}",
+    ),
+    "rows-with-spike": (
+        "name: big\nclock: {ticks: 20}\ndata: {generator: {rows_per_tick: 2000000}}\n"
+        "events: [{kind: traffic_spike, at: 3, factor: 5}]\n",
+        f"tick 3 would generate 1e+07 rows (growth and traffic spikes included); at most {loader.MAX_ROWS_PER_TICK}",
+    ),
+    "exponential-growth": (
+        "name: big\nclock: {ticks: 5000}\n"
+        "data: {generator: {rows_per_tick: 10, growth: {kind: exponential, rate: 10}}}\n",
+        "at most 2000000 rows per tick",
+    ),
+    "many-cells": (
+        "name: big\nclock: {ticks: 5000}\ndata: {generator: {rows_per_tick: 100000}}\n",
+        f"values (10 columns over 5000 ticks, growth and traffic spikes included); at most {loader.MAX_CELLS:.3g}",
+    ),
 }
 
 
@@ -115,7 +123,7 @@ def test_a_bad_value_is_never_repeated_back_whole():
 @given(levels=st.integers(3, 12), fanout=st.integers(2, 12))
 def test_any_alias_bomb_is_refused_or_small(levels: int, fanout: int):
     text = billion_laughs(levels, fanout)
-    expanded = sum(fanout ** level for level in range(levels + 1)) * 2
+    expanded = sum(fanout**level for level in range(levels + 1)) * 2
     started = time.perf_counter()
     try:
         loader.parse(text, "bomb.yaml")
@@ -128,12 +136,20 @@ def test_any_alias_bomb_is_refused_or_small(levels: int, fanout: int):
 
 @pytest.mark.property
 @settings(max_examples=40, deadline=None)
-@given(rows=st.integers(1, 2_000_000), ticks=st.integers(1, 5000), kind=st.sampled_from(["constant", "linear",
-       "exponential"]), rate=st.floats(-0.5, 10), spike=st.floats(0.01, 100), at=st.integers(0, 4999))
+@given(
+    rows=st.integers(1, 2_000_000),
+    ticks=st.integers(1, 5000),
+    kind=st.sampled_from(["constant", "linear", "exponential"]),
+    rate=st.floats(-0.5, 10),
+    spike=st.floats(0.01, 100),
+    at=st.integers(0, 4999),
+)
 def test_a_generator_that_passes_the_volume_check_stays_within_its_limits(rows, ticks, kind, rate, spike, at):
-    text = (f"name: v\nclock: {{ticks: {ticks}}}\nbootstrap_tick: 0\n"
-            f"data: {{generator: {{rows_per_tick: {rows}, growth: {{kind: {kind}, rate: {rate!r}}}}}}}\n"
-            f"events: [{{kind: traffic_spike, at: {min(at, ticks - 1)}, ticks: 3, factor: {spike!r}}}]\n")
+    text = (
+        f"name: v\nclock: {{ticks: {ticks}}}\nbootstrap_tick: 0\n"
+        f"data: {{generator: {{rows_per_tick: {rows}, growth: {{kind: {kind}, rate: {rate!r}}}}}}}\n"
+        f"events: [{{kind: traffic_spike, at: {min(at, ticks - 1)}, ticks: 3, factor: {spike!r}}}]\n"
+    )
     try:
         scenario = loader.parse(text, "v.yaml")
     except ScenarioError as exc:
@@ -146,12 +162,18 @@ def test_a_generator_that_passes_the_volume_check_stays_within_its_limits(rows, 
 
 
 # through the command line ------------------------------------------------------------------
-@pytest.mark.parametrize("shape", ["alias-bomb", "deep-nesting", "huge-integer", "too-many-events",
-                                   "exponential-growth"])
+@pytest.mark.parametrize(
+    "shape", ["alias-bomb", "deep-nesting", "huge-integer", "too-many-events", "exponential-growth"]
+)
 def test_ctsim_validate_exits_2_with_one_line_and_no_traceback(tmp_path: Path, shape: str):
     path = write(tmp_path, shape, SHAPES[shape][0])
-    result = subprocess.run([sys.executable, "-m", "ctsim.cli", "validate", str(path)], capture_output=True,
-                            text=True, timeout=60, env={**os.environ, "NO_COLOR": "1"})
+    result = subprocess.run(
+        [sys.executable, "-m", "ctsim.cli", "validate", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
 
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr

@@ -19,11 +19,15 @@ from ctsim.scenario.model import Scenario
 
 
 def scenario(seed: int = 5, delay: int = 1, rows: int = 300, events: list | None = None, **generator) -> Scenario:
-    return Scenario.model_validate({
-        "name": "data-test", "seed": seed, "clock": {"ticks": 12},
-        "data": {"generator": {"rows_per_tick": rows, "label_delay_ticks": delay, **generator}},
-        "events": events or [],
-    })
+    return Scenario.model_validate(
+        {
+            "name": "data-test",
+            "seed": seed,
+            "clock": {"ticks": 12},
+            "data": {"generator": {"rows_per_tick": rows, "label_delay_ticks": delay, **generator}},
+            "events": events or [],
+        }
+    )
 
 
 def source(*args, **kwargs) -> SyntheticSource:
@@ -32,6 +36,7 @@ def source(*args, **kwargs) -> SyntheticSource:
 
 
 # determinism -----------------------------------------------------------------
+
 
 @pytest.mark.parametrize("tick", [0, 3, 11])
 def test_same_seed_and_tick_give_identical_frames(tick: int):
@@ -77,6 +82,7 @@ def test_a_batch_has_the_contract_columns_and_the_right_tick():
 
 # feedback --------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("delay", [0, 1, 3])
 def test_feedback_holds_exactly_the_labels_of_the_batch_served_delay_ticks_earlier(delay: int):
     data = source(seed=9, delay=delay)
@@ -118,6 +124,7 @@ def test_label_flip_corrupts_feedback_not_the_truth():
 
 
 # faults ----------------------------------------------------------------------
+
 
 def fault(kind: str, **extra) -> list[dict]:
     return [{"kind": "bad_data", "at": 4, "ticks": 1, "fault": kind, "share": 0.4, **extra}]
@@ -175,12 +182,23 @@ def test_out_of_range_fault_writes_values_outside_the_contract():
 
 # replay ----------------------------------------------------------------------
 
-def replay_scenario(tmp_path: Path, csv: str, *, ticks: int = 4, time_column: str = "ts", delay: int = 1,
-                    slicing: str = "rows", clock: str = "") -> Scenario:
+
+def replay_scenario(
+    tmp_path: Path,
+    csv: str,
+    *,
+    ticks: int = 4,
+    time_column: str = "ts",
+    delay: int = 1,
+    slicing: str = "rows",
+    clock: str = "",
+) -> Scenario:
     (tmp_path / "rows.csv").write_text(csv)
-    text = (f"name: replay\nclock:\n  ticks: {ticks}\n{clock}bootstrap_tick: 0\ndata:\n  replay:\n    path: rows.csv\n"
-            f"    time_column: {time_column}\n    target_column: churned\n    label_delay_ticks: {delay}\n"
-            f"    slicing: {slicing}\n")
+    text = (
+        f"name: replay\nclock:\n  ticks: {ticks}\n{clock}bootstrap_tick: 0\ndata:\n  replay:\n    path: rows.csv\n"
+        f"    time_column: {time_column}\n    target_column: churned\n    label_delay_ticks: {delay}\n"
+        f"    slicing: {slicing}\n"
+    )
     path = tmp_path / "replay.yaml"
     path.write_text(text)
     return parse(text, str(path))
@@ -189,8 +207,10 @@ def replay_scenario(tmp_path: Path, csv: str, *, ticks: int = 4, time_column: st
 def shuffled_csv(rows: int = 10) -> str:
     order = [7, 2, 9, 0, 5, 1, 8, 3, 6, 4][:rows]
     lines = ["ts,amount,plan,churned"]
-    lines += [f"2026-01-{i + 1:02d}T00:00:00,{i * 10.0},{'pro' if i % 2 else 'free'},{'yes' if i % 3 == 0 else 'no'}"
-              for i in order]
+    lines += [
+        f"2026-01-{i + 1:02d}T00:00:00,{i * 10.0},{'pro' if i % 2 else 'free'},{'yes' if i % 3 == 0 else 'no'}"
+        for i in order
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -249,9 +269,16 @@ def test_replay_target_with_more_than_two_values_is_refused(tmp_path: Path):
 def test_replay_of_a_parquet_file(tmp_path: Path):
     frame = pd.DataFrame({"ts": [3, 1, 2, 0], "amount": [3.0, 1.0, 2.0, 0.0], "churned": [True, False, True, False]})
     frame.to_parquet(tmp_path / "rows.parquet")
-    spec = Scenario.model_validate({"name": "pq", "clock": {"ticks": 2}, "bootstrap_tick": 0,
-                                    "data": {"replay": {"path": "rows.parquet", "time_column": "ts",
-                                                        "target_column": "churned", "slicing": "rows"}}})
+    spec = Scenario.model_validate(
+        {
+            "name": "pq",
+            "clock": {"ticks": 2},
+            "bootstrap_tick": 0,
+            "data": {
+                "replay": {"path": "rows.parquet", "time_column": "ts", "target_column": "churned", "slicing": "rows"}
+            },
+        }
+    )
 
     data = open_source(spec, tmp_path)
 
@@ -264,16 +291,24 @@ def test_a_drift_on_the_categorical_feature_is_refused_at_load_time():
         parse("name: x\nclock:\n  ticks: 5\nevents:\n  - kind: drift\n    at: 1\n    features: [segment]\n")
 
 
-@pytest.mark.parametrize("csv, fragment", [
-    ("ts,amount,churned\nmonday,1.0,yes\ntuesday,2.0,no\nwed,3.0,yes\nthu,4.0,no\n",
-     "time column 'ts' must hold numbers or dates/times; data row 1 holds 'monday'"),
-    ("ts,amount,churned\n2026-01-01,1.0,yes\n,2.0,no\n2026-01-03,3.0,yes\n2026-01-04,4.0,no\n",
-     "time column 'ts' is blank in data row 2"),
-    ("ts,amount,churned\n1,1.0,yes\n2,2.0,no\n", "holds 2 rows, fewer than clock.ticks (4)"),
-    ("ts,amount,churned\n", "holds 0 rows"),
-])
+@pytest.mark.parametrize(
+    "csv, fragment",
+    [
+        (
+            "ts,amount,churned\nmonday,1.0,yes\ntuesday,2.0,no\nwed,3.0,yes\nthu,4.0,no\n",
+            "time column 'ts' must hold numbers or dates/times; data row 1 holds 'monday'",
+        ),
+        (
+            "ts,amount,churned\n2026-01-01,1.0,yes\n,2.0,no\n2026-01-03,3.0,yes\n2026-01-04,4.0,no\n",
+            "time column 'ts' is blank in data row 2",
+        ),
+        ("ts,amount,churned\n1,1.0,yes\n2,2.0,no\n", "holds 2 rows, fewer than clock.ticks (4)"),
+        ("ts,amount,churned\n", "holds 0 rows"),
+    ],
+)
 def test_a_replay_file_whose_rows_cannot_be_put_in_time_order_or_fill_the_ticks_is_refused(
-        tmp_path: Path, csv: str, fragment: str):
+    tmp_path: Path, csv: str, fragment: str
+):
     spec = replay_scenario(tmp_path, csv, ticks=4)
 
     with pytest.raises(ScenarioError) as caught:
@@ -283,8 +318,9 @@ def test_a_replay_file_whose_rows_cannot_be_put_in_time_order_or_fill_the_ticks_
 
 
 def test_replay_orders_rows_by_their_time_not_by_the_text_of_it(tmp_path: Path):
-    csv = ("ts,amount,churned\n2026-03-02T10:00:00,2.0,no\n2026-3-1 09:00,1.0,yes\n"
-           "2026-03-10,4.0,yes\n2026-03-03,3.0,no\n")
+    csv = (
+        "ts,amount,churned\n2026-03-02T10:00:00,2.0,no\n2026-3-1 09:00,1.0,yes\n2026-03-10,4.0,yes\n2026-03-03,3.0,no\n"
+    )
     data = open_source(replay_scenario(tmp_path, csv, ticks=4), tmp_path)
 
     served = [data.batch(tick).production["amount"].iloc[0] for tick in range(4)]
@@ -294,14 +330,17 @@ def test_replay_orders_rows_by_their_time_not_by_the_text_of_it(tmp_path: Path):
 
 # time slicing ----------------------------------------------------------------
 
+
 def irregular_csv() -> str:
     """January daily, then nothing in February, then four rows a day in March; lines shuffled."""
     stamps = [pd.Timestamp("2026-01-01") + pd.Timedelta(days=d) for d in range(31)]
     stamps += [pd.Timestamp("2026-03-01") + pd.Timedelta(hours=6 * q) for q in range(31 * 4)]
     order = np.random.default_rng(4).permutation(len(stamps))
     lines = ["ts,amount,plan,churned"]
-    lines += [f"{stamps[i].isoformat()},{float(i)},{'pro' if i % 2 else 'free'},{'yes' if i % 3 == 0 else 'no'}"
-              for i in order]
+    lines += [
+        f"{stamps[i].isoformat()},{float(i)},{'pro' if i % 2 else 'free'},{'yes' if i % 3 == 0 else 'no'}"
+        for i in order
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -315,7 +354,9 @@ def test_time_slicing_puts_each_row_on_the_tick_of_its_timestamp(tmp_path: Path)
     assert [len(b.production) for b in batches] == [31, 0, 124, 0]  # density follows time, empty months stay empty
     for tick, batch in enumerate(batches):
         stamps = batch.production[EVENT_TIME]
-        assert ((stamps >= pd.Timestamp(spec.clock.time_of(tick))) & (stamps < pd.Timestamp(spec.clock.time_of(tick + 1)))).all()
+        assert (
+            (stamps >= pd.Timestamp(spec.clock.time_of(tick))) & (stamps < pd.Timestamp(spec.clock.time_of(tick + 1)))
+        ).all()
         assert stamps.is_monotonic_increasing and (batch.production[TICK] == tick).all()
         assert len(batch.truth) == len(batch.production) and list(batch.truth[ROW_ID]) == list(batch.production[ROW_ID])
     # each row keeps its own features and label: amount i was written with stamp i
@@ -329,8 +370,7 @@ def test_time_slicing_puts_each_row_on_the_tick_of_its_timestamp(tmp_path: Path)
 def test_time_slicing_leaves_out_rows_outside_the_clock_and_refuses_a_clock_that_misses_them_all(tmp_path: Path):
     spec = replay_scenario(tmp_path, shuffled_csv(), ticks=3, slicing="time", clock="  start: 2026-01-04T00:00:00\n")
     data = open_source(spec, tmp_path)
-    assert [data.batch(t).production["amount"].tolist()
-            for t in range(3)] == [[30.0], [40.0], [50.0]]
+    assert [data.batch(t).production["amount"].tolist() for t in range(3)] == [[30.0], [40.0], [50.0]]
 
     late = replay_scenario(tmp_path, shuffled_csv(), ticks=3, slicing="time", clock="  start: 2027-01-01T00:00:00\n")
     with pytest.raises(ScenarioError, match=r"rows.csv: no row of time column 'ts' .* falls in the clock's span"):
@@ -339,7 +379,9 @@ def test_time_slicing_leaves_out_rows_outside_the_clock_and_refuses_a_clock_that
 
 def test_time_slicing_needs_dates_and_says_so_in_one_line(tmp_path: Path):
     spec = replay_scenario(tmp_path, "ts,amount,churned\n1,1.0,a\n2,2.0,b\n", ticks=2, slicing="time")
-    with pytest.raises(ScenarioError, match=r"rows.csv: data.replay.slicing 'time' needs dates/times in time column 'ts'"):
+    with pytest.raises(
+        ScenarioError, match=r"rows.csv: data.replay.slicing 'time' needs dates/times in time column 'ts'"
+    ):
         open_source(spec, tmp_path)
 
 
@@ -347,8 +389,9 @@ def test_time_slicing_needs_dates_and_says_so_in_one_line(tmp_path: Path):
 @given(months=st.integers(1, 24), day=st.integers(1, 28), ticks=st.integers(1, 40))
 @pytest.mark.property
 def test_calendar_ticks_step_by_whole_months(months: int, day: int, ticks: int):
-    clock = Scenario.model_validate({"name": "m", "clock": {"start": f"2026-01-{day:02d}T00:00:00",
-                                                            "tick": f"{months}mo", "ticks": ticks}}).clock
+    clock = Scenario.model_validate(
+        {"name": "m", "clock": {"start": f"2026-01-{day:02d}T00:00:00", "tick": f"{months}mo", "ticks": ticks}}
+    ).clock
     for tick in range(ticks):
         start, end = clock.time_of(tick), clock.time_of(tick + 1)
         assert start.day == end.day == day and (end.year * 12 + end.month) - (start.year * 12 + start.month) == months

@@ -20,40 +20,130 @@ pytestmark = pytest.mark.property
 SOURCE = "fuzz.yaml"
 WHERE = re.compile(rf"^{re.escape(SOURCE)}:\d+: ")
 
-KEYS = ["name", "description", "seed", "clock", "start", "tick", "ticks", "data", "generator", "replay", "path",
-        "time_column", "target_column", "numeric_features", "informative_features", "rows_per_tick", "growth",
-        "kind", "rate", "events", "at", "shape", "features", "shift", "fault", "column", "share", "mode", "factor",
-        "expectations", "expect", "within", "trigger", "gate", "happens", "at_least", "triggers", "schedule",
-        "cron", "volume", "drift", "method", "gates", "model", "metric", "min_value", "canary", "step_weight",
-        "max_weight", "training", "strategy", "bootstrap_tick"]
-WORDS = ["drift", "outage", "bad_data", "nulls", "duplicates", "sudden", "gradual", "x0", "x9", "segment",
-         "accuracy", "sgd", "incremental", "trigger_fires", "promotions", "rollback", "1d", "6h", "0 0 * * 1",
-         "61 * * * *", "2026-03-02", "2026-13-45", "2026-02-30T25:00:00", "../x"]
+KEYS = [
+    "name",
+    "description",
+    "seed",
+    "clock",
+    "start",
+    "tick",
+    "ticks",
+    "data",
+    "generator",
+    "replay",
+    "path",
+    "time_column",
+    "target_column",
+    "numeric_features",
+    "informative_features",
+    "rows_per_tick",
+    "growth",
+    "kind",
+    "rate",
+    "events",
+    "at",
+    "shape",
+    "features",
+    "shift",
+    "fault",
+    "column",
+    "share",
+    "mode",
+    "factor",
+    "expectations",
+    "expect",
+    "within",
+    "trigger",
+    "gate",
+    "happens",
+    "at_least",
+    "triggers",
+    "schedule",
+    "cron",
+    "volume",
+    "drift",
+    "method",
+    "gates",
+    "model",
+    "metric",
+    "min_value",
+    "canary",
+    "step_weight",
+    "max_weight",
+    "training",
+    "strategy",
+    "bootstrap_tick",
+]
+WORDS = [
+    "drift",
+    "outage",
+    "bad_data",
+    "nulls",
+    "duplicates",
+    "sudden",
+    "gradual",
+    "x0",
+    "x9",
+    "segment",
+    "accuracy",
+    "sgd",
+    "incremental",
+    "trigger_fires",
+    "promotions",
+    "rollback",
+    "1d",
+    "6h",
+    "0 0 * * 1",
+    "61 * * * *",
+    "2026-03-02",
+    "2026-13-45",
+    "2026-02-30T25:00:00",
+    "../x",
+]
 
 FULL = {
-    "name": "fuzz", "seed": 3,
+    "name": "fuzz",
+    "seed": 3,
     "clock": {"start": "2026-03-02T00:00:00", "tick": "1d", "ticks": 20},
-    "data": {"generator": {"numeric_features": 4, "informative_features": 2, "rows_per_tick": 50,
-                           "growth": {"kind": "linear", "rate": 0.1}}},
+    "data": {
+        "generator": {
+            "numeric_features": 4,
+            "informative_features": 2,
+            "rows_per_tick": 50,
+            "growth": {"kind": "linear", "rate": 0.1},
+        }
+    },
     "bootstrap_tick": 2,
-    "events": [{"kind": "drift", "at": 5, "features": ["x0"]},
-               {"kind": "bad_data", "at": 6, "fault": "nulls", "column": "x1"},
-               {"kind": "outage", "at": 8}],
+    "events": [
+        {"kind": "drift", "at": 5, "features": ["x0"]},
+        {"kind": "bad_data", "at": 6, "fault": "nulls", "column": "x1"},
+        {"kind": "outage", "at": 8},
+    ],
     "triggers": {"schedule": {"cron": "0 0 * * 1"}, "drift": {"method": "psi"}, "cooldown_ticks": 1},
     "gates": {"data": {"min_rows": 10}, "model": {"metric": "accuracy", "min_value": 0.6}},
     "canary": {"step_weight": 20, "max_weight": 60},
     "training": {"strategy": "incremental", "model": "sgd"},
-    "expectations": [{"expect": "trigger_fires", "trigger": "drift", "within": [5, 7]},
-                     {"expect": "promotions", "at_least": 1}],
+    "expectations": [
+        {"expect": "trigger_fires", "trigger": "drift", "within": [5, 7]},
+        {"expect": "promotions", "at_least": 1},
+    ],
 }
 
-scalars = st.one_of(st.none(), st.booleans(), st.integers(-(2**70), 2**70), st.floats(allow_nan=True),
-                    st.text(max_size=12), st.sampled_from(KEYS + WORDS))
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**70), 2**70),
+    st.floats(allow_nan=True),
+    st.text(max_size=12),
+    st.sampled_from(KEYS + WORDS),
+)
 values = st.recursive(
     scalars,
-    lambda inner: st.one_of(st.lists(inner, max_size=4),
-                            st.dictionaries(st.sampled_from(KEYS) | st.text(max_size=6), inner, max_size=5)),
-    max_leaves=20)
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(st.sampled_from(KEYS) | st.text(max_size=6), inner, max_size=5)
+    ),
+    max_leaves=20,
+)
 documents = st.dictionaries(st.sampled_from(KEYS), values, max_size=8)
 
 
@@ -89,8 +179,9 @@ def mutated_documents(draw) -> dict:
     return document
 
 
-yaml_ish_text = st.lists(st.sampled_from(list("ab:- []{}\n\t&*!?#'\"|>0123456789.,%@`") + KEYS[:12] + WORDS),
-                         max_size=40).map("".join)
+yaml_ish_text = st.lists(
+    st.sampled_from(list("ab:- []{}\n\t&*!?#'\"|>0123456789.,%@`") + KEYS[:12] + WORDS), max_size=40
+).map("".join)
 
 
 def parse_or_scenario_error(text: str) -> Scenario | None:
@@ -169,7 +260,9 @@ def hostile_texts(draw) -> str:
         return base + f"description: {nested}\n"
     if shape == "aliases":
         levels, fanout = draw(st.integers(1, 15)), draw(st.integers(1, 15))
-        chain = ['z0: &z0 ["lol"]'] + [f"z{i}: &z{i} [{', '.join([f'*z{i - 1}'] * fanout)}]" for i in range(1, levels + 1)]
+        chain = ['z0: &z0 ["lol"]'] + [
+            f"z{i}: &z{i} [{', '.join([f'*z{i - 1}'] * fanout)}]" for i in range(1, levels + 1)
+        ]
         return base + "\n".join(chain) + f"\ndescription: *z{levels}\n"
     if shape == "integer":
         digits = draw(st.integers(1, 10_000))

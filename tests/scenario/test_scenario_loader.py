@@ -26,24 +26,44 @@ def error_of(text: str, source: str = SOURCE) -> str:
 
 # (id, document, line, dotted key path, fragment of the message)
 BROKEN = [
-    ("unknown-top-level-key", """
+    (
+        "unknown-top-level-key",
+        """
         name: x
         seeds: 3
-        """, 2, "seeds", "unknown key 'seeds'. Did you mean 'seed'?"),
-    ("unknown-key-depth-2", """
+        """,
+        2,
+        "seeds",
+        "unknown key 'seeds'. Did you mean 'seed'?",
+    ),
+    (
+        "unknown-key-depth-2",
+        """
         name: x
         clock:
           ticks: 10
           tiks: 3
-        """, 4, "clock.tiks", "unknown key 'tiks'. Did you mean 'ticks'?"),
-    ("unknown-key-depth-3", """
+        """,
+        4,
+        "clock.tiks",
+        "unknown key 'tiks'. Did you mean 'ticks'?",
+    ),
+    (
+        "unknown-key-depth-3",
+        """
         name: x
         gates:
           model:
             metric: accuracy
             min_valu: 0.5
-        """, 5, "gates.model.min_valu", "unknown key 'min_valu'. Did you mean 'min_value'?"),
-    ("unknown-key-depth-4", """
+        """,
+        5,
+        "gates.model.min_valu",
+        "unknown key 'min_valu'. Did you mean 'min_value'?",
+    ),
+    (
+        "unknown-key-depth-4",
+        """
         name: x
         data:
           generator:
@@ -51,8 +71,14 @@ BROKEN = [
             growth:
               kind: linear
               rte: 0.1
-        """, 7, "data.generator.growth.rte", "unknown key 'rte'. Did you mean 'rate'?"),
-    ("unknown-key-in-list-item", """
+        """,
+        7,
+        "data.generator.growth.rte",
+        "unknown key 'rte'. Did you mean 'rate'?",
+    ),
+    (
+        "unknown-key-in-list-item",
+        """
         name: x
         events:
           - kind: outage
@@ -60,83 +86,167 @@ BROKEN = [
           - kind: drift
             at: 2
             shfit: 2.0
-        """, 7, "events[1].shfit", "unknown key 'shfit'. Did you mean 'shift'?"),
-    ("unknown-key-in-flow-mapping", """
+        """,
+        7,
+        "events[1].shfit",
+        "unknown key 'shfit'. Did you mean 'shift'?",
+    ),
+    (
+        "unknown-key-in-flow-mapping",
+        """
         name: x
         clock: {ticks: 5, tickz: 1}
-        """, 2, "clock.tickz", "unknown key 'tickz'"),
-    ("wrong-type-string-for-int", """
+        """,
+        2,
+        "clock.tickz",
+        "unknown key 'tickz'",
+    ),
+    (
+        "wrong-type-string-for-int",
+        """
         name: x
         clock:
           ticks: many
-        """, 3, "clock.ticks", "Got 'many' instead."),
-    ("wrong-type-list-for-int", """
+        """,
+        3,
+        "clock.ticks",
+        "Got 'many' instead.",
+    ),
+    (
+        "wrong-type-list-for-int",
+        """
         name: x
         triggers:
           volume:
             min_new_rows: [1]
-        """, 4, "triggers.volume.min_new_rows", "The 'min_new_rows' setting of the volume trigger"),
-    ("wrong-type-scalar-for-list", """
+        """,
+        4,
+        "triggers.volume.min_new_rows",
+        "The 'min_new_rows' setting of the volume trigger",
+    ),
+    (
+        "wrong-type-scalar-for-list",
+        """
         name: x
         events:
           - kind: drift
             at: 1
             features: x0
-        """, 5, "events[0].features", "The 'features' setting of the drift event"),
-    ("out-of-range-above", """
+        """,
+        5,
+        "events[0].features",
+        "The 'features' setting of the drift event",
+    ),
+    (
+        "out-of-range-above",
+        """
         name: x
         gates:
           model:
             max_regression: 3
-        """, 4, "gates.model.max_regression", "The 'max_regression' setting of the model gate must be at most 1"),
-    ("out-of-range-below", """
+        """,
+        4,
+        "gates.model.max_regression",
+        "The 'max_regression' setting of the model gate must be at most 1",
+    ),
+    (
+        "out-of-range-below",
+        """
         name: x
         clock:
           ticks: 0
-        """, 3, "clock.ticks", "The 'ticks' setting of the clock must be at least 1. Got 0 instead."),
-    ("out-of-range-in-event", """
+        """,
+        3,
+        "clock.ticks",
+        "The 'ticks' setting of the clock must be at least 1. Got 0 instead.",
+    ),
+    (
+        "out-of-range-in-event",
+        """
         name: x
         events:
           - kind: traffic_spike
             at: 1
             factor: 1000
-        """, 5, "events[0].factor", "The 'factor' setting of the traffic spike event must be at most 100"),
-    ("bad-cron", """
+        """,
+        5,
+        "events[0].factor",
+        "The 'factor' setting of the traffic spike event must be at most 100",
+    ),
+    (
+        "bad-cron",
+        """
         name: x
         triggers:
           schedule:
             cron: "61 * * * *"
-        """, 4, "triggers.schedule.cron", "must be a five-field cron expression"),
-    ("cron-with-six-fields", """
+        """,
+        4,
+        "triggers.schedule.cron",
+        "must be a five-field cron expression",
+    ),
+    (
+        "cron-with-six-fields",
+        """
         name: x
         triggers:
           schedule:
             cron: "0 0 * * 1 2026"
-        """, 4, "triggers.schedule.cron", "five-field cron"),
-    ("bad-duration", """
+        """,
+        4,
+        "triggers.schedule.cron",
+        "five-field cron",
+    ),
+    (
+        "bad-duration",
+        """
         name: x
         clock:
           tick: 3 fortnights
-        """, 3, "clock.tick", "must be a duration like 30m, 6h, 1d, 1w or a calendar period like 1mo"),
-    ("unknown-event-kind", """
+        """,
+        3,
+        "clock.tick",
+        "must be a duration like 30m, 6h, 1d, 1w or a calendar period like 1mo",
+    ),
+    (
+        "unknown-event-kind",
+        """
         name: x
         events:
           - kind: drift
             at: 1
           - kind: meteor
             at: 2
-        """, 5, "events[1]", "unknown 'kind' 'meteor'"),
-    ("event-without-kind", """
+        """,
+        5,
+        "events[1]",
+        "unknown 'kind' 'meteor'",
+    ),
+    (
+        "event-without-kind",
+        """
         name: x
         events:
           - at: 1
-        """, 3, "events[0]", "needs the key 'kind'"),
-    ("unknown-expectation", """
+        """,
+        3,
+        "events[0]",
+        "needs the key 'kind'",
+    ),
+    (
+        "unknown-expectation",
+        """
         name: x
         expectations:
           - expect: miracle
-        """, 3, "expectations[0]", "unknown 'expect' 'miracle'"),
-    ("event-at-beyond-clock", """
+        """,
+        3,
+        "expectations[0]",
+        "unknown 'expect' 'miracle'",
+    ),
+    (
+        "event-at-beyond-clock",
+        """
         name: x
         clock:
           ticks: 10
@@ -145,8 +255,14 @@ BROKEN = [
             at: 3
           - kind: outage
             at: 10
-        """, 8, "events[1].at", "must be below clock.ticks (10). Got 10 instead."),
-    ("expectation-window-beyond-clock", """
+        """,
+        8,
+        "events[1].at",
+        "must be below clock.ticks (10). Got 10 instead.",
+    ),
+    (
+        "expectation-window-beyond-clock",
+        """
         name: x
         clock:
           ticks: 10
@@ -155,8 +271,14 @@ BROKEN = [
           - expect: trigger_fires
             trigger: drift
             within: [5, 12]
-        """, 8, "expectations[1].within", "first <= last < clock.ticks (10). Got [5, 12] instead."),
-    ("expectation-window-reversed", """
+        """,
+        8,
+        "expectations[1].within",
+        "first <= last < clock.ticks (10). Got [5, 12] instead.",
+    ),
+    (
+        "expectation-window-reversed",
+        """
         name: x
         clock:
           ticks: 10
@@ -164,41 +286,76 @@ BROKEN = [
           - expect: gate_blocks
             gate: data
             within: [6, 4]
-        """, 7, "expectations[0].within", "Got [6, 4] instead."),
-    ("bootstrap-beyond-clock", """
+        """,
+        7,
+        "expectations[0].within",
+        "Got [6, 4] instead.",
+    ),
+    (
+        "bootstrap-beyond-clock",
+        """
         name: x
         clock:
           ticks: 5
         bootstrap_tick: 5
-        """, 4, "bootstrap_tick", "must be below clock.ticks (5)"),
-    ("event-names-unknown-feature", """
+        """,
+        4,
+        "bootstrap_tick",
+        "must be below clock.ticks (5)",
+    ),
+    (
+        "event-names-unknown-feature",
+        """
         name: x
         events:
           - kind: bad_data
             at: 1
             fault: nulls
             column: x99
-        """, 3, "events[0]", "names feature 'x99'"),
-    ("missing-required-key", """
+        """,
+        3,
+        "events[0]",
+        "names feature 'x99'",
+    ),
+    (
+        "missing-required-key",
+        """
         clock:
           ticks: 3
-        """, 1, "name", "'name' is required here."),
-    ("bad-scenario-name", """
+        """,
+        1,
+        "name",
+        "'name' is required here.",
+    ),
+    (
+        "bad-scenario-name",
+        """
         name: ../escape
-        """, 1, "name", "Got '../escape' instead."),
-    ("replay-file-missing", """
+        """,
+        1,
+        "name",
+        "Got '../escape' instead.",
+    ),
+    (
+        "replay-file-missing",
+        """
         name: x
         data:
           replay:
             path: nowhere.csv
             time_column: t
             target_column: y
-        """, 4, "data.replay.path", "no such file: nowhere.csv"),
+        """,
+        4,
+        "data.replay.path",
+        "no such file: nowhere.csv",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("text", "line", "path", "fragment"), [case[1:] for case in BROKEN],
-                         ids=[case[0] for case in BROKEN])
+@pytest.mark.parametrize(
+    ("text", "line", "path", "fragment"), [case[1:] for case in BROKEN], ids=[case[0] for case in BROKEN]
+)
 def test_broken_document_names_file_line_and_key(text: str, line: int, path: str, fragment: str):
     message = error_of(text)
 
@@ -206,13 +363,17 @@ def test_broken_document_names_file_line_and_key(text: str, line: int, path: str
     assert fragment in message
 
 
-@pytest.mark.parametrize(("text", "line", "fragment"), [
-    ("name: x\nclock:\n  ticks: [1, 2\n", 4, "not valid YAML"),
-    ("name: x\nclock:\n ticks: 3\n  start: 1\n", 4, "not valid YAML: mapping values are not allowed"),
-    ("name: x\n\tclock: 1\n", 2, "not valid YAML"),
-    ("--- {name: a}\n--- {name: b}\n", 2, "not valid YAML"),
-    ("name: !!python/object/apply:os.system ['true']\n", 1, "not valid YAML"),
-], ids=["unclosed-list", "bad-indent", "tab", "two-documents", "unsafe-tag"])
+@pytest.mark.parametrize(
+    ("text", "line", "fragment"),
+    [
+        ("name: x\nclock:\n  ticks: [1, 2\n", 4, "not valid YAML"),
+        ("name: x\nclock:\n ticks: 3\n  start: 1\n", 4, "not valid YAML: mapping values are not allowed"),
+        ("name: x\n\tclock: 1\n", 2, "not valid YAML"),
+        ("--- {name: a}\n--- {name: b}\n", 2, "not valid YAML"),
+        ("name: !!python/object/apply:os.system ['true']\n", 1, "not valid YAML"),
+    ],
+    ids=["unclosed-list", "bad-indent", "tab", "two-documents", "unsafe-tag"],
+)
 def test_malformed_yaml_names_the_line(text: str, line: int, fragment: str):
     message = error_of(text)
 
@@ -220,8 +381,16 @@ def test_malformed_yaml_names_the_line(text: str, line: int, fragment: str):
     assert fragment in message
 
 
-@pytest.mark.parametrize(("text", "kind"), [("- name: x\n- name: y\n", "list"), ("just a string\n", "str"),
-                                            ("42\n", "int"), ("", "NoneType"), ("# only a comment\n", "NoneType")])
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("- name: x\n- name: y\n", "list"),
+        ("just a string\n", "str"),
+        ("42\n", "int"),
+        ("", "NoneType"),
+        ("# only a comment\n", "NoneType"),
+    ],
+)
 def test_a_document_that_is_not_a_mapping_is_refused(text: str, kind: str):
     message = error_of(text)
 
@@ -255,12 +424,16 @@ def test_scenario_error_is_a_value_error_with_exit_code_2():
     assert caught.value.exit_code == 2
 
 
-@pytest.mark.parametrize(("text", "line", "path"), [
-    ("name: x\nclok:\n  ticks: 3\n", 2, "clok"),
-    ("name: x\ncanary:\n  step_weight: 50\n  max_weight: 20\n", 2, "canary"),
-    ("name: x\ndata:\n  generator:\n    numeric_features: 2\n    informative_features: 5\n", 3, "data.generator"),
-    ("name: x\nevents:\n  -\n    kind: drift\n    at: 1\n    shfit: 2\n", 6, "events[0].shfit"),
-], ids=["unknown-block-key", "canary-cross-field", "generator-cross-field", "item-on-its-own-line"])
+@pytest.mark.parametrize(
+    ("text", "line", "path"),
+    [
+        ("name: x\nclok:\n  ticks: 3\n", 2, "clok"),
+        ("name: x\ncanary:\n  step_weight: 50\n  max_weight: 20\n", 2, "canary"),
+        ("name: x\ndata:\n  generator:\n    numeric_features: 2\n    informative_features: 5\n", 3, "data.generator"),
+        ("name: x\nevents:\n  -\n    kind: drift\n    at: 1\n    shfit: 2\n", 6, "events[0].shfit"),
+    ],
+    ids=["unknown-block-key", "canary-cross-field", "generator-cross-field", "item-on-its-own-line"],
+)
 def test_errors_about_a_block_point_at_its_key(text: str, line: int, path: str):
     message = error_of(text)
 
@@ -278,8 +451,10 @@ def test_impossible_date_is_a_located_scenario_error(start: str, fragment: str):
 
 # valid documents -------------------------------------------------------------
 
+
 def test_a_full_document_loads_into_typed_settings():
-    scenario = parse(doc("""
+    scenario = parse(
+        doc("""
         name: full
         seed: 11
         clock:
@@ -304,7 +479,9 @@ def test_a_full_document_loads_into_typed_settings():
           - expect: trigger_fires
             trigger: drift
             within: [10, 12]
-        """), SOURCE)
+        """),
+        SOURCE,
+    )
 
     assert scenario.name == "full"
     assert scenario.clock.ticks == 40
@@ -385,15 +562,21 @@ def test_missing_scenario_file_is_a_scenario_error(tmp_path: Path):
         load(str(tmp_path / "absent.yaml"))
 
 
-@pytest.mark.parametrize("method, categorical, fragment", [
-    ("ks", True, "for a categorical column. Got 'ks'"),
-    ("wasserstein", True, "for a categorical column. Got 'wasserstein'"),
-    ("chisquare", False, "for a numeric column. Got 'chisquare'"),
-])
-def test_a_drift_method_that_cannot_judge_a_column_of_the_data_is_refused(method: str, categorical: bool,
-                                                                           fragment: str):
-    text = (f"name: x\ndata: {{generator: {{categorical: {str(categorical).lower()}}}}}\n"
-            f"triggers:\n  drift: {{method: {method}}}\n")
+@pytest.mark.parametrize(
+    "method, categorical, fragment",
+    [
+        ("ks", True, "for a categorical column. Got 'ks'"),
+        ("wasserstein", True, "for a categorical column. Got 'wasserstein'"),
+        ("chisquare", False, "for a numeric column. Got 'chisquare'"),
+    ],
+)
+def test_a_drift_method_that_cannot_judge_a_column_of_the_data_is_refused(
+    method: str, categorical: bool, fragment: str
+):
+    text = (
+        f"name: x\ndata: {{generator: {{categorical: {str(categorical).lower()}}}}}\n"
+        f"triggers:\n  drift: {{method: {method}}}\n"
+    )
 
     with pytest.raises(ScenarioError) as raised:
         parse(text, "f.yaml")

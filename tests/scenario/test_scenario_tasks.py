@@ -19,9 +19,16 @@ from ctsim.settings import DataGateSettings
 
 
 def synthetic(task: str, events: list | None = None, **generator) -> SyntheticSource:
-    spec = Scenario.model_validate({"name": "t", "seed": 4, "task": task, "clock": {"ticks": 12},
-                                    "data": {"generator": {"rows_per_tick": 3000, **generator}},
-                                    "events": events or []})
+    spec = Scenario.model_validate(
+        {
+            "name": "t",
+            "seed": 4,
+            "task": task,
+            "clock": {"ticks": 12},
+            "data": {"generator": {"rows_per_tick": 3000, **generator}},
+            "events": events or [],
+        }
+    )
     return SyntheticSource(spec, spec.data.generator)
 
 
@@ -31,6 +38,7 @@ def labelled(source: SyntheticSource, tick: int) -> pd.DataFrame:
 
 
 # the generator -------------------------------------------------------------------------------------
+
 
 def test_multiclass_generator_draws_every_class_at_uniform_priors_and_the_data_gate_accepts_it():
     source = synthetic("multiclass", n_classes=5)
@@ -79,11 +87,14 @@ def test_label_flip_on_regression_feedback_mirrors_the_target_and_on_multiclass_
 
 # replayed files ------------------------------------------------------------------------------------
 
+
 def replay(tmp_path: Path, target: list, task: str) -> Scenario:
     rows = [f"{i},{i * 1.5},{value}" for i, value in enumerate(target)]
     (tmp_path / "rows.csv").write_text("ts,amount,y\n" + "\n".join(rows) + "\n")
-    text = (f"name: replay\ntask: {task}\nclock:\n  ticks: 2\nbootstrap_tick: 0\ndata:\n  replay:\n"
-            f"    path: rows.csv\n    time_column: ts\n    target_column: y\n    slicing: rows\n")
+    text = (
+        f"name: replay\ntask: {task}\nclock:\n  ticks: 2\nbootstrap_tick: 0\ndata:\n  replay:\n"
+        f"    path: rows.csv\n    time_column: ts\n    target_column: y\n    slicing: rows\n"
+    )
     if task == "regression":
         text += "gates:\n  model:\n    metric: rmse\n"
     return parse(text, str(tmp_path / "replay.yaml"))
@@ -110,12 +121,19 @@ def test_replay_keeps_a_numeric_target_for_regression(tmp_path: Path):
     assert data.batch(0).truth["label"].tolist() == [1.5, 2.25]
 
 
-@pytest.mark.parametrize(("target", "task", "fragment"), [
-    (["a", "b", "a", "c"], "binary", "must hold exactly two values and no blanks for task binary. Got 3"),
-    ([0.5, 1.25, 2.0, 3.5], "multiclass", "with fractions (a numeric target: use task regression)"),
-    (["a", "a", "a", "a"], "multiclass", "between 2 and 50 classes"),
-    (["1.5", "high", "2", "3"], "regression", "must hold finite numbers for task regression; data row 2 holds 'high'"),
-])
+@pytest.mark.parametrize(
+    ("target", "task", "fragment"),
+    [
+        (["a", "b", "a", "c"], "binary", "must hold exactly two values and no blanks for task binary. Got 3"),
+        ([0.5, 1.25, 2.0, 3.5], "multiclass", "with fractions (a numeric target: use task regression)"),
+        (["a", "a", "a", "a"], "multiclass", "between 2 and 50 classes"),
+        (
+            ["1.5", "high", "2", "3"],
+            "regression",
+            "must hold finite numbers for task regression; data row 2 holds 'high'",
+        ),
+    ],
+)
 def test_a_target_that_does_not_fit_the_task_is_a_clear_error(tmp_path: Path, target, task, fragment):
     with pytest.raises(ScenarioError) as caught:
         open_source(replay(tmp_path, target, task), tmp_path)
@@ -124,39 +142,61 @@ def test_a_target_that_does_not_fit_the_task_is_a_clear_error(tmp_path: Path, ta
 
 # load-time checks ----------------------------------------------------------------------------------
 
+
 def error_of(text: str) -> str:
     with pytest.raises(ScenarioError) as caught:
         parse(dedent(text).lstrip(), "s.yaml")
     return str(caught.value)
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("name: x\ntask: regression\ngates:\n  model:\n    metric: accuracy\n",
-     "s.yaml:5: gates.model.metric: The 'metric' setting of the model gate must be one of rmse, mae, r2 for task "
-     "regression. Got 'accuracy' instead."),
-    ("name: x\ntask: multiclass\ngates:\n  model:\n    metric: roc_auc\n",
-     "s.yaml:5: gates.model.metric: The 'metric' setting of the model gate must be one of accuracy, "
-     "balanced_accuracy, f1_macro, roc_auc_ovr, log_loss for task multiclass. Got 'roc_auc' instead."),
-    ("name: x\ngates:\n  model:\n    metric: rmse\n    max_value: 3\n",
-     "s.yaml:4: gates.model.metric: The 'metric' setting of the model gate must be one of accuracy, "
-     "balanced_accuracy, f1, f1_macro, roc_auc, roc_auc_ovr, log_loss for task binary. Got 'rmse' instead."),
-    ("name: x\ngates:\n  model:\n    metric: log_loss\n    min_value: 0.5\n",
-     "s.yaml:5: gates.model.min_value: The 'min_value' setting of the model gate does not apply to log_loss"),
-    ("name: x\ntask: regression\ngates:\n  model:\n    metric: rmse\ntraining:\n  model: logistic\n",
-     "s.yaml:7: training.model: The 'model' setting of training must be ridge or sgd for task regression. "
-     "Got 'logistic' instead."),
-    ("name: x\ntask: regression\ngates:\n  model:\n    metric: mae\nevents:\n  - kind: label_shift\n    at: 3\n",
-     "s.yaml:7: events[0].kind: a label_shift event moves class priors"),
-    ("name: x\ntraining:\n  estimator: no_such_team_module:make\n",
-     "s.yaml:3: training.estimator: The 'estimator' setting of training names module 'no_such_team_module', "
-     "which cannot be imported"),
-    ("name: x\ntraining:\n  features: team_code:nothing_here\n",
-     "s.yaml:3: training.features: The 'features' setting of training names 'nothing_here', which module "
-     "'team_code' does not have"),
-    ("name: x\ntraining:\n  estimator: not a reference\n",
-     "s.yaml:3: training.estimator: The 'estimator' setting of training must be 'pkg.module:name'"),
-    ("name: x\ntask: ordinal\n", "s.yaml:2: task: The 'task' setting of the scenario must be one of"),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "name: x\ntask: regression\ngates:\n  model:\n    metric: accuracy\n",
+            "s.yaml:5: gates.model.metric: The 'metric' setting of the model gate must be one of rmse, mae, r2 "
+            "for task regression. Got 'accuracy' instead.",
+        ),
+        (
+            "name: x\ntask: multiclass\ngates:\n  model:\n    metric: roc_auc\n",
+            "s.yaml:5: gates.model.metric: The 'metric' setting of the model gate must be one of accuracy, "
+            "balanced_accuracy, f1_macro, roc_auc_ovr, log_loss for task multiclass. Got 'roc_auc' instead.",
+        ),
+        (
+            "name: x\ngates:\n  model:\n    metric: rmse\n    max_value: 3\n",
+            "s.yaml:4: gates.model.metric: The 'metric' setting of the model gate must be one of accuracy, "
+            "balanced_accuracy, f1, f1_macro, roc_auc, roc_auc_ovr, log_loss for task binary. Got 'rmse' instead.",
+        ),
+        (
+            "name: x\ngates:\n  model:\n    metric: log_loss\n    min_value: 0.5\n",
+            "s.yaml:5: gates.model.min_value: The 'min_value' setting of the model gate does not apply to log_loss",
+        ),
+        (
+            "name: x\ntask: regression\ngates:\n  model:\n    metric: rmse\ntraining:\n  model: logistic\n",
+            "s.yaml:7: training.model: The 'model' setting of training must be ridge or sgd for task regression. "
+            "Got 'logistic' instead.",
+        ),
+        (
+            "name: x\ntask: regression\ngates:\n  model:\n    metric: mae\nevents:\n  - kind: label_shift\n    at: 3\n",
+            "s.yaml:7: events[0].kind: a label_shift event moves class priors",
+        ),
+        (
+            "name: x\ntraining:\n  estimator: no_such_team_module:make\n",
+            "s.yaml:3: training.estimator: The 'estimator' setting of training names module 'no_such_team_module', "
+            "which cannot be imported",
+        ),
+        (
+            "name: x\ntraining:\n  features: team_code:nothing_here\n",
+            "s.yaml:3: training.features: The 'features' setting of training names 'nothing_here', which module "
+            "'team_code' does not have",
+        ),
+        (
+            "name: x\ntraining:\n  estimator: not a reference\n",
+            "s.yaml:3: training.estimator: The 'estimator' setting of training must be 'pkg.module:name'",
+        ),
+        ("name: x\ntask: ordinal\n", "s.yaml:2: task: The 'task' setting of the scenario must be one of"),
+    ],
+)
 def test_a_task_metric_or_training_reference_that_does_not_fit_is_refused_with_its_line(text, expected):
     assert error_of(text).startswith(expected), error_of(text)
 
@@ -164,6 +204,7 @@ def test_a_task_metric_or_training_reference_that_does_not_fit_is_refused_with_i
 def test_a_regression_scenario_without_a_model_gets_ridge_and_team_references_load():
     scenario = parse("name: x\ntask: regression\ngates:\n  model:\n    metric: rmse\n    max_value: 4\n", "s.yaml")
     assert scenario.training.model == "ridge" and scenario.gates.model.bound == 4
-    team = parse("name: x\ntraining:\n  estimator: team_code:boosted_classifier\n  features: team_code:squares\n",
-                 "s.yaml")
+    team = parse(
+        "name: x\ntraining:\n  estimator: team_code:boosted_classifier\n  features: team_code:squares\n", "s.yaml"
+    )
     assert team.training.estimator == "team_code:boosted_classifier"

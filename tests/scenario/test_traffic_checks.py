@@ -38,14 +38,18 @@ def test_a_performance_trigger_that_can_never_fire_is_a_warning_with_the_numbers
 
 
 def test_it_is_an_error_when_an_expectation_needs_the_trigger_to_fire():
-    s = scenario(triggers={"performance": {"min_samples": 100}},
-                 expectations=[{"expect": "trigger_fires", "trigger": "performance", "within": [3, 19]}])
+    s = scenario(
+        triggers={"performance": {"min_samples": 100}},
+        expectations=[{"expect": "trigger_fires", "trigger": "performance", "within": [3, 19]}],
+    )
     assert problems(s, rows=10)[("triggers", "performance", "min_samples")][0] == "error"
 
 
 def test_a_canary_that_never_sees_enough_requests_rolls_every_candidate_back():
-    s = scenario(canary={"step_weight": 10, "max_weight": 50, "min_samples": 50},
-                 expectations=[{"expect": "promotions", "at_least": 1}])
+    s = scenario(
+        canary={"step_weight": 10, "max_weight": 50, "min_samples": 50},
+        expectations=[{"expect": "promotions", "at_least": 1}],
+    )
     severity, message = problems(s, rows=300)[("canary", "min_samples")]
     assert severity == "error" and "step_weight 10% = 30 labelled requests a tick, below min_samples 50" in message
     assert ("canary", "min_samples") not in problems(s, rows=500)
@@ -54,13 +58,17 @@ def test_a_canary_that_never_sees_enough_requests_rolls_every_candidate_back():
 def test_a_cooldown_at_least_the_schedule_period_silences_it():
     s = scenario(triggers={"schedule": {"cron": "0 0 * * 1"}, "cooldown_ticks": 7})
     assert "period (7 ticks" in problems(s, rows=1000)[("triggers", "cooldown_ticks")][1]
-    assert ("triggers", "cooldown_ticks") not in problems(scenario(triggers={"schedule": {"cron": "0 0 * * 1"},
-                                                                             "cooldown_ticks": 6}), rows=1000)
+    assert ("triggers", "cooldown_ticks") not in problems(
+        scenario(triggers={"schedule": {"cron": "0 0 * * 1"}, "cooldown_ticks": 6}), rows=1000
+    )
 
 
 def test_volume_and_data_gate_at_low_traffic():
-    s = scenario(triggers={"volume": {"min_new_rows": 5000}}, gates={"data": {"min_rows": 100}},
-                 training={"strategy": "window", "window_ticks": 3})
+    s = scenario(
+        triggers={"volume": {"min_new_rows": 5000}},
+        gates={"data": {"min_rows": 100}},
+        training={"strategy": "window", "window_ticks": 3},
+    )
     found = problems(s, rows=20)
     assert "20 labelled rows a tick over the 16 ticks" in found[("triggers", "volume", "min_new_rows")][1]
     assert "at most 60 labelled rows in a training window" in found[("gates", "data", "min_rows")][1]
@@ -74,28 +82,50 @@ def test_the_builtin_performance_policy_can_always_fire_at_the_scenario_traffic(
     assert performance is not None
     assert rows * performance.window_ticks >= performance.min_samples or performance.window_ticks == 1000
     assert performance.window_ticks == max(2, math.ceil(performance.min_samples / rows))
-    assert not problems(s.model_copy(update={"triggers": builtin_policy("performance", s, rows).triggers}),
-                        rows=rows).get(("triggers", "performance", "min_samples"))
+    assert not problems(
+        s.model_copy(update={"triggers": builtin_policy("performance", s, rows).triggers}), rows=rows
+    ).get(("triggers", "performance", "min_samples"))
 
 
 def test_run_refuses_an_expectation_the_traffic_cannot_meet_in_one_line(tmp_path: Path):
     path = tmp_path / "slow.yaml"
-    path.write_text("name: slow\nclock: {ticks: 8}\ndata: {generator: {rows_per_tick: 300}}\nbootstrap_tick: 1\n"
-                    "triggers: {performance: {min_samples: 5000}}\n"
-                    "expectations:\n  - {expect: trigger_fires, trigger: performance, within: [2, 7]}\n")
-    s = Scenario.model_validate({"name": "slow", "clock": {"ticks": 8}, "data": {"generator": {"rows_per_tick": 300}},
-                                 "bootstrap_tick": 1, "triggers": {"performance": {"min_samples": 5000}}})
+    path.write_text(
+        "name: slow\nclock: {ticks: 8}\ndata: {generator: {rows_per_tick: 300}}\nbootstrap_tick: 1\n"
+        "triggers: {performance: {min_samples: 5000}}\n"
+        "expectations:\n  - {expect: trigger_fires, trigger: performance, within: [2, 7]}\n"
+    )
+    s = Scenario.model_validate(
+        {
+            "name": "slow",
+            "clock": {"ticks": 8},
+            "data": {"generator": {"rows_per_tick": 300}},
+            "bootstrap_tick": 1,
+            "triggers": {"performance": {"min_samples": 5000}},
+        }
+    )
     assert len(enforce(s, open_source(s, tmp_path), path)) == 1  # without the expectation: a warning
-    result = subprocess.run([sys.executable, "-m", "ctsim.cli", "run", "scenario", str(path), "--runs-dir",
-                             str(tmp_path / "runs")], capture_output=True, text=True, timeout=120,
-                            env={**os.environ, "NO_COLOR": "1"})
+    result = subprocess.run(
+        [sys.executable, "-m", "ctsim.cli", "run", "scenario", str(path), "--runs-dir", str(tmp_path / "runs")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert "triggers.performance.min_samples: the performance trigger can never fire" in result.stderr
     assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
     with pytest.raises(ScenarioError):
-        enforce(Scenario.model_validate({**s.model_dump(), "expectations": [
-            {"expect": "trigger_fires", "trigger": "performance", "within": [2, 7]}]}), open_source(s, tmp_path), path)
+        enforce(
+            Scenario.model_validate(
+                {
+                    **s.model_dump(),
+                    "expectations": [{"expect": "trigger_fires", "trigger": "performance", "within": [2, 7]}],
+                }
+            ),
+            open_source(s, tmp_path),
+            path,
+        )
 
 
 def test_compare_warns_about_a_policy_that_cannot_act(tmp_path: Path):

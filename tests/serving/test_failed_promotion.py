@@ -56,8 +56,9 @@ def relayed(outage_relay, store_layout) -> Registry:
     return Registry(ObjectStore(outage_relay.config), store_layout, SigningKey.generate())
 
 
-def test_a_rollout_cut_after_the_champion_write_counts_as_done_and_clears_the_canary(relayed, outage_relay,
-                                                                                      monkeypatch):
+def test_a_rollout_cut_after_the_champion_write_counts_as_done_and_clears_the_canary(
+    relayed, outage_relay, monkeypatch
+):
     deployment, _, canary = _promoting(relayed)
     clear = relayed.clear_alias
     cuts = []

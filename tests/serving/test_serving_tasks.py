@@ -16,8 +16,15 @@ pytestmark = pytest.mark.store
 
 
 def _register(registry: Registry, model: object, tick: int) -> str:
-    return registry.register(model, metric="m", metrics={}, run_id=f"run-{tick}", pipeline_sha256="p" * 64,
-                             data_snapshot={}, created_tick=tick).version
+    return registry.register(
+        model,
+        metric="m",
+        metrics={},
+        run_id=f"run-{tick}",
+        pipeline_sha256="p" * 64,
+        data_snapshot={},
+        created_tick=tick,
+    ).version
 
 
 def _traffic(n: int, classes: int, seed: int) -> pd.DataFrame:

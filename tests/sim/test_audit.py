@@ -13,8 +13,12 @@ from ctsim.sim.lakewriter import LakeWriter
 from ctsim.store import Layout, ObjectStore
 from ctsim.timeline import Timeline
 
-keys = st.lists(st.from_regex(r"lake/ns/production/tick=\d{5}/part-0000\.parquet", fullmatch=True),
-                unique=True, min_size=1, max_size=12)
+keys = st.lists(
+    st.from_regex(r"lake/ns/production/tick=\d{5}/part-0000\.parquet", fullmatch=True),
+    unique=True,
+    min_size=1,
+    max_size=12,
+)
 digests = st.from_regex(r"[0-9a-f]{8}", fullmatch=True)
 
 
@@ -71,16 +75,24 @@ def test_incomplete_versions_are_fine_only_while_never_aliased():
 # history -------------------------------------------------------------------------
 def story() -> tuple[Timeline, list[dict]]:
     timeline = Timeline("s", 1, "accuracy")
-    for event in (ev.registered(1, "v0001"), ev.first_champion(1, "v0001"), ev.registered(5, "v0002"),
-                  ev.canary_start(5, "v0002"), ev.canary_step(6, "v0002"), ev.rolled_out(8, "v0002")):
+    for event in (
+        ev.registered(1, "v0001"),
+        ev.first_champion(1, "v0001"),
+        ev.registered(5, "v0002"),
+        ev.canary_start(5, "v0002"),
+        ev.canary_step(6, "v0002"),
+        ev.rolled_out(8, "v0002"),
+    ):
         timeline.add(event)
-    events = [{"event": "registered", "version": "v0001"},
-              {"event": "alias-set", "alias": "champion", "version": "v0001"},
-              {"event": "registered", "version": "v0002"},
-              {"event": "alias-set", "alias": "canary", "version": "v0002"},
-              {"event": "alias-set", "alias": "previous", "version": "v0001"},
-              {"event": "alias-set", "alias": "champion", "version": "v0002"},
-              {"event": "alias-cleared", "alias": "canary", "version": "v0002", "reason": "rolled out"}]
+    events = [
+        {"event": "registered", "version": "v0001"},
+        {"event": "alias-set", "alias": "champion", "version": "v0001"},
+        {"event": "registered", "version": "v0002"},
+        {"event": "alias-set", "alias": "canary", "version": "v0002"},
+        {"event": "alias-set", "alias": "previous", "version": "v0001"},
+        {"event": "alias-set", "alias": "champion", "version": "v0002"},
+        {"event": "alias-cleared", "alias": "canary", "version": "v0002", "reason": "rolled out"},
+    ]
     return timeline, events
 
 
@@ -107,10 +119,16 @@ def test_a_failed_promotion_is_the_canary_alias_cleared_in_the_registry():
     timeline.add(ev.registered(9, "v0003"))
     timeline.add(ev.canary_start(9, "v0003"))
     timeline.add(ev.promotion_failed(11, "v0003"))
-    events += [{"event": "registered", "version": "v0003"},
-               {"event": "alias-set", "alias": "canary", "version": "v0003"},
-               {"event": "alias-cleared", "alias": "canary", "version": "v0003",
-                "reason": "promotion failed: StoreUnavailable"}]
+    events += [
+        {"event": "registered", "version": "v0003"},
+        {"event": "alias-set", "alias": "canary", "version": "v0003"},
+        {
+            "event": "alias-cleared",
+            "alias": "canary",
+            "version": "v0003",
+            "reason": "promotion failed: StoreUnavailable",
+        },
+    ]
 
     assert check_history(timeline, events, "v0002").ok
     assert not check_history(timeline, events[:-1], "v0002").ok, "a withdrawal the registry never saw is caught"
@@ -128,8 +146,7 @@ def test_a_champion_move_missing_from_the_timeline_fails():
 
 # against the real store ----------------------------------------------------------------
 @pytest.mark.store
-def test_audit_reads_the_store_back_and_catches_a_lost_batch(object_store: ObjectStore, store_layout: Layout,
-                                                            registry):
+def test_audit_reads_the_store_back_and_catches_a_lost_batch(object_store: ObjectStore, store_layout: Layout, registry):
     writer = LakeWriter(object_store, store_layout)
     for tick in range(3):
         writer.submit("production", tick, pd.DataFrame({"row_id": [tick * 10 + i for i in range(5)], "tick": tick}))

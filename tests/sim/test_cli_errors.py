@@ -24,8 +24,13 @@ def test_an_error_message_is_redacted_and_its_control_characters_escaped(monkeyp
 def test_a_path_that_looks_like_markup_is_printed_as_it_is(tmp_path: Path):
     path = tmp_path / "odd[bold red]name.yaml"
     path.write_text("name: [unclosed\n", encoding="utf-8")
-    result = subprocess.run([sys.executable, "-m", "ctsim.cli", "validate", str(path)], capture_output=True, text=True,
-                            timeout=60, env={**os.environ, "NO_COLOR": "1"})
+    result = subprocess.run(
+        [sys.executable, "-m", "ctsim.cli", "validate", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
 
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr

@@ -11,17 +11,36 @@ from ctsim.timeline import Timeline, TriggerFired, TriggerHeld
 from ctsim.triggers import TriggerState
 
 
-def engine(*, champion="v1", canary_active=False, retry=False, store_down=False, rows=0, last_run=None,
-           cooldown=2, bootstrap_tick=3, trained_through=None, training=TrainingSettings(), label_delay=1):
+def engine(
+    *,
+    champion="v1",
+    canary_active=False,
+    retry=False,
+    store_down=False,
+    rows=0,
+    last_run=None,
+    cooldown=2,
+    bootstrap_tick=3,
+    trained_through=None,
+    training=TrainingSettings(),
+    label_delay=1,
+):
     """The state ``_arbitrate``/``_window`` read, around the engine's own methods."""
     triggers = TriggerSettings.model_validate({"volume": {"min_new_rows": 10}, "cooldown_ticks": cooldown})
     sim = SimpleNamespace(
         deployment=SimpleNamespace(champion=champion, canary_active=canary_active),
         state=SimpleNamespace(retry_pending=retry, triggers=TriggerState(last_run), labelled_since_run=rows),
         world=SimpleNamespace(relay=SimpleNamespace(is_down=store_down)),
-        scenario=SimpleNamespace(bootstrap_tick=bootstrap_tick, clock=None, triggers=triggers, training=training,
-                                 data=SimpleNamespace(label_delay_ticks=label_delay)),
-        timeline=Timeline("s", 0, "accuracy"), progress=lambda *args: None)
+        scenario=SimpleNamespace(
+            bootstrap_tick=bootstrap_tick,
+            clock=None,
+            triggers=triggers,
+            training=training,
+            data=SimpleNamespace(label_delay_ticks=label_delay),
+        ),
+        timeline=Timeline("s", 0, "accuracy"),
+        progress=lambda *args: None,
+    )
     sim._trigger_decisions = lambda tick, champion: Simulation._trigger_decisions(sim, tick, champion)
     sim._record = lambda version: SimpleNamespace(data_snapshot={"as_of_tick": trained_through})
     sim._trained_through = lambda champion: Simulation._trained_through(sim, champion)
@@ -82,10 +101,15 @@ def canary_engine(decisions):
 
     alerts = []
     sim = SimpleNamespace(
-        deployment=SimpleNamespace(canary="v0002", state=SimpleNamespace(weight=0),
-                                   trial=CanaryTrial(200, 200 * 0.9, 200 * 0.8),
-                                   analyse=lambda observation, tick: decisions),
-        timeline=Timeline("s", 0, "accuracy"), alerts=alerts)
+        deployment=SimpleNamespace(
+            canary="v0002",
+            state=SimpleNamespace(weight=0),
+            trial=CanaryTrial(200, 200 * 0.9, 200 * 0.8),
+            analyse=lambda observation, tick: decisions,
+        ),
+        timeline=Timeline("s", 0, "accuracy"),
+        alerts=alerts,
+    )
     sim._alert = lambda tick, kind, message: alerts.append((tick, kind, message))
     return sim
 
@@ -96,14 +120,20 @@ def test_a_failed_promotion_is_its_own_event_and_alert_not_a_rollback():
     from ctsim.timeline import CanaryStepped, PromotionFailed, RolledBack
 
     failed = Reason("full rollout completed", "StoreUnavailable: store down", "completed", False)
-    sim = canary_engine([CanaryDecision("promote", Reason("checks passed", 3, 3, True)),
-                         CanaryDecision("promotion-failed", failed)])
+    sim = canary_engine(
+        [CanaryDecision("promote", Reason("checks passed", 3, 3, True)), CanaryDecision("promotion-failed", failed)]
+    )
     Simulation._analyse_canary(sim, 9, SimpleNamespace(canary=None))
     promote, outcome = sim.timeline.events
     assert isinstance(promote, CanaryStepped) and promote.action == "promote"
     assert isinstance(outcome, PromotionFailed) and not sim.timeline.of(RolledBack)
     assert (outcome.version, outcome.reason, outcome.live_canary, outcome.live_champion, outcome.live_samples) == (
-        "v0002", failed, 0.9, 0.8, 200)
+        "v0002",
+        failed,
+        0.9,
+        0.8,
+        200,
+    )
     assert [(tick, kind) for tick, kind, _ in sim.alerts] == [(9, "canary-promotion-failed")]
 
 

@@ -35,7 +35,8 @@ def champion_timeline(*versions: str) -> Timeline:
 
 
 def test_a_process_killed_after_writing_the_artifact_leaves_an_incomplete_version_nobody_can_alias(
-        embedded_s3: EmbeddedS3, registry: Registry, store_layout: Layout):
+    embedded_s3: EmbeddedS3, registry: Registry, store_layout: Layout
+):
     first = register_version(registry, 0)
     registry.set_alias("champion", first, expected=None, tick=0, reason="first")
     script = textwrap.dedent(f"""
@@ -46,8 +47,12 @@ def test_a_process_killed_after_writing_the_artifact_leaves_an_incomplete_versio
                           pipeline_sha256="p" * 64, data_snapshot={{}}, created_tick=1)
         print("survived")
     """)
-    env = {**embedded_s3.config.to_env(), **registry.key.to_env(), failpoints.ENV: failpoints.CRASH_AFTER_ARTIFACT,
-           "PATH": ""}
+    env = {
+        **embedded_s3.config.to_env(),
+        **registry.key.to_env(),
+        failpoints.ENV: failpoints.CRASH_AFTER_ARTIFACT,
+        "PATH": "",
+    }
 
     crashed = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60)
 
@@ -65,7 +70,8 @@ def test_a_process_killed_after_writing_the_artifact_leaves_an_incomplete_versio
 
 
 def test_a_torn_artifact_write_is_caught_by_the_read_back_and_left_unrecorded(
-        registry: Registry, monkeypatch: pytest.MonkeyPatch):
+    registry: Registry, monkeypatch: pytest.MonkeyPatch
+):
     first = register_version(registry, 0)
     registry.set_alias("champion", first, expected=None, tick=0, reason="first")
     monkeypatch.setenv(failpoints.ENV, failpoints.TORN_ARTIFACT_WRITE)
@@ -96,8 +102,12 @@ def test_a_stale_writer_is_refused_once_the_champion_has_moved(registry: Registr
 
 
 def test_a_run_fault_goes_off_once_at_the_first_run_at_or_after_its_tick():
-    plan = FaultPlan([FaultEvent(kind="fault", at=3, fault="torn_artifact_write"),
-                      FaultEvent(kind="fault", at=1, fault="crash_during_registration")])
+    plan = FaultPlan(
+        [
+            FaultEvent(kind="fault", at=3, fault="torn_artifact_write"),
+            FaultEvent(kind="fault", at=1, fault="crash_during_registration"),
+        ]
+    )
 
     assert plan.next_run_fault(0) is None
     assert plan.next_run_fault(5).fault == "crash_during_registration"
@@ -105,8 +115,9 @@ def test_a_run_fault_goes_off_once_at_the_first_run_at_or_after_its_tick():
     assert plan.next_run_fault(9) is None
 
 
-def test_a_failpoint_is_armed_only_around_its_run(monkeypatch: pytest.MonkeyPatch, outage_relay: OutageRelay,
-                                                  tmp_path: Path):
+def test_a_failpoint_is_armed_only_around_its_run(
+    monkeypatch: pytest.MonkeyPatch, outage_relay: OutageRelay, tmp_path: Path
+):
     monkeypatch.delenv(failpoints.ENV, raising=False)
     plan = FaultPlan([])
     fault = FaultEvent(kind="fault", at=0, fault="crash_during_registration")
@@ -117,7 +128,8 @@ def test_a_failpoint_is_armed_only_around_its_run(monkeypatch: pytest.MonkeyPatc
 
 
 def test_the_store_goes_down_when_the_step_starts_and_comes_back_when_the_run_ends(
-        outage_relay: OutageRelay, store_layout: Layout, tmp_path: Path):
+    outage_relay: OutageRelay, store_layout: Layout, tmp_path: Path
+):
     store = ObjectStore(outage_relay.config, Retry(attempts=2, first_delay_s=0.05))
     store.put(store_layout.registry + "probe", b"up")
     log = tmp_path / "run.log"
@@ -139,7 +151,8 @@ def test_the_store_goes_down_when_the_step_starts_and_comes_back_when_the_run_en
 
 
 def test_a_step_outage_never_leaves_the_store_down_even_if_the_step_never_starts(
-        outage_relay: OutageRelay, tmp_path: Path):
+    outage_relay: OutageRelay, tmp_path: Path
+):
     fault = FaultEvent(kind="fault", at=0, fault="store_down_during_step", step="start-canary", seconds=1)
     done = threading.Event()
 

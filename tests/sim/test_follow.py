@@ -14,12 +14,16 @@ from ctsim.sim.follow import TaskFollower
 
 
 @settings(max_examples=15, deadline=None)
-@given(tasks=st.lists(st.sampled_from(["collect-data", "train-model", "register-model", "finish-run"]), max_size=5),
-       cut=st.integers(1, 40))
+@given(
+    tasks=st.lists(st.sampled_from(["collect-data", "train-model", "register-model", "finish-run"]), max_size=5),
+    cut=st.integers(1, 40),
+)
 def test_each_task_start_is_reported_once_in_order_however_the_writes_are_split(tmp_path_factory, tasks, cut):
     log = tmp_path_factory.mktemp("follow") / "run.log"
-    text = "".join(f"12:00:0{i}.000 - INFO - Executing task \x1b[96m'{task}'\x1b[0m\n    streamed output\n"
-                   for i, task in enumerate(tasks))
+    text = "".join(
+        f"12:00:0{i}.000 - INFO - Executing task \x1b[96m'{task}'\x1b[0m\n    streamed output\n"
+        for i, task in enumerate(tasks)
+    )
     seen: list[str] = []
     lock = threading.Lock()
 
@@ -30,7 +34,7 @@ def test_each_task_start_is_reported_once_in_order_however_the_writes_are_split(
     with TaskFollower(log, on_task):
         with log.open("w", encoding="utf-8") as handle:
             for start in range(0, len(text), cut):
-                handle.write(text[start:start + cut])
+                handle.write(text[start : start + cut])
                 handle.flush()
                 time.sleep(0.002)
         assert eventually(lambda: len(seen) == len(tasks))

@@ -36,9 +36,20 @@ STOP_WITHIN_S = 15.0
 
 
 def start(args: list[str], cwd: Path) -> subprocess.Popen[str]:
-    env = {**os.environ, "NO_COLOR": "1", "PYTHONPATH": os.pathsep.join([str(Path.cwd()), os.environ.get("PYTHONPATH", "")])}
-    return subprocess.Popen([sys.executable, "-m", "ctsim.cli", *args], cwd=cwd, env=env, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    env = {
+        **os.environ,
+        "NO_COLOR": "1",
+        "PYTHONPATH": os.pathsep.join([str(Path.cwd()), os.environ.get("PYTHONPATH", "")]),
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "ctsim.cli", *args],
+        cwd=cwd,
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
 
 
 def wait_for(what: str, predicate: Callable[[], object], timeout: float = 120.0) -> object:
@@ -93,13 +104,16 @@ def write_scenarios(folder: Path, *names: str) -> None:
         (folder / f"{name}.yaml").write_text(SCENARIO.format(name=name), encoding="utf-8")
 
 
-@pytest.mark.parametrize("signum, group, code", [(signal.SIGINT, True, 130), (signal.SIGTERM, False, 143)],
-                         ids=["ctrl-c", "sigterm"])
-def test_run_scenario_stops_ends_its_processes_and_records_interrupted(tmp_path: Path, signum: int, group: bool,
-                                                                       code: int):
+@pytest.mark.parametrize(
+    "signum, group, code", [(signal.SIGINT, True, 130), (signal.SIGTERM, False, 143)], ids=["ctrl-c", "sigterm"]
+)
+def test_run_scenario_stops_ends_its_processes_and_records_interrupted(
+    tmp_path: Path, signum: int, group: bool, code: int
+):
     write_scenarios(tmp_path, "long")
-    process = start(["run", "scenario", str(tmp_path / "long.yaml"), "--runs-dir", str(tmp_path / "runs"), "--quiet"],
-                    tmp_path)
+    process = start(
+        ["run", "scenario", str(tmp_path / "long.yaml"), "--runs-dir", str(tmp_path / "runs"), "--quiet"], tmp_path
+    )
     wait_for("the embedded server", lambda: servers(descendants(process.pid)))
     wait_for("a pipeline task", lambda: len(descendants(process.pid)) > 1, timeout=120)
     started = descendants(process.pid)
@@ -114,8 +128,9 @@ def test_run_scenario_stops_ends_its_processes_and_records_interrupted(tmp_path:
 
 def test_a_killed_run_leaves_no_server_behind(tmp_path: Path):
     write_scenarios(tmp_path, "long")
-    process = start(["run", "scenario", str(tmp_path / "long.yaml"), "--runs-dir", str(tmp_path / "runs"), "--quiet"],
-                    tmp_path)
+    process = start(
+        ["run", "scenario", str(tmp_path / "long.yaml"), "--runs-dir", str(tmp_path / "runs"), "--quiet"], tmp_path
+    )
     [server] = wait_for("the embedded server", lambda: servers(descendants(process.pid)))
 
     process.kill()
@@ -124,13 +139,16 @@ def test_a_killed_run_leaves_no_server_behind(tmp_path: Path):
     wait_for("the orphaned server to die with its parent", lambda: not alive(server), timeout=5)
 
 
-@pytest.mark.parametrize("signum, group, code", [(signal.SIGINT, True, 130), (signal.SIGTERM, False, 143)],
-                         ids=["ctrl-c", "sigterm"])
-def test_run_suite_starts_nothing_after_an_interrupt_and_records_it(tmp_path: Path, signum: int, group: bool,
-                                                                    code: int):
+@pytest.mark.parametrize(
+    "signum, group, code", [(signal.SIGINT, True, 130), (signal.SIGTERM, False, 143)], ids=["ctrl-c", "sigterm"]
+)
+def test_run_suite_starts_nothing_after_an_interrupt_and_records_it(
+    tmp_path: Path, signum: int, group: bool, code: int
+):
     write_scenarios(tmp_path / "scenarios", "first", "second", "third")
-    process = start(["run", "suite", str(tmp_path / "scenarios"), "-j", "1", "--runs-dir", str(tmp_path / "runs")],
-                    tmp_path)
+    process = start(
+        ["run", "suite", str(tmp_path / "scenarios"), "-j", "1", "--runs-dir", str(tmp_path / "runs")], tmp_path
+    )
     wait_for("the first worker's server", lambda: servers(descendants(process.pid)))
     started = descendants(process.pid)
 
@@ -148,8 +166,21 @@ def test_run_suite_starts_nothing_after_an_interrupt_and_records_it(tmp_path: Pa
 
 def test_compare_stops_on_sigterm_and_records_it(tmp_path: Path):
     write_scenarios(tmp_path, "long")
-    process = start(["compare", str(tmp_path / "long.yaml"), "--policy", "schedule", "--policy", "drift", "-j", "2",
-                     "--runs-dir", str(tmp_path / "runs")], tmp_path)
+    process = start(
+        [
+            "compare",
+            str(tmp_path / "long.yaml"),
+            "--policy",
+            "schedule",
+            "--policy",
+            "drift",
+            "-j",
+            "2",
+            "--runs-dir",
+            str(tmp_path / "runs"),
+        ],
+        tmp_path,
+    )
     wait_for("both workers' servers", lambda: len(servers(descendants(process.pid))) == 2)
     started = descendants(process.pid)
 

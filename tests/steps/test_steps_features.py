@@ -11,8 +11,13 @@ from hypothesis import strategies as st
 from ctsim.contract import ROW_ID, TICK, ColumnSpec, DataContract
 from ctsim.steps import FeatureRecipe, clean, engineer, split_by_recency
 
-CONTRACT = DataContract(features=(ColumnSpec("x0", "numeric", -50, 50), ColumnSpec("x1", "numeric", -50, 50),
-                                  ColumnSpec("segment", "categorical", categories=("a", "b", "c"))))
+CONTRACT = DataContract(
+    features=(
+        ColumnSpec("x0", "numeric", -50, 50),
+        ColumnSpec("x1", "numeric", -50, 50),
+        ColumnSpec("segment", "categorical", categories=("a", "b", "c")),
+    )
+)
 
 
 def frame(records: list[tuple]) -> pd.DataFrame:
@@ -24,6 +29,7 @@ GOOD = [("r2", 1, 0.5, 1.0, "a", 1), ("r1", 1, -0.5, 2.0, "b", 0), ("r0", 0, 3.0
 
 # clean -----------------------------------------------------------------------
 
+
 def test_clean_keeps_good_rows_in_tick_then_id_order():
     cleaned = clean(frame(GOOD), CONTRACT)
 
@@ -31,14 +37,18 @@ def test_clean_keeps_good_rows_in_tick_then_id_order():
     assert cleaned.index.tolist() == [0, 1, 2]
 
 
-@pytest.mark.parametrize("bad", [
-    ("nan-feature", 2, np.nan, 0.0, "a", 1),
-    ("inf-feature", 2, np.inf, 0.0, "a", 1),
-    ("minus-inf-feature", 2, 0.0, -np.inf, "a", 0),
-    ("missing-category", 2, 0.0, 0.0, None, 0),
-    ("missing-label", 2, 0.0, 0.0, "a", np.nan),
-    ("unknown-label", 2, 0.0, 0.0, "a", 2),
-], ids=lambda bad: bad[0])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        ("nan-feature", 2, np.nan, 0.0, "a", 1),
+        ("inf-feature", 2, np.inf, 0.0, "a", 1),
+        ("minus-inf-feature", 2, 0.0, -np.inf, "a", 0),
+        ("missing-category", 2, 0.0, 0.0, None, 0),
+        ("missing-label", 2, 0.0, 0.0, "a", np.nan),
+        ("unknown-label", 2, 0.0, 0.0, "a", 2),
+    ],
+    ids=lambda bad: bad[0],
+)
 def test_clean_drops_unusable_rows(bad: tuple):
     cleaned = clean(frame(GOOD + [bad]), CONTRACT)
 
@@ -67,9 +77,18 @@ def test_clean_of_only_bad_rows_is_empty():
 
 
 @pytest.mark.property
-@given(st.lists(st.tuples(st.integers(0, 3), st.sampled_from([0.0, 1.5, -2.0, np.nan, np.inf, -np.inf]),
-                          st.sampled_from([0.0, 1.0]), st.sampled_from(["a", "b", None]),
-                          st.sampled_from([0, 1, 2, np.nan])), max_size=30))
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 3),
+            st.sampled_from([0.0, 1.5, -2.0, np.nan, np.inf, -np.inf]),
+            st.sampled_from([0.0, 1.0]),
+            st.sampled_from(["a", "b", None]),
+            st.sampled_from([0, 1, 2, np.nan]),
+        ),
+        max_size=30,
+    )
+)
 def test_clean_output_is_always_trainable(records: list[tuple]):
     raw = frame([(f"r{i:03d}", *record) for i, record in enumerate(records)])
 
@@ -85,9 +104,21 @@ def test_clean_output_is_always_trainable(records: list[tuple]):
 
 # split -----------------------------------------------------------------------
 
+
 def test_split_holds_out_the_freshest_rows():
-    ordered = clean(pd.DataFrame({ROW_ID: [f"r{i}" for i in range(10)], TICK: range(10), "x0": 0.0 + np.arange(10),
-                                  "x1": 0.0, "segment": "a", "label": [0, 1] * 5}), CONTRACT)
+    ordered = clean(
+        pd.DataFrame(
+            {
+                ROW_ID: [f"r{i}" for i in range(10)],
+                TICK: range(10),
+                "x0": 0.0 + np.arange(10),
+                "x1": 0.0,
+                "segment": "a",
+                "label": [0, 1] * 5,
+            }
+        ),
+        CONTRACT,
+    )
 
     train, holdout = split_by_recency(ordered, 0.2)
 
@@ -97,6 +128,7 @@ def test_split_holds_out_the_freshest_rows():
 
 
 # engineer --------------------------------------------------------------------
+
 
 def test_engineer_one_hot_encodes_and_zeroes_bad_numbers():
     recipe = FeatureRecipe.from_contract(CONTRACT)
@@ -118,17 +150,26 @@ def test_engineer_tolerates_missing_columns():
 
 # vocabulary ------------------------------------------------------------------
 
+
 @pytest.mark.property
-@given(seen=st.sets(st.sampled_from(("a", "b", "c")), min_size=1), served=st.lists(st.sampled_from(("a", "b", "c")),
-                                                                                   min_size=1, max_size=8))
+@given(
+    seen=st.sets(st.sampled_from(("a", "b", "c")), min_size=1),
+    served=st.lists(st.sampled_from(("a", "b", "c")), min_size=1, max_size=8),
+)
 def test_the_vocabulary_is_learnt_from_the_training_rows_only(seen: set[str], served: list[str]):
     from ctsim.settings import TrainingSettings
     from ctsim.steps import feature_frame
     from ctsim.steps.training import train
 
     values = sorted(seen)
-    rows = pd.DataFrame({"x0": np.linspace(-1, 1, 12), "x1": 0.0, "label": [0, 1] * 6,
-                         "segment": [values[i % len(values)] for i in range(12)]})
+    rows = pd.DataFrame(
+        {
+            "x0": np.linspace(-1, 1, 12),
+            "x1": 0.0,
+            "label": [0, 1] * 6,
+            "segment": [values[i % len(values)] for i in range(12)],
+        }
+    )
     matrix = feature_frame(rows, CONTRACT)
 
     assert [c for c in matrix.columns if c.startswith("segment=")] == [f"segment={v}" for v in values]
@@ -158,9 +199,12 @@ def test_an_incremental_model_keeps_the_columns_it_was_first_fitted_on():
 
 # imputation ------------------------------------------------------------------
 
+
 @pytest.mark.property
-@given(values=st.lists(st.one_of(st.floats(-100, 100), st.just(np.nan)), min_size=4, max_size=30),
-       served=st.one_of(st.just(np.nan), st.just(np.inf), st.floats(-100, 100)))
+@given(
+    values=st.lists(st.one_of(st.floats(-100, 100), st.just(np.nan)), min_size=4, max_size=30),
+    served=st.one_of(st.just(np.nan), st.just(np.inf), st.floats(-100, 100)),
+)
 def test_median_imputation_fills_training_and_serving_with_the_training_median(values: list[float], served: float):
     from dataclasses import replace
 
@@ -170,8 +214,16 @@ def test_median_imputation_fills_training_and_serving_with_the_training_median(v
 
     contract = replace(CONTRACT, impute="median")
     n = len(values)
-    rows = pd.DataFrame({ROW_ID: [f"r{i}" for i in range(n)], TICK: 0, "x0": values, "x1": np.arange(n, dtype=float),
-                         "segment": "a", "label": [i % 2 for i in range(n)]})
+    rows = pd.DataFrame(
+        {
+            ROW_ID: [f"r{i}" for i in range(n)],
+            TICK: 0,
+            "x0": values,
+            "x1": np.arange(n, dtype=float),
+            "segment": "a",
+            "label": [i % 2 for i in range(n)],
+        }
+    )
     kept = clean(rows, contract)
     assert len(kept) == n  # no row is lost for a missing feature
     finite = [v for v in values if np.isfinite(v)]

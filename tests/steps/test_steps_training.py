@@ -12,8 +12,13 @@ from ctsim.contract import ROW_ID, TICK, ColumnSpec, DataContract
 from ctsim.settings import TrainingSettings
 from ctsim.steps import FeatureRecipe, ServableModel, engineer, metric_value, score, train
 
-CONTRACT = DataContract(features=(ColumnSpec("x0", "numeric", -50, 50), ColumnSpec("x1", "numeric", -50, 50),
-                                  ColumnSpec("segment", "categorical", categories=("a", "b", "c"))))
+CONTRACT = DataContract(
+    features=(
+        ColumnSpec("x0", "numeric", -50, 50),
+        ColumnSpec("x1", "numeric", -50, 50),
+        ColumnSpec("segment", "categorical", categories=("a", "b", "c")),
+    )
+)
 RECIPE = FeatureRecipe.from_contract(CONTRACT)
 
 
@@ -22,14 +27,16 @@ def rows(n: int, seed: int, tick: int = 0, separation: float = 3.0, flip: bool =
     rng = np.random.default_rng(seed)
     labels = rng.integers(0, 2, n)
     role = 1 - labels if flip else labels
-    return pd.DataFrame({
-        ROW_ID: [f"p{tick:05d}-{i:07d}" for i in range(n)],
-        TICK: tick,
-        "x0": rng.standard_normal(n) + np.where(role == 1, separation / 2, -separation / 2),
-        "x1": rng.standard_normal(n),
-        "segment": rng.choice(["a", "b", "c"], n),
-        "label": labels,
-    })
+    return pd.DataFrame(
+        {
+            ROW_ID: [f"p{tick:05d}-{i:07d}" for i in range(n)],
+            TICK: tick,
+            "x0": rng.standard_normal(n) + np.where(role == 1, separation / 2, -separation / 2),
+            "x1": rng.standard_normal(n),
+            "segment": rng.choice(["a", "b", "c"], n),
+            "label": labels,
+        }
+    )
 
 
 def matrix(frame: pd.DataFrame) -> pd.DataFrame:
@@ -48,6 +55,7 @@ SABOTAGE_SEEDS = 20
 
 # training --------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("model_kind", ["logistic", "sgd"])
 def test_training_on_separable_data_beats_chance_by_far(model_kind: str):
     model = train(matrix(TRAIN), CONTRACT, TrainingSettings(model=model_kind), seed=0, through_tick=7)
@@ -61,8 +69,10 @@ def test_training_on_separable_data_beats_chance_by_far(model_kind: str):
 def test_sabotaged_training_is_worse_than_a_coin_for_every_seed():
     """A scripted broken job must be reliably bad, so no seed lets it slip through a model gate."""
     honest = train(matrix(TRAIN), CONTRACT, TrainingSettings(), seed=0, through_tick=0)
-    sabotaged = [accuracy(train(matrix(TRAIN), CONTRACT, TrainingSettings(), seed=seed, through_tick=0,
-                                sabotage=True), TEST) for seed in range(SABOTAGE_SEEDS)]
+    sabotaged = [
+        accuracy(train(matrix(TRAIN), CONTRACT, TrainingSettings(), seed=seed, through_tick=0, sabotage=True), TEST)
+        for seed in range(SABOTAGE_SEEDS)
+    ]
 
     assert max(sabotaged) < 0.5, np.round(sabotaged, 2)
     assert accuracy(honest, TEST) - max(sabotaged) > 0.3
@@ -123,8 +133,14 @@ def test_incremental_warm_start_adapts_to_a_flipped_concept():
     assert accuracy(model, flipped_test) < 0.2
 
     for tick in range(1, 6):
-        model = train(matrix(rows(1500, seed=10 + tick, tick=tick, flip=True)), CONTRACT, INCREMENTAL, seed=0,
-                      through_tick=tick, warm_start=model)
+        model = train(
+            matrix(rows(1500, seed=10 + tick, tick=tick, flip=True)),
+            CONTRACT,
+            INCREMENTAL,
+            seed=0,
+            through_tick=tick,
+            warm_start=model,
+        )
 
     assert accuracy(model, flipped_test) > 0.8
 
@@ -135,6 +151,7 @@ def test_incremental_settings_require_sgd():
 
 
 # metrics ---------------------------------------------------------------------
+
 
 def test_metric_values():
     """Label metrics score predictions, probability metrics the positive class's probability."""

@@ -22,14 +22,22 @@ from ctsim.steps.references import call_factory, load_reference
 
 
 def labelled(task: str, ticks: range, seed: int = 3, **generator) -> tuple[pd.DataFrame, object]:
-    spec = Scenario.model_validate({"name": "t", "seed": seed, "task": task, "clock": {"ticks": 20},
-                                    "data": {"generator": {"rows_per_tick": 500, **generator}}})
+    spec = Scenario.model_validate(
+        {
+            "name": "t",
+            "seed": seed,
+            "task": task,
+            "clock": {"ticks": 20},
+            "data": {"generator": {"rows_per_tick": 500, **generator}},
+        }
+    )
     source = SyntheticSource(spec, spec.data.generator)
     frames = [source.batch(t).production.merge(source.batch(t).truth, on="row_id") for t in ticks]
     return clean(pd.concat(frames, ignore_index=True), source.contract), source.contract
 
 
 # the registry ----------------------------------------------------------------------------------------
+
 
 def test_the_registry_knows_each_metrics_direction_and_tasks():
     lower = {name for name, spec in METRICS.items() if not spec.higher_is_better}
@@ -57,13 +65,18 @@ def test_worsening_and_thresholds_agree_with_the_direction(name: str):
 def test_multiclass_and_regression_metrics_match_scikit_learn():
     truth = np.array([0, 1, 2, 2, 1, 0])
     predicted = np.array([0, 2, 2, 2, 1, 1])
-    proba = np.array([[.7, .2, .1], [.1, .3, .6], [.1, .1, .8], [.2, .2, .6], [.2, .6, .2], [.4, .5, .1]])
+    proba = np.array(
+        [[0.7, 0.2, 0.1], [0.1, 0.3, 0.6], [0.1, 0.1, 0.8], [0.2, 0.2, 0.6], [0.2, 0.6, 0.2], [0.4, 0.5, 0.1]]
+    )
     classes = (0, 1, 2)
     assert metric_value("accuracy", truth, predicted) == pytest.approx(4 / 6)
-    assert metric_value("f1_macro", truth, predicted, classes) == pytest.approx(f1_score(truth, predicted, average="macro"))
+    assert metric_value("f1_macro", truth, predicted, classes) == pytest.approx(
+        f1_score(truth, predicted, average="macro")
+    )
     assert metric_value("log_loss", truth, proba, classes) == pytest.approx(log_loss(truth, proba))
     assert metric_value("roc_auc_ovr", truth, proba, classes) == pytest.approx(
-        roc_auc_score(truth, proba, multi_class="ovr"))
+        roc_auc_score(truth, proba, multi_class="ovr")
+    )
     assert np.isnan(metric_value("roc_auc_ovr", np.array([0, 1]), proba[:2], classes))  # a class is missing
     y, y_hat = np.array([1.0, 2.0, 4.0]), np.array([1.5, 2.0, 3.0])
     assert metric_value("rmse", y, y_hat) == pytest.approx(np.sqrt((0.25 + 1) / 3))
@@ -73,6 +86,7 @@ def test_multiclass_and_regression_metrics_match_scikit_learn():
 
 
 # any model -----------------------------------------------------------------------------------------
+
 
 def test_any_object_with_predict_is_scored_and_probability_metrics_need_predict_proba():
     rows = pd.DataFrame({"x": range(10), "label": [1] * 7 + [0] * 3})
@@ -88,19 +102,22 @@ def test_any_object_with_predict_is_scored_and_probability_metrics_need_predict_
 
 # training for each task ------------------------------------------------------------------------------
 
+
 def test_multiclass_training_beats_chance_and_sabotage_falls_below_it():
     rows, contract = labelled("multiclass", range(0, 4), n_classes=4)
     test, _ = labelled("multiclass", range(10, 12), n_classes=4)
     assert contract.task == "multiclass" and contract.labels == (0, 1, 2, 3)
     assert set(rows["label"]) == {0, 1, 2, 3}
     model = train(feature_frame(rows, contract), contract, TrainingSettings(), seed=0, through_tick=3)
-    sabotaged = train(feature_frame(rows, contract), contract, TrainingSettings(), seed=0, through_tick=3,
-                      sabotage=True)
+    sabotaged = train(
+        feature_frame(rows, contract), contract, TrainingSettings(), seed=0, through_tick=3, sabotage=True
+    )
     accuracy = score(model, test, "label", "accuracy", "multiclass", contract.labels)
     assert accuracy > 0.5  # chance is 0.25
     assert score(sabotaged, test, "label", "accuracy", "multiclass", contract.labels) < 0.25
-    assert score(model, test, "label", "log_loss", "multiclass", contract.labels) < \
-        score(sabotaged, test, "label", "log_loss", "multiclass", contract.labels)
+    assert score(model, test, "label", "log_loss", "multiclass", contract.labels) < score(
+        sabotaged, test, "label", "log_loss", "multiclass", contract.labels
+    )
 
 
 def test_regression_training_fits_a_numeric_target():
@@ -110,8 +127,9 @@ def test_regression_training_fits_a_numeric_target():
     model = train(feature_frame(rows, contract), contract, TrainingSettings(model="ridge"), seed=0, through_tick=3)
     assert score(model, test, "label", "rmse", "regression") < 1.2  # the generator's noise is 1.0
     assert score(model, test, "label", "r2", "regression") > 0.6  # noise leaves about 0.68 to explain
-    sabotaged = train(feature_frame(rows, contract), contract, TrainingSettings(model="ridge"), seed=0,
-                      through_tick=3, sabotage=True)
+    sabotaged = train(
+        feature_frame(rows, contract), contract, TrainingSettings(model="ridge"), seed=0, through_tick=3, sabotage=True
+    )
     assert score(sabotaged, test, "label", "r2", "regression") < 0
 
 
@@ -124,6 +142,7 @@ def test_incremental_regression_continues_with_partial_fit():
 
 
 # the team's estimator and features ------------------------------------------------------------------
+
 
 def test_the_teams_estimator_and_features_are_trained_served_and_pickled():
     rows, contract = labelled("binary", range(0, 3))

@@ -13,13 +13,15 @@ from ctsim.store import Layout, ObjectStore
 
 
 def batch(tick: int, rows: int = 4, offset: float = 0.0) -> pd.DataFrame:
-    return pd.DataFrame({
-        ROW_ID: [f"p{tick:05d}-{i:07d}" for i in range(rows)],
-        TICK: tick,
-        EVENT_TIME: pd.Timestamp("2026-03-02") + pd.to_timedelta(tick, unit="D"),
-        "x0": [float(i) + offset for i in range(rows)],
-        "segment": ["a", "b", "c", "a"][:rows] + ["b"] * max(0, rows - 4),
-    })
+    return pd.DataFrame(
+        {
+            ROW_ID: [f"p{tick:05d}-{i:07d}" for i in range(rows)],
+            TICK: tick,
+            EVENT_TIME: pd.Timestamp("2026-03-02") + pd.to_timedelta(tick, unit="D"),
+            "x0": [float(i) + offset for i in range(rows)],
+            "segment": ["a", "b", "c", "a"][:rows] + ["b"] * max(0, rows - 4),
+        }
+    )
 
 
 def test_parquet_round_trip_is_lossless_and_deterministic():
@@ -56,8 +58,9 @@ def test_writing_a_different_batch_for_the_same_tick_conflicts(object_store: Obj
 
 @pytest.mark.store
 @pytest.mark.parametrize(("first", "last"), [(2, 4), (0, 0), (5, 5), (0, 5), (3, 2)])
-def test_read_window_returns_exactly_the_ticks_asked_for(object_store: ObjectStore, store_layout: Layout,
-                                                         first: int, last: int):
+def test_read_window_returns_exactly_the_ticks_asked_for(
+    object_store: ObjectStore, store_layout: Layout, first: int, last: int
+):
     for tick in (5, 0, 3, 1, 4, 2):  # written out of order
         write_batch(object_store, store_layout, "production", tick, batch(tick, rows=tick + 1))
     write_batch(object_store, store_layout, "feedback", 3, batch(3))
@@ -69,8 +72,9 @@ def test_read_window_returns_exactly_the_ticks_asked_for(object_store: ObjectSto
     assert ticks == expected
     assert len(window) == sum(tick + 1 for tick in expected)
     assert window.empty or window[TICK].is_monotonic_increasing
-    assert [k.split("/")[-2] for k in list_batches(object_store, store_layout, "production", first, last)] == \
-        [f"tick={t:05d}" for t in expected]
+    assert [k.split("/")[-2] for k in list_batches(object_store, store_layout, "production", first, last)] == [
+        f"tick={t:05d}" for t in expected
+    ]
 
 
 @pytest.mark.store
@@ -108,8 +112,13 @@ def test_a_window_of_empty_ticks_keeps_its_columns(object_store, store_layout):
     """Empty ticks of a time-sliced replay are real, empty batches: zero rows, every column kept."""
     for tick in (0, 1):
         write_batch(object_store, store_layout, "production", tick, batch(tick).head(0))
-        write_batch(object_store, store_layout, "feedback", tick + 1,
-                    pd.DataFrame({ROW_ID: pd.Series(dtype=str), "label": pd.Series(dtype=int), TICK: tick + 1}))
+        write_batch(
+            object_store,
+            store_layout,
+            "feedback",
+            tick + 1,
+            pd.DataFrame({ROW_ID: pd.Series(dtype=str), "label": pd.Series(dtype=int), TICK: tick + 1}),
+        )
     production = read_window(object_store, store_layout, "production", 0, 1)
     feedback = read_window(object_store, store_layout, "feedback", 0, 2)
 

@@ -18,6 +18,7 @@ RACERS = 12
 
 # conditional writes ----------------------------------------------------------
 
+
 @pytest.mark.store
 @pytest.mark.parametrize("round_", range(3))
 def test_racing_put_if_absent_has_exactly_one_winner(object_store: ObjectStore, store_layout: Layout, round_: int):
@@ -62,8 +63,9 @@ def test_put_if_match_with_current_etag_replaces(object_store: ObjectStore, stor
 
 
 @pytest.mark.store
-def test_put_if_match_with_stale_etag_conflicts_and_leaves_object_unchanged(object_store: ObjectStore,
-                                                                           store_layout: Layout):
+def test_put_if_match_with_stale_etag_conflicts_and_leaves_object_unchanged(
+    object_store: ObjectStore, store_layout: Layout
+):
     key = store_layout.alias("champion")
     stale = object_store.put(key, b"one")
     current = object_store.put_if_match(key, b"two", stale)
@@ -106,6 +108,7 @@ def test_a_write_above_the_multipart_size_is_one_conditional_put(object_store: O
 
 # reading ---------------------------------------------------------------------
 
+
 @pytest.mark.store
 def test_missing_key_raises_missing_object_naming_it(object_store: ObjectStore, store_layout: Layout):
     key = store_layout.model("v0001")
@@ -144,6 +147,7 @@ def test_list_is_sorted_and_scoped_to_the_prefix(object_store: ObjectStore, stor
 
 
 # outages ---------------------------------------------------------------------
+
 
 @pytest.mark.store
 def test_outage_makes_every_call_unavailable_and_recovery_restores_data(outage_relay, store_layout: Layout):
@@ -196,8 +200,11 @@ def test_retry_delays_are_bounded_and_grow():
 
 # names and layout ------------------------------------------------------------
 
-@pytest.mark.parametrize("bad", ["", "..", "a/b", "/abs", "../escape", "a..b", ".hidden", "-dash", "a b", "a\\b",
-                                 "x" * 129, "tab\t", "new\nline"])
+
+@pytest.mark.parametrize(
+    "bad",
+    ["", "..", "a/b", "/abs", "../escape", "a..b", ".hidden", "-dash", "a b", "a\\b", "x" * 129, "tab\t", "new\nline"],
+)
 def test_safe_name_rejects_names_that_could_escape(bad: str):
     with pytest.raises(SettingError, match="namespace"):
         safe_name(bad, "namespace")
@@ -237,6 +244,7 @@ def test_accepted_names_never_escape_their_prefix(name: str):
 
 # config ----------------------------------------------------------------------
 
+
 def test_store_config_repr_never_shows_credentials():
     config = StoreConfig("s3.example:9000", access_key="AKIA-visible-nowhere", secret_key="s3cr3t-Value-123")
 
@@ -248,8 +256,14 @@ def test_store_config_repr_never_shows_credentials():
 
 
 def test_store_config_from_env_strips_scheme_and_reads_credentials():
-    config = StoreConfig.from_env({"CTSIM_S3_ENDPOINT": "https://s3.example:9000/", "CTSIM_S3_ACCESS_KEY": "ak",
-                                   "CTSIM_S3_SECRET_KEY": "sk", "CTSIM_S3_BUCKET": "b"})
+    config = StoreConfig.from_env(
+        {
+            "CTSIM_S3_ENDPOINT": "https://s3.example:9000/",
+            "CTSIM_S3_ACCESS_KEY": "ak",
+            "CTSIM_S3_SECRET_KEY": "sk",
+            "CTSIM_S3_BUCKET": "b",
+        }
+    )
 
     assert config == StoreConfig("s3.example:9000", "ak", "sk", "b", secure=True)
     assert StoreConfig.from_env({}) is None
@@ -266,8 +280,13 @@ def test_embedded_server_config_hides_its_secret(embedded_s3):
 
 
 def test_inside_a_kfp_pod_without_an_endpoint_the_store_is_the_cluster_s_own_with_the_secret_s_keys():
-    config = StoreConfig.from_env({"KFP_POD_NAME": "ctsim-run-abc-123", "CTSIM_S3_ACCESS_KEY": "from-secret",
-                                   "CTSIM_S3_SECRET_KEY": "also-from-secret"})
+    config = StoreConfig.from_env(
+        {
+            "KFP_POD_NAME": "ctsim-run-abc-123",
+            "CTSIM_S3_ACCESS_KEY": "from-secret",
+            "CTSIM_S3_SECRET_KEY": "also-from-secret",
+        }
+    )
 
     assert config is not None
     assert config.endpoint == "minio-service.kubeflow:9000" and config.bucket == "mlpipeline"

@@ -67,7 +67,9 @@ def silent(connection: socket.socket, stop: threading.Event) -> None:
 
 def not_s3(connection: socket.socket, stop: threading.Event) -> None:
     body = b"<html>hello, I am a web page</html>"
-    connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+    connection.sendall(
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)
+    )
 
 
 @pytest.fixture
@@ -116,8 +118,9 @@ def test_a_silent_endpoint_is_given_up_on_at_the_total_deadline(silent_endpoint:
     assert time.monotonic() - started < 2.5
 
 
-@pytest.mark.parametrize("call", [lambda store: store.list("some/"), lambda store: store.put("some/key", b"x")],
-                         ids=["list", "put"])
+@pytest.mark.parametrize(
+    "call", [lambda store: store.list("some/"), lambda store: store.put("some/key", b"x")], ids=["list", "put"]
+)
 def test_a_reply_that_is_not_s3_is_one_store_error_naming_the_endpoint(web_page: str, call):
     store = ObjectStore(StoreConfig(web_page, "k", "s"), retry=NO_RETRY, deadline_s=5)
     with pytest.raises(StoreError) as caught:

@@ -16,12 +16,20 @@ def scripted(path: str, runs_dir: str, runner: str) -> dict:
     if verb == "raise":
         raise RuntimeError("the worker blew up\nsecond line of detail")
     if verb == "die":
-        os._exit(7)   # the process vanishes, as under the OOM killer
+        os._exit(7)  # the process vanishes, as under the OOM killer
     run_dir = Path(runs_dir) / f"{Path(path).stem}-run"
     run_dir.mkdir(parents=True)
-    return {"name": Path(path).stem, "status": "passed" if verb == "pass" else "failed", "run_dir": str(run_dir),
-            "pipeline_sha256": os.environ.get("FAKE_SHA", ""), "seconds": 0.5, "ticks": 4, "pipeline_runs": 1,
-            "error": "" if verb == "pass" else "an expectation failed", "pid": os.getpid()}
+    return {
+        "name": Path(path).stem,
+        "status": "passed" if verb == "pass" else "failed",
+        "run_dir": str(run_dir),
+        "pipeline_sha256": os.environ.get("FAKE_SHA", ""),
+        "seconds": 0.5,
+        "ticks": 4,
+        "pipeline_runs": 1,
+        "error": "" if verb == "pass" else "an expectation failed",
+        "pid": os.getpid(),
+    }
 
 
 def policy_timeline(path: str, runs_dir: str, runner: str) -> dict:
@@ -39,15 +47,35 @@ def policy_timeline(path: str, runs_dir: str, runner: str) -> dict:
     events = [ScriptedEvent(8, "concept_drift begins (scripted)", "concept_drift")]
     runs = []
     if catches:
-        events.append(PipelineRun(9, "run-002 (performance) succeeded", "run-002", "performance", "succeeded", (2, 8),
-                                  ("train-model",), "registered"))
+        events.append(
+            PipelineRun(
+                9,
+                "run-002 (performance) succeeded",
+                "run-002",
+                "performance",
+                "succeeded",
+                (2, 8),
+                ("train-model",),
+                "registered",
+            )
+        )
         runs.append({"run_id": "run-002", "tick": 9, "trigger": "performance", "status": "succeeded", "seconds": 12.0})
-    ticks = [TickRecord(i, "", 300, "v0001", None, 0, "idle", 0 if v is None else 300, v, v) for i, v in enumerate(curve)]
+    ticks = [
+        TickRecord(i, "", 300, "v0001", None, 0, "idle", 0 if v is None else 300, v, v) for i, v in enumerate(curve)
+    ]
     run_dir = Path(runs_dir) / "run"
     run_dir.mkdir(parents=True)
     write_timeline(Timeline("concept-drift", 41, "accuracy", events, ticks, runs), run_dir / "timeline.json")
-    return {"name": "concept-drift", "status": "passed", "run_dir": str(run_dir), "pipeline_sha256": "",
-            "seconds": 1.0, "ticks": len(ticks), "pipeline_runs": len(runs), "error": ""}
+    return {
+        "name": "concept-drift",
+        "status": "passed",
+        "run_dir": str(run_dir),
+        "pipeline_sha256": "",
+        "seconds": 1.0,
+        "ticks": len(ticks),
+        "pipeline_runs": len(runs),
+        "error": "",
+    }
 
 
 def noisy_timeline(path: str, runs_dir: str, runner: str) -> dict:
@@ -69,5 +97,13 @@ def noisy_timeline(path: str, runs_dir: str, runner: str) -> dict:
     run_dir = Path(runs_dir) / "run"
     run_dir.mkdir(parents=True)
     write_timeline(Timeline("noisy", 3, "accuracy", [], ticks, []), run_dir / "timeline.json")
-    return {"name": "noisy", "status": "passed", "run_dir": str(run_dir), "pipeline_sha256": "",
-            "seconds": 1.0, "ticks": len(ticks), "pipeline_runs": 0, "error": ""}
+    return {
+        "name": "noisy",
+        "status": "passed",
+        "run_dir": str(run_dir),
+        "pipeline_sha256": "",
+        "seconds": 1.0,
+        "ticks": len(ticks),
+        "pipeline_runs": 0,
+        "error": "",
+    }

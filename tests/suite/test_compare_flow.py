@@ -47,8 +47,10 @@ def test_objective_changes_the_winner(tmp_path):
 def _noisy(tmp_path, gap: float):
     tmp_path.mkdir(parents=True, exist_ok=True)
     path = tmp_path / f"noisy-{gap}.yaml"
-    path.write_text(f"name: noisy\ndescription: gap {gap}\nseed: 3\nclock: {{ticks: 40}}\n"
-                    "data: {generator: {rows_per_tick: 300}}\nbootstrap_tick: 1\n")
+    path.write_text(
+        f"name: noisy\ndescription: gap {gap}\nseed: 3\nclock: {{ticks: 40}}\n"
+        "data: {generator: {rows_per_tick: 300}}\nbootstrap_tick: 1\n"
+    )
     planned = plan(str(path), ["volume", "drift"])
     return run_compare(planned, tmp_path / "runs", jobs=2, worker=fake_workers.noisy_timeline)
 

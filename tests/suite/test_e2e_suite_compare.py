@@ -28,7 +28,8 @@ def test_on_concept_drift_the_drift_policy_misses_what_the_performance_policy_ca
 def test_suite_runs_in_parallel_reports_crashes_and_writes_suite_json(tmp_path, capsys):
     folder = tmp_path / "scenarios"
     folder.mkdir()
-    (folder / "tiny.yaml").write_text(textwrap.dedent("""\
+    (folder / "tiny.yaml").write_text(
+        textwrap.dedent("""\
         name: tiny
         seed: 3
         clock: {start: 2026-03-02T00:00:00, tick: 1d, ticks: 5}
@@ -37,12 +38,15 @@ def test_suite_runs_in_parallel_reports_crashes_and_writes_suite_json(tmp_path, 
         gates: {data: {min_rows: 100}}
         expectations:
           - {expect: rollback, happens: false}
-        """))
+        """)
+    )
     (tmp_path / "three.csv").write_text(  # three target values: fails at run time
-        "t,x,y\n2026-01-05,0.5,a\n2026-01-06,0.1,b\n2026-01-07,0.3,c\n")
+        "t,x,y\n2026-01-05,0.5,a\n2026-01-06,0.1,b\n2026-01-07,0.3,c\n"
+    )
     (folder / "broken-replay.yaml").write_text(
         "name: broken-replay\nclock: {ticks: 3}\nbootstrap_tick: 1\n"
-        f"data: {{replay: {{path: {tmp_path / 'three.csv'}, time_column: t, target_column: y}}}}\n")
+        f"data: {{replay: {{path: {tmp_path / 'three.csv'}, time_column: t, target_column: y}}}}\n"
+    )
     (folder / "typo.yaml").write_text("name: typo\nclok: {ticks: 3}\n")
     code = main(["run", "suite", str(folder), "-j", "2", "--runs-dir", str(tmp_path / "runs")])
     assert code == 1
@@ -53,7 +57,11 @@ def test_suite_runs_in_parallel_reports_crashes_and_writes_suite_json(tmp_path, 
     assert document["passed"] is False
     tiny = next(e for e in document["scenarios"] if e["name"] == "tiny")
     assert tiny["pipeline_sha256"] == document["pipeline_sha256"]
-    assert json.loads((tmp_path / "runs" / suite_dir.name / "tiny" / tiny["run_dir"].split("/")[-1] / "verdict.json")
-                      .read_text())["passed"] is True
+    assert (
+        json.loads(
+            (tmp_path / "runs" / suite_dir.name / "tiny" / tiny["run_dir"].split("/")[-1] / "verdict.json").read_text()
+        )["passed"]
+        is True
+    )
     out = capsys.readouterr().out
     assert "ScenarioError" in out and "must hold exactly two values" in out and "unknown key 'clok'" in out

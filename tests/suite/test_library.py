@@ -8,9 +8,21 @@ import pytest
 from ctsim.scenario import loader
 from ctsim.scenario.data import open_source
 
-LIBRARY = ("gradual-drift", "recurring-drift", "label-shift", "concept-drift", "schema-break", "delayed-labels",
-           "volume-spike", "store-outage", "incremental-retraining", "full-retraining", "river-phishing",
-           "nannyml-employment", "nannyml-california")
+LIBRARY = (
+    "gradual-drift",
+    "recurring-drift",
+    "label-shift",
+    "concept-drift",
+    "schema-break",
+    "delayed-labels",
+    "volume-spike",
+    "store-outage",
+    "incremental-retraining",
+    "full-retraining",
+    "river-phishing",
+    "nannyml-employment",
+    "nannyml-california",
+)
 ROOT = Path(__file__).resolve().parents[2]  # the repository: README.md, fixtures/
 
 
@@ -51,8 +63,10 @@ def test_river_fixture_is_the_documented_dataset_and_replays():
     assert "phishing.csv" in (ROOT / "fixtures" / "README.md").read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize(("file", "rows", "target"), [("employment_ma.csv", 2400, "employed"),
-                                                      ("california_housing.csv", 3516, "clf_target")])
+@pytest.mark.parametrize(
+    ("file", "rows", "target"),
+    [("employment_ma.csv", 2400, "employed"), ("california_housing.csv", 3516, "clf_target")],
+)
 def test_nannyml_fixtures_are_the_documented_files_and_replay_in_16_ticks(file, rows, target):
     import hashlib
     import re

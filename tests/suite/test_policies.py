@@ -34,7 +34,9 @@ def test_each_builtin_policy_has_exactly_its_own_trigger_and_keeps_the_cooldown(
 
 
 def test_policies_file_is_validated_like_a_triggers_section(tmp_path):
-    path = _write(tmp_path, """\
+    path = _write(
+        tmp_path,
+        """\
         eager:
           performance: {max_drop: 0.02}
           cooldown_ticks: 0
@@ -42,24 +44,36 @@ def test_policies_file_is_validated_like_a_triggers_section(tmp_path):
           drift:
             drift_share: 0.3
           schedule: {cron: "0 0 * * 1"}
-        """)
+        """,
+    )
     eager, mixed = load_policies(path)
     assert eager.name == "eager" and eager.triggers.performance.max_drop == 0.02 and not eager.keeps_cooldown
     assert mixed.triggers.drift.drift_share == 0.3 and mixed.triggers.schedule and mixed.keeps_cooldown
     assert eager.applied_to(loader.load("sudden-drift")).cooldown_ticks == 0
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("fast:\n  performance:\n    max_drop: 3\n",
-     ":3: fast.performance.max_drop: The 'max_drop' setting of the performance trigger must be at most 1.0. Got 3 instead."),
-    ("fast:\n  drift: {}\n  perfromance: {}\n", ":3: fast.perfromance: unknown key 'perfromance'. Did you mean 'performance'?"),
-    ("ok: {}\nweekly:\n  schedule:\n    cron: every monday\n",
-     ":4: weekly.schedule.cron: The 'cron' setting of the schedule trigger must be a five-field cron"),
-    ("fast: [performance]\n", ":1: fast: must be a triggers section (a mapping), got list"),
-    ("- fast\n", ":1: a policies file must be a mapping"),
-    ("fast: {performance: {max_drop: 0.1}\n", ": not valid YAML"),
-    ("bad name:\n  drift: {}\n", ":1: bad name: a policy name must be"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        (
+            "fast:\n  performance:\n    max_drop: 3\n",
+            ":3: fast.performance.max_drop: "
+            "The 'max_drop' setting of the performance trigger must be at most 1.0. Got 3 instead.",
+        ),
+        (
+            "fast:\n  drift: {}\n  perfromance: {}\n",
+            ":3: fast.perfromance: unknown key 'perfromance'. Did you mean 'performance'?",
+        ),
+        (
+            "ok: {}\nweekly:\n  schedule:\n    cron: every monday\n",
+            ":4: weekly.schedule.cron: The 'cron' setting of the schedule trigger must be a five-field cron",
+        ),
+        ("fast: [performance]\n", ":1: fast: must be a triggers section (a mapping), got list"),
+        ("- fast\n", ":1: a policies file must be a mapping"),
+        ("fast: {performance: {max_drop: 0.1}\n", ": not valid YAML"),
+        ("bad name:\n  drift: {}\n", ":1: bad name: a policy name must be"),
+    ],
+)
 def test_a_bad_policies_file_names_file_line_and_key(tmp_path, text, expected):
     path = _write(tmp_path, text)
     with pytest.raises(ScenarioError) as caught:
@@ -76,7 +90,9 @@ def test_rewritten_scenario_loads_with_the_policy_and_without_expectations(tmp_p
     rewritten = loader.load(str(copy))
     assert rewritten.triggers == policy.applied_to(scenario)
     assert rewritten.expectations == ()
-    assert rewritten.model_dump(exclude={"triggers", "expectations"}) == scenario.model_dump(exclude={"triggers", "expectations"})
+    assert rewritten.model_dump(exclude={"triggers", "expectations"}) == scenario.model_dump(
+        exclude={"triggers", "expectations"}
+    )
 
 
 def test_rewritten_replay_scenario_still_finds_its_file(tmp_path):
@@ -115,8 +131,23 @@ def test_compare_command_rejects_bad_input_with_exit_2_and_writes_nothing(tmp_pa
     runs = tmp_path / "runs"
     assert main(["compare", "concept-drift", "--policy", "drift", "--policies", str(bad), "--runs-dir", str(runs)]) == 2
     assert f"{bad}:3: eager.performance.max_drop" in capsys.readouterr().err
-    assert main(["compare", "no-such-scenario", "--policy", "drift", "--policy", "schedule", "--runs-dir", str(runs)]) == 2
+    assert (
+        main(["compare", "no-such-scenario", "--policy", "drift", "--policy", "schedule", "--runs-dir", str(runs)]) == 2
+    )
     with pytest.raises(SystemExit) as refused:  # argparse: usage, the reason, exit 2
-        main(["compare", "concept-drift", "--policy", "drift", "--policy", "schedule", "-j", "0", "--runs-dir", str(runs)])
+        main(
+            [
+                "compare",
+                "concept-drift",
+                "--policy",
+                "drift",
+                "--policy",
+                "schedule",
+                "-j",
+                "0",
+                "--runs-dir",
+                str(runs),
+            ]
+        )
     assert refused.value.code == 2 and "must be at least 1. Got 0" in capsys.readouterr().err
     assert not runs.exists()

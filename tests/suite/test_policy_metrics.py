@@ -46,8 +46,15 @@ def test_a_flat_curve_never_dips(level, length, data):
     assert recovery_after(served_curve(timeline([level] * length)), at) == Recovery(at, round(level, 6), False, 0)
 
 
-@given(level=levels, depth=st.floats(0.05, 0.5), delay=st.integers(0, 3), dip=st.integers(1, 6),
-       tolerance=st.floats(0.01, 0.04), at=st.integers(3, 8), tail=st.integers(2, 8))
+@given(
+    level=levels,
+    depth=st.floats(0.05, 0.5),
+    delay=st.integers(0, 3),
+    dip=st.integers(1, 6),
+    tolerance=st.floats(0.01, 0.04),
+    at=st.integers(3, 8),
+    tail=st.integers(2, 8),
+)
 def test_recovery_time_is_label_delay_plus_dip_length(level, depth, delay, dip, tolerance, at, tail):
     curve = [level] * (at + delay) + [level - depth] * dip + [level] * tail
     result = recovery_after(served_curve(timeline(curve)), at, tolerance=tolerance)
@@ -74,15 +81,19 @@ def test_recovery_is_measured_per_onset_up_to_the_next_onset():
 
 
 def test_onsets_are_drift_concept_and_label_shift_but_not_other_scripted_events():
-    events = [onset(3), onset(5, "scripted", "concept_drift"), onset(7, "scripted", "label_shift"),
-              onset(9, "scripted", "bad_data"), onset(3, "scripted", "label_shift")]
+    events = [
+        onset(3),
+        onset(5, "scripted", "concept_drift"),
+        onset(7, "scripted", "label_shift"),
+        onset(9, "scripted", "bad_data"),
+        onset(3, "scripted", "label_shift"),
+    ]
     assert drift_onsets(timeline([0.9] * 12, events)) == [3, 5, 7]
 
 
 def test_measure_counts_retrains_without_the_bootstrap_and_sums_pipeline_seconds():
     runs = [run(2, "bootstrap", 20.0), run(9, "performance", 12.5), run(12, "retry", 7.0)]
-    events = [e for e, _ in runs] + [gate(9, "model", passed=False), rolled_back(11, "v2"),
-                                     promotion_failed(13, "v3")]
+    events = [e for e, _ in runs] + [gate(9, "model", passed=False), rolled_back(11, "v2"), promotion_failed(13, "v3")]
     metrics = measure("p", timeline([0.9] * 14, events, [r for _, r in runs]))
     # a failed promotion withdrew its canary too: both are rollbacks to a policy
     assert (metrics.retrains, metrics.compute_seconds, metrics.gate_blocks, metrics.rollbacks) == (2, 39.5, 1, 2)
@@ -92,8 +103,15 @@ def _metrics(name, auc, retrains=0, seconds=0.0, recoveries=()):
     return PolicyMetrics(name, auc, tuple(recoveries), retrains, seconds, 0, 0, 20)
 
 
-@given(st.lists(st.tuples(st.floats(0, 1), st.integers(0, 9), st.floats(0, 500)), min_size=1, max_size=6,
-                unique_by=lambda t: t[0]), st.randoms())
+@given(
+    st.lists(
+        st.tuples(st.floats(0, 1), st.integers(0, 9), st.floats(0, 500)),
+        min_size=1,
+        max_size=6,
+        unique_by=lambda t: t[0],
+    ),
+    st.randoms(),
+)
 def test_the_winner_does_not_depend_on_the_order_of_policies(rows, random):
     results = [_metrics(f"p{i}", auc, retrains, seconds) for i, (auc, retrains, seconds) in enumerate(rows)]
     shuffled = results[:]
@@ -121,18 +139,21 @@ def test_concept_drift_recorded_comparison_drift_policy_never_recovers():
     before = [None, None, 0.9, 0.91, 0.9, 0.89, 0.9, 0.9, 0.9]
     drift_only = timeline(before + [0.12] * 7, [onset(8, "scripted", "concept_drift")])
     perf_runs = [run(9, "performance")]
-    performance = timeline(before + [0.12, 0.5, 0.88, 0.9, 0.9, 0.91, 0.9],
-                           [onset(8, "scripted", "concept_drift")] + [e for e, _ in perf_runs], [r for _, r in perf_runs])
+    performance = timeline(
+        before + [0.12, 0.5, 0.88, 0.9, 0.9, 0.91, 0.9],
+        [onset(8, "scripted", "concept_drift")] + [e for e, _ in perf_runs],
+        [r for _, r in perf_runs],
+    )
     a, b = measure("drift", drift_only), measure("performance", performance)
     assert a.recoveries[0].ticks is None and b.recoveries[0].ticks == 3
     assert a.retrains == 0 and b.retrains == 1
     assert choose_winner([a, b]) == "performance" and b.auc > a.auc and not math.isnan(b.auc)
 
 
-@given(level=st.floats(0.5, 5), rise=st.floats(0.1, 3), dip=st.integers(1, 5), at=st.integers(3, 8),
-       tail=st.integers(2, 6))
-def test_for_a_lower_is_better_metric_a_rise_is_the_dip_and_the_mirror_curve_recovers_alike(level, rise, dip, at,
-                                                                                              tail):
+@given(
+    level=st.floats(0.5, 5), rise=st.floats(0.1, 3), dip=st.integers(1, 5), at=st.integers(3, 8), tail=st.integers(2, 6)
+)
+def test_for_a_lower_is_better_metric_a_rise_is_the_dip_and_the_mirror_curve_recovers_alike(level, rise, dip, at, tail):
     """rmse going up is the metric getting worse: the recovery of a curve and of its mirror image under the
     opposite direction are the same, and a fall of rmse is never a dip."""
     curve = [level] * at + [level + rise] * dip + [level] * tail
@@ -154,6 +175,7 @@ def test_the_auc_objective_prefers_the_lower_mean_for_a_lower_is_better_metric()
 
 
 # uncertainty -------------------------------------------------------------------------------
+
 
 @pytest.mark.property
 @given(n=st.integers(3, 60), shift=st.floats(-0.5, 0.5), seed=st.integers(0, 10_000), lower=st.booleans())

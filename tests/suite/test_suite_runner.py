@@ -38,14 +38,22 @@ def test_a_crash_or_a_dead_worker_does_not_stop_the_other_scenarios(tmp_path):
 
 def test_run_suite_writes_the_record_the_promotion_gate_reads(tmp_path, monkeypatch):
     sha = compile_pipeline(tmp_path / "p.yaml").sha256
-    monkeypatch.setenv("FAKE_SHA", sha)   # inherited by the spawned workers
+    monkeypatch.setenv("FAKE_SHA", sha)  # inherited by the spawned workers
     folder = _scenarios(tmp_path / "s", {"one": "pass", "two": "pass"})
     result = run_suite(folder, tmp_path / "runs", jobs=2, worker=fake_workers.scripted)
     assert result.passed and result.exit_code == 0
     (directory,) = (tmp_path / "runs").iterdir()
     assert re.fullmatch(r"suite-\d{8}T\d{6}Z", directory.name)
     document = json.loads((directory / "suite.json").read_text())
-    assert set(document) == {"schema_version", "pipeline_sha256", "passed", "status", "started", "finished", "scenarios"}
+    assert set(document) == {
+        "schema_version",
+        "pipeline_sha256",
+        "passed",
+        "status",
+        "started",
+        "finished",
+        "scenarios",
+    }
     assert document["status"] == "finished"
     assert document["schema_version"] == 1 and document["passed"] is True and document["pipeline_sha256"] == sha
     assert datetime.fromisoformat(document["started"]) <= datetime.fromisoformat(document["finished"])
@@ -57,8 +65,12 @@ def test_run_suite_writes_the_record_the_promotion_gate_reads(tmp_path, monkeypa
 
 def test_one_failure_fails_the_suite_and_each_scenario_names_the_pipeline_it_ran(tmp_path, monkeypatch):
     monkeypatch.setenv("FAKE_SHA", "0" * 64)
-    result = run_suite(_scenarios(tmp_path / "t", {"ok": "pass", "bad": "raise"}), tmp_path / "runs2", jobs=2,
-                       worker=fake_workers.scripted)
+    result = run_suite(
+        _scenarios(tmp_path / "t", {"ok": "pass", "bad": "raise"}),
+        tmp_path / "runs2",
+        jobs=2,
+        worker=fake_workers.scripted,
+    )
     assert not result.passed and result.exit_code == 1
     document = json.loads((result.directory / "suite.json").read_text())
     assert document["passed"] is False

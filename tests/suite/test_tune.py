@@ -36,8 +36,9 @@ def space(tmp_path: Path) -> Path:
 
 
 def _run(space: Path, runs: Path, trials: int, **kwargs):
-    return run_tune("concept-drift", space, trials, runs_dir=runs, jobs=2, worker=tune_workers.timeline_by_triggers,
-                    **kwargs)
+    return run_tune(
+        "concept-drift", space, trials, runs_dir=runs, jobs=2, worker=tune_workers.timeline_by_triggers, **kwargs
+    )
 
 
 @pytest.mark.parametrize(
@@ -123,8 +124,24 @@ def test_ctrl_c_saves_the_finished_trials_and_resume_reruns_the_interrupted_ones
 def test_the_cli_prints_the_front_the_recommendation_and_the_block(tmp_path, space, capsys, monkeypatch):
     monkeypatch.setattr(tune, "replay_in_worker", tune_workers.timeline_by_triggers)
     plot = tmp_path / "front.png"
-    code = main(["tune", "concept-drift", "--space", str(space), "--trials", "6", "-j", "2",
-                 "--runs-dir", str(tmp_path), "--plot", str(plot), "--baselines", "drift,performance"])
+    code = main(
+        [
+            "tune",
+            "concept-drift",
+            "--space",
+            str(space),
+            "--trials",
+            "6",
+            "-j",
+            "2",
+            "--runs-dir",
+            str(tmp_path),
+            "--plot",
+            str(plot),
+            "--baselines",
+            "drift,performance",
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 0
     assert "Pareto front on concept-drift" in out and "recommended: trial-" in out and "triggers:\n" in out
@@ -144,11 +161,17 @@ def test_pareto_front_keeps_one_of_identical_points():
     def result(name, auc, retrains, seconds):
         from ctsim.policy.metrics import PolicyMetrics
 
-        return tune.TrialResult(name, TriggerSettings(), PolicyMetrics(name, auc, (), retrains, seconds, 0, 0, 0),
-                                "ran", "")
+        return tune.TrialResult(
+            name, TriggerSettings(), PolicyMetrics(name, auc, (), retrains, seconds, 0, 0, 0), "ran", ""
+        )
 
-    results = (result("a", 0.9, 2, 5.0), result("b", 0.9, 2, 5.0), result("c", 0.8, 0, 0.0),
-               result("d", 0.85, 3, 1.0), result("e", 0.7, 0, 1.0))
+    results = (
+        result("a", 0.9, 2, 5.0),
+        result("b", 0.9, 2, 5.0),
+        result("c", 0.8, 0, 0.0),
+        result("d", 0.85, 3, 1.0),
+        result("e", 0.7, 0, 1.0),
+    )
     assert [r.name for r in pareto_front(results)] == ["a", "d", "c"]
 
 
@@ -183,10 +206,13 @@ def test_a_real_ctrl_c_exits_130_and_the_study_resumes(tmp_path, space):
         "                 baselines=(), worker=tune_workers.timeline_by_triggers)\n"
         "    except TuneInterrupted as exc:\n"
         "        print(exc.directory)\n"
-        "        sys.exit(exc.exit_code)\n", encoding="utf-8")
+        "        sys.exit(exc.exit_code)\n",
+        encoding="utf-8",
+    )
     env = {**os.environ, "TUNE_WORKER_SLEEP": "3"}
-    process = subprocess.Popen([sys.executable, str(script)], env=env, stdout=subprocess.PIPE, text=True,
-                               start_new_session=True)
+    process = subprocess.Popen(
+        [sys.executable, str(script)], env=env, stdout=subprocess.PIPE, text=True, start_new_session=True
+    )
     deadline = time.monotonic() + 120
     while not list(tmp_path.glob("tune-*/trial-0002")) and time.monotonic() < deadline:
         time.sleep(0.2)  # the second batch has started once its first folder exists
@@ -203,7 +229,9 @@ def test_when_no_trial_beats_a_builtin_the_builtin_is_recommended_and_said_so():
     from ctsim.policy.metrics import PolicyMetrics
 
     def result(name, auc, retrains):
-        return tune.TrialResult(name, TriggerSettings(), PolicyMetrics(name, auc, (), retrains, 1.0, 0, 0, 0), "ran", "")
+        return tune.TrialResult(
+            name, TriggerSettings(), PolicyMetrics(name, auc, (), retrains, 1.0, 0, 0, 0), "ran", ""
+        )
 
     trials = (result("trial-0000", 0.70, 1), result("trial-0001", 0.72, 3))
     baselines = (result("drift", 0.77, 4), result("none", 0.62, 0))

@@ -15,7 +15,9 @@ from ctsim.verdict import check
 
 
 def rmse_scenario(expectations: str) -> Scenario:
-    return parse("name: r\ntask: regression\ngates:\n  model:\n    metric: rmse\nexpectations:\n" + expectations, "r.yaml")
+    return parse(
+        "name: r\ntask: regression\ngates:\n  model:\n    metric: rmse\nexpectations:\n" + expectations, "r.yaml"
+    )
 
 
 def rollout(canary: float, champion: float) -> Event:

@@ -42,17 +42,31 @@ def timeline_by_triggers(path: str, runs_dir: str, runner: str) -> dict:
         time.sleep(float(os.environ["TUNE_WORKER_SLEEP"]))
     triggers = yaml.safe_load(Path(path).read_text(encoding="utf-8"))["triggers"]
     retrains, recovered = _story(triggers)
-    curve = [None] + [0.9] * (ONSET - 1) + [
-        0.9 if recovered is not None and tick >= recovered else 0.5 for tick in range(ONSET, TICKS)]
+    curve = (
+        [None]
+        + [0.9] * (ONSET - 1)
+        + [0.9 if recovered is not None and tick >= recovered else 0.5 for tick in range(ONSET, TICKS)]
+    )
     events = [ScriptedEvent(ONSET, "concept_drift begins (scripted)", "concept_drift")]
     runs = []
     for i in range(retrains):
-        events.append(PipelineRun(ONSET, f"run-{i}", f"run-{i}", "x", "succeeded", (0, ONSET), ("train-model",),
-                                  "registered"))
+        events.append(
+            PipelineRun(ONSET, f"run-{i}", f"run-{i}", "x", "succeeded", (0, ONSET), ("train-model",), "registered")
+        )
         runs.append({"run_id": f"run-{i}", "tick": ONSET, "trigger": "x", "status": "succeeded", "seconds": 10.0})
-    ticks = [TickRecord(i, "", 300, "v0001", None, 0, "idle", 0 if v is None else 300, v, v) for i, v in enumerate(curve)]
+    ticks = [
+        TickRecord(i, "", 300, "v0001", None, 0, "idle", 0 if v is None else 300, v, v) for i, v in enumerate(curve)
+    ]
     run_dir = Path(runs_dir) / "run"
     run_dir.mkdir(parents=True)
     write_timeline(Timeline("concept-drift", 41, "accuracy", events, ticks, runs), run_dir / "timeline.json")
-    return {"name": "concept-drift", "status": "passed", "run_dir": str(run_dir), "pipeline_sha256": "",
-            "seconds": 1.0, "ticks": len(ticks), "pipeline_runs": len(runs), "error": ""}
+    return {
+        "name": "concept-drift",
+        "status": "passed",
+        "run_dir": str(run_dir),
+        "pipeline_sha256": "",
+        "seconds": 1.0,
+        "ticks": len(ticks),
+        "pipeline_runs": len(runs),
+        "error": "",
+    }

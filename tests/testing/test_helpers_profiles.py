@@ -14,6 +14,7 @@ from ctsim.timeline import TickRecord, Timeline
 
 # --- profiles ---------------------------------------------------------------------------------------
 
+
 def test_the_three_profiles_are_registered_and_ci_is_derandomized() -> None:
     profiles.register()
     assert settings.get_profile("ctsim-ci").derandomize is True
@@ -44,6 +45,7 @@ def test_unknown_profile_is_a_setting_error(monkeypatch) -> None:
 
 # --- scenario files ---------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("name", loader.shipped_names())
 def test_shipped_scenarios_survive_the_yaml_round_trip(name: str) -> None:
     path = loader.resolve(name)
@@ -53,9 +55,20 @@ def test_shipped_scenarios_survive_the_yaml_round_trip(name: str) -> None:
 
 # --- timeline invariants ----------------------------------------------------------------------------
 
+
 def tick(n: int, champion: str | None, canary: str | None = None) -> TickRecord:
-    return TickRecord(n, f"2026-03-{n + 2:02d}", 100, champion, canary, 50 if canary else 0,
-                      "progressing" if canary else "idle", 100, 0.9, 0.9)
+    return TickRecord(
+        n,
+        f"2026-03-{n + 2:02d}",
+        100,
+        champion,
+        canary,
+        50 if canary else 0,
+        "progressing" if canary else "idle",
+        100,
+        0.9,
+        0.9,
+    )
 
 
 def story(*, model_gate_of_v2: bool = True, canary_promotes: bool = True) -> Timeline:
@@ -87,11 +100,13 @@ def test_serving_a_model_the_gate_blocked_is_a_violation() -> None:
 
 def test_a_rollout_without_a_completed_canary_is_a_violation() -> None:
     assert timeline_violations(story(canary_promotes=False)) == [
-        "tick 5: v0002 rolled out without a completed canary (no 'promote' before)"]
+        "tick 5: v0002 rolled out without a completed canary (no 'promote' before)"
+    ]
 
 
 def test_serving_an_unregistered_model_is_a_violation() -> None:
     timeline = story()
     timeline.ticks.append(tick(6, "v0009"))
-    assert timeline_violations(timeline) == ["tick 6: champion v0009 is served but it was never registered by a "
-                                             "pipeline run"]
+    assert timeline_violations(timeline) == [
+        "tick 6: champion v0009 is served but it was never registered by a pipeline run"
+    ]

@@ -87,14 +87,16 @@ def test_without_the_variable_the_project_keeps_hypothesis_defaults(project) -> 
 
 def test_ctsim_registers_its_profiles_without_replacing_a_project_profile_of_the_same_short_name(project) -> None:
     project.makeconftest('from hypothesis import settings\nsettings.register_profile("ci", max_examples=3)\n')
-    project.makepyfile(test_report="""
+    project.makepyfile(
+        test_report="""
 from hypothesis import settings
 
 def test_profiles():
     assert settings.get_profile("ci").max_examples == 3          # the project's own, untouched
     assert settings.get_profile("ctsim-ci").derandomize is True  # ctsim's, next to it
     assert settings.get_profile("ctsim-nightly").max_examples == 2000
-""")
+"""
+    )
     assert run(project).ret == 0
 
 
@@ -103,8 +105,9 @@ def test_a_bad_profile_name_is_one_usage_error_not_an_internal_error(project, mo
     result = run(project)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     errors = [line for line in result.errlines if line.strip()]
-    assert errors == ["ERROR: The 'CTSIM_HYPOTHESIS_PROFILE' setting must be one of ci, dev, nightly. "
-                      "Got 'hourly' instead."]
+    assert errors == [
+        "ERROR: The 'CTSIM_HYPOTHESIS_PROFILE' setting must be one of ci, dev, nightly. Got 'hourly' instead."
+    ]
     assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()
 
 

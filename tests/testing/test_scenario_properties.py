@@ -14,8 +14,14 @@ from ctsim.timeline import FirstChampion, PipelineRun, RolledOut
 pytestmark = [pytest.mark.e2e, pytest.mark.property]
 
 
-@settings(max_examples=2, derandomize=True, database=None, deadline=None, phases=[Phase.generate],
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=2,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    phases=[Phase.generate],
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(scenario=small_scenarios())
 def test_no_served_model_failed_a_gate_and_promotions_follow_gate_and_canary(ctsim_run_scenario, scenario) -> None:
     result = ctsim_run_scenario(scenario)

@@ -19,12 +19,14 @@ from ctsim.testing.helpers import scenario_yaml
 
 pytestmark = pytest.mark.property
 
-CONTRACT = DataContract(features=(
-    ColumnSpec("x0", "numeric", 0.0, 10.0),
-    ColumnSpec("x1", "numeric"),
-    ColumnSpec("c0", "categorical", categories=("a", "b", "c")),
-    ColumnSpec("c1", "categorical"),
-))
+CONTRACT = DataContract(
+    features=(
+        ColumnSpec("x0", "numeric", 0.0, 10.0),
+        ColumnSpec("x1", "numeric"),
+        ColumnSpec("c0", "categorical", categories=("a", "b", "c")),
+        ColumnSpec("c1", "categorical"),
+    )
+)
 SMALL_GATES = S.data_gate_settings(max_min_rows=40)
 FIRST = settings(phases=[Phase.generate], database=None)  # find() without shrinking: any example will do
 
@@ -39,10 +41,20 @@ def test_public_names_resolve_and_are_unique() -> None:
         assert getattr(S, name) is not None, name
 
 
-@pytest.mark.parametrize("strategy", [
-    S.data_gate_settings(), S.model_gate_settings(), S.canary_settings(), S.schedule_trigger_settings(),
-    S.volume_trigger_settings(), S.performance_trigger_settings(), S.drift_trigger_settings(), S.trigger_settings(),
-], ids=lambda s: repr(s)[:40])
+@pytest.mark.parametrize(
+    "strategy",
+    [
+        S.data_gate_settings(),
+        S.model_gate_settings(),
+        S.canary_settings(),
+        S.schedule_trigger_settings(),
+        S.volume_trigger_settings(),
+        S.performance_trigger_settings(),
+        S.drift_trigger_settings(),
+        S.trigger_settings(),
+    ],
+    ids=lambda s: repr(s)[:40],
+)
 @settings(max_examples=30)
 @given(data=st.data())
 def test_generated_settings_validate_and_round_trip(strategy, data) -> None:
@@ -113,8 +125,9 @@ def test_every_fault_kind_can_be_drawn(kind: str) -> None:
 
 
 def test_settings_that_allow_everything_leave_no_fault_to_draw() -> None:
-    lax = DataGateSettings(min_rows=1, max_null_share=1, max_duplicate_share=1, max_out_of_range_share=1,
-                           allow_constant_columns=True)
+    lax = DataGateSettings(
+        min_rows=1, max_null_share=1, max_duplicate_share=1, max_out_of_range_share=1, allow_constant_columns=True
+    )
     assert S.feasible_faults(CONTRACT, lax) == ["schema_change"]
     assert "constant_column" not in S.feasible_faults(CONTRACT, DataGateSettings(allow_constant_columns=True))
 

@@ -33,7 +33,7 @@ from ctsim.timeline import (
 # Values as a run writes them: floats already at 6 places (timeline.add rounds, see test_add_normalises...).
 floats = st.floats(-1e6, 1e6, allow_nan=False).map(lambda value: round(value, 6))
 texts = st.text(max_size=12)
-numbers = st.one_of(st.none(), st.integers(-10**6, 10**6), floats, texts)
+numbers = st.one_of(st.none(), st.integers(-(10**6), 10**6), floats, texts)
 reasons = st.builds(Reason, rule=texts, observed=numbers, threshold=numbers, ok=st.booleans())
 
 
@@ -50,8 +50,9 @@ def _strategy(annotation: typing.Any) -> st.SearchStrategy:
         if len(args) == 2 and args[1] is Ellipsis:
             return st.lists(_strategy(args[0]), max_size=4).map(tuple)
         return st.tuples(*[_strategy(arg) for arg in args])
-    return {int: st.integers(-10**6, 10**6), float: floats, str: texts, bool: st.booleans(),
-            type(None): st.none()}[annotation]
+    return {int: st.integers(-(10**6), 10**6), float: floats, str: texts, bool: st.booleans(), type(None): st.none()}[
+        annotation
+    ]
 
 
 def events_of(cls: type[Event]) -> st.SearchStrategy:
@@ -83,9 +84,14 @@ def test_each_kind_round_trips_through_its_json_record(cls, data):
 @given(events=st.lists(any_event, max_size=12), seed=st.integers(0, 2**31))
 def test_a_timeline_file_reads_back_equal_and_writes_back_byte_for_byte(tmp_path_factory, events, seed):
     path = tmp_path_factory.mktemp("t") / "timeline.json"
-    timeline = Timeline("s", seed, "accuracy", list(events),
-                        [TickRecord(0, "2026-01-01T00:00:00", 10, "v1", None, 0, "idle", 10, 0.5, None)],
-                        [{"run_id": "run-001", "seconds": 1.5}])
+    timeline = Timeline(
+        "s",
+        seed,
+        "accuracy",
+        list(events),
+        [TickRecord(0, "2026-01-01T00:00:00", 10, "v1", None, 0, "idle", 10, 0.5, None)],
+        [{"run_id": "run-001", "seconds": 1.5}],
+    )
     write_timeline(timeline, path)
     again = read_timeline(path)
     assert again == timeline and again.deterministic_view() == timeline.deterministic_view()
@@ -109,9 +115,18 @@ def test_add_normalises_values_as_the_file_will_hold_them(value, samples):
 def test_the_listener_hears_each_event_as_it_is_kept():
     heard: list[Event] = []
     timeline = Timeline("s", 1, "accuracy", listener=heard.append)
-    kept = timeline.add(PromotionFailed(4, "canary v2 promotion failed", "v2", 0,
-                                        Reason("full rollout completed", "StoreUnavailable", "completed", False),
-                                        0.9, 0.8, 120))
+    kept = timeline.add(
+        PromotionFailed(
+            4,
+            "canary v2 promotion failed",
+            "v2",
+            0,
+            Reason("full rollout completed", "StoreUnavailable", "completed", False),
+            0.9,
+            0.8,
+            120,
+        )
+    )
     assert heard == [kept] and timeline.of(PromotionFailed) == [kept] and timeline.of(RolledBack) == []
 
 
@@ -121,19 +136,22 @@ def _document() -> dict:
     return timeline.to_dict()
 
 
-@pytest.mark.parametrize("change, expected", [
-    (lambda d: d["events"][0].update(kind="canary-exploded"), "event 0 has the unknown kind 'canary-exploded'"),
-    (lambda d: d["events"][0]["data"].pop("version"), "event 0 (rollback): the field 'version' is missing"),
-    (lambda d: d["events"][0]["data"].update(weight="heavy"), "event 0 (rollback): the field 'weight' is wrong"),
-    (lambda d: d["events"][0]["data"].update(extra=1), "event 0 (rollback): the field 'extra' is wrong"),
-    (lambda d: d["events"][0]["data"]["reason"].pop("rule"), "the field 'reason.rule' is missing"),
-    (lambda d: d["events"][0].pop("data"), "event 0 must be an object with the keys"),
-    (lambda d: d.update(schema_version=1), f"schema_version 1; this ctsim reads version {SCHEMA_VERSION}"),
-    (lambda d: d.pop("schema_version"), "schema_version None"),
-    (lambda d: d.pop("ticks"), "lacks the keys ['ticks']"),
-    (lambda d: d.update(seed="one"), "the field 'seed' is wrong"),
-    (lambda d: d.update(ticks=[3]), "tick record 0: must be an object with the fields of TickRecord"),
-])
+@pytest.mark.parametrize(
+    "change, expected",
+    [
+        (lambda d: d["events"][0].update(kind="canary-exploded"), "event 0 has the unknown kind 'canary-exploded'"),
+        (lambda d: d["events"][0]["data"].pop("version"), "event 0 (rollback): the field 'version' is missing"),
+        (lambda d: d["events"][0]["data"].update(weight="heavy"), "event 0 (rollback): the field 'weight' is wrong"),
+        (lambda d: d["events"][0]["data"].update(extra=1), "event 0 (rollback): the field 'extra' is wrong"),
+        (lambda d: d["events"][0]["data"]["reason"].pop("rule"), "the field 'reason.rule' is missing"),
+        (lambda d: d["events"][0].pop("data"), "event 0 must be an object with the keys"),
+        (lambda d: d.update(schema_version=1), f"schema_version 1; this ctsim reads version {SCHEMA_VERSION}"),
+        (lambda d: d.pop("schema_version"), "schema_version None"),
+        (lambda d: d.pop("ticks"), "lacks the keys ['ticks']"),
+        (lambda d: d.update(seed="one"), "the field 'seed' is wrong"),
+        (lambda d: d.update(ticks=[3]), "tick record 0: must be an object with the fields of TickRecord"),
+    ],
+)
 def test_a_bad_file_is_a_timeline_error_naming_the_file_and_what_is_wrong(tmp_path: Path, change, expected):
     document = _document()
     change(document)

@@ -12,8 +12,12 @@ from ctsim.settings import PerformanceTriggerSettings
 from ctsim.triggers import LiveScore, performance_decision
 from ctsim.triggers.decisions import live_reference
 
-scores = st.lists(st.builds(LiveScore, st.integers(0, 300), st.one_of(st.floats(0, 1), st.just(math.nan)),
-                            st.sampled_from(["v1", "v2"])), max_size=30)
+scores = st.lists(
+    st.builds(
+        LiveScore, st.integers(0, 300), st.one_of(st.floats(0, 1), st.just(math.nan)), st.sampled_from(["v1", "v2"])
+    ),
+    max_size=30,
+)
 
 
 @pytest.mark.property

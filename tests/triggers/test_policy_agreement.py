@@ -26,10 +26,16 @@ def simulator_runs(arrivals, promoted, triggers, training, label_delay):
         deployment=SimpleNamespace(champion="v1", canary_active=False),
         state=SimpleNamespace(retry_pending=False, triggers=TriggerState(), labelled_since_run=0),
         world=SimpleNamespace(relay=SimpleNamespace(is_down=False)),
-        scenario=SimpleNamespace(bootstrap_tick=0, clock=None, triggers=triggers, training=training,
-                                 data=SimpleNamespace(label_delay_ticks=label_delay)),
+        scenario=SimpleNamespace(
+            bootstrap_tick=0,
+            clock=None,
+            triggers=triggers,
+            training=training,
+            data=SimpleNamespace(label_delay_ticks=label_delay),
+        ),
         timeline=SimpleNamespace(add=lambda *args, **kwargs: None),
-        progress=lambda *args: None)
+        progress=lambda *args: None,
+    )
     sim._trigger_decisions = lambda tick, champion: Simulation._trigger_decisions(sim, tick, champion)
     sim._record = lambda version: SimpleNamespace(data_snapshot={"as_of_tick": through["as_of"]})
     sim._trained_through = lambda champion: Simulation._trained_through(sim, champion)
@@ -53,7 +59,7 @@ def cluster_runs(arrivals, promoted, triggers, training, label_delay):
     for tick in range(len(arrivals)):
         state = state_from_dict(saved)
         since = 0 if state.last_run_tick is None else state.last_run_tick + 1
-        obs = Observations(latest_tick=tick, new_labelled_rows=sum(arrivals[since:tick + 1]))
+        obs = Observations(latest_tick=tick, new_labelled_rows=sum(arrivals[since : tick + 1]))
         decisions = decide(triggers, obs, DataContract(features=()))
         _, window = plan_launch(decisions, state, tick, triggers.cooldown_ticks, training, through, label_delay)
         if window is not None:
@@ -64,16 +70,23 @@ def cluster_runs(arrivals, promoted, triggers, training, label_delay):
     return runs
 
 
-trainings = st.one_of(st.just(TrainingSettings(strategy="full")),
-                      st.builds(lambda n: TrainingSettings(strategy="window", window_ticks=n), st.integers(1, 6)),
-                      st.just(TrainingSettings(strategy="incremental", model="sgd")))
+trainings = st.one_of(
+    st.just(TrainingSettings(strategy="full")),
+    st.builds(lambda n: TrainingSettings(strategy="window", window_ticks=n), st.integers(1, 6)),
+    st.just(TrainingSettings(strategy="incremental", model="sgd")),
+)
 
 
-@given(arrivals=st.lists(st.integers(0, 60), min_size=1, max_size=30),
-       promoted=st.lists(st.booleans(), min_size=1, max_size=5),
-       cooldown=st.integers(0, 4), training=trainings, label_delay=st.integers(0, 3))
-def test_simulator_and_cluster_fire_on_the_same_ticks_with_the_same_windows(arrivals, promoted, cooldown, training,
-                                                                            label_delay):
+@given(
+    arrivals=st.lists(st.integers(0, 60), min_size=1, max_size=30),
+    promoted=st.lists(st.booleans(), min_size=1, max_size=5),
+    cooldown=st.integers(0, 4),
+    training=trainings,
+    label_delay=st.integers(0, 3),
+)
+def test_simulator_and_cluster_fire_on_the_same_ticks_with_the_same_windows(
+    arrivals, promoted, cooldown, training, label_delay
+):
     triggers = TriggerSettings.model_validate({"volume": {"min_new_rows": MIN_ROWS}, "cooldown_ticks": cooldown})
     simulated = simulator_runs(arrivals, promoted, triggers, training, label_delay)
     assert simulated == cluster_runs(arrivals, promoted, triggers, training, label_delay)

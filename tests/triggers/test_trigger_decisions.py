@@ -151,10 +151,14 @@ def test_drift_decision_from_sketches_agrees():
     assert drift_decision_from_sketches(DriftTriggerSettings(), sketches, current).fired
 
 
-@pytest.mark.parametrize("module", [ctsim.triggers, ctsim.triggers.decisions, ctsim.triggers.arbitration,
-                                    ctsim.triggers.policy])
+@pytest.mark.parametrize(
+    "module", [ctsim.triggers, ctsim.triggers.decisions, ctsim.triggers.arbitration, ctsim.triggers.policy]
+)
 def test_public_api_lists_only_existing_names(module):
     assert module.__all__ and all(hasattr(module, name) for name in module.__all__)
-    combined = set(ctsim.triggers.decisions.__all__) | set(ctsim.triggers.arbitration.__all__) \
+    combined = (
+        set(ctsim.triggers.decisions.__all__)
+        | set(ctsim.triggers.arbitration.__all__)
         | set(ctsim.triggers.policy.__all__)
+    )
     assert combined == set(ctsim.triggers.__all__)

@@ -92,8 +92,15 @@ def test_performance_fires_only_with_a_reference_enough_samples_and_a_big_enough
 _SCORES = st.lists(st.tuples(st.integers(1, 500), st.floats(0, 5)), max_size=8)
 
 
-@given(old=_SCORES, new=_SCORES, reference=st.floats(0, 5), window=st.integers(1, 5),
-       min_samples=st.integers(1, 600), max_drop=st.floats(0.001, 1), metric=st.sampled_from(["accuracy", "rmse"]))
+@given(
+    old=_SCORES,
+    new=_SCORES,
+    reference=st.floats(0, 5),
+    window=st.integers(1, 5),
+    min_samples=st.integers(1, 600),
+    max_drop=st.floats(0.001, 1),
+    metric=st.sampled_from(["accuracy", "rmse"]),
+)
 def test_after_a_rollout_the_performance_trigger_judges_only_the_new_champions_traffic(
     old, new, reference, window, min_samples, max_drop, metric
 ):
@@ -102,8 +109,9 @@ def test_after_a_rollout_the_performance_trigger_judges_only_the_new_champions_t
     settings_ = PerformanceTriggerSettings(max_drop=max_drop, window_ticks=window, min_samples=min_samples)
     history = [LiveScore(n, v, "v1") for n, v in old] + [LiveScore(n, v, "v2") for n, v in new]
     judged = performance_decision(settings_, history, reference, metric=metric, champion="v2")
-    alone = performance_decision(settings_, [LiveScore(n, v, "v2") for n, v in new], reference, metric=metric,
-                                 champion="v2")
+    alone = performance_decision(
+        settings_, [LiveScore(n, v, "v2") for n, v in new], reference, metric=metric, champion="v2"
+    )
     assert judged == alone
     if not new:
         assert not judged.fired
@@ -120,8 +128,9 @@ def test_for_a_lower_is_better_metric_a_rise_fires_and_the_trigger_is_monotone(l
     if abs((mean - reference) - max_drop) > 1e-6:
         assert decision.fired == (mean - reference >= max_drop)
     higher = performance_decision(settings_, [LiveScore(n, v + worse) for n, v in live], reference, metric="rmse")
-    lower = performance_decision(settings_, [LiveScore(n, max(0.0, v - worse)) for n, v in live], reference,
-                                 metric="rmse")
+    lower = performance_decision(
+        settings_, [LiveScore(n, max(0.0, v - worse)) for n, v in live], reference, metric="rmse"
+    )
     assert higher.fired or not decision.fired
     assert decision.fired or not lower.fired
 

@@ -42,7 +42,9 @@ def test_a_finished_run_that_reported_no_decision_fails_the_contract():
     tl.add(ev.pipeline_run(2, "run-002", "failed"))  # failed: not silent
     tl.ticks.append(tick(1, champion=None))
     reported, serving = contract_results(tl)
-    assert not reported.passed and "run-001 at tick 1: no-decision" in reported.detail and "run-002" not in reported.detail
+    assert (
+        not reported.passed and "run-001 at tick 1: no-decision" in reported.detail and "run-002" not in reported.detail
+    )
     assert not serving.passed and "no champion ever served (2 pipeline runs)" in serving.detail
 
 
@@ -113,12 +115,15 @@ def test_promotions_count_canary_rollouts_not_the_first_champion():
     assert not only(tl, {"expect": "promotions", "at_least": 0, "at_most": 0}).passed
 
 
-@pytest.mark.parametrize("metric, champion, canary, passed", [
-    ("accuracy", 0.90, 0.87, False),  # 0.03 worse, higher is better
-    ("accuracy", 0.90, 0.89, True),
-    ("rmse", 1.00, 1.03, False),      # 0.03 worse, lower is better
-    ("rmse", 1.00, 0.90, True),
-])
+@pytest.mark.parametrize(
+    "metric, champion, canary, passed",
+    [
+        ("accuracy", 0.90, 0.87, False),  # 0.03 worse, higher is better
+        ("accuracy", 0.90, 0.89, True),
+        ("rmse", 1.00, 1.03, False),  # 0.03 worse, lower is better
+        ("rmse", 1.00, 0.90, True),
+    ],
+)
 def test_no_worse_promotion_follows_the_metric_direction(metric, champion, canary, passed):
     tl = timeline(metric)
     tl.add(ev.rolled_out(5, "v2", live_canary=canary, live_champion=champion))
@@ -127,7 +132,11 @@ def test_no_worse_promotion_follows_the_metric_direction(metric, champion, canar
 
 def test_final_champion_metric_weights_ticks_by_their_labelled_rows():
     tl = timeline()
-    tl.ticks += [tick(0, labelled=1000, metric=0.1), tick(1, labelled=300, metric=0.9), tick(2, labelled=100, metric=0.5)]
+    tl.ticks += [
+        tick(0, labelled=1000, metric=0.1),
+        tick(1, labelled=300, metric=0.9),
+        tick(2, labelled=100, metric=0.5),
+    ]
     result = only(tl, {"expect": "final_champion_metric", "at_least": 0.79, "window_ticks": 2})
     assert result.passed and result.detail == "measured 0.8000 on 400 labelled rows"
 

@@ -28,22 +28,31 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--first-tick", type=int, required=True)
     parser.add_argument("--last-tick", type=int, required=True)
     parser.add_argument("--fail", default="false", help="'true' exits 3 at once (a deliberately failing task)")
-    parser.add_argument("--fail-before-tick", type=int, default=-1,
-                        help="exit 3 at once while the window ends before this tick (a failure that later clears)")
+    parser.add_argument(
+        "--fail-before-tick",
+        type=int,
+        default=-1,
+        help="exit 3 at once while the window ends before this tick (a failure that later clears)",
+    )
     return parser.parse_args(argv)
 
 
 def summarize(store: ObjectStore, layout: Layout, first_tick: int, last_tick: int) -> dict[str, int]:
-    keys = [key for key in store.list(layout.lake_source("production"))
-            if (tick := tick_of_key(key)) is not None and first_tick <= tick <= last_tick]
+    keys = [
+        key
+        for key in store.list(layout.lake_source("production"))
+        if (tick := tick_of_key(key)) is not None and first_tick <= tick <= last_tick
+    ]
     return {"batches": len(keys), "ticks": len({tick_of_key(key) for key in keys})}
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     if args.fail.strip().lower() == "true" or args.last_tick < args.fail_before_tick:
-        print(f"{STEP}: failing on purpose (--fail {args.fail}, --fail-before-tick {args.fail_before_tick})",
-              file=sys.stderr)
+        print(
+            f"{STEP}: failing on purpose (--fail {args.fail}, --fail-before-tick {args.fail_before_tick})",
+            file=sys.stderr,
+        )
         return 3
     config = StoreConfig.from_env()
     if config is None:
@@ -52,11 +61,18 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     try:
         store, layout = ObjectStore(config), Layout(args.namespace)
-        record = {"step": STEP, "first_tick": args.first_tick, "last_tick": args.last_tick,
-                  **summarize(store, layout, args.first_tick, args.last_tick)}
+        record = {
+            "step": STEP,
+            "first_tick": args.first_tick,
+            "last_tick": args.last_tick,
+            **summarize(store, layout, args.first_tick, args.last_tick),
+        }
         record["seconds"] = round(time.perf_counter() - started, 4)
-        store.put(layout.step_record(args.run_id, STEP), json.dumps(record, sort_keys=True).encode(),
-                  content_type="application/json")
+        store.put(
+            layout.step_record(args.run_id, STEP),
+            json.dumps(record, sort_keys=True).encode(),
+            content_type="application/json",
+        )
     except CtsimError as exc:
         print(f"{STEP}: {exc}", file=sys.stderr)
         return 1

@@ -11,8 +11,15 @@ from team_pipeline.image import TEAM_IMAGE
 
 
 @dsl.component(base_image=TEAM_IMAGE, install_kfp_package=False)
-def train_model(namespace: str, run_id: str, train_set: Input[Dataset], task: str, learning_rate: float,
-                max_iter: int, model: Output[Model]) -> int:
+def train_model(
+    namespace: str,
+    run_id: str,
+    train_set: Input[Dataset],
+    task: str,
+    learning_rate: float,
+    max_iter: int,
+    model: Output[Model],
+) -> int:
     """Fit the team's model on the training rows; save it so the next tasks can check what they load."""
     import pandas as pd
 

@@ -12,13 +12,26 @@ from team_pipeline.image import TEAM_IMAGE
 
 
 @dsl.container_component
-def summarize_window(namespace: str, run_id: str, first_tick: int, last_tick: int, fail: bool = False,
-                     fail_before_tick: int = -1):
+def summarize_window(
+    namespace: str, run_id: str, first_tick: int, last_tick: int, fail: bool = False, fail_before_tick: int = -1
+):
     """Counts the window's lake batches and records them as the step 'summarize-window' (fail=True, or a window
     ending before ``fail_before_tick``, exits 3)."""
     return dsl.ContainerSpec(
         image=TEAM_IMAGE,
         command=["python3", "/opt/team/summarize_window.py"],
-        args=["--namespace", namespace, "--run-id", run_id, "--first-tick", first_tick, "--last-tick", last_tick,
-              "--fail", fail, "--fail-before-tick", fail_before_tick],
+        args=[
+            "--namespace",
+            namespace,
+            "--run-id",
+            run_id,
+            "--first-tick",
+            first_tick,
+            "--last-tick",
+            last_tick,
+            "--fail",
+            fail,
+            "--fail-before-tick",
+            fail_before_tick,
+        ],
     )
