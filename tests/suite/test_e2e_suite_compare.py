@@ -7,6 +7,7 @@ import pytest
 
 from ctsim.cli import main
 from ctsim.policy.compare import plan, run_compare
+from ctsim.timeline import TriggerFired
 
 pytestmark = pytest.mark.e2e
 
@@ -17,7 +18,7 @@ def test_on_concept_drift_the_drift_policy_misses_what_the_performance_policy_ca
     assert {p: r.status for p, r in runs.items()} == {"drift": "ran", "performance": "ran"}
     drift, performance = runs["drift"].metrics, runs["performance"].metrics
     assert comparison.onsets == (8,)
-    assert drift.retrains == 0 and not runs["drift"].timeline.of_kind("trigger")
+    assert drift.retrains == 0 and not runs["drift"].timeline.of(TriggerFired)
     assert drift.recoveries[0].dipped and drift.recoveries[0].ticks is None, "drift-only never recovers"
     assert performance.retrains >= 1 and performance.recoveries[0].ticks is not None
     assert performance.auc > drift.auc + 0.1 and comparison.winner == "performance"
