@@ -25,7 +25,9 @@ _REFERENCE = r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_][A-Za
 class Settings(BaseModel):
     """Base of every settings object: frozen, no unknown keys."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # defer_build: a task process validates one or two of these models; building every schema at import cost
+    # each task ~10 ms (a schema is built on first use instead).
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
     label: ClassVar[str] = "settings"
 
 

@@ -43,6 +43,10 @@ DEFAULT_PRELOAD = (
     "minio",
     "urllib3",
     "pydantic",
+    "pydantic.main",  # `import pydantic` is lazy: these are what defining and validating a model loads (~40 ms)
+    "pydantic.types",
+    "pydantic.json_schema",
+    "pydantic.functional_validators",
     "yaml",
     "kfp.dsl",
     "kfp.dsl.executor",
