@@ -17,6 +17,7 @@ import pandas as pd
 
 from ctsim.contract import EVENT_TIME, ROW_ID, TICK, ColumnSpec, DataContract
 from ctsim.errors import ScenarioError
+from ctsim.scenario.loader import MAX_CELLS
 from ctsim.scenario.model import (
     BadDataEvent,
     BadModelEvent,
@@ -360,14 +361,40 @@ def tame_high_cardinality(features: pd.DataFrame, replay: Replay, path: Path) ->
     return features
 
 
+MAX_REPLAY_BYTES = 2 * MAX_CELLS  # 100 MB
+
+
 def read_table(path: Path) -> pd.DataFrame:
+    """The replay file as a frame, refused before it is read when it could hold more than ``MAX_CELLS`` values."""
+    parquet = path.suffix.lower() in (".parquet", ".pq")
     try:
-        if path.suffix.lower() in (".parquet", ".pq"):
-            return pd.read_parquet(path)
-        return pd.read_csv(path)
+        check_replay_size(path, parquet)
+        return pd.read_parquet(path) if parquet else pd.read_csv(path)
+    except ScenarioError:
+        raise
     except Exception as exc:  # pandas raises many unrelated types for unreadable files
-        kind = "Parquet" if path.suffix.lower() in (".parquet", ".pq") else "CSV"
-        raise ScenarioError(f"{path}: cannot read the replay file as {kind}: {exc}") from exc
+        raise ScenarioError(f"{path}: cannot read the replay file as {'Parquet' if parquet else 'CSV'}: {exc}") from exc
+
+
+def check_replay_size(path: Path, parquet: bool) -> None:
+    """The scenario's bound on generated data (``MAX_CELLS`` values) holds for replayed data too: a CSV value
+    takes at least two bytes (the value and its separator), so a CSV of ``MAX_REPLAY_BYTES`` holds at most that
+    many; a Parquet file says its rows and columns in its footer, read without reading the data."""
+    size = path.stat().st_size
+    if size > MAX_REPLAY_BYTES:
+        raise ScenarioError(
+            f"{path}: the replay file is {size:,} bytes; at most {MAX_REPLAY_BYTES:,} bytes "
+            f"(up to {MAX_CELLS:.3g} values, the bound on a scenario's data)"
+        )
+    if parquet:
+        import pyarrow.parquet as pq
+
+        meta = pq.ParquetFile(path).metadata
+        if meta.num_rows * meta.num_columns > MAX_CELLS:
+            raise ScenarioError(
+                f"{path}: the replay file holds {meta.num_rows} rows of {meta.num_columns} columns; "
+                f"at most {MAX_CELLS:.3g} values (the bound on a scenario's data)"
+            )
 
 
 def time_order(times: pd.Series, path: Path, column: str) -> pd.Series:

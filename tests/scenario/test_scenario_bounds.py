@@ -184,3 +184,43 @@ def test_ctsim_validate_exits_2_with_one_line_and_no_traceback(tmp_path: Path, s
 def _slowdown() -> float:
     """Shared CI machines run slower; CTSIM_TIME_SLACK widens time bounds (default 1)."""
     return float(os.environ.get("CTSIM_TIME_SLACK", "1"))
+
+
+# replay files --------------------------------------------------------------------------------------------
+def test_a_replay_csv_too_large_to_hold_the_bound_is_refused_without_being_read(tmp_path: Path):
+    from ctsim.scenario import data
+
+    path = tmp_path / "huge.csv"
+    with path.open("wb") as handle:
+        handle.truncate(data.MAX_REPLAY_BYTES + 1)  # sparse on disk
+    tracemalloc.start()
+    try:
+        with pytest.raises(ScenarioError) as caught:
+            data.read_table(path)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    message = str(caught.value)
+    assert message.startswith(f"{path}: the replay file is 100,000,001 bytes; at most 100,000,000 bytes"), message
+    assert "\n" not in message and peak < 8 * 2**20
+
+
+@pytest.mark.property
+@settings(max_examples=20, deadline=None)
+@given(rows=st.integers(1, 60), columns=st.integers(1, 6), bound=st.integers(1, 200))
+def test_a_replay_parquet_is_refused_exactly_when_its_footer_says_it_holds_too_many_values(
+    tmp_path_factory, rows: int, columns: int, bound: int
+):
+    import pandas as pd
+
+    from ctsim.scenario import data
+
+    path = tmp_path_factory.mktemp("parquet") / "replay.parquet"
+    pd.DataFrame({f"c{i}": range(rows) for i in range(columns)}).to_parquet(path, index=False)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(data, "MAX_CELLS", bound)
+        if rows * columns > bound:
+            with pytest.raises(ScenarioError, match=f"holds {rows} rows of {columns} columns; at most"):
+                data.read_table(path)
+        else:
+            assert data.read_table(path).shape == (rows, columns)
