@@ -17,7 +17,6 @@ import pandas as pd
 
 from ctsim.contract import EVENT_TIME, ROW_ID, TICK, ColumnSpec, DataContract
 from ctsim.errors import ScenarioError
-from ctsim.scenario.loader import MAX_CELLS
 from ctsim.scenario.model import (
     BadDataEvent,
     BadModelEvent,
@@ -361,11 +360,13 @@ def tame_high_cardinality(features: pd.DataFrame, replay: Replay, path: Path) ->
     return features
 
 
-MAX_REPLAY_BYTES = 2 * MAX_CELLS  # 100 MB
+# A replay file is read whole into memory (unlike generated data): at most 5e7 values, ~400 MB as float64.
+MAX_REPLAY_VALUES = 50_000_000
+MAX_REPLAY_BYTES = 2 * MAX_REPLAY_VALUES  # a CSV value takes at least two bytes: its text and a separator
 
 
 def read_table(path: Path) -> pd.DataFrame:
-    """The replay file as a frame, refused before it is read when it could hold more than ``MAX_CELLS`` values."""
+    """The replay file as a frame, refused before it is read when it could hold more than ``MAX_REPLAY_VALUES``."""
     parquet = path.suffix.lower() in (".parquet", ".pq")
     try:
         check_replay_size(path, parquet)
@@ -377,23 +378,22 @@ def read_table(path: Path) -> pd.DataFrame:
 
 
 def check_replay_size(path: Path, parquet: bool) -> None:
-    """The scenario's bound on generated data (``MAX_CELLS`` values) holds for replayed data too: a CSV value
-    takes at least two bytes (the value and its separator), so a CSV of ``MAX_REPLAY_BYTES`` holds at most that
-    many; a Parquet file says its rows and columns in its footer, read without reading the data."""
+    """At most ``MAX_REPLAY_VALUES``: a CSV of ``MAX_REPLAY_BYTES`` holds no more (two bytes a value at least);
+    a Parquet file says its rows and columns in its footer, read without reading the data."""
     size = path.stat().st_size
     if size > MAX_REPLAY_BYTES:
         raise ScenarioError(
             f"{path}: the replay file is {size:,} bytes; at most {MAX_REPLAY_BYTES:,} bytes "
-            f"(up to {MAX_CELLS:.3g} values, the bound on a scenario's data)"
+            f"(up to {MAX_REPLAY_VALUES:.3g} values, read whole into memory)"
         )
     if parquet:
         import pyarrow.parquet as pq
 
         meta = pq.ParquetFile(path).metadata
-        if meta.num_rows * meta.num_columns > MAX_CELLS:
+        if meta.num_rows * meta.num_columns > MAX_REPLAY_VALUES:
             raise ScenarioError(
                 f"{path}: the replay file holds {meta.num_rows} rows of {meta.num_columns} columns; "
-                f"at most {MAX_CELLS:.3g} values (the bound on a scenario's data)"
+                f"at most {MAX_REPLAY_VALUES:.3g} values (a replay is read whole into memory)"
             )
 
 

@@ -218,7 +218,7 @@ def test_a_replay_parquet_is_refused_exactly_when_its_footer_says_it_holds_too_m
     path = tmp_path_factory.mktemp("parquet") / "replay.parquet"
     pd.DataFrame({f"c{i}": range(rows) for i in range(columns)}).to_parquet(path, index=False)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(data, "MAX_CELLS", bound)
+        patch.setattr(data, "MAX_REPLAY_VALUES", bound)
         if rows * columns > bound:
             with pytest.raises(ScenarioError, match=f"holds {rows} rows of {columns} columns; at most"):
                 data.read_table(path)
