@@ -55,7 +55,7 @@ test-docker: $(STAMP)
 	CTSIM_HYPOTHESIS_PROFILE=ci $(BIN)/pytest -q -m docker
 
 # The benchmark: per-task overhead, scenario wall time, drift check vs lake size (sketch vs scipy),
-# peak memory, suite scaling; prints a table, writes bench/results/latest.json (< 15 min on 2 cores).
+# peak memory, suite scaling; prints a table, writes bench/results/latest.json (its scenarios section alone, warm and cold legs: ~12 min on 2 cores).
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
