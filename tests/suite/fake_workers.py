@@ -37,7 +37,7 @@ def policy_timeline(path: str, runs_dir: str, runner: str) -> dict:
     'performance' retrains at 9 and recovers, others stay down; a 'schedule' policy crashes."""
     import yaml
 
-    from ctsim.timeline import PipelineRun, ScriptedEvent, TickRecord, Timeline, write_timeline
+    from ctsim.timeline import PipelineRun, ScriptedEvent, Timeline
 
     triggers = yaml.safe_load(Path(path).read_text(encoding="utf-8"))["triggers"]
     if "schedule" in triggers:
@@ -60,22 +60,7 @@ def policy_timeline(path: str, runs_dir: str, runner: str) -> dict:
             )
         )
         runs.append({"run_id": "run-002", "tick": 9, "trigger": "performance", "status": "succeeded", "seconds": 12.0})
-    ticks = [
-        TickRecord(i, "", 300, "v0001", None, 0, "idle", 0 if v is None else 300, v, v) for i, v in enumerate(curve)
-    ]
-    run_dir = Path(runs_dir) / "run"
-    run_dir.mkdir(parents=True)
-    write_timeline(Timeline("concept-drift", 41, "accuracy", events, ticks, runs), run_dir / "timeline.json")
-    return {
-        "name": "concept-drift",
-        "status": "passed",
-        "run_dir": str(run_dir),
-        "pipeline_sha256": "",
-        "seconds": 1.0,
-        "ticks": len(ticks),
-        "pipeline_runs": len(runs),
-        "error": "",
-    }
+    return written_run(runs_dir, Timeline("concept-drift", 41, "accuracy", events, curve_ticks(curve), runs))
 
 
 def noisy_timeline(path: str, runs_dir: str, runner: str) -> dict:
@@ -85,7 +70,7 @@ def noisy_timeline(path: str, runs_dir: str, runner: str) -> dict:
 
     import yaml
 
-    from ctsim.timeline import TickRecord, Timeline, write_timeline
+    from ctsim.timeline import TickRecord, Timeline
 
     document = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     gap = float(document["description"].split()[1])
@@ -94,16 +79,32 @@ def noisy_timeline(path: str, runs_dir: str, runner: str) -> dict:
     noise = [rng.gauss(0, 0.03) for _ in range(40)]
     lift = gap if better else 0.0
     ticks = [TickRecord(i, "", 300, "v0001", None, 0, "idle", 300, 0.8 + n + lift, 0.8) for i, n in enumerate(noise)]
+    return written_run(runs_dir, Timeline("noisy", 3, "accuracy", [], ticks, []))
+
+
+def curve_ticks(curve: list) -> list:
+    """Tick records serving ``curve`` (None: nothing served that tick), champion v0001 throughout."""
+    from ctsim.timeline import TickRecord
+
+    return [
+        TickRecord(i, "", 300, "v0001", None, 0, "idle", 0 if v is None else 300, v, v) for i, v in enumerate(curve)
+    ]
+
+
+def written_run(runs_dir: str, timeline) -> dict:
+    """``timeline`` written as the run directory's timeline.json; the outcome a passed replay reports."""
+    from ctsim.timeline import write_timeline
+
     run_dir = Path(runs_dir) / "run"
     run_dir.mkdir(parents=True)
-    write_timeline(Timeline("noisy", 3, "accuracy", [], ticks, []), run_dir / "timeline.json")
+    write_timeline(timeline, run_dir / "timeline.json")
     return {
-        "name": "noisy",
+        "name": timeline.scenario,
         "status": "passed",
         "run_dir": str(run_dir),
         "pipeline_sha256": "",
         "seconds": 1.0,
-        "ticks": len(ticks),
-        "pipeline_runs": 0,
+        "ticks": len(timeline.ticks),
+        "pipeline_runs": len(timeline.runs),
         "error": "",
     }

@@ -12,8 +12,9 @@ import os
 from pathlib import Path
 
 import yaml
+from fake_workers import curve_ticks, written_run
 
-from ctsim.timeline import PipelineRun, ScriptedEvent, TickRecord, Timeline, write_timeline
+from ctsim.timeline import PipelineRun, ScriptedEvent, Timeline
 
 TICKS = 16
 ONSET = 8
@@ -54,19 +55,4 @@ def timeline_by_triggers(path: str, runs_dir: str, runner: str) -> dict:
             PipelineRun(ONSET, f"run-{i}", f"run-{i}", "x", "succeeded", (0, ONSET), ("train-model",), "registered")
         )
         runs.append({"run_id": f"run-{i}", "tick": ONSET, "trigger": "x", "status": "succeeded", "seconds": 10.0})
-    ticks = [
-        TickRecord(i, "", 300, "v0001", None, 0, "idle", 0 if v is None else 300, v, v) for i, v in enumerate(curve)
-    ]
-    run_dir = Path(runs_dir) / "run"
-    run_dir.mkdir(parents=True)
-    write_timeline(Timeline("concept-drift", 41, "accuracy", events, ticks, runs), run_dir / "timeline.json")
-    return {
-        "name": "concept-drift",
-        "status": "passed",
-        "run_dir": str(run_dir),
-        "pipeline_sha256": "",
-        "seconds": 1.0,
-        "ticks": len(ticks),
-        "pipeline_runs": len(runs),
-        "error": "",
-    }
+    return written_run(runs_dir, Timeline("concept-drift", 41, "accuracy", events, curve_ticks(curve), runs))
