@@ -18,7 +18,7 @@ from bench.stats import median, summarize, task_overheads
 from bench.table import render
 
 DEFAULT_OUT = Path("bench/results/latest.json")
-SECTIONS = ("drift", "startup", "scenarios")
+SECTIONS = ("drift", "startup", "scenarios", "policies")
 # kfp.local 2.17 can cache task outputs (local.init(enable_caching=True)); it is left off on purpose.
 CACHING = {
     "available": True,
@@ -77,6 +77,14 @@ def run(plan: Plan, sections: set[str], keep: bool, console: Console) -> dict[st
             console.print(f"scenario run directories kept in {scenarios['kept']}")
         results["task_overhead"] = overhead_summary(scenarios["task_runs"])  # warm tasks (the default)
         results["task_overhead_cold"] = overhead_summary(scenarios["task_runs_cold"])
+    if "policies" in sections:
+        from bench.policies import run_policies
+
+        console.print(
+            f"policy search: compare of 5 built-ins over {plan.compare_ticks} ticks, "
+            f"tune of {plan.tune_trials} trials over {plan.tune_ticks} ticks ..."
+        )
+        results["policies"] = run_policies(plan, keep)
     if "drift" in sections:  # last: its 1e7-row frames stay in this process's heap afterwards
         from bench.drift import run_drift
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import yaml
 
-__all__ = ["FULL", "QUICK", "Plan", "scaling_scenario", "scenario_yaml"]
+__all__ = ["FULL", "QUICK", "Plan", "cut_scenario", "scaling_scenario", "scenario_yaml"]
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,9 @@ class Plan:
     both_ways: str = "sudden-drift"  # the shipped scenario replayed warm and --cold side by side
     both_ways_runs: int = 1  # sequential runs of it each way
     shipped_suite: bool = False  # the whole shipped suite on 2 workers, warm and --cold (many minutes)
+    compare_ticks: int = 24  # `ctsim compare` of the five built-ins over this many ticks of noaa-weather
+    tune_ticks: int = 24  # `ctsim tune` over this many ticks of it
+    tune_trials: int = 4
 
 
 QUICK = Plan(
@@ -69,6 +73,9 @@ FULL = Plan(
     both_ways="sudden-drift",
     both_ways_runs=2,
     shipped_suite=True,
+    compare_ticks=600,
+    tune_ticks=150,
+    tune_trials=30,
 )
 
 
@@ -102,3 +109,17 @@ def scaling_scenario(name: str, ticks: int, rows_per_tick: int, seed: int = 5) -
 
 def scenario_yaml(document: dict[str, Any]) -> str:
     return yaml.safe_dump(document, sort_keys=False)
+
+
+def cut_scenario(document: dict[str, Any], ticks: int, directory: Path) -> dict[str, Any]:
+    """A replay scenario's first ``ticks`` ticks, its replay path made absolute (``directory``: the
+    scenario file's), expectations dropped (they are written for the whole replay)."""
+    replay = dict(document["data"]["replay"])
+    replay["path"] = str((directory / replay["path"]).resolve())
+    return {
+        **document,
+        "name": f"{document['name']}-{ticks}",
+        "clock": {**document["clock"], "ticks": ticks},
+        "data": {**document["data"], "replay": replay},
+        "expectations": [],
+    }

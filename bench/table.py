@@ -20,6 +20,8 @@ TARGETS = {
     "drift_check_seconds": 0.1,  # one check, 1e7-row lake, 1e5 new rows
     "orchestrator_rss_mb": 500.0,  # peak RSS of the simulator on a 1e7-row scenario
     "suite_speedup": 1.8,  # 2 workers vs 1 on 2 cores
+    "compare_seconds": 1800.0,  # compare of five built-ins over 600 ticks of noaa-weather, 2 workers
+    "tune_seconds": 1800.0,  # tune of 30 trials (+ five built-ins) over 150 ticks of it, 2 workers
 }
 
 
@@ -174,10 +176,41 @@ def build_rows(results: dict[str, Any]) -> list[tuple[str, str, str, bool | None
                 fit["exponent"] <= LINEAR_EXPONENT if judged else None,
             )
         )
+    rows.extend(_policy_rows(results))
     caching = results.get("caching")
     if caching:
         used = "used" if caching.get("used") else "available in kfp 2.17, not used"
         rows.append(("kfp.local caching", f"{used}: no task input is unchanged between runs (run_id)", "", None))
+    return rows
+
+
+def _policy_rows(results: dict[str, Any]) -> list[tuple[str, str, str, bool | None]]:
+    policies = results.get("policies") or {}
+    judged = results.get("mode") != "quick"
+    rows: list[tuple[str, str, str, bool | None]] = []
+    compare, tune = policies.get("compare"), policies.get("tune")
+    if compare:
+        failed = f" (exit {compare['exit_code']})" if compare["exit_code"] else ""
+        runs = compare.get("pipeline_runs", "?")
+        rows.append(
+            (
+                f"compare of 5 built-in policies, {compare.get('ticks', '?')} ticks of noaa-weather",
+                f"{_s(compare['seconds'])}, {runs} pipeline runs{failed}",
+                f"<= {_s(TARGETS['compare_seconds'])} (600 ticks)",
+                (not failed and _at_most(compare["seconds"], TARGETS["compare_seconds"])) if judged else None,
+            )
+        )
+    if tune:
+        failed = f" (exit {tune['exit_code']})" if tune["exit_code"] else ""
+        choice = (tune.get("near_best") or {}).get("choice")
+        rows.append(
+            (
+                f"tune of {tune.get('trials', '?')} trials + the 5 built-ins",
+                f"{_s(tune['seconds'])}, {tune.get('pipeline_runs', '?')} pipeline runs, recommends {choice}{failed}",
+                f"<= {_s(TARGETS['tune_seconds'])} (30 trials, 150 ticks)",
+                (not failed and _at_most(tune["seconds"], TARGETS["tune_seconds"])) if judged else None,
+            )
+        )
     return rows
 
 

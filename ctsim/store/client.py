@@ -137,15 +137,18 @@ class ObjectStore:
             return False
         return True
 
-    def list(self, prefix: str) -> list[str]:
+    def listing(self, prefix: str) -> list[tuple[str, str]]:
+        """Every ``(key, etag)`` under ``prefix``, sorted by key: one LIST, no GET."""
+
+        def entries() -> list[tuple[str, str]]:
+            found = self._client.list_objects(self.bucket, prefix=prefix, recursive=True)
+            return sorted((str(obj.object_name), (obj.etag or "").strip('"')) for obj in found)
+
+        return self._call(entries, f"listing {self.bucket}/{prefix}")
+
+    def list(self, prefix: str) -> list[str]:  # after ``listing``: inside the class, ``list`` names this method
         """Every key under ``prefix``, sorted."""
-
-        def names() -> list[str]:
-            return sorted(
-                obj.object_name for obj in self._client.list_objects(self.bucket, prefix=prefix, recursive=True)
-            )
-
-        return self._call(names, f"listing {self.bucket}/{prefix}")
+        return [key for key, _ in self.listing(prefix)]
 
     def delete(self, key: str) -> None:
         self._call(lambda: self._client.remove_object(self.bucket, key), f"deleting {self.bucket}/{key}")

@@ -12,6 +12,7 @@ runs never collide and nothing a scenario names can escape its prefix.
     v2/artifacts/<namespace>/runs/<run-id>/settings.json       what the simulator hands the run (contract, gates, ...)
     v2/artifacts/<namespace>/runs/<run-id>/steps/<step>.json
     v2/artifacts/<namespace>/runs/<run-id>/alerts/<n>.json
+    v2/artifacts/<namespace>/lake-segments/<source>/ticks=<first>-<last>/<sha256>.parquet   read cache of the lake
 """
 
 from __future__ import annotations
@@ -53,6 +54,16 @@ class Layout:
 
     def lake_batch(self, source: str, tick: int, part: int = 0) -> str:
         return f"{self.lake_source(source)}tick={tick:05d}/part-{part:04d}.parquet"
+
+    def lake_segment(self, source: str, first_tick: int, last_tick: int, digest: str) -> str:
+        """A derived copy of a run of lake batches (``lake.read_window``'s cache), named by what it holds.
+
+        Outside ``lake/``: the lake holds only what the scenario produced (the audit checks it)."""
+        self.lake_source(source)
+        return (
+            f"v2/artifacts/{self.namespace}/lake-segments/{source}/"
+            f"ticks={first_tick:05d}-{last_tick:05d}/{safe_name(digest, 'segment digest')}.parquet"
+        )
 
     # registry
     @property

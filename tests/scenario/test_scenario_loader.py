@@ -514,7 +514,7 @@ SHIPPED = sorted(SHIPPED_DIR.glob("*.yaml"))
 
 def test_there_are_shipped_scenarios():
     assert SHIPPED
-    assert shipped_names() == sorted([path.stem for path in SHIPPED] + ["faults/fault-gauntlet"])
+    assert shipped_names() == sorted([path.stem for path in SHIPPED] + ["faults/fault-gauntlet", "long/noaa-weather"])
 
 
 def test_a_nested_shipped_scenario_resolves_by_its_listed_name():
