@@ -87,7 +87,8 @@ def list_batches(store: ObjectStore, layout: Layout, source: str, first_tick: in
 
 
 SEGMENT_TICKS = 32  # ticks per cached segment: 600 ticks read as 18 segments and at most 31 batches
-MAX_SEGMENT_ROWS = 1_000_000  # larger segments are not cached: their batches are few GETs for their size
+# Larger segments are not cached: their batches are few GETs for their size, and building one holds it three times.
+MAX_SEGMENT_CELLS = 10_000_000
 
 
 @dataclass(frozen=True)
@@ -161,7 +162,7 @@ def exact_concatenation(frames: list[pd.DataFrame]) -> bytes | None:
     same columns and dtypes in every frame (so concatenating in two steps cannot change a dtype), and a
     lossless round trip. Otherwise None, and the segment is not cached."""
     frames = [frame for frame in frames if len(frame.columns)]
-    if not frames or sum(len(frame) for frame in frames) > MAX_SEGMENT_ROWS:
+    if not frames or sum(frame.size for frame in frames) > MAX_SEGMENT_CELLS:
         return None
     first = frames[0].dtypes
     if any(not frame.dtypes.equals(first) for frame in frames[1:]):

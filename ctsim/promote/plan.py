@@ -146,7 +146,7 @@ def build_plan(
             RecurringRunPlan(
                 f"{scenario.name}-trigger-check-{short}-{trigger_check.sha256[:8]}",
                 "trigger-check",
-                f"{', '.join(watched)} trigger(s), checked every tick ({scenario.clock.tick})",
+                f"{', '.join(watched)} trigger(s), checked every tick ({scenario.clock.tick_label})",
                 interval_second=int(scenario.clock.tick.total_seconds()),
                 parameters={**check, "force": False},
             )

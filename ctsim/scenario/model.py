@@ -74,6 +74,16 @@ class Clock(Settings):
             raise ValueError(f"The 'tick' setting of the clock must be positive. Got {value} instead.")
         return value
 
+    @property
+    def tick_label(self) -> str:
+        """The tick as a scenario writes it (``1mo``, ``1y``, ``1w``, ``1d``, ``6h``, ``30m``), for messages."""
+        if self.tick_months:
+            return f"{self.tick_months // 12}y" if self.tick_months % 12 == 0 else f"{self.tick_months}mo"
+        for unit, size in (("w", timedelta(weeks=1)), ("d", timedelta(days=1)), ("h", timedelta(hours=1))):
+            if self.tick % size == timedelta(0):
+                return f"{self.tick // size}{unit}"
+        return f"{self.tick / timedelta(minutes=1):g}m"
+
     def time_of(self, tick: int) -> datetime:
         if self.tick_months:
             return self.start + relativedelta(months=tick * self.tick_months)

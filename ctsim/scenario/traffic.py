@@ -160,7 +160,7 @@ def _cooldown(scenario: Scenario) -> list[TrafficProblem]:
         TrafficProblem(
             ("triggers", "cooldown_ticks"),
             f"cooldown_ticks {cooldown} is at least the schedule's period ({period} ticks of "
-            f"{clock.tick}, cron '{schedule.cron}'): the cooldown silences scheduled runs",
+            f"{clock.tick_label}, cron '{schedule.cron}'): the cooldown silences scheduled runs",
             _severity(scenario, trigger="schedule"),
         )
     ]

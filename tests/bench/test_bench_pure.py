@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # `bench` lives at the repository root
 
 from bench.drift import TOLERANCE, agreement  # noqa: E402
-from bench.plan import FULL, QUICK, scaling_scenario, scenario_yaml  # noqa: E402
+from bench.plan import FULL, QUICK, cut_scenario, scaling_scenario, scenario_yaml  # noqa: E402
 from bench.stats import LINEAR_EXPONENT, growth_exponent, linear_fit, median, percentile, task_overheads  # noqa: E402
 from bench.table import TARGETS, build_rows  # noqa: E402
 from ctsim.reasons import Reason  # noqa: E402
@@ -183,3 +183,39 @@ def test_the_full_plan_measures_what_the_issue_asks():
     assert FULL.lake_rows[-1] == 10_000_000 and FULL.new_rows == 100_000
     assert FULL.memory_ticks * FULL.memory_rows >= 10_000_000
     assert FULL.flagship == "sudden-drift"
+
+
+def _policy_results(mode="full", compare_s=780.0, tune_s=857.0, exit_code=0):
+    return {
+        "mode": mode,
+        "policies": {
+            "compare": {"seconds": compare_s, "exit_code": exit_code, "ticks": 600, "pipeline_runs": 516},
+            "tune": {"seconds": tune_s, "exit_code": 0, "trials": 30, "pipeline_runs": 502, "near_best": {}},
+        },
+    }
+
+
+def test_policy_search_is_judged_against_thirty_minutes_each():
+    assert TARGETS["compare_seconds"] == TARGETS["tune_seconds"] == 1800
+    assert FULL.compare_ticks == 600 and FULL.tune_ticks == 150 and FULL.tune_trials == 30
+    assert _met(_policy_results(), "compare of 5") and _met(_policy_results(), "tune of 30")
+    assert _met(_policy_results(compare_s=1801.0), "compare of 5") is False
+    assert _met(_policy_results(tune_s=1900.0), "tune of 30") is False
+    assert _met(_policy_results(exit_code=1), "compare of 5") is False  # fast but failed is a miss
+    assert _met(_policy_results(mode="quick"), "compare of 5") is None  # short replays cannot judge 600 ticks
+
+
+@pytest.mark.parametrize("ticks", [24, 150])
+def test_a_cut_of_the_long_replay_loads_with_its_first_ticks_and_data(ticks, tmp_path):
+    import yaml
+
+    shipped = loader.resolve("long/noaa-weather")
+    document = cut_scenario(yaml.safe_load(shipped.read_text(encoding="utf-8")), ticks, shipped.parent)
+    path = tmp_path / "cut.yaml"
+    path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+
+    scenario = loader.load(str(path))
+
+    assert scenario.clock.ticks == ticks and scenario.clock.tick_months == 1 and not scenario.expectations
+    assert scenario.data.replay is not None and Path(scenario.data.replay.path).is_file()
+    assert scenario.triggers == loader.load(str(shipped)).triggers

@@ -6,10 +6,12 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ctsim.errors import CtsimError, ScenarioError
 from ctsim.scenario.loader import SHIPPED_DIR, load, parse, resolve, shipped_names
-from ctsim.scenario.model import BadDataEvent, DriftEvent, OutageEvent, Scenario, TriggerFires
+from ctsim.scenario.model import BadDataEvent, Clock, DriftEvent, OutageEvent, Scenario, TriggerFires
 
 SOURCE = "broken.yaml"
 
@@ -590,3 +592,13 @@ def test_drift_methods_for_both_kinds_accept_categorical_data(method: str):
     scenario = parse(f"name: x\ndata: {{generator: {{categorical: true}}}}\ntriggers:\n  drift: {{method: {method}}}\n")
 
     assert scenario.triggers.drift.method == method
+
+
+@given(st.integers(1, 100), st.sampled_from(["m", "h", "d", "w", "mo", "y"]))
+def test_a_clock_tick_label_reads_back_as_the_same_tick(count: int, unit: str) -> None:
+    clock = Clock.model_validate({"tick": f"{count}{unit}"})
+
+    again = Clock.model_validate({"tick": clock.tick_label})
+
+    assert (again.tick, again.tick_months) == (clock.tick, clock.tick_months)
+    assert "day" not in clock.tick_label and ":" not in clock.tick_label

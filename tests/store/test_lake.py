@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pandas.testing import assert_frame_equal
 
+from ctsim import lake
 from ctsim.contract import EVENT_TIME, ROW_ID, TICK
 from ctsim.errors import ConflictError
 from ctsim.lake import (
@@ -295,9 +296,12 @@ def test_a_segment_name_depends_on_every_etag():
     assert one.digest != other.digest
 
 
-def test_a_segment_is_cached_only_when_one_frame_stands_exactly_for_its_batches():
+def test_a_segment_is_cached_only_when_one_frame_stands_exactly_for_its_batches(monkeypatch: pytest.MonkeyPatch):
     floats = [batch(0), batch(1)]
     assert_frame_equal(parquet_to_frame(exact_concatenation(floats) or b""), pd.concat(floats, ignore_index=True))
+    monkeypatch.setattr(lake, "MAX_SEGMENT_CELLS", sum(frame.size for frame in floats) - 1)
+    assert exact_concatenation(floats) is None  # too large to hold three times while building it
+    monkeypatch.undo()
 
     mixed = [batch(0), batch(1).assign(x0=lambda f: f["x0"].astype("int64"))]
     assert exact_concatenation(mixed) is None  # one dtype each would take a two-step concatenation elsewhere
