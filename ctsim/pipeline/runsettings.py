@@ -18,6 +18,7 @@ from ctsim.settings import DataGateSettings, ModelGateSettings, TrainingSettings
 
 if TYPE_CHECKING:
     from ctsim.contract import DataContract
+    from ctsim.scenario.model import Scenario
     from ctsim.store import Layout, ObjectStore
     from ctsim.trust import SigningKey
 
@@ -42,6 +43,34 @@ class RunSettings(BaseModel):
     pipeline_sha256: str = ""
     # A scripted bad_model event: the reference pipeline trains on inverted labels; a team's may honour it.
     sabotage: bool = False
+
+    @classmethod
+    def of_scenario(
+        cls,
+        scenario: Scenario,
+        contract: dict[str, Any],
+        pipeline_sha256: str,
+        *,
+        first_tick: int = 0,
+        last_tick: int = 0,
+        as_of_tick: int = 0,
+        sabotage: bool = False,
+    ) -> RunSettings:
+        """A scenario's settings for one run: the simulator's (with the run's window) and the cluster's launch
+        document (without one: the trigger check adds it each time it launches)."""
+        return cls(
+            scenario=scenario.name,
+            contract=contract,
+            data_gate=scenario.gates.data,
+            model_gate=scenario.gates.model,
+            training=scenario.training,
+            seed=scenario.seed,
+            first_tick=first_tick,
+            last_tick=last_tick,
+            as_of_tick=as_of_tick,
+            pipeline_sha256=pipeline_sha256,
+            sabotage=sabotage,
+        )
 
     @property
     def metric(self) -> str:

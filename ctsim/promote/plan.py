@@ -84,18 +84,7 @@ def launch_document(
     """What the trigger check launches a training run with: the fixed parameters the pipeline declares (plus the
     scenario's own), the window parameters it declares, and the run settings without the window."""
     fixed = {"namespace": namespace, "pipeline_sha256": pipeline.sha256, "seed": scenario.seed}
-    settings = RunSettings(
-        scenario=scenario.name,
-        contract=contract,
-        data_gate=scenario.gates.data,
-        model_gate=scenario.gates.model,
-        training=scenario.training,
-        seed=scenario.seed,
-        first_tick=0,
-        last_tick=0,
-        as_of_tick=0,
-        pipeline_sha256=pipeline.sha256,
-    )
+    settings = RunSettings.of_scenario(scenario, contract, pipeline.sha256)
     window = {"first_tick", "last_tick", "as_of_tick"}
     return {
         "parameters": arguments(pipeline.shape, fixed, scenario.parameters),

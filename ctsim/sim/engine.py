@@ -15,6 +15,7 @@ import pandas as pd
 from ctsim import lake
 from ctsim.drift.reference import TickSketches, needs_raw_reference
 from ctsim.errors import StoreUnavailable
+from ctsim.pipeline.runsettings import RunSettings
 from ctsim.pipeline.source import PreparedPipeline
 from ctsim.reasons import Reason
 from ctsim.registry import ModelRecord, Registry
@@ -31,7 +32,7 @@ from ctsim.serving import Deployment, LiveMetrics
 from ctsim.sim.faults import FaultPlan
 from ctsim.sim.follow import TaskFollower
 from ctsim.sim.lakewriter import LakeWriter
-from ctsim.sim.launch import RunReport, launch, pipeline_arguments, run_settings
+from ctsim.sim.launch import RunReport, launch, pipeline_arguments
 from ctsim.store import Layout, ObjectStore, OutageRelay
 from ctsim.timeline import (
     Alert,
@@ -362,7 +363,15 @@ class Simulation:
         sabotage = any(e.mode == "sabotage" and e.active(tick) for e in self.scenario.events_of(BadModelEvent))
         pipeline = self.world.pipeline
         arguments = pipeline_arguments(self.scenario, pipeline, self.world.layout.namespace, run_id, window)
-        settings = run_settings(self.scenario, self.contract_dict, window, sabotage, pipeline.sha256)
+        settings = RunSettings.of_scenario(
+            self.scenario,
+            self.contract_dict,
+            pipeline.sha256,
+            first_tick=window.first_tick,
+            last_tick=window.last_tick,
+            as_of_tick=window.as_of_tick,
+            sabotage=sabotage,
+        )
         self.progress("step", {"step": f"pipeline {run_id} ({trigger})"})
         fault = self.faults.next_run_fault(tick)
         if fault is not None:

@@ -53,25 +53,6 @@ class RunReport:
         return list(dict.fromkeys(task.task for task in self.outcome.tasks)) or [s for s in STEPS if s in self.steps]
 
 
-def run_settings(
-    scenario: Scenario, contract_dict: dict[str, Any], window: TrainingWindow, sabotage: bool, pipeline_sha256: str
-) -> RunSettings:
-    """What one run's components read from ``settings.json``: everything too large for a command line."""
-    return RunSettings(
-        scenario=scenario.name,
-        contract=contract_dict,
-        data_gate=scenario.gates.data,
-        model_gate=scenario.gates.model,
-        training=scenario.training,
-        seed=scenario.seed,
-        first_tick=window.first_tick,
-        last_tick=window.last_tick,
-        as_of_tick=window.as_of_tick,
-        pipeline_sha256=pipeline_sha256,
-        sabotage=sabotage,
-    )
-
-
 def pipeline_arguments(
     scenario: Scenario, pipeline: PreparedPipeline, namespace: str, run_id: str, window: TrainingWindow
 ) -> dict[str, Any]:

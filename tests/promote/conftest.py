@@ -39,6 +39,12 @@ def write_kubeconfig(path: Path, current: str, names=("kind-ctsim", "prod-eu")) 
 
 
 @pytest.fixture
+def kubeconfig_writer():
+    """``write_kubeconfig``, for test modules (they cannot import from a conftest)."""
+    return write_kubeconfig
+
+
+@pytest.fixture
 def kind_context(tmp_path, monkeypatch):
     monkeypatch.setenv("KUBECONFIG", str(write_kubeconfig(tmp_path / "kubeconfig", "kind-ctsim")))
 

@@ -3,7 +3,6 @@
 import os
 
 import pytest
-import yaml
 
 from ctsim.errors import ClusterError
 from ctsim.promote.context import KubeConfig, check_target, read_kubeconfig
@@ -36,23 +35,9 @@ def test_no_kubeconfig_is_fine_with_an_explicit_host_only():
         check_target(None, None, host_given=False)
 
 
-def write_config(path, current, names):
-    path.write_text(
-        yaml.safe_dump(
-            {
-                "apiVersion": "v1",
-                "kind": "Config",
-                "current-context": current,
-                "contexts": [{"name": n, "context": {"cluster": n}} for n in names],
-            }
-        )
-    )
-    return path
-
-
-def test_reader_merges_kubeconfig_files_like_kubectl(tmp_path):
-    first = write_config(tmp_path / "a", "kind-ctsim", ["kind-ctsim"])
-    second = write_config(tmp_path / "b", "prod-eu", ["prod-eu"])
+def test_reader_merges_kubeconfig_files_like_kubectl(tmp_path, kubeconfig_writer):
+    first = kubeconfig_writer(tmp_path / "a", "kind-ctsim", ["kind-ctsim"])
+    second = kubeconfig_writer(tmp_path / "b", "prod-eu", ["prod-eu"])
     kube = read_kubeconfig({"KUBECONFIG": os.pathsep.join([str(first), str(tmp_path / "missing"), str(second)])})
     assert kube.current == "kind-ctsim"  # the first file that sets it wins
     assert kube.contexts == ("kind-ctsim", "prod-eu")
