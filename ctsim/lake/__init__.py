@@ -107,20 +107,20 @@ def plan_segments(batches: list[tuple[str, str]], first_tick: int, last_tick: in
     A run of ticks ``[k*SEGMENT_TICKS, (k+1)*SEGMENT_TICKS - 1]`` that lies inside the window and holds at
     least two batches is one cacheable segment named by the sha256 of its keys and etags; every other batch
     is read alone."""
-    groups: dict[int, list[tuple[str, str]]] = {}
+    groups: dict[int, list[tuple[int, str, str]]] = {}
     for key, etag in batches:
         tick = tick_of_key(key)
         if tick is not None and first_tick <= tick <= last_tick:
-            groups.setdefault(tick // SEGMENT_TICKS, []).append((key, etag))
+            groups.setdefault(tick // SEGMENT_TICKS, []).append((tick, key, etag))
     segments: list[Segment] = []
     for index, members in sorted(groups.items()):
         start, end = index * SEGMENT_TICKS, (index + 1) * SEGMENT_TICKS - 1
         if first_tick <= start and end <= last_tick and len(members) > 1:
-            manifest = "".join(f"{key} {etag}\n" for key, etag in members)
+            manifest = "".join(f"{key} {etag}\n" for _, key, etag in members)
             digest = hashlib.sha256(manifest.encode()).hexdigest()
-            segments.append(Segment(start, end, tuple(key for key, _ in members), digest))
+            segments.append(Segment(start, end, tuple(key for _, key, _ in members), digest))
         else:
-            segments.extend(Segment(tick, tick, (key,)) for key, _ in members if (tick := tick_of_key(key)) is not None)
+            segments.extend(Segment(tick, tick, (key,)) for tick, key, _ in members)
     return segments
 
 
