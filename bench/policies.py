@@ -25,7 +25,7 @@ SCENARIO = "long/noaa-weather"
 SPACE = Path(__file__).resolve().parents[1] / "examples" / "tune-space-monthly.yaml"
 POLICIES = ("none", "schedule", "volume", "drift", "performance")
 COMMAND_TIMEOUT_S = 3 * 3600.0  # a hang guard only: the targets are 30 minutes each
-CTSIM = [sys.executable, "-c", "import sys; from ctsim.cli import main; sys.exit(main())"]
+CTSIM = [sys.executable, "-m", "ctsim.cli"]
 
 
 def run_policies(plan: Plan, keep: bool = False) -> dict[str, Any]:
