@@ -18,6 +18,7 @@ def test_end_descendants_ends_children_and_grandchildren_even_those_ignoring_sig
         time.sleep(0.05)
     found = descendants()
     assert parent.pid in found and len(set(found) - session) >= 3
+    started_at = {pid: _start_time(pid) for pid in set(found) - session}
 
     started = time.monotonic()
     ended = end_descendants(grace_s=1.0, spare=session)
@@ -26,12 +27,27 @@ def test_end_descendants_ends_children_and_grandchildren_even_those_ignoring_sig
     assert not set(ended) & session  # nothing that was running before was touched
     assert time.monotonic() - started < 5
     parent.wait(timeout=5)
-    assert not [pid for pid in set(found) - session if _alive(pid)]
+    settle = time.monotonic() + 2  # a SIGKILLed process can take a moment to be torn down on a loaded machine
+    while (left := [pid for pid, at in started_at.items() if _alive(pid, at)]) and time.monotonic() < settle:
+        time.sleep(0.05)
+    assert not left
 
 
-def _alive(pid: int) -> bool:
+def _fields(pid: int) -> list[str] | None:
+    """/proc/<pid>/stat after the command name: [0] is the state, [19] the start time."""
     try:
         with open(f"/proc/{pid}/stat") as handle:
-            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
+            return handle.read().rsplit(")", 1)[1].split()
     except OSError:
-        return False
+        return None
+
+
+def _start_time(pid: int) -> str | None:
+    fields = _fields(pid)
+    return fields[19] if fields else None
+
+
+def _alive(pid: int, started_at: str | None) -> bool:
+    """The same process (pid and start time: a busy machine reuses pids) is running, not a zombie."""
+    fields = _fields(pid)
+    return fields is not None and fields[19] == started_at and fields[0] != "Z"
